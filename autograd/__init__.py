@@ -1,0 +1,12 @@
+"""dagrad's engine: scalar reverse-mode automatic differentiation you can see and trust.
+
+Example:
+  >>> from autograd import Value
+  >>> x, w = Value(2.0, label="x"), Value(-3.0, label="w")
+  >>> o = (x * w).tanh()
+  >>> o.backward()
+"""
+
+from autograd.engine import OPS, Op, Value, grad, is_grad_enabled, no_grad, topological_order
+
+__all__ = ["OPS", "Op", "Value", "grad", "is_grad_enabled", "no_grad", "topological_order"]

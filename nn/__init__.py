@@ -1,0 +1,1 @@
+"""dagrad's neural-network library, built from `autograd.Value`s."""
