@@ -1,0 +1,383 @@
+"""Unit and regression tests for the engine: one parametrized test per op row, then the bug
+classes micrograd users hit (a node used twice, a diamond, a deep chain, backward called twice)."""
+
+import math
+import sys
+import threading
+
+import pytest
+
+from autograd import OPS, Op, Value, grad, is_grad_enabled, no_grad, register_op, topological_order
+
+CANDIDATES = (-1.7, -0.6, 0.3, 0.9, 2.2)
+EXPONENTS = (2.0, 3.0, -1.0, 0.5, 1.5)
+
+
+def sample_args(name):
+    """Points inside each op's domain, away from its kinks: every op gets at least one."""
+    op = OPS[name]
+    if op.arity == 1:
+        points = [(x,) for x in CANDIDATES]
+    elif name == "**":
+        points = [(x, n) for x in CANDIDATES for n in EXPONENTS]
+    else:
+        points = [(x, y) for x in CANDIDATES for y in CANDIDATES]
+    points = [p for p in points if op.domain(*p) and not any(abs(a - k) < 1e-3 for a in p[:1] for k in op.kinks)]
+    assert points, f"no sample point for {name}: widen CANDIDATES"
+    return points
+
+
+def apply(name, *args):
+    """Apply an op to Values the way users do: a method, an operator, or ** with a number."""
+    if name == "**":
+        return args[0] ** args[1].data
+    if name == "pow":
+        return args[0] ** args[1]
+    if name == "neg":
+        return -args[0]
+    binary = {"+": lambda a, b: a + b, "-": lambda a, b: a - b, "*": lambda a, b: a * b, "/": lambda a, b: a / b}
+    return binary[name](*args) if name in binary else getattr(args[0], name)()
+
+
+def central_difference(f, args, i, h=1e-6):
+    up, down = list(args), list(args)
+    up[i] += h
+    down[i] -= h
+    return (f(*up) - f(*down)) / (up[i] - down[i])
+
+
+@pytest.mark.parametrize("name", sorted(OPS))
+def test_op_value_and_partials_match_table_and_finite_differences(name):
+    op = OPS[name]
+    for args in sample_args(name):
+        xs = [Value(a) for a in args]
+        out = apply(name, *xs)
+        assert out.op == name
+        assert out.data == op.forward(*args)
+        assert out.parents[0] is xs[0]
+        diff = 1 if name == "**" else op.arity  # the exponent of ** is a constant
+        for i in range(diff):
+            numeric = central_difference(op.forward, args, i)
+            assert out.local_grads[i] == pytest.approx(numeric, rel=1e-6, abs=1e-8), (name, args, i)
+
+
+@pytest.mark.parametrize("name", sorted(n for n in OPS if OPS[n].kinks))
+def test_kinks_have_derivative_zero_like_pytorch(name):
+    for k in OPS[name].kinks:
+        y = apply(name, Value(k))
+        assert y.local_grads == (0.0,)
+
+
+def test_reflected_operators_with_numbers_on_the_left():
+    x = Value(2.0)
+    cases = {"2 * x": (2 * x, 4.0, 2.0), "1 - x": (1 - x, -1.0, -1.0), "1 / x": (1 / x, 0.5, -0.25),
+             "2 ** x": (2 ** x, 4.0, 4.0 * math.log(2)), "3 + x": (3 + x, 5.0, 1.0)}
+    for text, (y, value, derivative) in cases.items():
+        assert y.data == value, text
+        (g,) = grad(y, [x])
+        assert g == pytest.approx(derivative), text
+
+
+def test_numbers_become_constant_leaves_and_builtin_abs_works():
+    x = Value(-3.0)
+    y = x * 2
+    assert [p.op for p in y.parents] == ["", "const"]
+    assert y.parents[1].data == 2.0
+    assert abs(x).data == 3.0 and abs(x).op == "abs"
+    assert (x ** 2).op == "**" and ((-x) ** Value(2.0)).op == "pow"
+
+
+def test_value_exponent_gets_a_gradient():
+    x, y = Value(2.0), Value(3.0)
+    z = x ** y
+    z.backward()
+    assert z.data == 8.0
+    assert x.grad == pytest.approx(12.0)
+    assert y.grad == pytest.approx(8.0 * math.log(2.0))
+
+
+def test_value_stores_floats_and_validates_type():
+    assert Value(3).data == 3.0 and isinstance(Value(3).data, float)
+    assert Value(1.5).grad == 0.0
+    for bad in (True, "1.0", [1.0], None, 1j, object()):
+        with pytest.raises(TypeError, match=type(bad).__name__):
+            Value(bad)
+
+
+def test_unsupported_operand_types_raise_type_error():
+    for bad in ("a", None, [1], True):
+        with pytest.raises(TypeError):
+            Value(1.0) + bad
+        with pytest.raises(TypeError):
+            bad * Value(1.0)
+
+
+def test_attributes_repr_and_labels():
+    x, w = Value(2.0, label="x"), Value(-3.0, label="w")
+    o = x * w
+    assert x.op == "" and x.parents == () and x.local_grads == ()
+    assert o.parents == (x, w) and o.local_grads == (-3.0, 2.0) and o.op == "*"
+    o.label = "o"
+    assert o.label == "o"
+    with pytest.raises(AttributeError):
+        o.parents = ()
+    assert repr(Value(0.70710678)) == "Value(data=0.7071, grad=0)"
+    assert not hasattr(Value, "__dict__") or "__slots__" in Value.__dict__
+    assert hash(x) != hash(Value(2.0)) and x != Value(2.0)  # identity, not value, equality
+
+
+def test_issue_example():
+    x, w, b = Value(2.0, label="x"), Value(-3.0, label="w"), Value(6.88, label="b")
+    o = (x * w + b).tanh()
+    o.backward()
+    d = 1 - o.data ** 2
+    assert (x.grad, w.grad, b.grad) == pytest.approx((d * -3.0, d * 2.0, d))
+    (dx,) = grad(o, [x])
+    assert dx == pytest.approx(x.grad)
+    (dx,) = grad(o, [x], create_graph=True)
+    (d2x,) = grad(dx, [x])
+    # d/dx [(1 - tanh(u)^2) w] = -2 tanh(u) (1 - tanh(u)^2) w^2
+    assert d2x == pytest.approx(-2 * o.data * d * 9.0)
+
+
+# --- regressions: the bug classes of micrograd-like engines ---------------------------------
+
+def test_node_used_twice_accumulates():
+    a = Value(3.0)
+    b = a + a
+    b.backward()
+    assert a.grad == 2.0
+    a.grad = 0.0
+    (a * a).backward()
+    assert a.grad == 6.0
+
+
+def test_diamond():
+    x = Value(2.0)
+    left, right = x * 3, x.exp()
+    y = left * right  # x reaches y along two paths
+    y.backward()
+    assert x.grad == pytest.approx(3 * math.exp(2) + 6 * math.exp(2))
+
+
+def test_node_reused_across_layers():
+    w = Value(0.5)
+    h = Value(1.0)
+    for _ in range(4):  # the same weight in every "layer"
+        h = (h * w).tanh()
+    h.backward()
+    numeric = central_difference(lambda v: _layers(v), [0.5], 0)
+    assert w.grad == pytest.approx(numeric, rel=1e-6)
+
+
+def _layers(w):
+    h = 1.0
+    for _ in range(4):
+        h = math.tanh(h * w)
+    return h
+
+
+def test_million_node_chain_at_default_recursion_limit():
+    assert sys.getrecursionlimit() <= 10_000
+    x = Value(1.0)
+    y = x
+    for _ in range(1_000_000):
+        y = y + 1.0
+    y.backward()
+    assert x.grad == 1.0
+    assert len(topological_order(y)) == 2_000_001  # the chain plus its constants
+
+
+def test_backward_twice_doubles_leaves_exactly_and_never_compounds():
+    x, w = Value(0.3), Value(-1.2)
+    h = (x * w).tanh()
+    y = h * h + h  # h is interior and used twice: stale interior grads would compound
+    y.backward()
+    first = (x.grad, w.grad, h.grad)
+    y.backward()
+    assert (x.grad, w.grad) == (2 * first[0], 2 * first[1])
+    assert h.grad == first[2]  # interior: the latest backward's gradient
+
+
+def test_backward_seed_gradient():
+    x = Value(2.0)
+    (x * x).backward(0.5)
+    assert x.grad == 2.0
+
+
+def test_topological_order_is_deterministic_and_left_to_right():
+    x, y = Value(1.0, label="x"), Value(2.0, label="y")
+    z = (x * y) + x.tanh()
+    order = topological_order(z)
+    assert order[-1] is z
+    assert [v.label or v.op for v in order] == ["x", "y", "*", "tanh", "+"]
+    assert topological_order(z) == order
+    seen = set()
+    for v in order:
+        assert all(p in seen for p in v.parents)
+        seen.add(v)
+
+
+# --- grad(): the vector–Jacobian product ------------------------------------------------------
+
+def test_grad_returns_floats_and_leaves_dot_grad_alone():
+    x, y = Value(2.0), Value(5.0)
+    z = x * y
+    gx, gy = grad(z, [x, y])
+    assert (gx, gy) == (5.0, 2.0) and type(gx) is float
+    assert x.grad == 0.0 and y.grad == 0.0 and z.grad == 0.0
+
+
+def test_grad_of_unrelated_input_is_zero():
+    x, u = Value(2.0), Value(1.0)
+    assert grad(x * 3, [u]) == (0.0,)
+    (g,) = grad(x * 3, [u], create_graph=True)
+    assert isinstance(g, Value) and g.data == 0.0
+    (g,) = grad(x + 1, [x], create_graph=True)  # only constant partials met: still a Value
+    assert isinstance(g, Value) and g.data == 1.0
+
+
+def test_grad_vector_jacobian_product_with_grad_outputs():
+    x = Value(3.0)
+    outs = [x * x, x.sin(), x]
+    v = [2.0, -1.0, 0.5]
+    (g,) = grad(outs, [x], grad_outputs=v)
+    assert g == pytest.approx(2.0 * 6.0 - math.cos(3.0) + 0.5)
+    with pytest.raises(ValueError, match="grad_outputs"):
+        grad(outs, [x], grad_outputs=[1.0])
+    with pytest.raises(TypeError, match="inputs"):
+        grad(outs, [3.0])
+
+
+def test_grad_with_respect_to_interior_node():
+    x = Value(2.0)
+    h = x * 3
+    y = h * h
+    assert grad(y, [h, x]) == (12.0, 36.0)
+
+
+def test_higher_order_derivatives_of_x_cubed():
+    x = Value(3.0)
+    (d1,) = grad(x ** 3, [x], create_graph=True)
+    (d2,) = grad(d1, [x], create_graph=True)
+    (d3,) = grad(d2, [x], create_graph=True)
+    (d4,) = grad(d3, [x])
+    assert (d1.data, d2.data, d3.data, d4) == (27.0, 18.0, 6.0, 0.0)
+
+
+def test_hessian_entries_and_hessian_vector_product():
+    x, y = Value(0.7), Value(-0.4)
+    f = (x * y).sin() + x ** 2 * y
+    gx, gy = grad(f, [x, y], create_graph=True)
+    hxx, hxy = grad(gx, [x, y])
+    hyx, hyy = grad(gy, [x, y])
+    s, c = math.sin(x.data * y.data), math.cos(x.data * y.data)
+    assert hxx == pytest.approx(-s * y.data ** 2 + 2 * y.data)
+    assert hxy == pytest.approx(c - s * x.data * y.data + 2 * x.data)
+    assert hyx == pytest.approx(hxy)
+    assert hyy == pytest.approx(-s * x.data ** 2)
+    v = (0.3, -2.0)  # H v as the gradient of (grad f) · v
+    hv = grad([gx, gy], [x, y], grad_outputs=v)
+    assert hv == pytest.approx((hxx * v[0] + hxy * v[1], hyx * v[0] + hyy * v[1]))
+
+
+# --- no_grad ----------------------------------------------------------------------------------
+
+def test_no_grad_records_nothing_and_nests():
+    x = Value(2.0)
+    with no_grad():
+        y = x * 3
+        with no_grad():
+            z = y.tanh()
+        w = z + x
+        assert not is_grad_enabled()
+    assert is_grad_enabled()
+    for v in (y, z, w):
+        assert v.parents == () and v.op == ""
+    assert (x * 3).parents[0] is x
+
+
+def test_no_grad_is_per_thread():
+    seen = {}
+    inside, release = threading.Event(), threading.Event()
+
+    def worker():
+        with no_grad():
+            inside.set()
+            release.wait(5)
+            seen["worker"] = is_grad_enabled()
+
+    t = threading.Thread(target=worker)
+    t.start()
+    inside.wait(5)
+    seen["main"] = is_grad_enabled()
+    release.set()
+    t.join()
+    assert seen == {"main": True, "worker": False}
+
+
+# --- errors: clear, specific, never a bare assert, never silent NaN ---------------------------
+
+@pytest.mark.parametrize("make, error, message", [
+    (lambda: Value(-1.0).log(), ValueError, r"log: input must be > 0, got -1\.0"),
+    (lambda: Value(0.0).log(), ValueError, r"log: input must be > 0, got 0\.0"),
+    (lambda: Value(-4.0).sqrt(), ValueError, r"sqrt: input must be >= 0, got -4\.0"),
+    (lambda: Value(1.0) / 0, ZeroDivisionError, r"/: division by zero"),
+    (lambda: 1 / Value(0.0), ZeroDivisionError, r"/: division by zero"),
+    (lambda: Value(0.0) ** -1, ZeroDivisionError, r"\*\*: 0\.0 cannot be raised to a negative power"),
+    (lambda: Value(-2.0) ** 0.5, ValueError, r"\*\*: a negative base needs an integer exponent"),
+    (lambda: Value(-2.0) ** Value(2.0), ValueError, r"pow: the base must be > 0"),
+    (lambda: Value(1000.0).exp(), OverflowError, r"exp: result overflows .* 1000\.0"),
+    (lambda: Value(10.0) ** 400, OverflowError, r"\*\*: result overflows"),
+])
+def test_bad_input_errors_name_the_op_and_value(make, error, message):
+    with pytest.raises(error, match=message):
+        make()
+
+
+def test_negative_base_integer_exponent_is_real():
+    y = Value(-2.0) ** 3
+    y.backward()
+    assert y.data == -8.0 and y.parents[0].grad == 12.0
+
+
+def test_tanh_and_sigmoid_do_not_overflow():
+    for x, t, s in ((1000.0, 1.0, 1.0), (-1000.0, -1.0, 0.0)):
+        a, b = Value(x), Value(x)
+        ta, sb = a.tanh(), b.sigmoid()
+        ta.backward()
+        sb.backward()
+        assert (ta.data, sb.data) == (t, s)
+        assert math.isfinite(a.grad) and math.isfinite(b.grad)
+
+
+def test_sqrt_at_zero_has_infinite_derivative_like_pytorch():
+    y = Value(0.0).sqrt()
+    assert y.data == 0.0 and y.local_grads == (math.inf,)
+
+
+# --- adding an op ----------------------------------------------------------------------------
+
+@pytest.fixture
+def softplus():
+    op = Op(lambda x: math.log1p(math.exp(-abs(x))) + max(x, 0.0),
+            lambda x, out: (1 - (-out).exp() if isinstance(out, Value) else 1 - math.exp(-out),))
+    yield register_op("softplus_test", op)
+    del OPS["softplus_test"]
+    delattr(Value, "softplus_test")
+
+
+def test_register_op_adds_a_row_and_a_method(softplus):
+    x = Value(0.5)
+    y = x.softplus_test()
+    assert y.op == "softplus_test" and "softplus_test" in OPS
+    y.backward()
+    assert x.grad == pytest.approx(1 / (1 + math.exp(-0.5)))
+    (d,) = grad(y, [x], create_graph=True)
+    (d2,) = grad(d, [x])
+    s = 1 / (1 + math.exp(-0.5))
+    assert d2 == pytest.approx(s * (1 - s))
+    with pytest.raises(ValueError, match="exists already"):
+        register_op("softplus_test", OPS["softplus_test"])
+    with pytest.raises(ValueError, match="one or two inputs"):
+        register_op("fma", Op(lambda a, b, c: a * b + c, lambda a, b, c, out: (b, a, 1.0)))
