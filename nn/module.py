@@ -1,0 +1,449 @@
+"""Models built from Values: `Module` (parameters, state, saving) and micrograd's `Neuron`, `Layer`, `MLP`.
+
+A `Module` finds its own parameters: every `Value` or `Module` held in an attribute, or in a list,
+tuple or dict held in one, in the order the attributes were assigned. A hand-written model with
+a skip connection or a weight used in two places needs no registration; backprop works on any DAG.
+
+Nodes carry the lecture notes' names, so a drawn graph reads like the notes: weights ``w[l]_ij``,
+biases ``b[l]_i``, and each forward pass labels its pre-activations ``z[l]_i`` and activations
+``a[l]_i`` (l counts layers from 1, i neurons and j inputs from 1; a comma separates i and j when
+either has two digits, as in ``w[2]_16,3``). Parameter *names* (``layers.0.neurons.3.w.1``) follow
+PyTorch's ``state_dict`` and count from 0.
+"""
+
+import contextlib
+import json
+import math
+import numbers
+import operator
+import os
+import random
+import reprlib
+import tempfile
+from collections.abc import Mapping
+
+from autograd.engine import Value
+
+__all__ = ["MLP", "Layer", "Module", "Neuron"]
+
+_ACTIVATIONS = ("tanh", "relu", "sigmoid", "linear")
+_FORMAT, _VERSION = "dagrad.state_dict", 1
+
+
+class Module:
+    """Base class for models: finds the parameters, zeroes their gradients, saves and loads them.
+
+    Subclass it, assign Values and Modules (or lists, tuples or dicts of them) as attributes, and
+    define ``forward`` (or ``__call__``, as micrograd does). A parameter held in two places is one
+    parameter: listed once, under the first name it is found by. The ``repr`` shows the structure
+    (sub-modules, parameter names), never values: `save` records it and `load` requires a match.
+
+    Example:
+      >>> class Affine(Module):
+      ...     def __init__(self):
+      ...         self.w, self.b = Value(2.0), Value(1.0)
+      ...     def forward(self, x):
+      ...         return self.w * x + self.b
+      >>> f = Affine()
+      >>> f(3.0).data, [name for name, _ in f.named_parameters()]
+      (7.0, ['w', 'b'])
+    """
+
+    def __call__(self, *args, **kwargs):
+        # PyTorch's convention: calling a module runs its `forward` (subclasses override forward).
+        return self.forward(*args, **kwargs)
+
+    def forward(self, *args, **kwargs):
+        """The model's computation: subclasses define it (or ``__call__``). Example: see `Module`."""
+        raise NotImplementedError(f"{type(self).__name__}: define forward(self, x) (or __call__) "
+                                  f"to make the module callable")
+
+    def named_parameters(self):
+        """Every parameter with its name, depth first in attribute order; shared ones once.
+
+        Returns:
+          A list of ``(name, Value)`` pairs, in the same order as `parameters`.
+
+        Example:
+          >>> [name for name, _ in Neuron(2).named_parameters()]
+          ['w.0', 'w.1', 'b']
+        """
+        # An explicit stack, not recursion; `seen` (by identity) lists a shared parameter once and
+        # stops a module that refers back to its parent from looping.
+        named, seen, stack = [], set(), [("", self)]
+        while stack:
+            name, obj = stack.pop()
+            if id(obj) in seen:
+                continue
+            seen.add(id(obj))
+            if isinstance(obj, Value):
+                named.append((name, obj))
+            else:
+                prefix = name + "." if name else ""
+                stack.extend((prefix + n, child) for n, child in reversed(list(obj._children())))
+        return named
+
+    def parameters(self):
+        """Every parameter (a Value), in a deterministic order; a shared parameter once.
+
+        Example:
+          >>> len(MLP(2, [16, 16, 1]).parameters())
+          337
+        """
+        return [p for _, p in self.named_parameters()]
+
+    def zero_grad(self):
+        """Set every parameter's ``.grad`` to 0.0 (gradients accumulate across ``backward`` calls).
+
+        Example:
+          >>> n = Neuron(1); n([2.0]).backward(); n.zero_grad()
+          >>> [p.grad for p in n.parameters()]
+          [0.0, 0.0]
+        """
+        for p in self.parameters():
+            p.grad = 0.0
+
+    def state_dict(self):
+        """The parameters' values by name, as in PyTorch: ``{name: float}``, in `parameters` order.
+
+        Example:
+          >>> n = Neuron(1, seed=0); n.state_dict()
+          {'w.0': 0.6888437030500962, 'b': 0.0}
+        """
+        return {name: p.data for name, p in self.named_parameters()}
+
+    def load_state_dict(self, state):
+        """Set every parameter from a `state_dict`, after checking all of it: on error nothing changes.
+
+        Args:
+          state: a mapping with exactly this model's parameter names and finite real numbers.
+
+        Raises:
+          ValueError: names missing or unexpected, or a value that is not finite.
+          TypeError: `state` is not a mapping, or a value is not a real number.
+
+        Example:
+          >>> a, b = Neuron(2, seed=0), Neuron(2, seed=1)
+          >>> b.load_state_dict(a.state_dict())
+          >>> b.state_dict() == a.state_dict()
+          True
+        """
+        self._assign(self._checked(state, "load_state_dict"))
+
+    def save(self, path):
+        """Write the parameters to a JSON file, atomically: a crash mid-write leaves the old file whole.
+
+        The file holds the format and version, the architecture (``repr(model)``) and every
+        parameter by name, as JSON numbers, which read back bit for bit. Nothing is pickled.
+
+        Args:
+          path: the file to write (str or path-like); its directory must exist.
+
+        Raises:
+          ValueError: a parameter is NaN or infinite (nothing is written).
+
+        Example:
+          >>> import os, tempfile
+          >>> path = os.path.join(tempfile.mkdtemp(), "model.json")
+          >>> MLP(2, [4, 1], seed=0).save(path)
+          >>> MLP(2, [4, 1], seed=1).load(path).state_dict() == MLP(2, [4, 1], seed=0).state_dict()
+          True
+        """
+        state = self.state_dict()
+        for name, x in state.items():
+            if not math.isfinite(x):
+                raise ValueError(f"save: parameter {name!r} is {x!r}; refusing to save a non-finite value "
+                                 f"(the training has diverged: try a smaller learning rate)")
+        doc = {"format": _FORMAT, "version": _VERSION, "architecture": repr(self), "parameters": state}
+        path = os.fspath(path)
+        # Write a temporary file beside the target, then rename it over the target: os.replace
+        # is atomic, so readers see the old file or the new one, never half of one.
+        fd, tmp = tempfile.mkstemp(dir=os.path.dirname(os.path.abspath(path)),
+                                   prefix=os.path.basename(path) + ".", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                json.dump(doc, f, indent=1, allow_nan=False)  # floats are written by repr: exact
+                f.flush()
+                os.fsync(f.fileno())  # the data is on disk before the rename makes it the file
+            os.replace(tmp, path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+
+    def load(self, path):
+        """Read parameters written by `save`, checking the whole file first: on error nothing changes.
+
+        Args:
+          path: a file written by `save` for a model of the same architecture.
+
+        Returns:
+          The model itself, so ``model = MLP(2, [16, 16, 1]).load(path)`` works.
+
+        Raises:
+          FileNotFoundError: no such file.
+          ValueError: not JSON (e.g. truncated), not a dagrad file, another architecture, names
+            that do not match, or a value that is not finite.
+          TypeError: a value that is not a number.
+
+        Example:
+          >>> import os, tempfile
+          >>> path = os.path.join(tempfile.mkdtemp(), "neuron.json")
+          >>> Neuron(2, seed=0).save(path)
+          >>> Neuron(2, seed=1).load(path).state_dict() == Neuron(2, seed=0).state_dict()
+          True
+        """
+        where = f"load: {os.fspath(path)!r}"
+        try:
+            with open(path, encoding="utf-8") as f:
+                doc = json.load(f, object_pairs_hook=_unique_keys)
+        except FileNotFoundError:
+            raise FileNotFoundError(f"{where}: no such file") from None
+        except ValueError as e:  # JSONDecodeError (bad or truncated JSON), UnicodeDecodeError
+            raise ValueError(f"{where} is not valid JSON ({e}); it may be truncated or not a dagrad file") from e
+        if not isinstance(doc, dict) or doc.get("format") != _FORMAT:
+            raise ValueError(f"{where} is not a dagrad state file (it lacks \"format\": {_FORMAT!r})")
+        if doc.get("version") != _VERSION:
+            raise ValueError(f"{where} has version {doc.get('version')!r}; this dagrad reads version {_VERSION}")
+        if doc.get("architecture") != repr(self):
+            raise ValueError(f"{where} holds {doc.get('architecture')!r}, but this model is {self!r}; "
+                             f"build the model the file was saved from, then load")
+        self._assign(self._checked(doc.get("parameters"), where))
+        return self
+
+    @reprlib.recursive_repr()
+    def __repr__(self):
+        # The architecture, never the values: `save` stores it and `load` compares it.
+        lines = [f"({name}): {'Value' if isinstance(c, Value) else repr(c)}" for name, c in self._children()]
+        body = "".join("\n  " + line.replace("\n", "\n  ") for line in lines)
+        return f"{type(self).__name__}({body}\n)" if lines else f"{type(self).__name__}()"
+
+    # --- helpers -----------------------------------------------------------------------------
+
+    def _children(self):
+        """(name, child) for each Value or Module held directly, in attribute order."""
+        stack = list(reversed(vars(self).items()))
+        while stack:
+            name, obj = stack.pop()
+            if isinstance(obj, (Value, Module)):
+                yield name, obj
+            elif isinstance(obj, (list, tuple)):
+                stack.extend((f"{name}.{i}", obj[i]) for i in reversed(range(len(obj))))
+            elif isinstance(obj, dict):
+                stack.extend((f"{name}.{k}", v) for k, v in reversed(obj.items()))
+
+    def _checked(self, state, where):
+        """[(parameter, new value)] once all of `state` has been checked; raises naming `where`."""
+        if not isinstance(state, Mapping):
+            raise TypeError(f"{where}: parameters must be a dict of name -> number, got {type(state).__name__}")
+        named = dict(self.named_parameters())
+        missing = [n for n in named if n not in state]
+        unexpected = [n for n in state if n not in named]
+        if missing or unexpected:
+            raise ValueError(f"{where}: parameter names do not match this {type(self).__name__}: "
+                             f"missing {_few(missing)}, unexpected {_few(unexpected)}")
+        pairs = []
+        for name, p in named.items():
+            x = state[name]
+            if isinstance(x, bool) or not isinstance(x, numbers.Real):
+                raise TypeError(f"{where}: parameter {name!r} must be a real number, got {type(x).__name__}: {x!r}")
+            try:
+                x = float(x)
+            except OverflowError:  # an integer too large for a float
+                x = math.inf
+            if not math.isfinite(x):
+                raise ValueError(f"{where}: parameter {name!r} must be finite, got {state[name]!r}")
+            pairs.append((p, x))
+        return pairs
+
+    @staticmethod
+    def _assign(pairs):
+        for p, x in pairs:
+            p.data = x
+
+
+class Neuron(Module):
+    """One neuron: a = σ(z), z = Σ_j w_j x_j + b, with weights drawn from U(−1, 1) and a zero bias.
+
+    Args:
+      nin: the number of inputs.
+      activation: σ: ``"tanh"``, ``"relu"``, ``"sigmoid"`` or ``"linear"`` (a = z).
+      seed: ``None`` draws from Python's global `random` (so ``random.seed(...)`` reproduces a
+        run, as in micrograd); an int draws from a private ``random.Random(seed)``, the same on
+        every machine; a ``random.Random`` is drawn from.
+      layer_index, neuron_index: l and i in the labels ``w[l]_ij``, ``b[l]_i``, ``z[l]_i``,
+        ``a[l]_i`` (`Layer` and `MLP` set them).
+
+    Calling it on ``nin`` inputs (floats or Values) returns a Value, labelled ``a[l]_i``; its
+    pre-activation is labelled ``z[l]_i`` (for ``"linear"`` the two are one node, ``z[l]_i``).
+
+    Example:
+      >>> n = Neuron(2, activation="linear", seed=0)
+      >>> out = n([1.0, 2.0])
+      >>> out.label, out.data == n.w[0].data + 2 * n.w[1].data
+      ('z[1]_1', True)
+    """
+
+    def __init__(self, nin, activation="tanh", seed=None, *, layer_index=1, neuron_index=1):
+        _check_width("Neuron", "nin", nin)
+        _check_activation("Neuron", "activation", activation)
+        rng = _rng(seed, "Neuron")
+        l, i = layer_index, neuron_index
+        self.w = [Value(rng.uniform(-1.0, 1.0), _label("w", l, i, j)) for j in range(1, nin + 1)]
+        self.b = Value(0.0, _label("b", l, i))
+        self.activation = activation
+        # Made once here, so a forward pass pays one attribute store per label.
+        self._z_label, self._a_label = _label("z", l, i), _label("a", l, i)
+
+    def forward(self, x):
+        """a = σ(Σ_j w_j x_j + b) for `nin` inputs (floats or Values): a Value. Example: ``Neuron(2)([1.0, 2.0])``."""
+        w = self.w
+        try:
+            if len(x) != len(w):
+                raise ValueError(f"{type(self).__name__}: expected {len(w)} inputs, got {len(x)}")
+        except TypeError:
+            raise TypeError(f"{type(self).__name__}: input must be a list of {len(w)} numbers or Values, "
+                            f"got {type(x).__name__}: {x!r}") from None
+        # Speed: map(operator.mul) makes the products without a generator frame, and starting
+        # the sum at the bias adds no constant 0 node (sum's default start) to every neuron.
+        z = sum(map(operator.mul, w, x), self.b)
+        z.label = self._z_label
+        if self.activation == "linear":
+            return z
+        a = getattr(z, self.activation)()
+        a.label = self._a_label
+        return a
+
+    def __repr__(self):
+        return f"{type(self).__name__}({len(self.w)}, activation={self.activation!r})"
+
+
+class Layer(Module):
+    """A layer of `nout` neurons, each reading the same `nin` inputs.
+
+    Args:
+      nin: inputs per neuron.
+      nout: the number of neurons (outputs).
+      activation: each neuron's σ (see `Neuron`).
+      seed: as for `Neuron`; the neurons draw their weights in order from one source.
+      layer_index: l in the neurons' labels.
+
+    Calling it returns a list of `nout` Values, always, also when ``nout == 1``.
+
+    Example:
+      >>> layer = Layer(3, 1, seed=0)
+      >>> out = layer([1.0, 2.0, 3.0])
+      >>> type(out).__name__, len(out), len(layer.parameters())
+      ('list', 1, 4)
+    """
+
+    def __init__(self, nin, nout, activation="tanh", seed=None, *, layer_index=1):
+        _check_width("Layer", "nin", nin)
+        _check_width("Layer", "nout", nout)
+        rng = _rng(seed, "Layer")
+        self.neurons = [Neuron(nin, activation, rng, layer_index=layer_index, neuron_index=i)
+                        for i in range(1, nout + 1)]
+
+    def forward(self, x):
+        """Every neuron's output for the inputs `x`: always a list. Example: ``Layer(2, 1)([1.0, 2.0])``."""
+        return [n(x) for n in self.neurons]
+
+    def __repr__(self):
+        n = self.neurons[0]
+        return f"{type(self).__name__}({len(n.w)}, {len(self.neurons)}, activation={n.activation!r})"
+
+
+class MLP(Module):
+    """A multilayer perceptron: nonlinear hidden layers and (by default) a linear output, as in micrograd.
+
+    Weights are drawn layer by layer, neuron by neuron, in the same order as micrograd's `MLP`,
+    so ``random.seed(s)`` before either gives the same initial weights.
+
+    Args:
+      nin: the number of inputs.
+      nouts: the width of each layer, e.g. ``[16, 16, 1]``.
+      activation: σ of the hidden layers (see `Neuron`).
+      output_activation: σ of the last layer.
+      seed: as for `Neuron`; one source for the whole network.
+
+    Calling it returns a Value when the last layer has one output, and a list of Values otherwise.
+
+    Example:
+      >>> model = MLP(2, [16, 16, 1], seed=0)
+      >>> model
+      MLP(2, [16, 16, 1], activation='relu', output_activation='linear')
+      >>> len(model.parameters()), type(model([1.0, -1.0])).__name__
+      (337, 'Value')
+    """
+
+    def __init__(self, nin, nouts, activation="relu", output_activation="linear", seed=None):
+        if not isinstance(nouts, (list, tuple, range)):
+            raise TypeError(f"MLP: nouts must be a list of layer widths such as [16, 16, 1], got {nouts!r}")
+        if not nouts:
+            raise ValueError("MLP: nouts must list at least one layer width, such as [16, 16, 1]")
+        _check_width("MLP", "nin", nin)
+        for n in nouts:
+            _check_width("MLP", "each width in nouts", n)
+        _check_activation("MLP", "activation", activation)
+        _check_activation("MLP", "output_activation", output_activation)
+        rng = _rng(seed, "MLP")
+        self.activation, self.output_activation = activation, output_activation
+        sizes = [nin, *nouts]
+        self.layers = [Layer(sizes[l - 1], sizes[l], activation if l < len(nouts) else output_activation, rng,
+                             layer_index=l) for l in range(1, len(sizes))]
+
+    def forward(self, x):
+        """The output: a Value if the last layer has one, else a list. Example: ``MLP(2, [4, 1])([1.0, 2.0])``."""
+        for layer in self.layers:
+            x = layer(x)
+        return x[0] if len(x) == 1 else x
+
+    def __repr__(self):
+        nouts = [len(layer.neurons) for layer in self.layers]
+        return (f"{type(self).__name__}({len(self.layers[0].neurons[0].w)}, {nouts}, activation={self.activation!r}, "
+                f"output_activation={self.output_activation!r})")
+
+
+# --- checks and small helpers ---------------------------------------------------------------
+
+def _check_width(where, what, n):
+    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
+        raise ValueError(f"{where}: {what} must be a positive integer, got {n!r}")
+
+
+def _check_activation(where, what, name):
+    if name not in _ACTIVATIONS:
+        raise ValueError(f"{where}: {what} must be one of {', '.join(map(repr, _ACTIVATIONS))}, got {name!r}")
+
+
+def _rng(seed, where):
+    """The source of initial weights: the global `random` for None, a private Random for an int."""
+    # None -> the `random` module itself, so random.seed(...) reproduces the weights; MLP and
+    # Layer hand that source down to their parts, hence `seed is random`.
+    if seed is None or seed is random:
+        return random
+    if isinstance(seed, random.Random):
+        return seed
+    if isinstance(seed, numbers.Integral) and not isinstance(seed, bool):
+        return random.Random(int(seed))  # int(): Random rejects e.g. numpy integers
+    raise TypeError(f"{where}: seed must be None, an int or a random.Random, got {type(seed).__name__}: {seed!r}")
+
+
+def _label(name, layer, *indices):
+    """``w[1]_12`` in the notes' notation; ``w[2]_16,3`` when an index has two digits."""
+    sep = "," if any(i > 9 for i in indices) else ""
+    return f"{name}[{layer}]_{sep.join(map(str, indices))}"
+
+
+def _few(names, most=5):
+    shown = ", ".join(map(repr, names[:most])) or "none"
+    return shown + (f" and {len(names) - most} more" if len(names) > most else "")
+
+
+def _unique_keys(pairs):
+    """json `object_pairs_hook`: a key given twice is an error, not a silent overwrite."""
+    d = dict(pairs)
+    if len(d) != len(pairs):
+        seen = set()
+        raise ValueError(f"duplicate key {next(k for k, _ in pairs if k in seen or seen.add(k))!r}")
+    return d

@@ -1,0 +1,268 @@
+"""state_dict / load_state_dict and save / load: nothing lost, nothing executed, nothing half-done."""
+
+import json
+import math
+import os
+import pathlib
+
+import pytest
+
+from autograd import Value
+from nn import MLP, Module, Neuron
+
+# Values that a careless format loses: non-terminating binaries, a signed zero, the smallest
+# subnormal, the largest float, and many digits.
+TRICKY = [0.1, -0.0, 5e-324, 1.7976931348623157e308, 1 / 3, -2.2250738585072014e-308, 123456789.12345679]
+
+
+def bits(model):
+    """Every parameter as its exact bit pattern, by name (-0.0 and 0.0 differ)."""
+    return {name: p.data.hex() for name, p in model.named_parameters()}
+
+
+def tricky_model():
+    model = MLP(2, [3, 1], seed=0)
+    for p, x in zip(model.parameters(), TRICKY * 3):
+        p.data = x
+    return model
+
+
+# --- state_dict --------------------------------------------------------------------------------------
+
+def test_state_dict_is_an_ordered_copy_by_name():
+    model = MLP(2, [2, 1], seed=0)
+    state = model.state_dict()
+    assert list(state) == [name for name, _ in model.named_parameters()]
+    assert list(state.values()) == [p.data for p in model.parameters()]
+    state["layers.0.neurons.0.b"] = 9.0
+    assert model.layers[0].neurons[0].b.data == 0.0
+
+
+def test_load_state_dict_round_trip_is_bit_exact():
+    source, target = tricky_model(), MLP(2, [3, 1], seed=1)
+    target.load_state_dict(source.state_dict())
+    assert bits(target) == bits(source)
+
+
+def test_load_state_dict_accepts_ints():
+    n = Neuron(2, seed=0)
+    n.load_state_dict({"w.0": 1, "w.1": -2, "b": 3})
+    assert [p.data for p in n.parameters()] == [1.0, -2.0, 3.0]
+    assert all(type(p.data) is float for p in n.parameters())
+
+
+def with_entry(state, name, value):
+    state = dict(state)
+    state[name] = value
+    return state
+
+
+@pytest.mark.parametrize("change, error, message", [
+    (lambda s: [("w.0", 1.0)], TypeError, "load_state_dict: parameters must be a dict of name -> number, got list"),
+    (lambda s: {k: v for k, v in s.items() if k != "b"}, ValueError,
+     "load_state_dict: parameter names do not match this Neuron: missing 'b', unexpected none"),
+    (lambda s: with_entry(s, "w.2", 1.0), ValueError, "missing none, unexpected 'w.2'"),
+    (lambda s: with_entry(s, "b", math.nan), ValueError, "load_state_dict: parameter 'b' must be finite, got nan"),
+    (lambda s: with_entry(s, "b", -math.inf), ValueError, "parameter 'b' must be finite, got -inf"),
+    (lambda s: with_entry(s, "b", 10 ** 400), ValueError, "parameter 'b' must be finite"),
+    (lambda s: with_entry(s, "b", "0.5"), TypeError,
+     "load_state_dict: parameter 'b' must be a real number, got str: '0.5'"),
+    (lambda s: with_entry(s, "b", True), TypeError, "parameter 'b' must be a real number, got bool"),
+    (lambda s: with_entry(s, "b", Value(1.0)), TypeError, "parameter 'b' must be a real number, got Value"),
+])
+def test_load_state_dict_checks_everything_before_changing_anything(change, error, message):
+    n = Neuron(2, seed=0)
+    before = bits(n)
+    # 'b' is the last parameter: a loader that assigned as it checked would already have changed w.0 and w.1.
+    bad = change(Neuron(2, seed=1).state_dict())
+    with pytest.raises(error, match=message):
+        n.load_state_dict(bad)
+    assert bits(n) == before
+
+
+def test_many_mismatched_names_are_summarised():
+    with pytest.raises(ValueError, match=r"missing 'layers.0.neurons.0.w.0', .* and 12 more, unexpected 'x'"):
+        MLP(2, [4, 1]).load_state_dict({"x": 1.0})
+
+
+# --- save and load ------------------------------------------------------------------------------------
+
+def test_save_load_round_trip_is_bit_exact(tmp_path):
+    source = tricky_model()
+    source.save(tmp_path / "model.json")
+    target = MLP(2, [3, 1], seed=1)
+    assert target.load(tmp_path / "model.json") is target
+    assert bits(target) == bits(source)
+
+
+def test_saved_file_is_plain_readable_json(tmp_path):
+    path = str(tmp_path / "m.json")
+    model = MLP(2, [2, 1], seed=0)
+    model.save(path)
+    doc = json.loads(pathlib.Path(path).read_text(encoding="utf-8"))
+    assert doc == {"format": "dagrad.state_dict", "version": 1,
+                   "architecture": "MLP(2, [2, 1], activation='relu', output_activation='linear')",
+                   "parameters": model.state_dict()}
+    assert list(doc["parameters"]) == list(model.state_dict())
+
+
+class Shared(Module):
+    def __init__(self, seed):
+        self.inner = Neuron(2, seed=seed)
+        self.tied = [self.inner.w[0], Value(float(seed))]
+
+    def forward(self, x):
+        return self.inner(x) * self.tied[0] + self.tied[1]
+
+
+def test_custom_module_with_shared_weight_round_trips(tmp_path):
+    source, target = Shared(3), Shared(4)
+    source.save(tmp_path / "shared.json")
+    target.load(tmp_path / "shared.json")
+    assert bits(target) == bits(source)
+    assert target.tied[0] is target.inner.w[0]    # still shared: loading assigns values, not objects
+    assert target([1.0, 2.0]).data == source([1.0, 2.0]).data
+
+
+def test_save_overwrites_and_leaves_no_temporary_file(tmp_path):
+    path = tmp_path / "m.json"
+    MLP(2, [2, 1], seed=0).save(path)
+    MLP(2, [2, 1], seed=1).save(path)
+    assert os.listdir(tmp_path) == ["m.json"]
+    assert bits(MLP(2, [2, 1], seed=5).load(path)) == bits(MLP(2, [2, 1], seed=1))
+
+
+# --- atomic writes: a crash mid-write never corrupts the previous file ----------------------------
+
+def crash_mid_write(obj, f, **kwargs):
+    f.write('{"format": "dagrad.state_dict", "parameters": {"lay')   # half a file reaches the temporary
+    raise OSError("No space left on device")
+
+
+def crash_on_rename(src, dst):
+    raise OSError("simulated crash before the rename")
+
+
+@pytest.mark.parametrize("target, crash, error", [
+    ("dump", crash_mid_write, OSError),
+    ("replace", crash_on_rename, OSError),
+    ("fsync", lambda fd: (_ for _ in ()).throw(KeyboardInterrupt()), KeyboardInterrupt),
+])
+def test_crash_while_saving_keeps_the_old_file_and_no_temporary(tmp_path, monkeypatch, target, crash, error):
+    path = tmp_path / "m.json"
+    old = MLP(2, [3, 1], seed=0)
+    old.save(path)
+    before = path.read_bytes()
+    monkeypatch.setattr(json if target == "dump" else os, target, crash)
+    with pytest.raises(error):
+        MLP(2, [3, 1], seed=1).save(path)
+    monkeypatch.undo()
+    assert path.read_bytes() == before
+    assert os.listdir(tmp_path) == ["m.json"]
+    assert bits(MLP(2, [3, 1], seed=9).load(path)) == bits(old)
+
+
+@pytest.mark.parametrize("bad", [math.nan, math.inf, -math.inf])
+def test_save_refuses_non_finite_values_and_writes_nothing(tmp_path, bad):
+    path = tmp_path / "m.json"
+    model = MLP(2, [3, 1], seed=0)
+    model.save(path)
+    before = path.read_bytes()
+    model.layers[1].neurons[0].b.data = bad
+    with pytest.raises(ValueError, match=r"save: parameter 'layers.1.neurons.0.b' is .*; refusing to save"):
+        model.save(path)
+    assert path.read_bytes() == before
+    assert os.listdir(tmp_path) == ["m.json"]
+
+
+# --- every kind of bad file raises a clear error and leaves the model unchanged ---------------------
+
+def good_text():
+    """A valid file for Neuron(2), keys in order; the last parameter, 'b', is the one the cases spoil."""
+    model = Neuron(2, seed=1)
+    model.b.data = 0.5
+    return json.dumps({"format": "dagrad.state_dict", "version": 1, "architecture": repr(model),
+                       "parameters": model.state_dict()})
+
+
+def edit(**changes):
+    doc = json.loads(good_text())
+    doc.update(changes)
+    return json.dumps(doc)
+
+
+def with_b(value):
+    """The good file with the last parameter's JSON text replaced (JSON can hold NaN, 1e400, ...)."""
+    return good_text().replace('"b": 0.5', f'"b": {value}')
+
+
+BAD_FILES = [
+    ("empty", "", ValueError, "is not valid JSON"),
+    ("not JSON", "w = 0.5", ValueError, "is not valid JSON"),
+    ("truncated", good_text()[: len(good_text()) // 2], ValueError, "is not valid JSON .*; it may be truncated"),
+    ("truncated at the last value", good_text()[:-5], ValueError, "is not valid JSON"),
+    ("not UTF-8", b"\xff\xfe\x00garbage", ValueError, "is not valid JSON"),
+    ("pickle", b"\x80\x04\x95\x10\x00\x00\x00\x00\x00\x00\x00", ValueError, "is not valid JSON"),
+    ("a list", "[1.0, 2.0, 0.0]", ValueError, "is not a dagrad state file"),
+    ("another format", edit(format="torch"), ValueError, "is not a dagrad state file"),
+    ("no version", edit(version=None), ValueError, "has version None; this dagrad reads version 1"),
+    ("newer version", edit(version=2), ValueError, "has version 2; this dagrad reads version 1"),
+    ("other architecture", edit(architecture="Neuron(3, activation='tanh')"), ValueError,
+     r"holds \"Neuron\(3, activation='tanh'\)\", but this model is Neuron\(2, activation='tanh'\); build the model"),
+    ("other activation", edit(architecture="Neuron(2, activation='relu')"), ValueError,
+     "holds .*relu.*, but this model is"),
+    ("renamed parameter", good_text().replace('"b"', '"bias"'), ValueError,
+     "parameter names do not match this Neuron: missing 'b', unexpected 'bias'"),
+    ("missing parameter", edit(parameters={"w.0": 0.1, "w.1": 0.2}), ValueError, "missing 'b', unexpected none"),
+    ("duplicate key", good_text().replace('"b": 0.5', '"b": 0.5, "b": 0.25'), ValueError, "duplicate key 'b'"),
+    ("NaN", with_b("NaN"), ValueError, "parameter 'b' must be finite, got nan"),
+    ("Infinity", with_b("-Infinity"), ValueError, "parameter 'b' must be finite, got -inf"),
+    ("overflowing float", with_b("1e400"), ValueError, "parameter 'b' must be finite, got inf"),
+    ("overflowing int", with_b("1" + "0" * 400), ValueError, "parameter 'b' must be finite"),
+    ("string value", with_b('"0.5"'), TypeError, "parameter 'b' must be a real number, got str: '0.5'"),
+    ("bool value", with_b("true"), TypeError, "parameter 'b' must be a real number, got bool: True"),
+    ("null value", with_b("null"), TypeError, "parameter 'b' must be a real number, got NoneType: None"),
+    ("list value", with_b("[0.5]"), TypeError, "parameter 'b' must be a real number, got list"),
+    ("parameters not a dict", edit(parameters=[0.1, 0.2, 0.5]), TypeError,
+     "parameters must be a dict of name -> number, got list"),
+    ("no parameters", edit(parameters=None), TypeError, "parameters must be a dict of name -> number, got NoneType"),
+]
+
+
+@pytest.mark.parametrize("content, error, message", [case[1:] for case in BAD_FILES],
+                         ids=[case[0] for case in BAD_FILES])
+def test_bad_file_is_a_clear_error_and_changes_nothing(tmp_path, content, error, message):
+    path = tmp_path / "bad.json"
+    (path.write_bytes if isinstance(content, bytes) else path.write_text)(content)
+    model = Neuron(2, seed=0)
+    before = bits(model)
+    with pytest.raises(error, match=f"load: '{path}'.*{message}"):
+        model.load(path)
+    assert bits(model) == before
+
+
+def test_the_good_file_the_bad_ones_are_made_from_does_load(tmp_path):
+    path = tmp_path / "good.json"
+    path.write_text(good_text())
+    assert Neuron(2, seed=0).load(path).b.data == 0.5
+
+
+def test_missing_file_is_a_clear_error_and_changes_nothing(tmp_path):
+    model = Neuron(2, seed=0)
+    before = bits(model)
+    with pytest.raises(FileNotFoundError, match="load: .*nope.json'.*: no such file"):
+        model.load(tmp_path / "nope.json")
+    assert bits(model) == before
+
+
+def test_loading_never_executes_anything(tmp_path, monkeypatch):
+    # Only JSON is parsed: pickle and eval are never reached, whatever the file holds.
+    def forbidden(*args, **kwargs):
+        raise AssertionError("load must not unpickle or eval")
+    monkeypatch.setattr("builtins.eval", forbidden)
+    monkeypatch.setattr("builtins.exec", forbidden)
+    monkeypatch.setattr("pickle.loads", forbidden)
+    monkeypatch.setattr("pickle.load", forbidden)
+    path = tmp_path / "m.json"
+    Neuron(2, seed=1).save(path)
+    assert bits(Neuron(2, seed=0).load(path)) == bits(Neuron(2, seed=1))
