@@ -7,6 +7,8 @@ Example:
   >>> o.backward()
 """
 
-from autograd.engine import OPS, Op, Value, grad, is_grad_enabled, no_grad, topological_order
+from autograd.engine import OPS, Op, Value, grad, is_grad_enabled, no_grad, register_op, topological_order
+from autograd.viz import BackwardStep, backward_steps, draw_dot, render_graph
 
-__all__ = ["OPS", "Op", "Value", "grad", "is_grad_enabled", "no_grad", "topological_order"]
+__all__ = ["OPS", "Op", "Value", "grad", "is_grad_enabled", "no_grad", "register_op", "topological_order",
+           "BackwardStep", "backward_steps", "draw_dot", "render_graph"]

@@ -99,9 +99,20 @@ def _step(x): return 1.0 if getattr(x, "data", x) > 0 else 0.0
 def _sign(x): x = getattr(x, "data", x); return (x > 0) - (x < 0) + 0.0
 
 
+def _dpow(x, n, out):
+    # d(x ** n)/dx = n x^(n-1). On floats as n * out / x, which overflows to inf (PyTorch's
+    # answer) where x ** (n - 1) would raise; at x = 0, and on Values, as the power itself.
+    if x.__class__ is float and x != 0:
+        return n * out / x
+    if n >= 1 or isinstance(x, Value):
+        return n * x ** (n - 1)
+    return 0.0 if n == 0 else math.inf  # 0 ** 0 is the constant 1; 0 ** 0.5 has slope inf
+
+
 # --- the op table: forward and partial derivatives side by side -------------------------------
 # An infinite derivative (sqrt and x ** 0.5 at 0) is inf, as in PyTorch; `v != 0` is always
-# True for a Value, so the graph-building path keeps the formula.
+# True for a Value, so the graph-building path keeps the formula. "pow" writes y x^(y-1) as
+# y * out / x (x > 0 there), which overflows to inf instead of raising.
 OPS = {
     #        forward            partials(inputs..., out)
     "+":     Op(float.__add__,  lambda x, y, out: (1.0, 1.0)),
@@ -110,9 +121,9 @@ OPS = {
     "/":     Op(_div,           lambda x, y, out: (1.0 / y, -out / y),
                 domain=lambda x, y: y != 0),
     "neg":   Op(float.__neg__,  lambda x, out: (-1.0,)),
-    "**":    Op(_pow,           lambda x, n, out: (n * x ** (n - 1) if x != 0 or n >= 1 else math.inf, 0.0),
+    "**":    Op(_pow,           lambda x, n, out: (_dpow(x, n, out), 0.0),
                 domain=lambda x, n: x > 0 or (x != 0 and n == int(n))),
-    "pow":   Op(_pow_value,     lambda x, y, out: (y * x ** (y - 1), out * _ln(x)),
+    "pow":   Op(_pow_value,     lambda x, y, out: (y * out / x, out * _ln(x)),
                 domain=lambda x, y: x > 0),
     "exp":   Op(_exp,           lambda x, out: (out,),
                 domain=lambda x: x < 700),
@@ -142,16 +153,23 @@ _new = object.__new__
 
 def _unary(name, doc):
     forward, partials = OPS[name][:2]
+    grad_enabled = _grad_enabled.get
 
     def method(self):
         x = self.data
         out = forward(x)
-        if not _grad_enabled.get():
+        if not grad_enabled():
             return _leaf(out)
         (d,) = partials(x, out)
         node = _new(Value)
-        node.data, node.grad, node._op, node.label = out, 0.0, name, ""
-        node._p0, node._d0, node._p1, node._d1 = self, d, None, 0.0
+        node.data = out  # one store per slot: a 4-tuple unpacking would allocate a tuple
+        node.grad = 0.0
+        node._p0 = self
+        node._d0 = d
+        node._p1 = None
+        node._d1 = 0.0
+        node._op = name
+        node.label = ""
         return node
 
     method.__name__, method.__doc__ = name, doc
@@ -160,20 +178,28 @@ def _unary(name, doc):
 
 def _binary(name, doc=None):
     forward, partials = OPS[name][:2]
+    grad_enabled = _grad_enabled.get
 
     def method(self, other):
         if other.__class__ is not Value:
             if not _is_number(other):
                 return NotImplemented
             other = _const(other)
-        x, y = self.data, other.data
+        x = self.data
+        y = other.data
         out = forward(x, y)
-        if not _grad_enabled.get():
+        if not grad_enabled():
             return _leaf(out)
         d0, d1 = partials(x, y, out)
         node = _new(Value)
-        node.data, node.grad, node._op, node.label = out, 0.0, name, ""
-        node._p0, node._d0, node._p1, node._d1 = self, d0, other, d1
+        node.data = out
+        node.grad = 0.0
+        node._p0 = self
+        node._d0 = d0
+        node._p1 = other
+        node._d1 = d1
+        node._op = name
+        node.label = ""
         return node
 
     method.__name__, method.__doc__ = name, doc

@@ -351,9 +351,19 @@ def test_tanh_and_sigmoid_do_not_overflow():
         assert math.isfinite(a.grad) and math.isfinite(b.grad)
 
 
-def test_sqrt_at_zero_has_infinite_derivative_like_pytorch():
-    y = Value(0.0).sqrt()
-    assert y.data == 0.0 and y.local_grads == (math.inf,)
+def test_infinite_derivatives_are_inf_like_pytorch_not_errors():
+    assert Value(0.0).sqrt().local_grads == (math.inf,)
+    assert (Value(0.0) ** 0.5).local_grads == (math.inf, 0.0)
+    assert (Value(0.0) ** 0).local_grads == (0.0, 0.0)
+    assert (Value(0.0) ** 2).local_grads == (0.0, 0.0)
+    assert (Value(1e-194) ** -1).local_grads == (-math.inf, 0.0)  # x ** -2 overflows
+    assert (Value(-1e-120) ** -2).local_grads == (math.inf, 0.0)  # -2 x ** -3 overflows
+
+
+def test_second_derivative_of_square_at_zero():
+    x = Value(0.0)
+    (d,) = grad(x ** 2, [x], create_graph=True)
+    assert grad(d, [x]) == (2.0,)
 
 
 # --- adding an op ----------------------------------------------------------------------------

@@ -1,0 +1,408 @@
+"""Seeing the graph: draw it with Graphviz, and step through backward one chain-rule step at a time.
+
+Drawing needs the `graphviz` Python package (``pip install 'dagrad[viz]'``), imported only when a
+graph is drawn; showing or rendering a drawing also needs Graphviz's ``dot`` program. Without
+``dot``, Jupyter shows a drawing's DOT source and how to install it instead of a traceback.
+
+Example:
+  >>> from autograd import Value, draw_dot, backward_steps
+  >>> x, w = Value(2.0, label="x"), Value(-3.0, label="w")
+  >>> o = x * w; o.label = "o"
+  >>> graph = draw_dot(o)               # a graphviz.Digraph; shows inline in Jupyter
+  >>> for step in backward_steps(o):    # display(step) in Jupyter draws each step
+  ...     print(step)
+  x.grad += (∂o/∂x = -3.0) × (o.grad = 1.0) = -3.0  → x.grad = -3.0
+  w.grad += (∂o/∂w = 2.0) × (o.grad = 1.0) = 2.0  → w.grad = 2.0
+  w.grad = 2.0 is final (w is a leaf: nothing to pass on)
+  x.grad = -3.0 is final (x is a leaf: nothing to pass on)
+"""
+
+import functools
+import html
+import numbers
+import os
+import tempfile
+from typing import NamedTuple
+
+from autograd.engine import Value, topological_order
+
+__all__ = ["BackwardStep", "StepTerm", "backward_steps", "draw_dot", "render_graph"]
+
+_MAX_NODES = 500
+_NO_GRAPHVIZ = "drawing needs the graphviz Python package: pip install graphviz (or pip install 'dagrad[viz]')"
+_NO_DOT = ("Graphviz's `dot` program was not found; to see drawings, install Graphviz: "
+           "apt-get install graphviz (Debian/Ubuntu) or brew install graphviz (macOS)")
+
+# What each kind of node looks like: the fill tells the kinds apart, dashes mark the constants
+# the engine wrapped (the 2 in x * 2), and a thick border marks the root.
+_KIND_STYLE = {
+    "root":      {"fillcolor": "#bbf7d0", "penwidth": "2"},
+    "parameter": {"fillcolor": "#fde68a"},
+    "leaf":      {"fillcolor": "#dbeafe"},
+    "constant":  {"fillcolor": "#f3f4f6", "style": "filled,dashed", "fontcolor": "#4b5563"},
+    "computed":  {"fillcolor": "white"},
+}
+_HIGHLIGHT = {"color": "#dc2626", "penwidth": "3"}
+_HIGHLIGHT_EDGE = {"color": "#dc2626", "penwidth": "2"}
+_OP_STYLE = {"shape": "ellipse", "style": "filled", "fillcolor": "#e5e7eb", "fontsize": "10", "height": "0.3"}
+# Operands of these ops can be swapped; the others' incoming edges are numbered by operand.
+_SYMMETRIC = {"+", "*"}
+_RECORD_ESCAPES = str.maketrans({c: "\\" + c for c in '{}|<>"'})
+
+
+def draw_dot(root, *, rankdir="LR", highlight=None, max_nodes=_MAX_NODES, show_grad=True, params=None):
+    """Draw the computation graph that produced `root` as a `graphviz.Digraph`.
+
+    One record per Value shows its name, ``data`` and ``grad`` (``%.4f``), and one small node per
+    operation sits between a result and its operands; operands of ``-``, ``/`` and powers are
+    numbered on their edges. Fill colours tell apart leaves (blue), parameters (amber), constants
+    the engine wrapped (grey, dashed), computed nodes (white) and the root (green); highlighted
+    nodes, and the edges between them, are red. A Value without a label is named ``v<i>``, its
+    position in `topological_order`, as `backward_steps` names it. Building the drawing never
+    needs Graphviz's ``dot`` program; showing or rendering it does (`render_graph`).
+
+    Args:
+      root: the Value whose graph to draw.
+      rankdir: Graphviz layout direction: ``"LR"`` (left to right) or ``"TB"`` (top to bottom).
+      highlight: a Value or a collection of Values of this graph to mark, e.g. the current step.
+      max_nodes: the largest number of Values to draw; a larger graph raises a ValueError.
+      show_grad: whether the records show ``grad`` (False before any backward pass).
+      params: Values a model owns (e.g. ``model.parameters()``), drawn as parameters; any
+        that are not in this graph are ignored.
+
+    Returns:
+      A `graphviz.Digraph` (``.source``, ``.pipe()``, ``.render()``) that Jupyter shows as SVG, or
+      as its DOT source and how to install Graphviz when ``dot`` is missing. The same graph always
+      gives the same DOT source, byte for byte.
+
+    Example:
+      >>> from autograd import Value
+      >>> x = Value(2.0, label="x")
+      >>> y = x * x; y.label = "y"
+      >>> y.backward()
+      >>> print(draw_dot(y).source)  # doctest: +ELLIPSIS +NORMALIZE_WHITESPACE
+      digraph {
+      ...
+        v0 [label="{ x | data 2.0000 | grad 4.0000 }" fillcolor="#dbeafe"]
+        v1 [label="{ y | data 4.0000 | grad 1.0000 }" fillcolor="#bbf7d0" penwidth=2]
+        v1_op [label="*" ...]
+        v0 -> v1_op
+        v0 -> v1_op
+        v1_op -> v1
+      ...
+    """
+    _check_value("draw_dot", "root", root)
+    if rankdir not in ("LR", "TB", "RL", "BT"):
+        raise ValueError(f"draw_dot: rankdir must be 'LR', 'TB', 'RL' or 'BT', got {rankdir!r}")
+    # Count before building anything: a 20,000-node training graph must fail fast, not hang.
+    order = topological_order(root)
+    if len(order) > max_nodes:
+        raise ValueError(f"draw_dot: the graph has {len(order)} Values, more than max_nodes={max_nodes}; draw a "
+                         f"smaller part of it (e.g. one neuron's output), or pass max_nodes={len(order)} to draw it all")
+    ids = {v: i for i, v in enumerate(order)}
+    marked = _value_set("draw_dot", "highlight", highlight)
+    stray = [v for v in marked if v not in ids]
+    if stray:
+        raise ValueError(f"draw_dot: highlight has {len(stray)} Value(s) that are not in root's graph, "
+                         f"e.g. {stray[0]!r}; highlight only Values that root depends on")
+    params = _value_set("draw_dot", "params", params)
+
+    graph = _digraph_class()(
+        format="svg",  # so `.render("name")` writes name.svg, as in micrograd
+        graph_attr={"rankdir": rankdir},
+        node_attr={"shape": "record", "style": "filled", "fontname": "Helvetica", "fontsize": "11"},
+        edge_attr={"arrowsize": "0.7", "fontname": "Helvetica", "fontsize": "9", "fontcolor": "#4b5563"})
+    kinds = {}
+    for i, v in enumerate(order):
+        kind = ("root" if v is root else "parameter" if v in params else "constant" if v.op == "const"
+                else "computed" if v.parents else "leaf")
+        kinds[kind] = True
+        fields = [_record_escape(v.label) if v.label else f"v{i}", f"data {v.data:.4f}"]
+        if show_grad:
+            fields.append(f"grad {v.grad:.4f}")
+        lit = v in marked
+        graph.node(f"v{i}", "{ " + " | ".join(fields) + " }", **{**_KIND_STYLE[kind], **(_HIGHLIGHT if lit else {})})
+        parents = v.parents
+        if not parents:
+            continue
+        # The op node, and the edges from the marked parents through it, light up with a marked
+        # result: that is the path one chain-rule step travels.
+        op_lit = lit and any(p in marked for p in parents)
+        graph.node(f"v{i}_op", v.op, **{**_OP_STYLE, **(_HIGHLIGHT if op_lit else {})})
+        numbered = len(parents) > 1 and v.op not in _SYMMETRIC
+        for k, p in enumerate(parents):
+            graph.edge(f"v{ids[p]}", f"v{i}_op", label=str(k + 1) if numbered else None,
+                       **(_HIGHLIGHT_EDGE if op_lit and p in marked else {}))
+        graph.edge(f"v{i}_op", f"v{i}", **(_HIGHLIGHT_EDGE if op_lit else {}))
+    if marked:
+        kinds["highlighted"] = True
+    graph.attr(label=_legend(kinds), labelloc="b", fontname="Helvetica", fontsize="9")
+    return graph
+
+
+def _legend(kinds):
+    # One row of small labelled swatches under the drawing, for the kinds it shows.
+    cells = "".join(
+        f'<td border="1" color="{_HIGHLIGHT["color"]}">{kind}</td>' if kind == "highlighted"
+        else f'<td border="1" bgcolor="{_KIND_STYLE[kind]["fillcolor"]}">{kind}</td>'
+        for kind in kinds if kind != "computed")
+    return f'<<table border="0" cellspacing="4" cellpadding="2"><tr>{cells}</tr></table>>'
+
+
+def _record_escape(text):
+    """Escape a label for a DOT record field: backslashes, ``{ } | < >``, quotes; newlines break lines."""
+    # Backslashes first, so that the escapes added for the other characters are not doubled.
+    return text.replace("\\", "\\\\").translate(_RECORD_ESCAPES).replace("\n", "\\n")
+
+
+@functools.cache
+def _digraph_class():
+    """The Digraph subclass draw_dot returns, made on first use so that importing needs no graphviz."""
+    try:
+        import graphviz
+    except ImportError:
+        raise ImportError(f"draw_dot: {_NO_GRAPHVIZ}") from None
+
+    class Digraph(graphviz.Digraph):
+        """A `graphviz.Digraph` that Jupyter shows as DOT source, with how to install Graphviz, when ``dot`` is missing."""
+
+        def _repr_mimebundle_(self, include=None, exclude=None, **kwargs):
+            try:
+                return super()._repr_mimebundle_(include, exclude, **kwargs)
+            except graphviz.ExecutableNotFound:
+                # As a DOT comment, so that the whole text is still DOT any Graphviz viewer accepts.
+                return {"text/plain": f"// {_NO_DOT}\n{self.source}"}
+
+    Digraph.__module__, Digraph.__qualname__ = __name__, "Digraph"
+    return Digraph
+
+
+def render_graph(graph, path, *, format=None):
+    """Write a drawing to `path` (SVG, PNG, PDF or any Graphviz format), replacing the file whole.
+
+    Args:
+      graph: a Value (drawn with `draw_dot`'s defaults) or a drawing from `draw_dot`.
+      path: the file to write; missing parent folders are created.
+      format: the Graphviz output format; by default the suffix of `path` (``.svg``, ``.png``, ...).
+
+    Returns:
+      `path`.
+
+    Raises:
+      RuntimeError: Graphviz's ``dot`` program is not installed (the message says how to install it).
+
+    Example:
+      >>> import os, tempfile
+      >>> from autograd import Value
+      >>> x = Value(2.0, label="x")
+      >>> path = render_graph((x * 3).tanh(), os.path.join(tempfile.mkdtemp(), "tanh.svg"))
+      >>> open(path).read().count("<svg")
+      1
+    """
+    if isinstance(graph, Value):
+        graph = draw_dot(graph)
+    elif not hasattr(graph, "pipe"):
+        raise TypeError(f"render_graph: graph must be a Value or a drawing from draw_dot, got {type(graph).__name__}")
+    import graphviz
+    path = os.fspath(path)
+    format = format or os.path.splitext(path)[1][1:].lower()
+    if format not in graphviz.FORMATS:
+        raise ValueError(f"render_graph: unknown output format {format!r} for {path!r}; "
+                         "end the path with .svg, .png or .pdf, or pass format=")
+    try:
+        data = graph.pipe(format=format)
+    except graphviz.ExecutableNotFound as err:
+        raise RuntimeError(f"render_graph: cannot write {path!r}: {_NO_DOT}") from err
+    folder = os.path.dirname(os.path.abspath(path))
+    os.makedirs(folder, exist_ok=True)
+    # Write beside the target and rename over it: an interrupted write never leaves half a file.
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".render-", suffix="." + format)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+    return path
+
+
+class StepTerm(NamedTuple):
+    """What one backward step added to one parent: ``parent.grad += local_grad * node.grad``.
+
+    Attributes:
+      parent: the parent Value.
+      local_grad: d(node)/d(parent), evaluated at the forward values.
+      added: ``local_grad * node.grad``, the amount added to ``parent.grad``.
+      grad_after: ``parent.grad`` right after the addition.
+
+    Example:
+      >>> from autograd import Value
+      >>> x = Value(3.0)
+      >>> step = next(backward_steps(x * 2))
+      >>> step.terms[0].local_grad, step.terms[0].added
+      (2.0, 2.0)
+    """
+
+    parent: Value
+    local_grad: float
+    added: float
+    grad_after: float
+
+
+class BackwardStep:
+    """One step of `backward_steps`: a node passing its gradient on to its parents.
+
+    ``str(step)`` reads as the chain rule with numbers, one line per parent; in Jupyter a step
+    shows those lines above the graph, with the node and its parents highlighted.
+
+    Attributes:
+      node: the Value whose gradient is being propagated; ``node.grad`` is final at this point.
+      grad: ``node.grad`` at this step (the upstream gradient).
+      terms: one `StepTerm` per parent, in operand order; empty for a leaf.
+      index: this step's position, from 0 (the root) to ``total - 1``.
+      total: the number of steps, one per Value in the graph.
+      root: the Value `backward_steps` started from.
+
+    Example:
+      >>> from autograd import Value
+      >>> x = Value(2.0, label="x")
+      >>> o = x.tanh(); o.label = "o"
+      >>> step = next(backward_steps(o))
+      >>> step.node is o, step.index, step.total
+      (True, 0, 2)
+      >>> print(step)
+      x.grad += (∂o/∂x = 0.07065) × (o.grad = 1.0) = 0.07065  → x.grad = 0.07065
+    """
+
+    __slots__ = ("_names", "grad", "index", "node", "root", "terms", "total")
+
+    def __init__(self, node, grad, terms, index, total, root, names):
+        self.node, self.grad, self.terms = node, grad, terms
+        self.index, self.total, self.root, self._names = index, total, root, names
+
+    def __str__(self):
+        n = self._names[self.node]
+        if not self.terms:
+            kind = "a constant" if self.node.op == "const" else "a leaf"
+            return f"{n}.grad = {_num(self.grad)} is final ({n} is {kind}: nothing to pass on)"
+        return "\n".join(f"{p}.grad += (∂{n}/∂{p} = {_num(t.local_grad)}) × ({n}.grad = {_num(self.grad)}) "
+                         f"= {_num(t.added)}  → {p}.grad = {_num(t.grad_after)}"
+                         for t in self.terms for p in [self._names[t.parent]])
+
+    def __repr__(self):
+        return f"<BackwardStep {self.index + 1}/{self.total}: {self._formula()}>"
+
+    def _formula(self):
+        # What the node computes, in its names: "o = x * w", "a = tanh(z)", or just "x" for a leaf.
+        node, names = self.node, self._names
+        args = [names[p] for p in node.parents]
+        if not args:
+            return names[node]
+        if len(args) == 2 and not node.op.isalpha():
+            return f"{names[node]} = {args[0]} {node.op} {args[1]}"
+        return f"{names[node]} = {node.op}({', '.join(args)})"
+
+    def draw(self, **kwargs):
+        """`draw_dot` of the whole graph with this node and its parents highlighted.
+
+        Args:
+          **kwargs: passed on to `draw_dot` (``params=``, ``rankdir=``, ``max_nodes=``, ...).
+
+        Example:
+          >>> from autograd import Value
+          >>> step = next(backward_steps(Value(2.0) * 3))
+          >>> 'color="#dc2626"' in step.draw().source
+          True
+        """
+        return draw_dot(self.root, highlight=(self.node, *self.node.parents), **kwargs)
+
+    def _repr_mimebundle_(self, include=None, exclude=None, **kwargs):
+        # Whatever stops the drawing (too big, no graphviz, no dot), the chain rule still shows.
+        text = f"step {self.index + 1}/{self.total}: {self._formula()}\n{self}"
+        if self.total > _MAX_NODES:
+            note = f"(the graph has {self.total} Values, too many to show; step.draw(max_nodes={self.total}) draws it)"
+            return {"text/plain": f"{text}\n{note}"}
+        try:
+            import graphviz
+        except ImportError:
+            return {"text/plain": f"{text}\n({_NO_GRAPHVIZ})"}
+        try:
+            svg = self.draw().pipe(format="svg", encoding="utf-8")
+        except graphviz.ExecutableNotFound:
+            return {"text/plain": f"{text}\n({_NO_DOT})"}
+        # Inline SVG starts at <svg: the XML prolog before it does not belong inside HTML.
+        return {"text/html": f"<pre>{html.escape(text)}</pre>\n{svg[svg.index('<svg'):]}", "text/plain": text}
+
+
+def backward_steps(root, grad=1.0):
+    """Run ``root.backward(grad)`` one node at a time, yielding a `BackwardStep` per node.
+
+    Nodes come in reverse topological order (the root first), each after every node that uses it,
+    so its gradient is final when its step comes. Each step adds the node's contribution to its
+    parents' ``.grad`` before it is yielded; exhausting the iterator leaves exactly the gradients
+    ``root.backward(grad)`` would: interior nodes are reset to 0 when iteration starts, leaves
+    accumulate across calls. Drawings of a step show the gradients as they are when drawn.
+
+    Args:
+      root: the Value to differentiate.
+      grad: the gradient of the final objective with respect to `root` (default 1.0).
+
+    Returns:
+      An iterator of `BackwardStep`, one per Value in the graph; nothing changes until it is iterated.
+
+    Example:
+      >>> from autograd import Value
+      >>> a = Value(2.0, label="a")
+      >>> b = a * a; b.label = "b"
+      >>> for step in backward_steps(b):
+      ...     print(step)
+      a.grad += (∂b/∂a = 2.0) × (b.grad = 1.0) = 2.0  → a.grad = 2.0
+      a.grad += (∂b/∂a = 2.0) × (b.grad = 1.0) = 2.0  → a.grad = 4.0
+      a.grad = 4.0 is final (a is a leaf: nothing to pass on)
+    """
+    _check_value("backward_steps", "root", root)
+    if isinstance(grad, bool) or not isinstance(grad, numbers.Real):
+        raise TypeError(f"backward_steps: grad must be a real number, got {type(grad).__name__}: {grad!r}")
+    return _steps(root, float(grad))
+
+
+def _steps(root, grad):
+    # The same loop as Value.backward, in the same order of float operations, so the results
+    # agree bit for bit; it only pauses after each node.
+    order = topological_order(root)
+    names = {v: v.label or f"v{i}" for i, v in enumerate(order)}
+    for node in order:
+        if node.parents:
+            node.grad = 0.0
+    root.grad += grad
+    total = len(order)
+    for index, node in enumerate(reversed(order)):
+        g = node.grad
+        terms = []
+        for parent, local in zip(node.parents, node.local_grads):
+            added = local * g
+            parent.grad += added
+            terms.append(StepTerm(parent, local, added, parent.grad))
+        yield BackwardStep(node, g, tuple(terms), index, total, root, names)
+
+
+def _num(x):
+    """A number as the chain-rule text shows it: 4 significant digits, always with a point (-3.0)."""
+    s = f"{x:.4g}"
+    return s if any(c in s for c in ".en") else s + ".0"  # "1e+20", "inf" and "nan" need no point
+
+
+def _check_value(fn, what, x):
+    if not isinstance(x, Value):
+        raise TypeError(f"{fn}: {what} must be a Value, got {type(x).__name__}: {x!r}")
+
+
+def _value_set(fn, what, xs):
+    """A Value, a collection of Values, or None, as a set (Values hash by identity)."""
+    if xs is None:
+        return set()
+    xs = [xs] if isinstance(xs, Value) else list(xs)
+    for x in xs:
+        _check_value(fn, f"every item of {what}", x)
+    return set(xs)

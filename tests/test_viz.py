@@ -1,0 +1,426 @@
+import doctest
+import html
+import math
+import os
+import re
+import shutil
+import subprocess
+import sys
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import autograd
+from autograd import Value, topological_order, viz
+from autograd.strategies import exprs
+from autograd.viz import _NO_DOT, BackwardStep, StepTerm, backward_steps, draw_dot, render_graph
+
+needs_dot = pytest.mark.skipif(
+    shutil.which("dot") is None,
+    reason="Graphviz's `dot` program is not installed (apt-get install graphviz / brew install graphviz)")
+RED = 'color="#dc2626"'
+
+
+def lines(graph):
+    return graph.source.splitlines()
+
+
+def node_line(graph, node_id):
+    (line,) = [s for s in lines(graph) if s.startswith(f"\t{node_id} [")]
+    return line
+
+
+def edges(graph):
+    return [s.strip() for s in lines(graph) if "->" in s]
+
+
+def neuron():
+    """o = x * w + b with every node labelled, after backward, by label: the graph most tests draw."""
+    x, w, b = Value(2.0, label="x"), Value(-3.0, label="w"), Value(1.0, label="b")
+    xw = x * w; xw.label = "xw"
+    o = xw + b; o.label = "o"
+    o.backward()
+    return {v.label: v for v in (x, w, b, xw, o)}
+
+
+def without_dot(monkeypatch, tmp_path):
+    # An empty PATH is what a machine without Graphviz looks like to the graphviz package.
+    monkeypatch.setenv("PATH", str(tmp_path))
+    assert shutil.which("dot") is None
+
+
+def test_docstring_examples_run():
+    assert doctest.testmod(viz).failed == 0
+
+
+def test_public_names_are_exported_from_autograd():
+    for name in ("draw_dot", "backward_steps", "render_graph", "BackwardStep"):
+        assert getattr(autograd, name) is getattr(viz, name), name
+
+
+# --- draw_dot: what the DOT source says ---------------------------------------------------------
+
+def test_records_show_label_data_and_grad_to_four_places():
+    o = neuron()["o"]
+    g = draw_dot(o)
+    assert node_line(g, "v0") == '\tv0 [label="{ x | data 2.0000 | grad -3.0000 }" fillcolor="#dbeafe"]'
+    assert node_line(g, "v1") == '\tv1 [label="{ w | data -3.0000 | grad 2.0000 }" fillcolor="#dbeafe"]'
+    assert node_line(g, "v2") == '\tv2 [label="{ xw | data -6.0000 | grad 1.0000 }" fillcolor=white]'
+    assert node_line(g, "v3") == '\tv3 [label="{ b | data 1.0000 | grad 1.0000 }" fillcolor="#dbeafe"]'
+    assert node_line(g, "v4") == ('\tv4 [label="{ o | data -5.0000 | grad 1.0000 }" '
+                                  'fillcolor="#bbf7d0" penwidth=2]')
+
+
+def test_one_op_node_per_result_between_it_and_its_parents():
+    o = neuron()["o"]
+    g = draw_dot(o)
+    assert node_line(g, "v2_op").startswith('\tv2_op [label="*" ')
+    assert node_line(g, "v4_op").startswith('\tv4_op [label="+" ')
+    assert [s for s in lines(g) if s.startswith("\tv") and "_op [" in s] == [node_line(g, "v2_op"), node_line(g, "v4_op")]
+    assert edges(g) == ["v0 -> v2_op", "v1 -> v2_op", "v2_op -> v2", "v2 -> v4_op", "v3 -> v4_op", "v4_op -> v4"]
+
+
+def test_a_node_used_twice_has_two_edges_and_operand_order_is_numbered_where_it_matters():
+    x = Value(3.0, label="x")
+    sq = x * x; sq.label = "sq"
+    d = sq - x; d.label = "d"
+    g = draw_dot(d)
+    assert edges(g) == ["v0 -> v1_op", "v0 -> v1_op", "v1_op -> v1",
+                        "v1 -> v2_op [label=1]", "v0 -> v2_op [label=2]", "v2_op -> v2"]
+
+
+def test_unlabelled_values_are_named_by_their_position_and_constants_styled_apart():
+    x = Value(1.5, label="x")
+    y = x ** 2
+    g = draw_dot(y, show_grad=False)
+    assert [v.op for v in topological_order(y)] == ["", "const", "**"]
+    assert node_line(g, "v1") == ('\tv1 [label="{ v1 | data 2.0000 }" fillcolor="#f3f4f6" fontcolor="#4b5563" '
+                                  'style="filled,dashed"]')
+    assert node_line(g, "v2") == '\tv2 [label="{ v2 | data 2.2500 }" fillcolor="#bbf7d0" penwidth=2]'
+    assert node_line(g, "v2_op").startswith('\tv2_op [label="**" ')
+
+
+def test_leaves_parameters_constants_root_and_highlight_are_distinct():
+    v = neuron()
+    c = v["o"] * 2; c.label = "c"
+    g = draw_dot(c, params=[v["w"], v["b"], Value(9.0)])  # a parameter outside the graph is fine
+    styles = {u.label or "const": node_line(g, f"v{i}").split("}\" ", 1)[1]
+              for i, u in enumerate(topological_order(c))}
+    assert styles["x"] == 'fillcolor="#dbeafe"]'
+    assert styles["w"] == styles["b"] == 'fillcolor="#fde68a"]'
+    assert styles["xw"] == styles["o"] == "fillcolor=white]"
+    assert styles["const"] == 'fillcolor="#f3f4f6" fontcolor="#4b5563" style="filled,dashed"]'
+    assert styles["c"] == 'fillcolor="#bbf7d0" penwidth=2]'
+    legend = [s for s in lines(g) if "label=<<table" in s]
+    assert len(legend) == 1
+    assert re.findall(r">(\w+)</td>", legend[0]) == ["leaf", "parameter", "constant", "root"]
+
+
+def test_highlight_marks_nodes_and_the_op_and_edges_between_them():
+    v = neuron()
+    o = v["o"]
+    g = draw_dot(o, highlight=[v["xw"], v["x"]])
+    marked = {s.split(" ", 1)[0].strip() for s in lines(g) if RED in s and "->" not in s and "<table" not in s}
+    assert marked == {"v0", "v2", "v2_op"}
+    assert node_line(g, "v2") == ('\tv2 [label="{ xw | data -6.0000 | grad 1.0000 }" color="#dc2626" '
+                                  'fillcolor=white penwidth=3]')
+    assert [e for e in edges(g) if RED in e] == ['v0 -> v2_op [color="#dc2626" penwidth=2]',
+                                                 'v2_op -> v2 [color="#dc2626" penwidth=2]']
+    assert "highlighted</td>" in g.source
+    # One Value is enough, and a highlighted root keeps its thick border in red.
+    single = draw_dot(o, highlight=o)
+    assert node_line(single, "v4") == ('\tv4 [label="{ o | data -5.0000 | grad 1.0000 }" color="#dc2626" '
+                                       'fillcolor="#bbf7d0" penwidth=3]')
+    assert [e for e in edges(single) if RED in e] == []  # no marked parent: no path to light up
+    assert RED not in "".join(s for s in lines(draw_dot(o)) if "<table" not in s)
+
+
+def test_show_grad_false_leaves_grads_out():
+    o = neuron()["o"]
+    assert "grad" not in draw_dot(o, show_grad=False).source
+    assert draw_dot(o, rankdir="TB").graph_attr["rankdir"] == "TB"
+
+
+def test_bad_arguments_get_clear_errors():
+    o = neuron()["o"]
+    with pytest.raises(TypeError, match=r"draw_dot: root must be a Value, got float: 1.0"):
+        draw_dot(1.0)
+    with pytest.raises(TypeError, match=r"draw_dot: every item of highlight must be a Value, got str: 'x'"):
+        draw_dot(o, highlight=["x"])
+    with pytest.raises(TypeError, match=r"draw_dot: every item of params must be a Value, got int: 3"):
+        draw_dot(o, params=[3])
+    with pytest.raises(ValueError, match=r"draw_dot: highlight has 1 Value\(s\) that are not in root's graph"):
+        draw_dot(o, highlight=[Value(7.0)])
+    with pytest.raises(ValueError, match=r"draw_dot: rankdir must be 'LR', 'TB', 'RL' or 'BT', got 'up'"):
+        draw_dot(o, rankdir="up")
+
+
+# --- determinism and escaping -------------------------------------------------------------------
+
+def test_the_same_graph_gives_byte_identical_source():
+    o = neuron()["o"]
+    assert draw_dot(o, highlight=o).source == draw_dot(o, highlight=o).source
+    assert draw_dot(neuron()["o"]).source == draw_dot(neuron()["o"]).source
+
+
+def test_identical_graphs_built_separately_give_identical_source():
+    def build():
+        xs = [Value(i / 3, label=f"x{i}") for i in range(6)]
+        h = [(xs[i] * xs[(i + 1) % 6]).tanh() + xs[i] for i in range(6)]
+        y = sum(h[1:], h[0]) * h[2]
+        y.backward()
+        return y
+    # Different object addresses, same picture: ids come from the walk, not from id().
+    assert draw_dot(build()).source == draw_dot(build()).source
+
+
+AWKWARD = 'a{b}|c<d>"e\\f\\'
+
+
+def test_labels_are_escaped_for_record_syntax():
+    x = Value(1.0, label=AWKWARD)
+    line = node_line(draw_dot(x, show_grad=False), "v0")
+    assert line == r'	v0 [label="{ a\{b\}\|c\<d\>\"e\\f\\ | data 1.0000 }" fillcolor="#bbf7d0" penwidth=2]'
+    two = Value(1.0, label="line 1\nline 2")
+    assert r'label="{ line 1\nline 2 | data' in draw_dot(two).source
+
+
+@needs_dot
+def test_escaped_labels_render_as_written():
+    x = Value(1.0, label=AWKWARD)
+    y = x * 2; y.label = "<b>not html</b>"
+    svg = draw_dot(y).pipe(format="svg", encoding="utf-8")
+    texts = [html.unescape(t) for t in re.findall(r"<text[^>]*>([^<]*)</text>", svg)]
+    assert AWKWARD in texts
+    assert "<b>not html</b>" in texts
+
+
+# --- size guard ---------------------------------------------------------------------------------
+
+def training_sized_graph(n):
+    s = Value(0.0)
+    for i in range(n):
+        s = s + Value(float(i))
+    return s
+
+
+def test_a_large_graph_is_refused_before_anything_is_built(monkeypatch):
+    big = training_sized_graph(10_000)
+    n = len(topological_order(big))
+    assert n == 20_001
+    # If draw_dot built even the empty Digraph, this would fail the test instead of the guard.
+    monkeypatch.setattr(viz, "_digraph_class", lambda: pytest.fail("built a drawing of a graph over max_nodes"))
+    with pytest.raises(ValueError, match=rf"the graph has {n} Values, more than max_nodes=500; .* max_nodes={n}"):
+        draw_dot(big)
+    with pytest.raises(ValueError, match=r"more than max_nodes=20000"):
+        draw_dot(big, max_nodes=20_000)
+    # A step of that graph shows its chain-rule text and says how to draw it, without drawing.
+    step = next(backward_steps(big))
+    bundle = step._repr_mimebundle_()
+    assert list(bundle) == ["text/plain"]
+    assert bundle["text/plain"].endswith(f"step.draw(max_nodes={n}) draws it)")
+
+
+def test_raising_max_nodes_draws_a_deep_graph_without_recursion():
+    deep = training_sized_graph(1_500)  # 3,001 Values in a chain 1,500 ops deep
+    g = draw_dot(deep, max_nodes=3_001)
+    assert node_line(g, "v3000").startswith('\tv3000 [label="{ v3000 | data 1124250.0000 |')
+    assert len(edges(g)) == 3 * 1_500
+
+
+# --- without and with Graphviz's dot --------------------------------------------------------------
+
+def test_building_needs_no_dot_and_jupyter_shows_source_with_install_line(monkeypatch, tmp_path):
+    o = neuron()["o"]
+    without_dot(monkeypatch, tmp_path)
+    g = draw_dot(o)
+    bundle = g._repr_mimebundle_()
+    assert bundle == {"text/plain": f"// {_NO_DOT}\n{g.source}"}
+    assert "apt-get install graphviz" in _NO_DOT and "brew install graphviz" in _NO_DOT and "\n" not in _NO_DOT
+
+
+def test_ipython_display_without_dot_has_no_traceback(monkeypatch, tmp_path, capsys):
+    formatters = pytest.importorskip("IPython.core.formatters", reason="IPython comes with the dev extras")
+    o = neuron()["o"]
+    without_dot(monkeypatch, tmp_path)
+    data, _ = formatters.DisplayFormatter().format(draw_dot(o))
+    assert list(data) == ["text/plain"]
+    assert data["text/plain"].startswith(f"// {_NO_DOT}\ndigraph {{")
+    data, _ = formatters.DisplayFormatter().format(next(backward_steps(o)))
+    assert data["text/plain"] == (
+        "step 1/5: o = xw + b\n"
+        "xw.grad += (∂o/∂xw = 1.0) × (o.grad = 1.0) = 1.0  → xw.grad = 1.0\n"
+        f"b.grad += (∂o/∂b = 1.0) × (o.grad = 1.0) = 1.0  → b.grad = 2.0\n({_NO_DOT})")
+    assert capsys.readouterr().err == ""
+
+
+def test_render_graph_without_dot_says_how_to_install(monkeypatch, tmp_path):
+    without_dot(monkeypatch, tmp_path)
+    with pytest.raises(RuntimeError, match=r"render_graph: cannot write .* apt-get install graphviz"):
+        render_graph(Value(1.0), tmp_path / "g.svg")
+    assert os.listdir(tmp_path) == []
+
+
+def test_importing_needs_no_graphviz_package():
+    code = ("import sys; sys.modules['graphviz'] = None\n"
+            "import autograd, autograd.viz\n"
+            "from autograd import Value\n"
+            "from autograd.viz import backward_steps, draw_dot\n"
+            "steps = list(backward_steps(Value(2.0, label='x') * 3))\n"
+            "print(len(steps)); print(steps[-1]._repr_mimebundle_()['text/plain'])\n"
+            "try:\n    draw_dot(Value(1.0))\nexcept ImportError as e:\n    print(e)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    install = "drawing needs the graphviz Python package: pip install graphviz (or pip install 'dagrad[viz]')"
+    assert out == f"3\nstep 3/3: x\nx.grad = 3.0 is final (x is a leaf: nothing to pass on)\n({install})\ndraw_dot: {install}\n"
+
+
+@needs_dot
+def test_jupyter_shows_svg_and_files_render(tmp_path):
+    o = neuron()["o"]
+    g = draw_dot(o)
+    svg = g._repr_mimebundle_()["image/svg+xml"]
+    assert svg.lstrip().startswith("<?xml") and "data &#45;5.0000" in svg
+    assert render_graph(g, tmp_path / "o.svg") == str(tmp_path / "o.svg")
+    assert (tmp_path / "o.svg").read_text().count("</svg>") == 1
+    render_graph(o, tmp_path / "out" / "o.png")  # a Value, into a folder that did not exist
+    assert (tmp_path / "out" / "o.png").read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+    assert sorted(os.listdir(tmp_path)) == ["o.svg", "out"]  # no temporary files left behind
+    assert g.render(tmp_path / "graph") == str(tmp_path / "graph.svg")
+
+
+def test_render_graph_rejects_what_it_cannot_write(tmp_path):
+    with pytest.raises(ValueError, match=r"render_graph: unknown output format 'txt'"):
+        render_graph(Value(1.0), tmp_path / "g.txt")
+    with pytest.raises(ValueError, match=r"unknown output format ''"):
+        render_graph(Value(1.0), tmp_path / "g")
+    with pytest.raises(TypeError, match=r"render_graph: graph must be a Value or a drawing from draw_dot, got str"):
+        render_graph("digraph {}", tmp_path / "g.svg")
+    assert os.listdir(tmp_path) == []
+
+
+# --- backward_steps -----------------------------------------------------------------------------
+
+def test_chain_rule_text_for_a_known_graph():
+    x, w = Value(2.0, label="x"), Value(-3.0, label="w")
+    o = x * w; o.label = "o"
+    steps = list(backward_steps(o, grad=0.5))
+    assert [str(s) for s in steps] == [
+        ("x.grad += (∂o/∂x = -3.0) × (o.grad = 0.5) = -1.5  → x.grad = -1.5\n"
+         "w.grad += (∂o/∂w = 2.0) × (o.grad = 0.5) = 1.0  → w.grad = 1.0"),
+        "w.grad = 1.0 is final (w is a leaf: nothing to pass on)",
+        "x.grad = -1.5 is final (x is a leaf: nothing to pass on)",
+    ]
+    assert [repr(s) for s in steps] == ["<BackwardStep 1/3: o = x * w>", "<BackwardStep 2/3: w>",
+                                        "<BackwardStep 3/3: x>"]
+
+
+def test_steps_expose_node_terms_and_accumulation():
+    a = Value(2.0, label="a")
+    b = a * a; b.label = "b"
+    c = b.tanh() + a; c.label = "c"
+    steps = list(backward_steps(c))
+    assert all(isinstance(s, BackwardStep) for s in steps)
+    assert [s.node for s in steps] == list(reversed(topological_order(c)))
+    assert [(s.index, s.total, s.root) for s in steps] == [(i, 4, c) for i in range(4)]
+    first = steps[0]
+    assert first.grad == 1.0
+    assert first.terms[1] == StepTerm(a, 1.0, 1.0, 1.0)
+    t = 1 - math.tanh(4.0) ** 2
+    square = steps[2]
+    assert square.node is b and square.grad == t
+    # a appears twice in a * a: two terms, the second adding to what the first left.
+    assert square.terms == (StepTerm(a, 2.0, 2.0 * t, 1.0 + 2.0 * t), StepTerm(a, 2.0, 2.0 * t, 1.0 + 4.0 * t))
+    assert str(steps[1]).startswith("b.grad += (∂v2/∂b = ")  # the unlabelled tanh is named by position
+    assert str(square) == ("a.grad += (∂b/∂a = 2.0) × (b.grad = 0.001341) = 0.002682  → a.grad = 1.003\n"
+                           "a.grad += (∂b/∂a = 2.0) × (b.grad = 0.001341) = 0.002682  → a.grad = 1.005")
+    assert str(steps[3]) == f"a.grad = {viz._num(1.0 + 4.0 * t)} is final (a is a leaf: nothing to pass on)"
+
+
+def test_constants_are_named_and_said_to_be_constants():
+    x = Value(3.0, label="x")
+    y = x * 2; y.label = "y"
+    assert [str(s) for s in backward_steps(y)][1:] == [
+        "v1.grad = 3.0 is final (v1 is a constant: nothing to pass on)",
+        "x.grad = 2.0 is final (x is a leaf: nothing to pass on)"]
+
+
+def test_nothing_changes_until_the_steps_are_iterated():
+    v = neuron()
+    before = {k: u.grad for k, u in v.items()}
+    steps = backward_steps(v["o"])
+    assert {k: u.grad for k, u in v.items()} == before
+    next(steps)
+    # Interiors were reset (xw had 1.0; the step added 1.0); x is not reached yet.
+    assert (v["o"].grad, v["xw"].grad, v["x"].grad) == (1.0, 1.0, -3.0)
+
+
+def test_a_leaf_root_accumulates_like_backward():
+    x, y = Value(2.0, label="x"), Value(2.0, label="y")
+    x.grad = y.grad = 1.5
+    (step,) = backward_steps(x, grad=2.0)
+    y.backward(2.0)
+    assert x.grad == y.grad == 3.5
+    assert str(step) == "x.grad = 3.5 is final (x is a leaf: nothing to pass on)"
+
+
+def test_backward_steps_rejects_bad_arguments():
+    with pytest.raises(TypeError, match=r"backward_steps: root must be a Value, got float: 2.0"):
+        backward_steps(2.0)
+    with pytest.raises(TypeError, match=r"backward_steps: grad must be a real number, got str: '1'"):
+        backward_steps(Value(1.0), grad="1")
+
+
+def test_a_step_number_format_keeps_a_point():
+    assert [viz._num(x) for x in (-3.0, 0.5, 2, 1e20, -0.0, math.inf, math.nan, 0.000123456)] == [
+        "-3.0", "0.5", "2.0", "1e+20", "-0.0", "inf", "nan", "0.0001235"]
+
+
+@needs_dot
+def test_a_step_displays_the_highlighted_graph_and_its_chain_rule_text():
+    v = neuron()
+    steps = backward_steps(v["o"])
+    next(steps), next(steps)  # o, then b
+    step = next(steps)  # xw = x * w passes its gradient to x and w
+    g = step.draw()
+    assert {s.split(" ", 1)[0].strip() for s in lines(g) if RED in s and "->" not in s and "<table" not in s} == {
+        "v0", "v1", "v2", "v2_op"}
+    bundle = step._repr_mimebundle_()
+    assert bundle["text/plain"] == ("step 3/5: xw = x * w\n"
+                                    "x.grad += (∂xw/∂x = -3.0) × (xw.grad = 1.0) = -3.0  → x.grad = -6.0\n"
+                                    "w.grad += (∂xw/∂w = 2.0) × (xw.grad = 1.0) = 2.0  → w.grad = 4.0")
+    page = bundle["text/html"]
+    assert page.startswith("<pre>step 3/5: xw = x * w\nx.grad += (∂xw/∂x = -3.0)")
+    assert page.count("<svg") == 1 and "<?xml" not in page and "#dc2626" in page
+    assert step.draw(params=[v["w"]]).source != g.source
+
+
+# --- backward_steps agrees with backward on random graphs -------------------------------------
+
+gradients = st.integers(-300, 300).map(lambda k: k / 100)  # stale and upstream gradients
+
+
+def grads(order):
+    return [repr(v.grad) for v in order]  # exact: -0.0 differs from 0.0
+
+
+@given(exprs(max_inputs=4, max_steps=12), st.lists(gradients, min_size=1, max_size=40), gradients)
+def test_exhausted_steps_leave_exactly_the_grads_of_backward(expr, stale, upstream):
+    root = expr(*expr.inputs)  # a random DAG over the op table, with shared nodes
+    order = topological_order(root)
+
+    def from_stale_grads():  # leaves accumulate and interiors reset: start both runs from junk
+        for v, g in zip(order, stale * len(order)):
+            v.grad = g
+
+    from_stale_grads()
+    root.backward(upstream)
+    root.backward(upstream)
+    expected = grads(order)
+    from_stale_grads()
+    for _ in range(2):
+        steps = list(backward_steps(root, grad=upstream))
+    assert grads(order) == expected
+    assert len(steps) == len(order)
+    # Each node's gradient was already final when its step came.
+    assert [repr(s.grad) for s in steps] == [repr(v.grad) for v in reversed(order)]
