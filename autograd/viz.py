@@ -21,9 +21,9 @@ import functools
 import html
 import numbers
 import os
-import tempfile
 from typing import NamedTuple
 
+from autograd._files import write_atomic
 from autograd.engine import Value, topological_order
 
 __all__ = ["BackwardStep", "StepTerm", "backward_steps", "draw_dot", "render_graph"]
@@ -215,15 +215,7 @@ def render_graph(graph, path, *, format=None):
         raise RuntimeError(f"render_graph: cannot write {path!r}: {_NO_DOT}") from err
     folder = os.path.dirname(os.path.abspath(path))
     os.makedirs(folder, exist_ok=True)
-    # Write beside the target and rename over it: an interrupted write never leaves half a file.
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".render-", suffix="." + format)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
+    write_atomic(path, data)  # an interrupted write never leaves half a file
     return path
 
 

@@ -1,1 +1,19 @@
-"""dagrad's neural-network library, built from `autograd.Value`s."""
+"""dagrad's neural-network library, built from `autograd.Value`s.
+
+Submodules: `nn.datasets` (toy data sets) and `nn.reference` (the notes' backprop on plain lists).
+
+Example:
+  >>> from nn import MLP, mse_loss, SGD
+  >>> model = MLP(2, [8, 1], seed=0)
+  >>> opt = SGD(model.parameters(), lr=0.05)
+  >>> loss = mse_loss([model([1.0, 0.0]), model([0.0, 1.0])], [1.0, -1.0])
+  >>> opt.zero_grad(); loss.backward(); opt.step()
+"""
+
+from nn import datasets
+from nn.losses import binary_cross_entropy, cross_entropy, hinge_loss, l1_loss, mse_loss
+from nn.module import MLP, Layer, Module, Neuron
+from nn.optim import SGD, Adam
+
+__all__ = ["MLP", "SGD", "Adam", "Layer", "Module", "Neuron", "binary_cross_entropy", "cross_entropy", "datasets",
+           "hinge_loss", "l1_loss", "mse_loss"]

@@ -11,7 +11,6 @@ either has two digits, as in ``w[2]_16,3``). Parameter *names* (``layers.0.neuro
 PyTorch's ``state_dict`` and count from 0.
 """
 
-import contextlib
 import json
 import math
 import numbers
@@ -19,9 +18,9 @@ import operator
 import os
 import random
 import reprlib
-import tempfile
 from collections.abc import Mapping
 
+from autograd._files import write_atomic
 from autograd.engine import Value
 
 __all__ = ["MLP", "Layer", "Module", "Neuron"]
@@ -155,21 +154,8 @@ class Module:
                 raise ValueError(f"save: parameter {name!r} is {x!r}; refusing to save a non-finite value "
                                  f"(the training has diverged: try a smaller learning rate)")
         doc = {"format": _FORMAT, "version": _VERSION, "architecture": repr(self), "parameters": state}
-        path = os.fspath(path)
-        # Write a temporary file beside the target, then rename it over the target: os.replace
-        # is atomic, so readers see the old file or the new one, never half of one.
-        fd, tmp = tempfile.mkstemp(dir=os.path.dirname(os.path.abspath(path)),
-                                   prefix=os.path.basename(path) + ".", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                json.dump(doc, f, indent=1, allow_nan=False)  # floats are written by repr: exact
-                f.flush()
-                os.fsync(f.fileno())  # the data is on disk before the rename makes it the file
-            os.replace(tmp, path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
+        # allow_nan=False: a last guard; floats are written by repr, so they read back exactly.
+        write_atomic(path, json.dumps(doc, indent=1, allow_nan=False))
 
     def load(self, path):
         """Read parameters written by `save`, checking the whole file first: on error nothing changes.

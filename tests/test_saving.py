@@ -1,5 +1,6 @@
 """state_dict / load_state_dict and save / load: nothing lost, nothing executed, nothing half-done."""
 
+import io
 import json
 import math
 import os
@@ -134,9 +135,12 @@ def test_save_overwrites_and_leaves_no_temporary_file(tmp_path):
 
 # --- atomic writes: a crash mid-write never corrupts the previous file ----------------------------
 
-def crash_mid_write(obj, f, **kwargs):
-    f.write('{"format": "dagrad.state_dict", "parameters": {"lay')   # half a file reaches the temporary
-    raise OSError("No space left on device")
+def crash_mid_write(fd, mode):
+    class HalfWritten(io.FileIO):
+        def write(self, data):
+            super().write(data[: len(data) // 2])  # half a file reaches the temporary, then the disk fills
+            raise OSError("No space left on device")
+    return HalfWritten(fd, "wb")
 
 
 def crash_on_rename(src, dst):
@@ -144,7 +148,7 @@ def crash_on_rename(src, dst):
 
 
 @pytest.mark.parametrize("target, crash, error", [
-    ("dump", crash_mid_write, OSError),
+    ("fdopen", crash_mid_write, OSError),
     ("replace", crash_on_rename, OSError),
     ("fsync", lambda fd: (_ for _ in ()).throw(KeyboardInterrupt()), KeyboardInterrupt),
 ])
@@ -153,7 +157,7 @@ def test_crash_while_saving_keeps_the_old_file_and_no_temporary(tmp_path, monkey
     old = MLP(2, [3, 1], seed=0)
     old.save(path)
     before = path.read_bytes()
-    monkeypatch.setattr(json if target == "dump" else os, target, crash)
+    monkeypatch.setattr(os, target, crash)
     with pytest.raises(error):
         MLP(2, [3, 1], seed=1).save(path)
     monkeypatch.undo()
@@ -266,3 +270,12 @@ def test_loading_never_executes_anything(tmp_path, monkeypatch):
     path = tmp_path / "m.json"
     Neuron(2, seed=1).save(path)
     assert bits(Neuron(2, seed=0).load(path)) == bits(Neuron(2, seed=1))
+
+
+def test_saved_file_gets_the_usual_permissions_not_private_ones(tmp_path):
+    old = os.umask(0o022)
+    try:
+        MLP(2, [2, 1], seed=0).save(tmp_path / "m.json")
+    finally:
+        os.umask(old)
+    assert (tmp_path / "m.json").stat().st_mode & 0o777 == 0o644

@@ -1,0 +1,228 @@
+"""Loss functions: predictions (Values or floats) and targets (numbers) in, one scalar Value out.
+
+Each loss accepts one prediction and one target, or equal-length sequences of them, and a
+`reduction` as in PyTorch: ``"mean"`` (the default), ``"sum"``, or ``"none"`` (a list with one
+loss per example). The losses are built from engine ops, so ``loss.backward()`` reaches every
+parameter that made the predictions.
+
+Example:
+  >>> from autograd import Value
+  >>> w = Value(0.5)
+  >>> loss = mse_loss([w * 1.0, w * 2.0], [1.0, 2.0])
+  >>> loss.backward()
+  >>> loss.data, w.grad
+  (0.625, -2.5)
+"""
+
+import math
+import numbers
+
+from autograd.engine import Value
+
+__all__ = ["binary_cross_entropy", "cross_entropy", "hinge_loss", "l1_loss", "mse_loss"]
+
+_REDUCTIONS = ("mean", "sum", "none")
+
+
+def mse_loss(predictions, targets, reduction="mean"):
+    """Squared error (ŷ − y)², averaged (or summed) over examples; as ``torch.nn.functional.mse_loss``.
+
+    Args:
+      predictions: a Value or float, or a sequence of them.
+      targets: a number, or a sequence of numbers as long as `predictions`.
+      reduction: ``"mean"``, ``"sum"`` or ``"none"`` (a list of per-example losses).
+
+    Returns:
+      A Value (a list of Values for ``reduction="none"``).
+
+    Example:
+      >>> mse_loss([1.0, 3.0], [0.0, 1.0]).data   # (1 + 4) / 2
+      2.5
+    """
+    pairs = _pairs("mse_loss", predictions, targets, reduction)
+    return _reduce([(p - t) ** 2 for p, t in pairs], reduction)
+
+
+def l1_loss(predictions, targets, reduction="mean"):
+    """Absolute error |ŷ − y|; with ``reduction="sum"`` it is the notes' C(θ) = Σ_k |ŷ_k − f(x_k; θ)|.
+
+    The derivative at ŷ = y is 0 (the engine's ``abs`` at its kink), as in PyTorch.
+
+    Args:
+      predictions: a Value or float, or a sequence of them.
+      targets: a number, or a sequence of numbers as long as `predictions`.
+      reduction: ``"mean"``, ``"sum"`` or ``"none"`` (a list of per-example losses).
+
+    Returns:
+      A Value (a list of Values for ``reduction="none"``).
+
+    Example:
+      >>> l1_loss([1.0, -3.0], [0.0, 1.0], reduction="sum").data   # 1 + 4
+      5.0
+    """
+    pairs = _pairs("l1_loss", predictions, targets, reduction)
+    return _reduce([(p - t).abs() for p, t in pairs], reduction)
+
+
+def hinge_loss(scores, targets, reduction="mean"):
+    """Hinge loss max(0, 1 − y·s) of raw scores s against labels y ∈ {−1, +1} (an SVM's loss).
+
+    Args:
+      scores: a Value or float (a raw, unsquashed score), or a sequence of them.
+      targets: -1 or +1, or a sequence of them as long as `scores`. Map 0/1 labels with ``2 * y - 1``.
+      reduction: ``"mean"``, ``"sum"`` or ``"none"`` (a list of per-example losses).
+
+    Returns:
+      A Value (a list of Values for ``reduction="none"``).
+
+    Example:
+      >>> hinge_loss([2.0, 0.5, 0.5], [1, 1, -1], reduction="none")   # 0, 0.5, 1.5
+      [Value(data=0, grad=0), Value(data=0.5, grad=0), Value(data=1.5, grad=0)]
+    """
+    pairs = _pairs("hinge_loss", scores, targets, reduction)
+    for i, (_, t) in enumerate(pairs):
+        if t != 1 and t != -1:
+            raise ValueError(f"hinge_loss: targets must be -1 or +1, got {t!r} at index {i} "
+                             f"(map 0/1 labels with 2 * y - 1)")
+    return _reduce([(1 - t * s).relu() for s, t in pairs], reduction)
+
+
+def binary_cross_entropy(logits, targets, reduction="mean"):
+    """Binary cross-entropy of logits z against targets y ∈ [0, 1]: −y·log σ(z) − (1 − y)·log(1 − σ(z)).
+
+    Takes logits, not probabilities (as ``torch.nn.functional.binary_cross_entropy_with_logits``),
+    and is computed as softplus(z) − y·z with softplus(z) = max(z, 0) + log(1 + e^−|z|), which never
+    overflows and stays finite for any finite z. The derivative is σ(z) − y, exactly, also at z = 0.
+
+    Args:
+      logits: a Value or float, or a sequence of them.
+      targets: a number in [0, 1] (soft labels allowed), or a sequence of them as long as `logits`.
+        Map ±1 labels with ``(y + 1) / 2``.
+      reduction: ``"mean"``, ``"sum"`` or ``"none"`` (a list of per-example losses).
+
+    Returns:
+      A Value (a list of Values for ``reduction="none"``).
+
+    Example:
+      >>> round(binary_cross_entropy(0.0, 1).data, 6)   # log 2
+      0.693147
+      >>> binary_cross_entropy(-1000.0, 1).data          # no overflow
+      1000.0
+    """
+    pairs = _pairs("binary_cross_entropy", logits, targets, reduction)
+    for i, (_, t) in enumerate(pairs):
+        if not 0 <= t <= 1:
+            raise ValueError(f"binary_cross_entropy: targets must be in [0, 1], got {t!r} at index {i} "
+                             f"(map -1/+1 labels with (y + 1) / 2)")
+    return _reduce([_softplus(z) - t * z for z, t in pairs], reduction)
+
+
+def _softplus(z):
+    # log(1 + e^z) with the exponent kept <= 0. Branching on the sign of z.data, rather than
+    # writing max(z, 0) and |z| with relu and abs, keeps the derivative exact at z = 0: there relu
+    # and abs report 0 for their kinks, and the kinks do not cancel (the result would be -y, not
+    # 1/2 - y). Each branch is smooth, and both agree at 0.
+    if z.data >= 0:
+        return z + (1 + (-z).exp()).log()
+    return (1 + z.exp()).log()
+
+
+def cross_entropy(logits, targets, reduction="mean"):
+    """Softmax cross-entropy: −log softmax(logits)[target], as ``torch.nn.functional.cross_entropy``.
+
+    Computed as log-sum-exp(logits) − logits[target], with the largest logit's value (a constant)
+    subtracted before ``exp`` so that no logit overflows. The gradient with respect to the logits
+    is softmax(logits) − one_hot(target).
+
+    Args:
+      logits: one example's logits (a sequence of Values or floats, one per class), or a sequence
+        of such rows for a batch.
+      targets: an integer class index in ``0 .. len(logits) - 1`` for one example, or a sequence of
+        them, one per row, for a batch.
+      reduction: over a batch: ``"mean"``, ``"sum"`` or ``"none"`` (a list of per-example losses).
+
+    Returns:
+      A Value (a list of Values for ``reduction="none"``).
+
+    Example:
+      >>> round(cross_entropy([0.0, 0.0, 0.0], 2).data, 6)   # log 3
+      1.098612
+      >>> cross_entropy([[1000.0, 0.0], [0.0, 1000.0]], [0, 1]).data   # no overflow
+      0.0
+    """
+    _check_reduction("cross_entropy", reduction)
+    if _is_number(targets):
+        logits, targets = [logits], [targets]
+    rows, targets = _as_list("cross_entropy", logits), _as_list("cross_entropy", targets)
+    if len(rows) != len(targets):
+        raise ValueError(f"cross_entropy: got {len(rows)} rows of logits but {len(targets)} targets; "
+                         f"give one class index per row")
+    if not rows:
+        raise ValueError("cross_entropy: got no logits")
+    losses = []
+    for i, (row, t) in enumerate(zip(rows, targets)):
+        row = [_as_prediction("cross_entropy", z) for z in _as_list("cross_entropy", row)]
+        if not row:
+            raise ValueError(f"cross_entropy: the row of logits at index {i} is empty; give one logit per class")
+        if isinstance(t, bool) or not isinstance(t, numbers.Integral):
+            raise TypeError(f"cross_entropy: targets must be integer class indices, got {t!r} at index {i}")
+        if not 0 <= t < len(row):
+            raise ValueError(f"cross_entropy: target {t!r} at index {i} is out of range for {len(row)} "
+                             f"classes (must be 0 .. {len(row) - 1})")
+        m = max(z.data for z in row)
+        lse = sum((z - m).exp() for z in row).log() + m
+        losses.append(lse - row[t])
+    return _reduce(losses, reduction)
+
+
+# --- shared checks ----------------------------------------------------------------------------
+
+def _pairs(name, predictions, targets, reduction):
+    """Checked (prediction Value, target float) pairs; errors name the loss and the bad input."""
+    _check_reduction(name, reduction)
+    preds, targs = _as_list(name, predictions), _as_list(name, targets)
+    if len(preds) != len(targs):
+        raise ValueError(f"{name}: got {len(preds)} predictions but {len(targs)} targets; "
+                         f"give one target per prediction")
+    if not preds:
+        raise ValueError(f"{name}: got no predictions")
+    for i, t in enumerate(targs):
+        if not _is_number(t):
+            raise TypeError(f"{name}: targets must be real numbers, got {type(t).__name__}: {t!r} at index {i}")
+        if not math.isfinite(t):
+            raise ValueError(f"{name}: targets must be finite, got {t!r} at index {i}")
+    return [(_as_prediction(name, p), float(t)) for p, t in zip(preds, targs)]
+
+
+def _check_reduction(name, reduction):
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f"{name}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+
+
+def _reduce(losses, reduction):
+    if reduction == "none":
+        return losses
+    # Start the sum from the first loss, not from 0: no constant node at the root of every loss.
+    total = sum(losses[1:], losses[0])
+    return total / len(losses) if reduction == "mean" else total
+
+
+def _is_number(x):
+    return isinstance(x, numbers.Real) and not isinstance(x, bool)
+
+
+def _as_list(name, x):
+    if isinstance(x, Value) or _is_number(x):
+        return [x]
+    try:
+        return list(x)
+    except TypeError:
+        raise TypeError(f"{name}: expected a Value, a number or a sequence of them, got {type(x).__name__}: {x!r}") from None
+
+
+def _as_prediction(name, p):
+    if isinstance(p, Value):
+        return p
+    if not _is_number(p):
+        raise TypeError(f"{name}: predictions must be Values or real numbers, got {type(p).__name__}: {p!r}")
+    return Value(p)

@@ -1,0 +1,188 @@
+"""Optimizers: update parameters in place from their ``.grad``, as ``torch.optim`` does.
+
+An optimizer changes ``p.data`` directly (the update is not part of any graph) and keeps its
+state (momentum, Adam's moments) in lists aligned with its parameter list.
+
+Example:
+  >>> from autograd import Value
+  >>> w = Value(2.0)
+  >>> opt = SGD([w], lr=0.1)
+  >>> loss = w * w
+  >>> opt.zero_grad(); loss.backward(); opt.step()   # w <- w - 0.1 * 2w
+  >>> round(w.data, 12)
+  1.6
+"""
+
+import math
+import numbers
+
+from autograd.engine import Value
+
+__all__ = ["SGD", "Adam", "Optimizer"]
+
+
+class Optimizer:
+    """What every optimizer has: its parameters, a settable learning rate, `zero_grad` and `step`.
+
+    Args:
+      params: the Values to optimize (e.g. ``model.parameters()``); each at most once.
+      lr: the learning rate η, a finite number >= 0; settable later (``opt.lr = 0.01``) for schedules.
+      weight_decay: L2 penalty λ added to each gradient (g + λw), a finite number >= 0.
+
+    Example:
+      >>> from autograd import Value
+      >>> opt = SGD([Value(1.0)], lr=0.5)
+      >>> opt.lr = 0.05
+      >>> opt.lr
+      0.05
+    """
+
+    def __init__(self, params, lr, weight_decay=0.0):
+        name = type(self).__name__
+        self.params = list(params)
+        if not self.params:
+            raise ValueError(f"{name}: got an empty parameter list; pass model.parameters()")
+        for i, p in enumerate(self.params):
+            if not isinstance(p, Value):
+                raise TypeError(f"{name}: parameters must be Values, got {type(p).__name__}: {p!r} at index {i}")
+        if len(set(map(id, self.params))) != len(self.params):
+            raise ValueError(f"{name}: a parameter appears more than once; it would be updated twice per step")
+        self.lr = lr
+        self.weight_decay = _hyperparameter(name, "weight_decay", weight_decay)
+
+    @property
+    def lr(self):
+        """The learning rate η used by the next `step`. Example: ``opt.lr = 1.0 - 0.9 * k / steps``."""
+        return self._lr
+
+    @lr.setter
+    def lr(self, value):
+        self._lr = _hyperparameter(type(self).__name__, "lr", value)
+
+    def zero_grad(self):
+        """Set every parameter's ``.grad`` to 0.0 (leaves accumulate gradients until zeroed).
+
+        Example:
+          >>> from autograd import Value
+          >>> w = Value(3.0); (w * w).backward()
+          >>> opt = SGD([w], lr=0.1); opt.zero_grad(); w.grad
+          0.0
+        """
+        for p in self.params:
+            p.grad = 0.0
+
+    def step(self):
+        """Update every parameter from its ``.grad``; each subclass implements its rule."""
+        raise NotImplementedError(f"{type(self).__name__}.step: subclasses of Optimizer implement the update")
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent, the notes' w ← w − η ∂L/∂w, with optional momentum and L2.
+
+    Per step, for each parameter w with gradient g (same semantics as ``torch.optim.SGD``)::
+
+        g ← g + weight_decay · w
+        v ← momentum · v + g          (v starts at 0; skipped when momentum is 0)
+        w ← w − lr · v
+
+    Args:
+      params: the Values to optimize (e.g. ``model.parameters()``).
+      lr: the learning rate η (>= 0); settable between steps.
+      momentum: the momentum factor μ (>= 0); 0 is plain gradient descent.
+      weight_decay: L2 penalty λ (>= 0), added to each gradient.
+
+    Example:
+      >>> from autograd import Value
+      >>> w = Value(1.0); w.grad = 0.5
+      >>> opt = SGD([w], lr=0.1, momentum=0.9)
+      >>> opt.step(); opt.step()       # velocity 0.5, then 0.9 * 0.5 + 0.5 = 0.95
+      >>> round(w.data, 12)            # 1 - 0.1 * 0.5 - 0.1 * 0.95
+      0.855
+    """
+
+    def __init__(self, params, lr, momentum=0.0, weight_decay=0.0):
+        super().__init__(params, lr, weight_decay)
+        self.momentum = _hyperparameter("SGD", "momentum", momentum)
+        self._velocity = [0.0] * len(self.params)
+
+    def step(self):
+        """Apply one update to every parameter from its current ``.grad``.
+
+        Example:
+          >>> from autograd import Value
+          >>> w = Value(1.0); w.grad = 2.0
+          >>> SGD([w], lr=0.25).step(); w.data
+          0.5
+        """
+        lr, momentum, decay, velocity = self.lr, self.momentum, self.weight_decay, self._velocity
+        for i, p in enumerate(self.params):
+            g = p.grad + decay * p.data
+            if momentum:
+                g = velocity[i] = momentum * velocity[i] + g
+            p.data -= lr * g
+
+
+class Adam(Optimizer):
+    """Adam: per-parameter steps scaled by running moments of the gradient, as ``torch.optim.Adam``.
+
+    Per step t = 1, 2, ..., for each parameter w with gradient g::
+
+        g ← g + weight_decay · w
+        m ← β1 · m + (1 − β1) · g            v ← β2 · v + (1 − β2) · g²
+        m̂ = m / (1 − β1^t)                   v̂ = v / (1 − β2^t)       (bias correction)
+        w ← w − lr · m̂ / (√v̂ + eps)
+
+    Args:
+      params: the Values to optimize (e.g. ``model.parameters()``).
+      lr: the learning rate (>= 0); settable between steps.
+      betas: (β1, β2), the decay rates of the two moments, each in [0, 1).
+      eps: added to the denominator for numerical stability (>= 0).
+      weight_decay: L2 penalty λ (>= 0), added to each gradient (not decoupled, unlike AdamW).
+
+    Example:
+      >>> from autograd import Value
+      >>> w = Value(1.0); w.grad = 4.0
+      >>> Adam([w], lr=0.1).step()    # the first step moves each parameter by about lr
+      >>> round(w.data, 6)
+      0.9
+    """
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
+        super().__init__(params, lr, weight_decay)
+        if not (isinstance(betas, (tuple, list)) and len(betas) == 2):
+            raise ValueError(f"Adam: betas must be a pair (beta1, beta2), got {betas!r}")
+        self.betas = tuple(_hyperparameter("Adam", f"betas[{i}]", b, below=1.0) for i, b in enumerate(betas))
+        self.eps = _hyperparameter("Adam", "eps", eps)
+        if self.eps == 0:
+            # A parameter whose gradient has always been 0 would divide 0 by 0.
+            raise ValueError("Adam: eps must be > 0, got 0 (the default is 1e-8)")
+        self._t = 0
+        self._m = [0.0] * len(self.params)
+        self._v = [0.0] * len(self.params)
+
+    def step(self):
+        """Apply one update to every parameter from its current ``.grad``.
+
+        Example:
+          >>> from autograd import Value
+          >>> w = Value(0.0); w.grad = -1.0
+          >>> Adam([w], lr=0.5).step(); round(w.data, 6)
+          0.5
+        """
+        self._t += 1
+        beta1, beta2 = self.betas
+        lr, eps, decay, m, v = self.lr, self.eps, self.weight_decay, self._m, self._v
+        correction1, correction2 = 1 - beta1 ** self._t, 1 - beta2 ** self._t
+        for i, p in enumerate(self.params):
+            g = p.grad + decay * p.data
+            m[i] = beta1 * m[i] + (1 - beta1) * g
+            v[i] = beta2 * v[i] + (1 - beta2) * g * g
+            p.data -= lr * (m[i] / correction1) / (math.sqrt(v[i] / correction2) + eps)
+
+
+def _hyperparameter(owner, name, value, below=math.inf):
+    """`value` as a float, if it is a real number in [0, below); otherwise an error naming it."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 <= value < below:
+        rule = "a finite number >= 0" if below == math.inf else f"a number in [0, {below:g})"
+        raise ValueError(f"{owner}: {name} must be {rule}, got {value!r}")
+    return float(value)

@@ -1,0 +1,128 @@
+import doctest
+import math
+import random
+import statistics
+
+import pytest
+
+import nn.datasets
+from nn.datasets import make_blobs, make_circles, make_moons
+
+GENERATORS = [make_moons, make_circles, make_blobs]
+
+
+def test_docstring_examples_run():
+    assert doctest.testmod(nn.datasets).failed == 0
+
+
+@pytest.mark.parametrize("make", GENERATORS, ids=lambda f: f.__name__)
+def test_same_seed_same_data_other_seed_other_data(make):
+    assert make(50, seed=7) == make(50, seed=7)
+    assert make(50, seed=7) != make(50, seed=8)
+
+
+@pytest.mark.parametrize("make", GENERATORS, ids=lambda f: f.__name__)
+def test_the_global_random_state_is_left_alone(make):
+    before = random.getstate()
+    make(20, seed=3)
+    assert random.getstate() == before
+
+
+@pytest.mark.parametrize("make", GENERATORS, ids=lambda f: f.__name__)
+@pytest.mark.parametrize("n", [1, 2, 7, 100])
+def test_sizes_and_types(make, n):
+    X, y = make(n, seed=0)
+    assert len(X) == len(y) == n
+    assert all(type(x) is list and len(x) == 2 and all(type(c) is float for c in x) for x in X)
+    assert all(type(t) is int for t in y)
+
+
+@pytest.mark.parametrize("make", [make_moons, make_circles], ids=lambda f: f.__name__)
+def test_two_class_labels_are_zero_and_one_split_in_half(make):
+    _, y = make(101, noise=0.1, seed=0)
+    assert (y.count(0), y.count(1)) == (50, 51)
+
+
+def test_moons_without_noise_lie_on_their_half_circles():
+    X, y = make_moons(40, seed=0)
+    for (a, b), t in zip(X, y):
+        if t == 0:   # upper moon: the upper unit half circle
+            assert math.hypot(a, b) == pytest.approx(1.0) and b >= -1e-12
+        else:        # lower moon: the lower unit half circle around (1, 0.5)
+            assert math.hypot(a - 1, b - 0.5) == pytest.approx(1.0) and b <= 0.5 + 1e-12
+    endpoints = {tuple(round(c, 12) for c in x) for x in X}
+    assert {(1.0, 0.0), (-1.0, 0.0), (0.0, 0.5), (2.0, 0.5)} <= endpoints
+
+
+def test_moons_are_shuffled():
+    _, y = make_moons(100, seed=0)
+    assert y != sorted(y)
+
+
+def test_moons_noise_has_the_requested_standard_deviation():
+    clean, y = make_moons(4000, seed=5)
+    noisy, y2 = make_moons(4000, noise=0.2, seed=5)
+    assert y == y2  # the noise is drawn after the shuffle, so points correspond
+    deltas = [n - c for xn, xc in zip(noisy, clean) for n, c in zip(xn, xc)]
+    assert statistics.fmean(deltas) == pytest.approx(0.0, abs=0.01)
+    assert statistics.pstdev(deltas) == pytest.approx(0.2, rel=0.03)
+
+
+def test_circles_radii():
+    X, y = make_circles(30, factor=0.3, seed=1)
+    for x, t in zip(X, y):
+        assert math.hypot(*x) == pytest.approx(1.0 if t == 0 else 0.3)
+
+
+def test_blobs_sit_on_their_centers_and_share_the_points():
+    centers = [[0.0, 0.0, 0.0], [5.0, -5.0, 1.0]]
+    X, y = make_blobs(7, centers=centers, cluster_std=0.0, seed=0)
+    assert (y.count(0), y.count(1)) == (4, 3)
+    assert all(x == centers[t] for x, t in zip(X, y))
+
+
+def test_blobs_random_centers_in_the_box_with_the_requested_spread():
+    X, y = make_blobs(3000, centers=3, cluster_std=0.5, seed=2, n_features=4, center_box=(-3.0, 3.0))
+    assert sorted(set(y)) == [0, 1, 2] and all(len(x) == 4 for x in X)
+    for k in range(3):
+        points = [x for x, t in zip(X, y) if t == k]
+        for d in range(4):
+            coords = [x[d] for x in points]
+            assert -3.0 - 2.5 < statistics.fmean(coords) < 3.0 + 2.5
+            assert statistics.pstdev(coords) == pytest.approx(0.5, rel=0.1)
+
+
+@pytest.mark.parametrize("make", GENERATORS, ids=lambda f: f.__name__)
+@pytest.mark.parametrize("n", [0, -3, 2.5, True, "10"])
+def test_bad_sample_counts(make, n):
+    with pytest.raises(ValueError, match=rf"^{make.__name__}: n_samples must be an integer >= 1, got {n!r}"):
+        make(n)
+
+
+@pytest.mark.parametrize("make", [make_moons, make_circles], ids=lambda f: f.__name__)
+@pytest.mark.parametrize("noise", [-0.1, math.nan, math.inf])
+def test_bad_noise(make, noise):
+    with pytest.raises(ValueError, match=rf"^{make.__name__}: noise must be a finite number >= 0, got {noise!r}"):
+        make(10, noise=noise)
+
+
+@pytest.mark.parametrize("factor", [0, 1, 1.5, -0.5])
+def test_bad_circle_factor(factor):
+    with pytest.raises(ValueError, match=rf"^make_circles: factor must be a number in \(0, 1\), got {factor!r}"):
+        make_circles(10, factor=factor)
+
+
+def test_bad_blob_arguments():
+    with pytest.raises(ValueError, match=r"^make_blobs: cluster_std must be a finite number >= 0, got -1"):
+        make_blobs(10, cluster_std=-1)
+    with pytest.raises(ValueError, match=r"^make_blobs: centers must be an integer >= 1, got 0"):
+        make_blobs(10, centers=0)
+    with pytest.raises(ValueError, match=r"^make_blobs: n_features must be an integer >= 1, got 0"):
+        make_blobs(10, n_features=0)
+    with pytest.raises(ValueError, match=r"^make_blobs: centers must be a count or a non-empty list of points"):
+        make_blobs(10, centers=[[0.0, 1.0], [2.0]])
+    with pytest.raises(ValueError, match=r"^make_blobs: centers must be a count or a non-empty list of points"):
+        make_blobs(10, centers=[])
+    for box in [(1.0, -1.0), (0.0, math.inf), (0.0,), "ab"]:
+        with pytest.raises(ValueError, match=r"^make_blobs: center_box must be \(low, high\) with finite low < high"):
+            make_blobs(10, center_box=box)

@@ -1,0 +1,155 @@
+import doctest
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+import nn.demo
+from autograd import Value, grad, no_grad
+from nn.datasets import make_moons
+from nn.demo import accuracy, backprop_step, main, objective, run, train
+from nn.module import MLP
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+def moons(n, seed):
+    X, y = make_moons(n, noise=0.1, seed=seed)
+    return X, [2 * t - 1 for t in y]
+
+
+def test_docstring_examples_run():
+    assert doctest.testmod(nn.demo, optionflags=doctest.ELLIPSIS).failed == 0
+
+
+def test_objective_is_mean_hinge_plus_l2():
+    model = MLP(2, [3, 1], seed=0)
+    X, y = [[0.5, -1.0], [2.0, 0.25]], [1, -1]
+    scores = [model(x) for x in X]
+    loss = objective(model, scores, y, alpha=0.01)
+    hinge = sum(max(0.0, 1 - t * s.data) for s, t in zip(scores, y)) / 2
+    l2 = sum(p.data ** 2 for p in model.parameters())
+    assert loss.data == pytest.approx(hinge + 0.01 * l2, rel=1e-12)
+
+
+def test_backprop_step_leaves_the_objectives_gradient_in_the_parameters():
+    model = MLP(2, [4, 4, 1], seed=1)
+    X, y = moons(10, seed=1)
+    scores = [model(x) for x in X]
+    loss = objective(model, scores, y)
+    expected = grad(loss, model.parameters())
+    reported_loss, reported_accuracy = backprop_step(model, X, y)
+    assert [p.grad for p in model.parameters()] == pytest.approx(expected, rel=1e-12, abs=1e-15)
+    assert reported_loss == loss.data and reported_accuracy == accuracy(scores, y)
+
+
+def test_accuracy_counts_signs_and_treats_zero_as_negative():
+    assert accuracy([Value(0.5), -2.0, 0.0, 0.0], [1, -1, -1, 1]) == 0.75
+
+
+def test_train_zeroes_calls_step_fn_and_follows_micrograds_schedule():
+    # A step function that adds 1 to every gradient: if train zeroes first, each step moves every
+    # parameter by exactly lr_k, and lr_k = 1 - 0.9 k / steps.
+    model = MLP(2, [2, 1], seed=0)
+    before = [p.data for p in model.parameters()]
+    calls = []
+
+    def unit_step(m, X, y):
+        for p in m.parameters():
+            p.grad += 1.0
+        calls.append(X)
+        return 0.5, 0.25
+
+    history = train(model, [[0.0, 0.0], [1.0, 2.0], [3.0, 4.0]], [1, -1, 1], steps=4, step_fn=unit_step, quiet=True)
+    assert history == [(0.5, 0.25)] * 4 and len(calls) == 4
+    # the inputs reach step_fn as leaf Values, the same ones every step
+    assert [[v.data for v in x] for x in calls[0]] == [[0.0, 0.0], [1.0, 2.0], [3.0, 4.0]]
+    assert all(c is calls[0] for c in calls) and all(v.op == "" for x in calls[0] for v in x)
+    moved = 1.0 + 0.775 + 0.55 + 0.325
+    assert [b - p.data for b, p in zip(before, model.parameters())] == pytest.approx([moved] * len(before))
+
+
+def test_training_on_moons_reaches_high_accuracy_small_config():
+    X, y = moons(50, seed=0)
+    model = MLP(2, [8, 8, 1], seed=0)
+    history = train(model, X, y, steps=100, quiet=True)
+    with no_grad():
+        final = accuracy([model(x) for x in X], y)
+    assert final >= 0.95
+    assert history[-1][0] < history[0][0] / 5
+
+
+def test_training_is_deterministic_for_a_seed():
+    def once():
+        X, y = moons(20, seed=3)
+        return train(MLP(2, [4, 1], seed=3), X, y, steps=5, quiet=True)
+    assert once() == once()
+
+
+@pytest.mark.parametrize("steps", [0, -1, 2.0, True])
+def test_train_rejects_bad_step_counts(steps):
+    with pytest.raises(ValueError, match=rf"^train: steps must be an integer >= 1, got {steps!r}"):
+        train(MLP(2, [1], seed=0), [[0.0, 0.0]], [1], steps=steps)
+
+
+def test_train_needs_plus_minus_one_labels():
+    with pytest.raises(ValueError, match=r"^hinge_loss: targets must be -1 or \+1, got 0.0"):
+        train(MLP(2, [1], seed=0), [[0.0, 0.0]], [0], steps=1, quiet=True)
+
+
+def test_demo_runs_end_to_end_quietly_and_writes_its_files(tmp_path, capsys):
+    out = tmp_path / "results"  # does not exist yet: the demo creates it
+    assert main(["--steps", "3", "--seed", "5", "--out", str(out), "--quiet"]) == 0
+    stdout, stderr = capsys.readouterr()
+    assert stderr == ""  # quiet: no progress bar
+    assert stdout.startswith("dagrad demo: ") and "after 3 steps" in stdout and stdout.count("\n") == 1
+    for name in ["training_curves.png", "decision_boundary.png"]:
+        assert (out / name).read_bytes().startswith(PNG) and str(out / name) in stdout
+    svg = (out / "computation_graph.svg").read_text()
+    assert "<svg" in svg and "loss" in svg and "x_1" in svg and "w[1]_11" in svg
+    state = json.loads((out / "model.json").read_text())["parameters"]
+    restored = MLP(2, [16, 16, 1]).load(out / "model.json")
+    assert list(restored.state_dict().values()) == list(state.values())
+
+
+def test_demo_shows_a_progress_bar_with_loss_and_accuracy(tmp_path, capsys):
+    main(["--steps", "2", "--out", str(tmp_path)])
+    stderr = capsys.readouterr().err
+    assert "training" in stderr and "loss=" in stderr and "accuracy=" in stderr and "2/2" in stderr
+
+
+def test_demo_writes_the_dot_source_when_graphviz_is_missing(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))  # no `dot` to be found
+    result = run(steps=1, out=str(tmp_path), quiet=True)
+    assert str(tmp_path / "computation_graph.dot") in result["files"]
+    assert not (tmp_path / "computation_graph.svg").exists()
+    assert (tmp_path / "computation_graph.dot").read_text().startswith("digraph")
+    assert "computation_graph.dot holds the graph's DOT source" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--steps", "0"], "--steps: must be an integer >= 1, got '0'"),
+    (["--steps", "ten"], "--steps: must be an integer >= 1, got 'ten'"),
+    (["--seed", "x"], "--seed: invalid int value: 'x'"),
+])
+def test_bad_command_lines_exit_with_a_usage_error(argv, message, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(argv)
+    assert exit_.value.code == 2 and message in capsys.readouterr().err
+
+
+def test_python_dash_m_runs_the_demo(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "nn.demo", "--steps", "1", "--out", str(tmp_path), "--quiet"],
+                          cwd=REPO, capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("dagrad demo: ") and (tmp_path / "model.json").exists()
+
+
+def test_the_default_demo_reaches_97_percent_training_accuracy(tmp_path):
+    # The full `make demo` configuration: 100 steps on 100 points, seed 1337 (~6-10 s).
+    result = run(out=str(tmp_path), quiet=True)
+    assert result["accuracy"] >= 0.97
+    assert result["loss"] < 0.05

@@ -1,0 +1,214 @@
+import doctest
+import math
+
+import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
+
+import nn.losses
+from autograd import Value, grad
+from autograd.gradcheck import gradcheck
+from nn.losses import binary_cross_entropy, cross_entropy, hinge_loss, l1_loss, mse_loss
+
+LOSSES = [mse_loss, l1_loss, hinge_loss, binary_cross_entropy]
+floats = st.floats(-6, 6, allow_nan=False)
+
+
+def test_docstring_examples_run():
+    assert doctest.testmod(nn.losses).failed == 0
+
+
+# --- values computed by hand --------------------------------------------------------------------
+
+def test_mse_by_hand():
+    assert mse_loss([1.0, 3.0], [0.0, 1.0]).data == 2.5               # (1 + 4) / 2
+    assert mse_loss([1.0, 3.0], [0.0, 1.0], reduction="sum").data == 5.0
+    assert [v.data for v in mse_loss([1.0, 3.0], [0.0, 1.0], reduction="none")] == [1.0, 4.0]
+    assert mse_loss(2.0, -1).data == 9.0                              # one prediction, one target
+
+
+def test_l1_is_the_notes_cost_with_sum():
+    # C(θ) = Σ_k |ŷ_k − f(x_k; θ)|
+    assert l1_loss([1.0, -3.0, 0.5], [0.0, 1.0, 0.5], reduction="sum").data == 5.0
+    assert l1_loss([1.0, -3.0, 0.5], [0.0, 1.0, 0.5]).data == pytest.approx(5.0 / 3)
+
+
+def test_l1_derivative_is_the_sign_and_zero_at_the_kink():
+    x, y, z = Value(2.0), Value(-1.0), Value(0.5)
+    assert grad(l1_loss([x, y, z], [0.0, 0.0, 0.5], reduction="sum"), [x, y, z]) == (1.0, -1.0, 0.0)
+
+
+def test_hinge_by_hand():
+    losses = hinge_loss([2.0, 0.5, 0.5, -3.0], [1, 1, -1, -1], reduction="none")
+    assert [v.data for v in losses] == [0.0, 0.5, 1.5, 0.0]
+    assert hinge_loss([2.0, 0.5, 0.5, -3.0], [1, 1, -1, -1]).data == 0.5
+    s = [Value(0.5), Value(0.5), Value(2.0)]
+    # d/ds max(0, 1 - y s) = -y inside the margin, 0 outside; mean over 3
+    assert grad(hinge_loss(s, [1, -1, 1]), s) == pytest.approx((-1 / 3, 1 / 3, 0.0))
+
+
+def test_binary_cross_entropy_by_hand():
+    def naive(z, y):
+        p = 1 / (1 + math.exp(-z))
+        return -(y * math.log(p) + (1 - y) * math.log(1 - p))
+    zs, ys = [-2.0, -0.3, 0.0, 0.7, 3.0], [0, 1, 1, 0, 0.25]
+    losses = binary_cross_entropy(zs, ys, reduction="none")
+    for loss, z, y in zip(losses, zs, ys):
+        assert loss.data == pytest.approx(naive(z, y), rel=1e-12)
+    assert binary_cross_entropy(0.0, 1).data == pytest.approx(math.log(2), rel=1e-15)
+
+
+@pytest.mark.parametrize("z", [0.0, -0.0, 1e-300, -1e-300, 2.5, -2.5])
+@pytest.mark.parametrize("y", [0, 1, 0.5])
+def test_binary_cross_entropy_gradient_is_sigmoid_minus_target_even_at_zero(z, y):
+    # Regression: built from relu(z) and |z|, the derivative at z = 0 came out as -y, not 1/2 - y.
+    x = Value(z)
+    (g,) = grad(binary_cross_entropy(x, y), [x])
+    assert g == pytest.approx(1 / (1 + math.exp(-z)) - y, rel=1e-12, abs=1e-15)
+
+
+@pytest.mark.parametrize("z", [-1000.0, -745.0, 745.0, 1000.0, 1e300, -1e300])
+def test_binary_cross_entropy_is_finite_for_huge_logits(z):
+    for y in (0, 1):
+        x = Value(z)
+        loss = binary_cross_entropy(x, y)
+        (g,) = grad(loss, [x])
+        expected = max(z, 0.0) - y * z        # log(1 + e^-|z|) underflows to 0
+        assert loss.data == expected and math.isfinite(loss.data)
+        assert g == pytest.approx((1.0 if z > 0 else 0.0) - y, abs=1e-300)  # σ(-745) is 5e-324
+
+
+def test_cross_entropy_by_hand():
+    logits = [1.0, 2.0, 0.5]
+    log_sum_exp = math.log(math.exp(1.0) + math.exp(2.0) + math.exp(0.5))
+    for t in range(3):
+        assert cross_entropy(logits, t).data == pytest.approx(log_sum_exp - logits[t], rel=1e-14)
+    assert cross_entropy([0.0, 0.0, 0.0, 0.0], 1).data == pytest.approx(math.log(4), rel=1e-15)
+    batch = cross_entropy([logits, [0.0, 0.0]], [1, 0], reduction="none")
+    assert [v.data for v in batch] == pytest.approx([log_sum_exp - 2.0, math.log(2)])
+    mean = cross_entropy([logits, [0.0, 0.0]], [1, 0]).data
+    assert mean == pytest.approx((log_sum_exp - 2.0 + math.log(2)) / 2)
+
+
+def test_cross_entropy_gradient_is_softmax_minus_one_hot():
+    logits = [Value(1.0), Value(2.0), Value(0.5)]
+    total = sum(math.exp(z.data) for z in logits)
+    softmax = [math.exp(z.data) / total for z in logits]
+    g = grad(cross_entropy(logits, 0), logits)
+    assert g == pytest.approx([softmax[0] - 1, softmax[1], softmax[2]], rel=1e-12)
+
+
+def test_cross_entropy_is_stable_for_huge_logits():
+    a, b = Value(1000.0), Value(-1000.0)
+    loss = cross_entropy([a, b], 1)
+    assert loss.data == 2000.0
+    assert grad(loss, [a, b]) == (1.0, -1.0)
+    assert cross_entropy([1e4, 1e4], 0).data == pytest.approx(math.log(2))
+
+
+def test_losses_accept_floats_and_values_and_return_a_value():
+    for loss_fn, target in [(mse_loss, 1.0), (l1_loss, 1.0), (hinge_loss, 1), (binary_cross_entropy, 1)]:
+        assert isinstance(loss_fn(0.3, target), Value)
+        assert isinstance(loss_fn([Value(0.3), 0.2], [target, target]), Value)
+    assert isinstance(cross_entropy([0.3, Value(0.1)], 0), Value)
+
+
+def test_losses_reach_the_parameters_that_made_the_predictions():
+    w = Value(0.5)
+    loss = mse_loss([w * 1.0, w * 2.0], [1.0, 2.0])
+    loss.backward()
+    assert w.grad == pytest.approx(((0.5 - 1) * 2 * 1 + (1 - 2) * 2 * 2) / 2)
+
+
+# --- gradients against central differences -------------------------------------------------------
+
+def check_gradient(loss_fn, predictions, *args, **kwargs):
+    """autograd.gradcheck of the loss as a function of its predictions (central differences)."""
+    assert gradcheck(lambda *xs: loss_fn(list(xs), *args, **kwargs), predictions)
+
+
+@given(st.lists(st.tuples(floats, floats), min_size=1, max_size=5), st.sampled_from(["mean", "sum"]))
+def test_mse_and_l1_gradients_match_finite_differences(pairs, reduction):
+    preds, targets = [p for p, _ in pairs], [t for _, t in pairs]
+    assume(all(abs(p - t) > 1e-3 for p, t in pairs))  # away from l1's kink
+    for loss_fn in (mse_loss, l1_loss):
+        check_gradient(loss_fn, preds, targets, reduction=reduction)
+
+
+@given(st.lists(st.tuples(floats, st.sampled_from([-1, 1])), min_size=1, max_size=5))
+def test_hinge_gradient_matches_finite_differences(pairs):
+    scores, labels = [s for s, _ in pairs], [y for _, y in pairs]
+    assume(all(abs(1 - s * y) > 1e-3 for s, y in pairs))  # away from the hinge
+    check_gradient(hinge_loss, scores, labels)
+
+
+@given(st.lists(st.tuples(st.floats(-30, 30), st.floats(0, 1)), min_size=1, max_size=5))
+def test_binary_cross_entropy_gradient_matches_finite_differences(pairs):
+    logits, targets = [z for z, _ in pairs], [y for _, y in pairs]
+    # The loss branches on the sign of z (for stability), which gradcheck reports as "not
+    # differentiable" within a step of 0; z = 0 itself is checked exactly above.
+    assume(all(abs(z) > 1e-4 for z in logits))
+    check_gradient(binary_cross_entropy, logits, targets)
+
+
+@given(st.integers(1, 5).flatmap(lambda c: st.tuples(st.lists(floats, min_size=c, max_size=c),
+                                                     st.integers(0, c - 1))))
+def test_cross_entropy_gradient_matches_finite_differences(case):
+    logits, target = case
+    check_gradient(cross_entropy, logits, target)
+
+
+# --- bad input -------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("loss_fn", LOSSES, ids=lambda f: f.__name__)
+def test_mismatched_lengths_name_the_loss_and_both_lengths(loss_fn):
+    with pytest.raises(ValueError, match=rf"^{loss_fn.__name__}: got 3 predictions but 2 targets"):
+        loss_fn([0.1, 0.2, 0.3], [1, 1])
+    with pytest.raises(ValueError, match=rf"^{loss_fn.__name__}: got 1 predictions but 2 targets"):
+        loss_fn(0.1, [1, 1])
+
+
+@pytest.mark.parametrize("loss_fn", LOSSES, ids=lambda f: f.__name__)
+def test_bad_arguments_name_the_loss(loss_fn):
+    with pytest.raises(ValueError, match=rf"^{loss_fn.__name__}: got no predictions"):
+        loss_fn([], [])
+    with pytest.raises(ValueError, match=rf"^{loss_fn.__name__}: reduction must be 'mean', 'sum' or 'none', got 'avg'"):
+        loss_fn([0.1], [1], reduction="avg")
+    with pytest.raises(ValueError, match=rf"^{loss_fn.__name__}: targets must be finite, got nan at index 1"):
+        loss_fn([0.1, 0.2], [1, math.nan])
+    with pytest.raises(TypeError, match=rf"^{loss_fn.__name__}: targets must be real numbers, got str: 'a' at index 0"):
+        loss_fn([0.1], ["a"])
+    with pytest.raises(TypeError, match=rf"^{loss_fn.__name__}: predictions must be Values or real numbers, got str"):
+        loss_fn(["a"], [1])
+    with pytest.raises(TypeError, match=rf"^{loss_fn.__name__}: expected a Value, a number or a sequence"):
+        loss_fn(None, [1])
+
+
+def test_hinge_rejects_zero_one_labels_and_says_how_to_map_them():
+    with pytest.raises(ValueError, match=r"^hinge_loss: targets must be -1 or \+1, got 0.0 at index 1 \(map 0/1 labels with 2 \* y - 1\)"):
+        hinge_loss([0.5, 0.5], [1, 0])
+
+
+@pytest.mark.parametrize("bad", [-1, 2, 1.5])
+def test_binary_cross_entropy_rejects_targets_outside_zero_one(bad):
+    with pytest.raises(ValueError, match=rf"^binary_cross_entropy: targets must be in \[0, 1\], got {float(bad)!r} at index 0"):
+        binary_cross_entropy([0.5], [bad])
+
+
+def test_cross_entropy_bad_input():
+    with pytest.raises(ValueError, match=r"^cross_entropy: target 3 at index 0 is out of range for 3 classes \(must be 0 .. 2\)"):
+        cross_entropy([0.1, 0.2, 0.3], 3)
+    with pytest.raises(ValueError, match=r"^cross_entropy: target -1 at index 1 is out of range"):
+        cross_entropy([[0.1, 0.2], [0.1, 0.2]], [0, -1])
+    with pytest.raises(TypeError, match=r"^cross_entropy: targets must be integer class indices, got 1.0 at index 0"):
+        cross_entropy([0.1, 0.2], 1.0)
+    with pytest.raises(TypeError, match=r"^cross_entropy: targets must be integer class indices, got True"):
+        cross_entropy([[0.1, 0.2]], [True])
+    with pytest.raises(ValueError, match=r"^cross_entropy: got 2 rows of logits but 1 targets"):
+        cross_entropy([[0.1, 0.2], [0.1, 0.2]], [0])
+    with pytest.raises(ValueError, match=r"^cross_entropy: the row of logits at index 0 is empty"):
+        cross_entropy([], 0)
+    with pytest.raises(ValueError, match=r"^cross_entropy: got no logits"):
+        cross_entropy([], [])
+    with pytest.raises(ValueError, match=r"^cross_entropy: reduction must be"):
+        cross_entropy([0.1], 0, reduction="batchmean")
