@@ -91,8 +91,8 @@ def binary_cross_entropy(logits, targets, reduction="mean"):
     """Binary cross-entropy of logits z against targets y ∈ [0, 1]: −y·log σ(z) − (1 − y)·log(1 − σ(z)).
 
     Takes logits, not probabilities (as ``torch.nn.functional.binary_cross_entropy_with_logits``),
-    and is computed as softplus(z) − y·z with softplus(z) = max(z, 0) + log(1 + e^−|z|), which never
-    overflows and stays finite for any finite z. The derivative is σ(z) − y, exactly, also at z = 0.
+    and is computed as softplus(z) − y·z with the engine's overflow-free softplus op, so it stays
+    finite for any finite z. The derivative is σ(z) − y, smooth everywhere, also at z = 0.
 
     Args:
       logits: a Value or float, or a sequence of them.
@@ -114,17 +114,7 @@ def binary_cross_entropy(logits, targets, reduction="mean"):
         if not 0 <= t <= 1:
             raise ValueError(f"binary_cross_entropy: targets must be in [0, 1], got {t!r} at index {i} "
                              f"(map -1/+1 labels with (y + 1) / 2)")
-    return _reduce([_softplus(z) - t * z for z, t in pairs], reduction)
-
-
-def _softplus(z):
-    # log(1 + e^z) with the exponent kept <= 0. Branching on the sign of z.data, rather than
-    # writing max(z, 0) and |z| with relu and abs, keeps the derivative exact at z = 0: there relu
-    # and abs report 0 for their kinks, and the kinks do not cancel (the result would be -y, not
-    # 1/2 - y). Each branch is smooth, and both agree at 0.
-    if z.data >= 0:
-        return z + (1 + (-z).exp()).log()
-    return (1 + z.exp()).log()
+    return _reduce([z.softplus() - t * z for z, t in pairs], reduction)
 
 
 def cross_entropy(logits, targets, reduction="mean"):
