@@ -21,12 +21,13 @@ import functools
 import html
 import numbers
 import os
+import re
 from typing import NamedTuple
 
 from autograd._files import write_atomic
 from autograd.engine import Value, topological_order
 
-__all__ = ["BackwardStep", "StepTerm", "backward_steps", "draw_dot", "render_graph"]
+__all__ = ["BackwardStep", "StepTerm", "backward_steps", "draw_dot", "pretty_label", "render_graph"]
 
 _MAX_NODES = 500
 _NO_GRAPHVIZ = "drawing needs the graphviz Python package: pip install graphviz (or pip install 'dagrad[viz]')"
@@ -117,7 +118,7 @@ def draw_dot(root, *, rankdir="LR", highlight=None, max_nodes=_MAX_NODES, show_g
         kind = ("root" if v is root else "parameter" if v in params else "constant" if v.op == "const"
                 else "computed" if v.parents else "leaf")
         kinds[kind] = True
-        fields = [_record_escape(v.label) if v.label else f"v{i}", f"data {v.data:.4f}"]
+        fields = [_record_escape(pretty_label(v.label)) if v.label else f"v{i}", f"data {v.data:.4f}"]
         if show_grad:
             fields.append(f"grad {v.grad:.4f}")
         lit = v in marked
@@ -147,6 +148,24 @@ def _legend(kinds):
         else f'<td border="1" bgcolor="{_KIND_STYLE[kind]["fillcolor"]}">{kind}</td>'
         for kind in kinds if kind != "computed")
     return f'<<table border="0" cellspacing="4" cellpadding="2"><tr>{cells}</tr></table>>'
+
+
+_NOTES_LABEL = re.compile(r"([A-Za-z]+)\[(\d+)\]_(\d+(?:,\d+)?)")
+_SUPERSCRIPT = str.maketrans("0123456789()", "⁰¹²³⁴⁵⁶⁷⁸⁹⁽⁾")
+_SUBSCRIPT = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+
+
+def pretty_label(label):
+    """Show nn's ASCII labels in the notes' notation: ``w[2]_13`` as w₁₃⁽²⁾ (layer l, indices i j).
+
+    Any other label is returned as it is.
+
+    Example:
+      >>> pretty_label("w[2]_13"), pretty_label("z[1]_4"), pretty_label("loss")
+      ('w₁₃⁽²⁾', 'z₄⁽¹⁾', 'loss')
+    """
+    m = _NOTES_LABEL.fullmatch(label)
+    return f"{m[1]}{m[3].translate(_SUBSCRIPT)}{f'({m[2]})'.translate(_SUPERSCRIPT)}" if m else label
 
 
 def _record_escape(text):
@@ -363,7 +382,7 @@ def _steps(root, grad):
     # The same loop as Value.backward, in the same order of float operations, so the results
     # agree bit for bit; it only pauses after each node.
     order = topological_order(root)
-    names = {v: v.label or f"v{i}" for i, v in enumerate(order)}
+    names = {v: pretty_label(v.label) or f"v{i}" for i, v in enumerate(order)}
     for node in order:
         if node.parents:
             node.grad = 0.0

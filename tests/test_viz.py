@@ -424,3 +424,17 @@ def test_exhausted_steps_leave_exactly_the_grads_of_backward(expr, stale, upstre
     assert len(steps) == len(order)
     # Each node's gradient was already final when its step came.
     assert [repr(s.grad) for s in steps] == [repr(v.grad) for v in reversed(order)]
+
+
+def test_notes_labels_are_drawn_in_the_notes_notation():
+    from autograd.viz import pretty_label
+
+    assert pretty_label("w[2]_13") == "w₁₃⁽²⁾"
+    assert pretty_label("w[2]_16,3") == "w₁₆,₃⁽²⁾"
+    assert pretty_label("a[1]_2") == "a₂⁽¹⁾"
+    assert pretty_label("x[1]") == "x[1]" and pretty_label("w[1]_1x") == "w[1]_1x"
+    w, x = Value(0.5, label="w[1]_12"), Value(2.0, label="x")
+    z = w * x
+    z.label = "z[1]_1"
+    assert '"{ w₁₂⁽¹⁾ | data 0.5000' in draw_dot(z).source
+    assert str(next(backward_steps(z))).startswith("w₁₂⁽¹⁾.grad += (∂z₁⁽¹⁾/∂w₁₂⁽¹⁾ = 2.0)")
