@@ -329,7 +329,7 @@ class Value:
 
 
 def register_op(name, op):
-    """Add a primitive op to the table; a one-input op also becomes a `Value` method.
+    """Add a primitive op to the table and a `Value` method for it (``x.name()`` or ``x.name(y)``).
 
     The property tests, `gradcheck`'s suite, the strategies and the drawings all read `OPS`, so a
     registered op is tested and drawn like a built-in one.
@@ -339,7 +339,7 @@ def register_op(name, op):
       op: an `Op` (forward and partials side by side; optional domain and kinks).
 
     Returns:
-      The function that applies the op to Values (also set as ``Value.<name>`` for one input).
+      The function that applies the op to Values (also set as ``Value.<name>``).
 
     Example:
       >>> import math
@@ -356,8 +356,7 @@ def register_op(name, op):
         raise ValueError(f"register_op: primitive ops take one or two inputs, {name!r} takes {op.arity}")
     OPS[name] = op
     method = (_unary if op.arity == 1 else _binary)(name, f"The registered op {name!r}.")
-    if op.arity == 1:
-        setattr(Value, name, method)
+    setattr(Value, name, method)
     return method
 
 

@@ -389,3 +389,16 @@ def test_register_op_adds_a_row_and_a_method(atan):
         register_op("atan_test", OPS["atan_test"])
     with pytest.raises(ValueError, match="one or two inputs"):
         register_op("fma", Op(lambda a, b, c: a * b + c, lambda a, b, c, out: (b, a, 1.0)))
+
+
+def test_register_op_with_two_inputs_becomes_a_method_taking_the_other():
+    hypot = register_op("hypot_test", Op(math.hypot, lambda x, y, out: (x / out, y / out)))
+    try:
+        x, y = Value(3.0), Value(4.0)
+        z = x.hypot_test(y)
+        z.backward()
+        assert (z.data, x.grad, y.grad) == (5.0, 0.6, 0.8)
+        assert hypot(x, 4).data == 5.0
+    finally:
+        del OPS["hypot_test"]
+        delattr(Value, "hypot_test")
