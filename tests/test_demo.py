@@ -109,7 +109,7 @@ def test_demo_runs_end_to_end_quietly_and_writes_its_files(tmp_path, capsys):
     for name in ["training_curves.png", "decision_boundary.png"]:
         assert (out / name).read_bytes().startswith(PNG) and str(out / name) in stdout
     svg = (out / "computation_graph.svg").read_text()
-    assert "<svg" in svg and "loss" in svg and "x_1" in svg and "w[1]_11" in svg
+    assert "<svg" in svg and "loss" in svg and "x_1" in svg and "w₁₁⁽¹⁾" in svg  # w[1]_11, drawn as in the notes
     state = json.loads((out / "model.json").read_text())["parameters"]
     restored = MLP(2, [16, 16, 1]).load(out / "model.json")
     assert list(restored.state_dict().values()) == list(state.values())
