@@ -7,10 +7,11 @@ Example:
   >>> o.backward()
 """
 
+from autograd.compile import compile, compile_graph
 from autograd.engine import OPS, Op, Value, grad, is_grad_enabled, no_grad, register_op, topological_order
 from autograd.gradcheck import GradcheckError, gradcheck, gradgradcheck
 from autograd.viz import BackwardStep, backward_steps, draw_dot, render_graph
 
 __all__ = ["OPS", "Op", "Value", "grad", "is_grad_enabled", "no_grad", "register_op", "topological_order",
            "BackwardStep", "backward_steps", "draw_dot", "render_graph",
-           "GradcheckError", "gradcheck", "gradgradcheck"]
+           "GradcheckError", "gradcheck", "gradgradcheck", "compile", "compile_graph"]

@@ -11,9 +11,11 @@ Example:
 """
 
 from nn import datasets
+from nn.compile import compile_step
 from nn.losses import binary_cross_entropy, cross_entropy, hinge_loss, l1_loss, mse_loss
 from nn.module import MLP, Layer, Module, Neuron
 from nn.optim import SGD, Adam
 
-__all__ = ["MLP", "SGD", "Adam", "Layer", "Module", "Neuron", "binary_cross_entropy", "cross_entropy", "datasets",
+__all__ = ["MLP", "SGD", "Adam", "Layer", "Module", "Neuron", "binary_cross_entropy", "compile_step", "cross_entropy",
+           "datasets",
            "hinge_loss", "l1_loss", "mse_loss"]

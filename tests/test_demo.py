@@ -9,7 +9,7 @@ import pytest
 import nn.demo
 from autograd import Value, grad, no_grad
 from nn.datasets import make_moons
-from nn.demo import accuracy, backprop_step, main, objective, run, train
+from nn.demo import accuracy, backprop_step, compiled_step, main, objective, run, train
 from nn.module import MLP
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -87,6 +87,23 @@ def test_training_is_deterministic_for_a_seed():
         X, y = moons(20, seed=3)
         return train(MLP(2, [4, 1], seed=3), X, y, steps=5, quiet=True)
     assert once() == once()
+
+
+def test_compiled_training_gives_the_same_weights_as_eager_training():
+    X, y = moons(30, seed=2)
+    eager, compiled = MLP(2, [6, 6, 1], seed=2), MLP(2, [6, 6, 1], seed=2)
+    eager_history = train(eager, X, y, steps=8, quiet=True)
+    compiled_history = train(compiled, X, y, steps=8, step_fn=compiled_step(compiled, X, y), quiet=True)
+    assert compiled_history == eager_history
+    assert compiled.state_dict() == eager.state_dict()
+
+
+def test_demo_compiled_flag(tmp_path, capsys):
+    assert main(["--steps", "20", "--out", str(tmp_path), "--quiet", "--compiled"]) == 0
+    eager = run(steps=20, out=str(tmp_path / "eager"), quiet=True)
+    compiled = json.loads((tmp_path / "model.json").read_text())["parameters"]
+    assert compiled == json.loads((tmp_path / "eager" / "model.json").read_text())["parameters"]
+    assert f"{eager['accuracy']:.1%} training accuracy after 20 steps" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize("steps", [0, -1, 2.0, True])

@@ -1,0 +1,327 @@
+"""The workloads, the timing discipline, and the table.
+
+Every workload runs the same Python code on each engine (duck typing over their `Value`s), so
+both build the same graph. Repetitions are interleaved (micrograd, dagrad, compiled, micrograd,
+...) and the median of each is reported; before every timed run the garbage collector runs
+(``gc.collect()``, untimed), and during it the collector keeps its default settings, for every
+engine alike. A graph is freed after its timing ends. PyTorch, the ceiling, runs in a child
+process (`benchmarks.ceiling`) so that its objects do not slow the collector here.
+"""
+
+import gc
+import json
+import statistics
+import subprocess
+import sys
+import time
+import tracemalloc
+from dataclasses import asdict, dataclass
+
+from autograd import Value
+from autograd.compile import compile
+from benchmarks import peer
+from nn.compile import compile_step
+from nn.datasets import make_moons
+from nn.module import MLP
+
+__all__ = ["Row", "FULL", "QUICK", "chain", "hinge_l2", "run", "table", "as_dicts"]
+
+# Sizes: the issue's, and tiny ones that only check that the code runs (`--quick`).
+FULL = {"chain": 200_000, "points": 100, "deep": 1_000_000, "repeat": 5}
+QUICK = {"chain": 400, "points": 8, "deep": 4_000, "repeat": 1}
+TARGETS = {"eager": 0.125, "compiled": 0.01, "bytes": 200}
+LR, ALPHA = 0.05, 1e-4  # small steps: the weights (and so the timed graphs) change little between runs
+
+
+@dataclass
+class Row:
+    """One line of the table: a measurement, its ratio to micrograd's, and its target if any.
+
+    Example:
+      >>> Row("W3 step", "dagrad", 4.0, "ms/step", ratio=0.01).ratio
+      0.01
+    """
+
+    workload: str
+    engine: str
+    value: float
+    unit: str
+    ratio: float = None  # value / micrograd's value on the same workload
+    target: str = ""
+    met: bool = None
+
+
+# --- W1: a chain of mul, add, tanh, exp ------------------------------------------------------
+
+def chain(x, a, b, ops):
+    """W1's graph: ``x = exp(tanh(x * a + b))`` repeated, 4 ops a time, for either engine's Values.
+
+    Args:
+      x, a, b: Values (dagrad's or micrograd's); a and b are leaves, so both engines build the
+        same graph (no constants wrapped by one engine and not the other).
+      ops: how many ops deep (a multiple of 4).
+
+    Returns:
+      The last Value of the chain.
+
+    Example:
+      >>> chain(Value(0.3), Value(0.5), Value(0.1), 8).op
+      'exp'
+    """
+    for _ in range(ops // 4):
+        x = (x * a + b).tanh().exp()
+    return x
+
+
+def _chain_run(value_type, ops):
+    def run():
+        x, a, b = value_type(0.3), value_type(0.5), value_type(0.1)
+        t0 = time.perf_counter()
+        y = chain(x, a, b, ops)
+        t1 = time.perf_counter()
+        y.backward()
+        return {"build": t1 - t0, "backward": time.perf_counter() - t1}
+    return run
+
+
+def _w1(ops, repeat):
+    runs = {"dagrad": _chain_run(Value, ops)}
+    if peer.Value is not None:
+        run_micrograd = _chain_run(peer.Value, ops)
+
+        def micrograd_run():
+            with peer.recursion_limit(ops):
+                return run_micrograd()
+        runs["micrograd"] = micrograd_run
+    t0 = time.perf_counter()
+    step = compile(lambda x, a, b: chain(x, a, b, ops), [0.3, 0.5, 0.1])
+    compile_time = time.perf_counter() - t0
+    runs["dagrad compiled"] = lambda: _timed("replay", step, [0.3, 0.5, 0.1])
+    t = _interleaved(runs, repeat)
+    name = f"W1 {ops:,}-op chain"
+    ns = lambda seconds: seconds / ops * 1e9
+    rows = []
+    for phase in ("build", "backward"):
+        rows += _compare(f"{name}: {phase}", {e: ns(t[e][phase]) for e in ("micrograd", "dagrad") if e in t}, "ns/op")
+    total = {e: ns(t[e]["build"] + t[e]["backward"]) for e in ("micrograd", "dagrad") if e in t}
+    total["dagrad compiled"] = ns(t["dagrad compiled"]["replay"])
+    rows += _compare(f"{name}: end to end", total, "ns/op", targets={"dagrad": TARGETS["eager"]})
+    rows.append(Row(f"{name}: trace + compile, once", "dagrad compiled", compile_time, "s"))
+    return rows
+
+
+# --- W3: one training step of micrograd's demo MLP -------------------------------------------
+
+def hinge_l2(scores, y, params):
+    """W3's loss, as micrograd's demo writes it: mean hinge loss plus ALPHA times the sum of squares.
+
+    Args:
+      scores: the model's score for each point (either engine's Values).
+      y: the labels, -1 or +1.
+      params: the parameters the L2 penalty covers.
+
+    Returns:
+      The loss, a Value of the scores' engine.
+
+    Example:
+      >>> hinge_l2([Value(2.0), Value(-0.5)], [1, 1], [Value(1.0)]).data   # (0 + 1.5) / 2 + 1e-4
+      0.7501
+    """
+    losses = [(1 + -yi * si).relu() for yi, si in zip(y, scores)]
+    data_loss = sum(losses) * (1.0 / len(losses))
+    reg_loss = ALPHA * sum(p * p for p in params)
+    return data_loss + reg_loss
+
+
+def _eager_step(model, X, y):
+    params = model.parameters()  # once: a training loop holds its optimizer's list
+
+    def run():
+        t0 = time.perf_counter()
+        loss = hinge_l2([model(x) for x in X], y, params)
+        for p in params:
+            p.grad = 0.0
+        loss.backward()
+        for p in params:
+            p.data -= LR * p.grad
+        return {"step": time.perf_counter() - t0}
+    return run
+
+
+def _compiled_step(model, step, number):
+    params = model.parameters()
+
+    def run():
+        t0 = time.perf_counter()
+        for _ in range(number):
+            for p in params:
+                p.grad = 0.0
+            step()
+            for p in params:
+                p.data -= LR * p.grad
+        return {"step": (time.perf_counter() - t0) / number}
+    return run
+
+
+def _torch_ceiling(points, repeat):
+    """ms per step of the W3 step vectorized in PyTorch, from a child process; None without torch."""
+    command = [sys.executable, "-m", "benchmarks.ceiling", "--points", str(points), "--repeat", str(repeat)]
+    done = subprocess.run(command, capture_output=True, text=True, check=True)
+    seconds = json.loads(done.stdout)
+    return None if seconds is None else seconds * 1e3
+
+
+def _w3(points, repeat):
+    X, labels = make_moons(points, noise=0.1, seed=0)
+    y = [2 * t - 1 for t in labels]
+    runs = {"dagrad": _eager_step(MLP(2, [16, 16, 1], seed=1337), X, y)}
+    if peer.MLP is not None:
+        runs["micrograd"] = _eager_step(peer.MLP(2, [16, 16, 1]), X, y)
+    model = MLP(2, [16, 16, 1], seed=1337)
+    params = model.parameters()
+    t0 = time.perf_counter()
+    step = compile_step(model, lambda scores, y: hinge_l2(scores, y, params), X, y)
+    compile_time = time.perf_counter() - t0
+    runs["dagrad compiled"] = _compiled_step(model, step, number=10)
+    t = _interleaved(runs, repeat)
+    ms = {e: t[e]["step"] * 1e3 for e in t}
+    ceiling = _torch_ceiling(points, repeat)
+    if ceiling is not None:
+        ms["torch (vectorized, own process)"] = ceiling
+    name = f"W3 MLP 2-16-16-1 step, {points} points"
+    rows = _compare(name, ms, "ms/step", targets={"dagrad": TARGETS["eager"], "dagrad compiled": TARGETS["compiled"]})
+    rows.append(Row(f"{name}: trace + compile, once", "dagrad compiled", compile_time * 1e3, "ms"))
+    return rows
+
+
+# --- W5: memory per node; and a million-op chain ----------------------------------------------
+
+def _bytes_per_node(value_type, ops):
+    """Bytes allocated per node while a chain of `ops` ops is built (tracemalloc), graph alive."""
+    x, a, b = value_type(0.3), value_type(0.5), value_type(0.1)
+    gc.collect()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        y = chain(x, a, b, ops)
+        used = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    del y
+    return used / ops
+
+
+def _w5(ops):
+    values = {"dagrad": _bytes_per_node(Value, ops)}
+    if peer.Value is not None:
+        values["micrograd"] = _bytes_per_node(peer.Value, ops)
+    return _compare(f"W5 {ops:,}-op chain: memory", values, "bytes/node",
+                    targets={"dagrad": TARGETS["bytes"]}, absolute=True)
+
+
+def _deep(ops):
+    """Build and backpropagate a chain `ops` deep at Python's default recursion limit."""
+    gc.collect()
+    t = _chain_run(Value, ops)()
+    return [Row(f"{ops:,}-op chain: build + backward, default recursion limit", "dagrad",
+                t["build"] + t["backward"], "s", target="runs", met=True)]
+
+
+# --- running and reporting --------------------------------------------------------------------
+
+def run(sizes, progress=lambda name: None):
+    """Run every workload; micrograd's rows and ratios are left out when it is not installed.
+
+    Args:
+      sizes: `FULL` or `QUICK`, or a dict with the same keys: ``chain`` (W1 and W5 ops),
+        ``points`` (W3), ``deep`` (ops of the deep chain) and ``repeat``.
+      progress: called with each workload's name as it starts.
+
+    Returns:
+      A list of `Row`.
+
+    Example:
+      >>> rows = run(QUICK)
+      >>> sorted({row.engine for row in rows}) >= ["dagrad", "dagrad compiled"]
+      True
+    """
+    rows = []
+    for name, workload in (("W1", lambda: _w1(sizes["chain"], sizes["repeat"])),
+                           ("W3", lambda: _w3(sizes["points"], sizes["repeat"])),
+                           ("W5", lambda: _w5(sizes["chain"])),
+                           ("deep chain", lambda: _deep(sizes["deep"]))):
+        progress(name)
+        rows += workload()
+    return rows
+
+
+def table(rows):
+    """The rows as a text table: value, ratio to micrograd, and the target with ✓ or ✗.
+
+    Args:
+      rows: a list of `Row`, as `run` returns it.
+
+    Returns:
+      A string, one line per row under a header.
+
+    Example:
+      >>> print(table([Row("W3 step", "dagrad", 4.0, "ms/step", 0.01, "≤ 0.01×", True)]))
+      workload  engine  value         × micrograd  target
+      W3 step   dagrad  4.00 ms/step  0.0100       ≤ 0.01× ✓
+    """
+    cells = [("workload", "engine", "value", "× micrograd", "target")]
+    for r in rows:
+        digits = 0 if r.value >= 100 else 2
+        target = f"{r.target} {'✓' if r.met else '✗'}" if r.target else ""
+        cells.append((r.workload, r.engine, f"{r.value:,.{digits}f} {r.unit}",
+                      "" if r.ratio is None else f"{r.ratio:.4f}", target))
+    widths = [max(len(c[k]) for c in cells) for k in range(5)]
+    return "\n".join("  ".join(c.ljust(w) for c, w in zip(line, widths)).rstrip() for line in cells)
+
+
+def as_dicts(rows):
+    """The rows as JSON-ready dicts, for ``--json``.
+
+    Example:
+      >>> as_dicts([Row("W5", "dagrad", 126.0, "bytes/node")])[0]["value"]
+      126.0
+    """
+    return [asdict(r) for r in rows]
+
+
+def _timed(phase, fn, *args):
+    t0 = time.perf_counter()
+    fn(*args)
+    return {phase: time.perf_counter() - t0}
+
+
+def _interleaved(runs, repeat):
+    """{engine: {phase: median seconds}}: each run `repeat` times, in turn, after gc.collect()."""
+    samples = {engine: {} for engine in runs}
+    for _ in range(repeat):
+        for engine, run_once in runs.items():
+            gc.collect()
+            for phase, seconds in run_once().items():
+                samples[engine].setdefault(phase, []).append(seconds)
+    return {engine: {phase: statistics.median(s) for phase, s in phases.items()} for engine, phases in samples.items()}
+
+
+def _compare(workload, values, unit, targets=None, absolute=False):
+    """Rows for one workload, micrograd first, each with its ratio to micrograd's value.
+
+    `targets` maps an engine to its target: a ratio to micrograd or, with `absolute`, a value.
+    """
+    targets = targets or {}
+    base = values.get("micrograd")
+    rows = []
+    for engine in sorted(values, key=lambda e: (e != "micrograd", e)):
+        value = values[engine]
+        ratio = None if base is None or engine == "micrograd" else value / base
+        row = Row(workload, engine, value, unit, ratio)
+        goal = targets.get(engine)
+        if goal is not None and absolute:
+            row.target, row.met = f"≤ {goal} {unit}", value <= goal
+        elif goal is not None and ratio is not None:
+            row.target, row.met = f"≤ {goal}×", ratio <= goal
+        rows.append(row)
+    return rows

@@ -1,0 +1,72 @@
+"""The benchmarks run (at tiny sizes, so they never rot) and report every row; no timing is asserted."""
+
+import doctest
+import importlib
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+@pytest.fixture(scope="module")
+def quick(tmp_path_factory):
+    """The output and JSON of ``python -m benchmarks --quick``, run as `make bench` runs it."""
+    path = tmp_path_factory.mktemp("bench") / "rows.json"
+    done = subprocess.run([sys.executable, "-m", "benchmarks", "--quick", "--json", str(path)], cwd=REPO,
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    return done.stdout, json.loads(path.read_text())
+
+
+def test_quick_run_reports_every_workload_and_engine(quick):
+    stdout, report = quick
+    rows = report["rows"]
+    workloads = {row["workload"].split(":")[0] for row in rows}
+    assert {"W1 400-op chain", "W3 MLP 2-16-16-1 step, 8 points", "W5 400-op chain"} <= workloads
+    assert any(w.startswith("4,000-op chain") for w in workloads)
+    engines = {(row["workload"], row["engine"]) for row in rows}
+    for workload in ("W1 400-op chain: end to end", "W3 MLP 2-16-16-1 step, 8 points"):
+        assert {(workload, e) for e in ("micrograd", "dagrad", "dagrad compiled")} <= engines
+    assert ("W3 MLP 2-16-16-1 step, 8 points", "torch (vectorized, own process)") in engines
+    assert ("W5 400-op chain: memory", "micrograd") in engines
+    for row in rows:
+        assert row["value"] > 0, row
+        if row["engine"] != "micrograd" and row["unit"] in ("ns/op", "ms/step", "bytes/node"):
+            assert row["ratio"] is not None and row["ratio"] > 0, row
+    assert report["environment"]["micrograd"] == "0.1.0"
+    for row in rows:  # every row is printed
+        assert row["workload"] in stdout
+
+
+def test_targets_are_marked(quick):
+    rows = quick[1]["rows"]
+    marked = {(row["engine"], row["target"]) for row in rows if row["target"]}
+    assert ("dagrad", "≤ 0.125×") in marked
+    assert ("dagrad compiled", "≤ 0.01×") in marked
+    assert ("dagrad", "≤ 200 bytes/node") in marked
+
+
+def test_the_peer_extension_differentiates_like_dagrad():
+    # The tanh and exp added to micrograd's Value must be right, or W1 would compare unlike work.
+    from autograd import Value
+    from benchmarks import peer
+    from benchmarks.suite import chain
+
+    def grads(value_type):
+        x, a, b = value_type(0.3), value_type(0.5), value_type(0.1)
+        y = chain(x, a, b, 40)
+        y.backward()
+        return [y.data, x.grad, a.grad, b.grad]
+
+    for ours, theirs in zip(grads(Value), grads(peer.Value)):
+        assert abs(ours - theirs) <= 1e-12 * (1 + abs(ours))
+
+
+def test_docstring_examples_run():
+    for module in ("benchmarks.peer", "benchmarks.suite", "benchmarks.ceiling"):
+        results = doctest.testmod(importlib.import_module(module))
+        assert results.attempted > 0 and results.failed == 0, module
