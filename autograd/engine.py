@@ -9,8 +9,9 @@ re-evaluates the same rows on Values to get derivatives that can be differentiat
 
 import math
 import numbers
+from collections.abc import Callable
 from contextvars import ContextVar
-from typing import Callable, NamedTuple
+from typing import NamedTuple
 
 __all__ = ["Value", "Op", "OPS", "grad", "no_grad", "is_grad_enabled", "register_op", "topological_order"]
 

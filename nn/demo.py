@@ -24,8 +24,8 @@ import sys
 import time
 
 from autograd.engine import Value, no_grad
-from nn.datasets import make_moons
 from nn.compile import compile_step
+from nn.datasets import make_moons
 from nn.losses import hinge_loss
 from nn.module import MLP
 from nn.optim import SGD
