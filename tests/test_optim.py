@@ -9,7 +9,8 @@ from nn.optim import SGD, Adam, Optimizer
 
 
 def test_docstring_examples_run():
-    assert doctest.testmod(nn.optim).failed == 0
+    results = doctest.testmod(nn.optim)
+    assert results.attempted > 0 and results.failed == 0
 
 
 def param(data, grad):
