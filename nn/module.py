@@ -292,7 +292,15 @@ class Neuron(Module):
                             f"got {type(x).__name__}: {x!r}") from None
         # Speed: map(operator.mul) makes the products without a generator frame, and starting
         # the sum at the bias adds no constant 0 node (sum's default start) to every neuron.
-        z = sum(map(operator.mul, w, x), self.b)
+        try:
+            z = sum(map(operator.mul, w, x), self.b)
+        except TypeError:  # the inputs are checked only on failure: the forward pass is the hot loop
+            bad = [(j, v) for j, v in enumerate(x) if isinstance(v, bool) or not isinstance(v, (Value, numbers.Real))]
+            if not bad:
+                raise
+            (j, v), *_ = bad
+            raise TypeError(f"{type(self).__name__}: inputs must be numbers or Values, got "
+                            f"{type(v).__name__}: {v!r} at index {j}") from None
         z.label = self._z_label
         if self.activation == "linear":
             return z

@@ -292,6 +292,13 @@ def test_wrong_number_of_inputs_is_a_clear_error():
         Neuron(1)(0.5)
 
 
+@pytest.mark.parametrize("x, shown", [("ab", "str: 'a' at index 0"), ([1.0, None], "NoneType: None at index 1"),
+                                      ([True, 1.0], "bool: True at index 0"), ([1.0, [2.0]], r"list: \[2.0\] at index 1")])
+def test_an_input_that_is_not_a_number_is_named(x, shown):
+    with pytest.raises(TypeError, match=rf"^Neuron: inputs must be numbers or Values, got {shown}$"):
+        MLP(2, [3, 1], seed=0)(x)
+
+
 def test_module_without_forward_says_what_to_define():
     class Empty(Module):
         pass
