@@ -94,6 +94,9 @@ def forward(W, b, x, activation="sigmoid", output_activation=None):
     Returns:
       ``(z, a)``: dicts of lists, ``z[l]`` for l = 1 .. L and ``a[l]`` for l = 0 .. L.
 
+    Raises:
+      ValueError: the shapes of `W`, `b` and `x` do not fit together, or an unknown activation.
+
     Example:
       >>> z, a = forward({1: [[1.0, 1.0]]}, {1: [0.0]}, [0.5, -0.5], activation="sigmoid")
       >>> z[1], a[1]
@@ -102,6 +105,12 @@ def forward(W, b, x, activation="sigmoid", output_activation=None):
     L = len(W)
     z, a = {}, {0: list(x)}
     for l in range(1, L + 1):
+        # zip would silently drop the extra entries of a mismatched vector: a wrong answer, not an error.
+        if len(b[l]) != len(W[l]):
+            raise ValueError(f"forward: W^{l} has {len(W[l])} rows but b^{l} has {len(b[l])} entries; give one bias per row")
+        if any(len(row) != len(a[l - 1]) for row in W[l]):
+            raise ValueError(f"forward: every row of W^{l} needs {len(a[l - 1])} entries, one per entry of a^{l - 1}, "
+                             f"got rows of {sorted({len(row) for row in W[l]})}")
         sigma = _sigma(activation, output_activation, l, L)[0]
         z[l] = _add(_matvec(W[l], a[l - 1]), b[l])
         a[l] = [sigma(z_i) for z_i in z[l]]
@@ -126,6 +135,9 @@ def backward(W, b, xs, targets, cost="l1", activation="sigmoid", output_activati
     Returns:
       A `Backprop`: the cost, ``dW`` and ``db`` summed over the examples, and each example's δ.
 
+    Raises:
+      ValueError: an unknown cost or activation, shapes that do not fit, or not one target per input.
+
     Example:
       >>> g = backward({1: [[1.0]]}, {1: [0.0]}, [[2.0]], [[0.0]], cost="l1", activation="linear")
       >>> g.cost, g.dW[1], g.db[1]      # C = |0 − w·2|: ∂C/∂w = sign(2)·2
@@ -144,6 +156,8 @@ def backward(W, b, xs, targets, cost="l1", activation="sigmoid", output_activati
     for x, y_hat in zip(xs, targets):
         z, a = forward(W, b, x, activation, output_activation)
         y = a[L]
+        if len(y_hat) != len(y):
+            raise ValueError(f"backward: a target has {len(y_hat)} entries, but the network has {len(y)} outputs")
         if cost == "l1":
             C += sum(abs(t - y_i) for y_i, t in zip(y, y_hat))
             grad_C = [math.copysign(1.0, y_i - t) if y_i != t else 0.0 for y_i, t in zip(y, y_hat)]

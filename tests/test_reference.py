@@ -122,6 +122,14 @@ def test_reference_does_not_use_the_engine():
     (lambda: backward({1: [[1.0]]}, {1: [0.0]}, [[1.0]], [], cost="l1"), "backward: need one target per input"),
     (lambda: forward({1: [[1.0]]}, {1: [0.0]}, [1.0], activation="softplus"),
      "activation must be one of 'sigmoid', 'tanh', 'relu', 'linear', got 'softplus'"),
+    # Shapes: zip would silently drop what does not fit and return a wrong answer.
+    (lambda: forward({1: [[1.0, 2.0]]}, {1: [0.0]}, [1.0]),
+     r"forward: every row of W\^1 needs 1 entries, one per entry of a\^0, got rows of \[2\]"),
+    (lambda: forward({1: [[1.0], [2.0]], 2: [[1.0, 2.0, 3.0]]}, {1: [0.0, 0.0], 2: [0.0]}, [1.0]),
+     r"every row of W\^2 needs 2 entries, one per entry of a\^1, got rows of \[3\]"),
+    (lambda: forward({1: [[1.0], [2.0]]}, {1: [0.0]}, [1.0]), r"forward: W\^1 has 2 rows but b\^1 has 1 entries"),
+    (lambda: backward({1: [[1.0]]}, {1: [0.0]}, [[1.0]], [[0.0, 1.0]]),
+     "backward: a target has 2 entries, but the network has 1 outputs"),
 ])
 def test_bad_arguments_are_clear_errors(call, message):
     with pytest.raises(ValueError, match=message):
