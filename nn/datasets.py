@@ -110,10 +110,15 @@ def make_blobs(n_samples=100, centers=3, cluster_std=1.0, seed=None, *, n_featur
         low, high = _check_box(center_box)
         centers = [[rng.uniform(low, high) for _ in range(n_features)] for _ in range(centers)]
     else:
-        centers = [[float(c) for c in center] for center in centers]
-        if not centers or len({len(c) for c in centers}) != 1 or not centers[0]:
+        given = centers
+        try:
+            centers = [[float(c) for c in center] for center in centers]
+        except (TypeError, ValueError):  # not iterable, or an entry that is not a number
+            centers = []
+        if (not centers or len({len(c) for c in centers}) != 1 or not centers[0]
+                or not all(math.isfinite(c) for center in centers for c in center)):
             raise ValueError(f"make_blobs: centers must be a count or a non-empty list of points of one "
-                             f"non-zero length, got {centers!r}")
+                             f"non-zero length with finite coordinates, got {given!r}")
     k = len(centers)
     points = [(list(centers[i % k]), i % k) for i in range(n_samples)]
     return _finish(points, cluster_std, rng)
