@@ -69,7 +69,7 @@ def _div(x, y):
 def _pow(x, n, op="**"):
     if x == 0 and n < 0:
         raise ZeroDivisionError(f"{op}: 0.0 cannot be raised to a negative power, got exponent {n!r}")
-    if x < 0 and n != int(n):
+    if x < 0 and not n.is_integer():  # float.is_integer: False for inf and nan, which int() rejects
         raise ValueError(f"{op}: a negative base needs an integer exponent (no complex results), got {x!r} ** {n!r}")
     try:
         return x ** n
@@ -107,19 +107,21 @@ def _sign(x): x = getattr(x, "data", x); return (x > 0) - (x < 0) + 0.0
 
 
 def _dpow(x, n, out):
-    # d(x ** n)/dx = n x^(n-1). On floats as n * out / x, which overflows to inf (PyTorch's
-    # answer) where x ** (n - 1) would raise; at x = 0, and on Values, as the power itself.
-    if x.__class__ is float and x != 0:
-        return n * out / x
-    if n >= 1 or isinstance(x, Value):
+    # d(x ** n)/dx = n x^(n-1). For n >= 1 as written: x ** (n - 1) cannot overflow unless out
+    # did, and it stays right where out underflows (x ** 2 at 1e-200: 2e-200, not 0). For n < 1
+    # as n * out / x, which overflows to inf (PyTorch's answer) where x ** (n - 1) would raise;
+    # at x = 0 the slope is 0 for the constant x ** 0 and inf for 0 < n < 1 (n < 0 raised in the
+    # forward). getattr: x and n are Values under create_graph, the exponent of "pow" too.
+    if getattr(n, "data", n) >= 1:
         return n * x ** (n - 1)
-    return 0.0 if n == 0 else math.inf  # 0 ** 0 is the constant 1; 0 ** 0.5 has slope inf
+    if getattr(x, "data", x) != 0:
+        return n * out / x
+    return 0.0 if n == 0 else math.inf
 
 
 # --- the op table: forward and partial derivatives side by side -------------------------------
 # An infinite derivative (sqrt and x ** 0.5 at 0) is inf, as in PyTorch; `v != 0` is always
-# True for a Value, so the graph-building path keeps the formula. "pow" writes y x^(y-1) as
-# y * out / x (x > 0 there), which overflows to inf instead of raising.
+# True for a Value, so the graph-building path keeps the formula. "**" and "pow" share `_dpow`.
 OPS = {
     #        forward            partials(inputs..., out)
     "+":     Op(float.__add__,  lambda x, y, out: (1.0, 1.0)),
@@ -129,8 +131,8 @@ OPS = {
                 domain=lambda x, y: y != 0),
     "neg":   Op(float.__neg__,  lambda x, out: (-1.0,)),
     "**":    Op(_pow,           lambda x, n, out: (_dpow(x, n, out), 0.0),
-                domain=lambda x, n: x > 0 or (x != 0 and n == int(n))),
-    "pow":   Op(_pow_value,     lambda x, y, out: (y * out / x, out * _ln(x)),
+                domain=lambda x, n: x > 0 or (x != 0 and n.is_integer())),
+    "pow":   Op(_pow_value,     lambda x, y, out: (_dpow(x, y, out), out * _ln(x)),
                 domain=lambda x, y: x > 0),
     "exp":   Op(_exp,           lambda x, out: (out,),
                 domain=lambda x: x < 700),

@@ -366,6 +366,34 @@ def test_second_derivative_of_square_at_zero():
     assert grad(d, [x]) == (2.0,)
 
 
+def test_power_derivative_where_the_power_underflows():
+    # x ** n underflows to 0 (or a subnormal) long before n x^(n-1) does: the slope must not vanish.
+    for x, n in ((1e-200, 2.0), (1e-110, 3.0), (-1e-160, 2.0), (1e-170, 1.5)):
+        assert (Value(x) ** n).local_grads[0] == pytest.approx(n * x ** (n - 1), rel=1e-15), (x, n)
+        if x > 0:  # a Value exponent needs a positive base
+            assert (Value(x) ** Value(n)).local_grads[0] == pytest.approx(n * x ** (n - 1), rel=1e-15), (x, n)
+
+
+@pytest.mark.parametrize("n, slope, curvature", [(0, 0.0, 0.0), (1, 1.0, 0.0), (2, 0.0, 2.0), (3, 0.0, 0.0)])
+def test_create_graph_powers_at_zero(n, slope, curvature):
+    x = Value(0.0)
+    (d,) = grad(x ** n, [x], create_graph=True)
+    assert isinstance(d, Value) and d.data == slope
+    assert grad(d, [x]) == (curvature,)
+
+
+def test_create_graph_square_root_power_at_zero_is_inf_like_the_float_path():
+    x = Value(0.0)
+    (d,) = grad(x ** 0.5, [x], create_graph=True)
+    assert d.data == math.inf == grad(x ** 0.5, [x])[0]
+
+
+@pytest.mark.parametrize("n", [math.inf, -math.inf, math.nan])
+def test_negative_base_with_a_non_finite_exponent_is_a_clear_error(n):
+    with pytest.raises(ValueError, match=r"\*\*: a negative base needs an integer exponent .* got -2\.0 \*\* -?(inf|nan)"):
+        Value(-2.0) ** n
+
+
 # --- adding an op ----------------------------------------------------------------------------
 
 @pytest.fixture
