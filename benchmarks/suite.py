@@ -24,7 +24,7 @@ from nn.compile import compile_step
 from nn.datasets import make_moons
 from nn.module import MLP
 
-__all__ = ["Row", "FULL", "QUICK", "chain", "hinge_l2", "run", "table", "as_dicts"]
+__all__ = ["Row", "FULL", "QUICK", "chain", "hinge_l2", "peer_mlp", "run", "table", "as_dicts"]
 
 # Sizes: the issue's, and tiny ones that only check that the code runs (`--quick`).
 FULL = {"chain": 200_000, "points": 100, "deep": 1_000_000, "repeat": 5}
@@ -133,6 +133,29 @@ def hinge_l2(scores, y, params):
     return data_loss + reg_loss
 
 
+def peer_mlp(model):
+    """micrograd's ``MLP`` with the weights of dagrad's `model`: both engines train the same network.
+
+    Same weights give the same ReLU pattern and the same updates, so every timed step does the same
+    work on both (unseeded, micrograd's weights would differ from run to run).
+
+    Args:
+      model: a dagrad ``MLP(2, [16, 16, 1])`` (any `MLP` whose shape micrograd's can take).
+
+    Returns:
+      A micrograd ``MLP`` whose parameters hold `model`'s values, in the same order.
+
+    Example:
+      >>> model = MLP(2, [3, 1], seed=0)
+      >>> [p.data for p in peer_mlp(model).parameters()] == [p.data for p in model.parameters()]
+      True
+    """
+    twin = peer.MLP(len(model.layers[0].neurons[0].w), [len(layer.neurons) for layer in model.layers])
+    for theirs, ours in zip(twin.parameters(), model.parameters(), strict=True):
+        theirs.data = ours.data
+    return twin
+
+
 def _eager_step(model, X, y):
     params = model.parameters()  # once: a training loop holds its optimizer's list
 
@@ -176,7 +199,7 @@ def _w3(points, repeat):
     y = [2 * t - 1 for t in labels]
     runs = {"dagrad": _eager_step(MLP(2, [16, 16, 1], seed=1337), X, y)}
     if peer.MLP is not None:
-        runs["micrograd"] = _eager_step(peer.MLP(2, [16, 16, 1]), X, y)
+        runs["micrograd"] = _eager_step(peer_mlp(MLP(2, [16, 16, 1], seed=1337)), X, y)
     model = MLP(2, [16, 16, 1], seed=1337)
     params = model.parameters()
     t0 = time.perf_counter()

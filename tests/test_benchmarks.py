@@ -66,6 +66,27 @@ def test_the_peer_extension_differentiates_like_dagrad():
         assert abs(ours - theirs) <= 1e-12 * (1 + abs(ours))
 
 
+def test_w3_trains_the_same_network_on_both_engines():
+    # Same weights, same loss, same update: the two W3 timings measure the same work.
+    from benchmarks import peer
+    from benchmarks.suite import hinge_l2, peer_mlp
+    from nn import MLP
+    from nn.datasets import make_moons
+
+    X, labels = make_moons(10, noise=0.1, seed=0)
+    y = [2 * t - 1 for t in labels]
+    ours = MLP(2, [16, 16, 1], seed=1337)
+    theirs = peer_mlp(ours)
+    assert isinstance(theirs, peer.MLP)
+    losses = []
+    for model in (ours, theirs):
+        loss = hinge_l2([model(x) for x in X], y, model.parameters())
+        loss.backward()
+        losses.append(loss.data)
+    assert losses[0] == pytest.approx(losses[1], rel=1e-12)
+    assert [p.grad for p in ours.parameters()] == pytest.approx([p.grad for p in theirs.parameters()], rel=1e-9, abs=1e-15)
+
+
 def test_docstring_examples_run():
     for module in ("benchmarks.peer", "benchmarks.suite", "benchmarks.ceiling"):
         results = doctest.testmod(importlib.import_module(module))
