@@ -194,7 +194,7 @@ def _binary(name, doc=None):
         if other.__class__ is not Value:
             if not _is_number(other):
                 return NotImplemented
-            other = _const(other)
+            other = _const(other, name)
         x = self.data
         y = other.data
         out = forward(x, y)
@@ -218,7 +218,7 @@ def _binary(name, doc=None):
 
 def _reflected(method):
     # `2 - x` arrives as x.__rsub__(2): make the number a constant node and apply the op to it.
-    return lambda self, other: method(_const(other), self) if _is_number(other) else NotImplemented
+    return lambda self, other: method(_const(other, method.__name__), self) if _is_number(other) else NotImplemented
 
 
 class Value:
@@ -252,7 +252,9 @@ class Value:
     def __init__(self, data, label=""):
         if not _is_number(data):
             raise TypeError(f"Value: data must be a real number (int or float), got {type(data).__name__}: {data!r}")
-        self.data, self.grad, self._op, self.label = float(data), 0.0, "", label
+        if not isinstance(label, str):
+            raise TypeError(f"Value: label must be a str, got {type(label).__name__}: {label!r}")
+        self.data, self.grad, self._op, self.label = _float(data, "Value"), 0.0, "", label
         self._p0, self._d0, self._p1, self._d1 = None, 0.0, None, 0.0
 
     @property
@@ -316,11 +318,12 @@ class Value:
           >>> a.grad
           5.0
         """
+        grad = _seed("backward", "grad", grad)
         order = topological_order(self)
         for node in order:
             if node._p0 is not None:
                 node.grad = 0.0
-        self.grad += float(grad)
+        self.grad += grad
         for node in reversed(order):
             p = node._p0
             if p is not None:  # the chain rule: each parent gets local derivative × this grad
@@ -367,6 +370,14 @@ def _is_number(x):
     return isinstance(x, numbers.Real) and not isinstance(x, bool)
 
 
+def _seed(what, name, g):
+    """A gradient given by the user, as a float; a clear TypeError for anything else."""
+    if not _is_number(g):
+        hint = "; pass its .data" if isinstance(g, Value) else ""
+        raise TypeError(f"{what}: {name} must be a real number, got {type(g).__name__}: {g!r}{hint}")
+    return _float(g, what)
+
+
 def _leaf(data, op=""):
     node = _new(Value)  # skip __init__'s type check: `data` is a float we made
     node.data, node.grad, node._op, node.label = data, 0.0, op, ""
@@ -374,8 +385,21 @@ def _leaf(data, op=""):
     return node
 
 
-def _const(x):
-    return _leaf(float(x), _CONST)
+def _const(x, op):
+    return _leaf(_float(x, op), _CONST)
+
+
+def _float(x, what):
+    # float() of a huge int or Fraction raises OverflowError without saying where or what.
+    try:
+        return float(x)
+    except OverflowError:
+        raise OverflowError(f"{what}: {type(x).__name__} of about 10**{_digits(x)} is too large for a float "
+                            f"(the largest is ~1.8e308)") from None
+
+
+def _digits(x):
+    return round(math.trunc(abs(x)).bit_length() * math.log10(2))  # no str(): a huge int may refuse it
 
 
 def topological_order(*roots):
@@ -397,6 +421,9 @@ def topological_order(*roots):
     # sits on the stack twice; the `done` check emits it once. Parents are pushed last-to-first
     # so the order reads left to right: x's subgraph before y's in x * y.
     # Speed: set methods bound to locals; the two parent slots unrolled (no tuple per node).
+    for root in roots:
+        if not isinstance(root, Value):
+            raise TypeError(f"topological_order: roots must be Values, got {type(root).__name__}: {root!r}")
     expanded, done, order = set(), set(), []
     stack = list(reversed(roots))
     push, pop, expand, finish, emit = stack.append, stack.pop, expanded.add, done.add, order.append
@@ -453,8 +480,9 @@ def grad(outputs, inputs, grad_outputs=None, create_graph=False):
         if len(grad_outputs) != len(outputs):
             raise ValueError(f"grad: got {len(grad_outputs)} grad_outputs for {len(outputs)} outputs; give one per output")
     grads = {}
-    for out, g in zip(outputs, grad_outputs):
-        g = g if create_graph and isinstance(g, Value) else float(getattr(g, "data", g))
+    for k, (out, g) in enumerate(zip(outputs, grad_outputs)):
+        if not (create_graph and isinstance(g, Value)):  # a Value weight is differentiated through
+            g = g.data if isinstance(g, Value) else _seed("grad", f"grad_outputs[{k}]", g)
         grads[out] = grads[out] + g if out in grads else g
     for node in reversed(topological_order(*outputs)):
         g = grads.get(node)
@@ -471,12 +499,16 @@ def grad(outputs, inputs, grad_outputs=None, create_graph=False):
             if p._op != _CONST:
                 contribution = local * g
                 grads[p] = grads[p] + contribution if p in grads else contribution
-    zero = _const(0.0) if create_graph else 0.0
+    zero = _leaf(0.0, _CONST) if create_graph else 0.0
     return tuple(_as_result(grads.get(x, zero), create_graph) for x in inputs)
 
 
 def _as_values(what, xs):
-    xs = [xs] if isinstance(xs, Value) else list(xs)
+    if isinstance(xs, Value):
+        return [xs]
+    if isinstance(xs, (str, bytes)) or not hasattr(xs, "__iter__"):
+        raise TypeError(f"grad: {what} must be a Value or a sequence of Values, got {type(xs).__name__}: {xs!r}")
+    xs = list(xs)
     for x in xs:
         if not isinstance(x, Value):
             raise TypeError(f"grad: {what} must be Values, got {type(x).__name__}: {x!r}")
@@ -487,7 +519,7 @@ def _as_result(g, create_graph):
     # A float times a Value is a Value, but a gradient that only met constant partials
     # (d(x + 1)/dx = 1.0) is still a float: make the type depend on `create_graph` alone.
     if create_graph:
-        return g if isinstance(g, Value) else _const(g)
+        return g if isinstance(g, Value) else _leaf(g, _CONST)
     return g
 
 

@@ -4,6 +4,8 @@ classes micrograd users hit (a node used twice, a diamond, a deep chain, backwar
 import math
 import sys
 import threading
+from enum import IntEnum
+from fractions import Fraction
 
 import pytest
 
@@ -98,6 +100,8 @@ def test_value_exponent_gets_a_gradient():
 
 def test_value_stores_floats_and_validates_type():
     assert Value(3).data == 3.0 and isinstance(Value(3).data, float)
+    for number in (Fraction(1, 4), IntEnum("Size", "ONE")(1)):  # any real number but bool
+        assert Value(number).data == float(number) and (Value(1.0) * number).parents[1].data == float(number)
     assert Value(1.5).grad == 0.0
     for bad in (True, "1.0", [1.0], None, 1j, object()):
         with pytest.raises(TypeError, match=type(bad).__name__):
@@ -329,6 +333,20 @@ def test_no_grad_is_per_thread():
     (lambda: Value(-2.0) ** Value(2.0), ValueError, r"pow: the base must be > 0"),
     (lambda: Value(1000.0).exp(), OverflowError, r"exp: result overflows .* 1000\.0"),
     (lambda: Value(10.0) ** 400, OverflowError, r"\*\*: result overflows"),
+    (lambda: Value(10 ** 400), OverflowError, r"Value: int of about 10\*\*400 is too large for a float"),
+    (lambda: Value(Fraction(10 ** 400, 3)), OverflowError, r"Value: Fraction of about 10\*\*400 is too large"),
+    (lambda: Value(1.0) * 10 ** 400, OverflowError, r"\*: int of about 10\*\*400 is too large for a float"),
+    (lambda: 10 ** 400 - Value(1.0), OverflowError, r"-: int of about 10\*\*400 is too large for a float"),
+    (lambda: Value(2.0) ** 10 ** 400, OverflowError, r"\*\*: int of about 10\*\*400 is too large"),
+    (lambda: Value(1.0, label=3), TypeError, r"Value: label must be a str, got int: 3"),
+    (lambda: Value(1.0).backward("1"), TypeError, r"backward: grad must be a real number, got str: '1'"),
+    (lambda: Value(1.0).backward(Value(1.0)), TypeError, r"backward: grad must be a real number, got Value: .*; pass its \.data"),
+    (lambda: Value(1.0).backward(True), TypeError, r"backward: grad must be a real number, got bool"),
+    (lambda: grad(Value(1.0), [Value(1.0)], grad_outputs=[None]), TypeError,
+     r"grad: grad_outputs\[0\] must be a real number, got NoneType: None"),
+    (lambda: grad(Value(1.0), 2.0), TypeError, r"grad: inputs must be a Value or a sequence of Values, got float: 2\.0"),
+    (lambda: grad("x", [Value(1.0)]), TypeError, r"grad: outputs must be a Value or a sequence of Values, got str"),
+    (lambda: topological_order(Value(1.0), 2.0), TypeError, r"topological_order: roots must be Values, got float: 2\.0"),
 ])
 def test_bad_input_errors_name_the_op_and_value(make, error, message):
     with pytest.raises(error, match=message):
