@@ -285,6 +285,52 @@ def test_hessian_entries_and_hessian_vector_product():
     assert hv == pytest.approx((hxx * v[0] + hxy * v[1], hyx * v[0] + hyy * v[1]))
 
 
+def test_grad_outputs_given_as_values():
+    x, v = Value(3.0), Value(2.0)
+    y = x * x
+    assert grad(y, [x], grad_outputs=[v]) == (12.0,)  # a float: v's value weighs the output
+    (g,) = grad(y, [x], grad_outputs=[v], create_graph=True)  # a Value: differentiable in v too
+    assert g.data == 12.0 and grad(g, [x, v]) == (4.0, 6.0)
+
+
+def test_outputs_listed_twice_add_up_and_inputs_listed_twice_repeat():
+    x = Value(1.5)
+    y = x * x
+    assert grad([y, y], [x], grad_outputs=[1.0, 0.5]) == (4.5,)
+    assert grad(y, [x, x]) == (3.0, 3.0)
+    gx, gx_again = grad(y, [x, x], create_graph=True)
+    assert gx is gx_again and gx.data == 3.0
+
+
+def test_grad_of_an_output_with_respect_to_itself_and_interior_nodes_with_create_graph():
+    x = Value(2.0)
+    h = x.exp()
+    y = h * h
+    assert grad(y, [y]) == (1.0,)
+    gh, gx = grad(y, [h, x], create_graph=True)
+    assert (gh.data, gx.data) == (2 * h.data, 2 * h.data * h.data)
+    assert grad(gh, [x]) == pytest.approx((2 * h.data,), rel=1e-15)  # d(2 e^x)/dx
+
+
+@pytest.mark.parametrize("name", sorted(OPS))
+def test_create_graph_gives_the_same_first_derivatives_for_every_op(name):
+    for args in sample_args(name):
+        xs = [Value(a) for a in args]
+        out = apply(name, *xs)
+        first = grad(out, xs)
+        again = grad(out, xs, create_graph=True)
+        assert all(isinstance(g, Value) for g in again)
+        assert [g.data for g in again] == pytest.approx(first, rel=1e-15, abs=0), (name, args)
+
+
+@pytest.mark.parametrize("name", sorted(n for n in OPS if OPS[n].kinks))
+def test_create_graph_at_a_kink_is_zero_like_pytorch(name):
+    for k in OPS[name].kinks:
+        x = Value(k)
+        (d,) = grad(apply(name, x), [x], create_graph=True)
+        assert d.data == 0.0 and grad(d, [x]) == (0.0,)
+
+
 # --- no_grad ----------------------------------------------------------------------------------
 
 def test_no_grad_records_nothing_and_nests():
