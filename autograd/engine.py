@@ -7,6 +7,7 @@ written with operators that work on floats *and* on Values, so `grad(..., create
 re-evaluates the same rows on Values to get derivatives that can be differentiated again.
 """
 
+import functools
 import math
 import numbers
 from collections.abc import Callable
@@ -527,7 +528,8 @@ class no_grad:
     """Context manager in which ops record no graph: results are leaves with no parents.
 
     Nestable and thread-safe (the switch is a `contextvars.ContextVar`). Use it for evaluation,
-    optimizer updates, and anything else that should not be differentiated.
+    optimizer updates, and anything else that should not be differentiated. As in PyTorch,
+    ``@no_grad()`` also decorates a function.
 
     Example:
       >>> x = Value(2.0)
@@ -535,6 +537,11 @@ class no_grad:
       ...     y = x * 3
       >>> y.data, y.parents
       (6.0, ())
+      >>> @no_grad()
+      ... def evaluate(v):
+      ...     return v.tanh()
+      >>> evaluate(x).parents
+      ()
     """
 
     __slots__ = ("_tokens",)
@@ -549,6 +556,15 @@ class no_grad:
     def __exit__(self, *exc):
         _grad_enabled.reset(self._tokens.pop())
         return False
+
+    def __call__(self, fn):
+        """Decorate `fn` so that each call runs inside its own `no_grad` (safe across threads)."""
+        @functools.wraps(fn)
+        def without_grad(*args, **kwargs):
+            with no_grad():
+                return fn(*args, **kwargs)
+
+        return without_grad
 
 
 def is_grad_enabled():

@@ -347,6 +347,30 @@ def test_no_grad_records_nothing_and_nests():
     assert (x * 3).parents[0] is x
 
 
+def test_no_grad_decorates_a_function_like_pytorch():
+    @no_grad()
+    def evaluate(v, fail=False):
+        """Evaluate without recording."""
+        if fail:
+            raise KeyError("inside")
+        return v * 2, is_grad_enabled()
+
+    x = Value(1.0)
+    y, enabled = evaluate(x)
+    assert y.parents == () and not enabled and is_grad_enabled()
+    assert (evaluate.__name__, evaluate.__doc__) == ("evaluate", "Evaluate without recording.")
+    with pytest.raises(KeyError):
+        evaluate(x, fail=True)
+    assert is_grad_enabled()  # restored after an exception too
+    seen = []  # one decorated function called from many threads at once: each call has its own switch
+    threads = [threading.Thread(target=lambda: seen.append(evaluate(x)[1])) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert seen == [False] * 8 and is_grad_enabled()
+
+
 def test_no_grad_is_per_thread():
     seen = {}
     inside, release = threading.Event(), threading.Event()
