@@ -23,6 +23,7 @@ import os
 import sys
 import time
 
+from autograd._files import write_atomic
 from autograd.engine import Value, no_grad
 from nn.compile import compile_step
 from nn.datasets import make_moons
@@ -334,8 +335,7 @@ def _draw_example(model, x, label, path):
         return render_graph(graph, path)
     except RuntimeError:  # render_graph's only RuntimeError: Graphviz's `dot` program is missing
         path = os.path.splitext(path)[0] + ".dot"
-        with open(path, "w", encoding="utf-8") as f:
-            f.write(graph.source)
+        write_atomic(path, graph.source)  # whole or not at all, as model.json
         print(f"note: Graphviz's `dot` program was not found, so {path} holds the graph's DOT source; "
               f"install Graphviz (apt-get install graphviz / brew install graphviz) to get the SVG",
               file=sys.stderr)
