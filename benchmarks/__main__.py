@@ -12,6 +12,9 @@ from benchmarks import peer, suite
 def main(argv=None):
     """Parse the arguments, run every workload, print the table (and write JSON if asked).
 
+    Args:
+      argv: the arguments (a list of strings); by default ``sys.argv[1:]``.
+
     Example (a shell)::
 
       python -m benchmarks --quick --json /tmp/bench.json

@@ -62,7 +62,15 @@ def seconds_per_step(points, repeat, number=10):
 
 
 def main(argv=None):
-    """Print the median seconds per step as JSON (null without torch)."""
+    """The child process's command line: print the median seconds per step as JSON (null without torch).
+
+    Args:
+      argv: ``["--points", N, "--repeat", R]`` as strings; by default ``sys.argv[1:]``.
+
+    Example:
+      >>> main(["--points", "4", "--repeat", "1"])  # doctest: +ELLIPSIS
+      0.0...
+    """
     parser = argparse.ArgumentParser(prog="python -m benchmarks.ceiling")
     parser.add_argument("--points", type=int, required=True)
     parser.add_argument("--repeat", type=int, required=True)

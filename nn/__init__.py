@@ -17,5 +17,4 @@ from nn.module import MLP, Layer, Module, Neuron
 from nn.optim import SGD, Adam
 
 __all__ = ["MLP", "SGD", "Adam", "Layer", "Module", "Neuron", "binary_cross_entropy", "compile_step", "cross_entropy",
-           "datasets",
-           "hinge_loss", "l1_loss", "mse_loss"]
+           "datasets", "hinge_loss", "l1_loss", "mse_loss"]
