@@ -5,6 +5,10 @@ side by side. A node stores its parents and the partials evaluated at the forwar
 `backward()` is a loop of multiply-adds over data, not a chain of closures. The partials are
 written with operators that work on floats *and* on Values, so `grad(..., create_graph=True)`
 re-evaluates the same rows on Values to get derivatives that can be differentiated again.
+
+Example:
+  >>> OPS["*"].partials(2.0, 3.0, 6.0)  # d(x * y)/dx = y, d(x * y)/dy = x, at x = 2, y = 3
+  (3.0, 2.0)
 """
 
 import functools
@@ -27,6 +31,11 @@ class Op(NamedTuple):
       domain: ``(*inputs: float) -> bool``, True where the forward and its partials are finite and
         smooth (used by the tests and `autograd.strategies`; the forward does its own checking).
       kinks: points of an input where the derivative jumps (tests keep finite differences away).
+
+    Example:
+      >>> square = Op(lambda x: x * x, lambda x, out: (2 * x,))
+      >>> square.forward(3.0), square.partials(3.0, 9.0), square.arity
+      (9.0, (6.0,), 1)
     """
 
     forward: Callable
@@ -36,7 +45,12 @@ class Op(NamedTuple):
 
     @property
     def arity(self):
-        """How many inputs the op takes (the partials' arguments, less ``out``)."""
+        """How many inputs the op takes (the partials' arguments, less ``out``).
+
+        Example:
+          >>> OPS["tanh"].arity, OPS["*"].arity
+          (1, 2)
+        """
         return self.partials.__code__.co_argcount - 1
 
 
@@ -187,6 +201,11 @@ def _unary(name, doc):
     return method
 
 
+def _doc(summary, node, result):
+    """A one-input op's docstring: what it computes, and a doctest of its value and partial."""
+    return f"{summary}\n\nExample:\n  >>> y = {node}\n  >>> y.data, y.local_grads\n  {result}\n"
+
+
 def _binary(name, doc=None):
     forward, partials = OPS[name][:2]
     grad_enabled = _grad_enabled.get
@@ -260,17 +279,34 @@ class Value:
 
     @property
     def parents(self):
-        """The operands, in operand order (a tuple; empty for a leaf)."""
+        """The operands, in operand order (a tuple; empty for a leaf).
+
+        Example:
+          >>> x = Value(2.0); y = x * 3
+          >>> y.parents[0] is x, y.parents[1].data
+          (True, 3.0)
+        """
         return tuple(p for p in (self._p0, self._p1) if p is not None)
 
     @property
     def local_grads(self):
-        """d(self)/d(parent) for each parent, as floats evaluated at the forward values."""
+        """d(self)/d(parent) for each parent, as floats evaluated at the forward values.
+
+        Example:
+          >>> (Value(2.0) * Value(3.0)).local_grads
+          (3.0, 2.0)
+        """
         return (self._d0, self._d1)[:len(self.parents)]
 
     @property
     def op(self):
-        """The op that produced this node; ``""`` for a leaf, ``"const"`` for a wrapped number."""
+        """The op that produced this node; ``""`` for a leaf, ``"const"`` for a wrapped number.
+
+        Example:
+          >>> y = Value(2.0) * 3
+          >>> y.op, y.parents[0].op, y.parents[1].op
+          ('*', '', 'const')
+        """
         return self._op
 
     def __repr__(self):
@@ -282,7 +318,7 @@ class Value:
     __truediv__ = _binary("/")
     __radd__, __rsub__ = _reflected(__add__), _reflected(__sub__)
     __rmul__, __rtruediv__ = _reflected(__mul__), _reflected(__truediv__)
-    __neg__ = _unary("neg", "-x. Example: ``(-Value(2.0)).data == -2.0``.")
+    __neg__ = _unary("neg", _doc("-x.", "-Value(2.0)", "(-2.0, (-1.0,))"))
     _pow, _pow_value = _binary("**"), _binary("pow")
 
     def __pow__(self, other):
@@ -291,16 +327,17 @@ class Value:
 
     __rpow__ = _reflected(_pow_value)
 
-    exp = _unary("exp", "e ** x; raises OverflowError above ~709.78. Example: ``Value(0.0).exp().data == 1.0``.")
-    log = _unary("log", "Natural log; x must be > 0. Example: ``Value(1.0).log().data == 0.0``.")
-    tanh = _unary("tanh", "Hyperbolic tangent. Example: ``Value(0.0).tanh().data == 0.0``.")
-    sigmoid = _unary("sigmoid", "1 / (1 + e ** -x), overflow-free. Example: ``Value(0.0).sigmoid().data == 0.5``.")
-    softplus = _unary("softplus", "log(1 + e ** x), overflow-free; a smooth relu. Example: ``Value(0.0).softplus().data == math.log(2)``.")
-    relu = _unary("relu", "max(x, 0); derivative 0 at 0. Example: ``Value(-2.0).relu().data == 0.0``.")
-    sin = _unary("sin", "Sine. Example: ``Value(0.0).sin().data == 0.0``.")
-    cos = _unary("cos", "Cosine. Example: ``Value(0.0).cos().data == 1.0``.")
-    sqrt = _unary("sqrt", "Square root; x must be >= 0. Example: ``Value(4.0).sqrt().data == 2.0``.")
-    abs = __abs__ = _unary("abs", "|x|; derivative 0 at 0. Example: ``Value(-2.0).abs().data == 2.0``.")
+    exp = _unary("exp", _doc("e ** x; raises OverflowError above ~709.78.", "Value(0.0).exp()", "(1.0, (1.0,))"))
+    log = _unary("log", _doc("Natural log; x must be > 0.", "Value(2.0).log()", "(0.6931471805599453, (0.5,))"))
+    tanh = _unary("tanh", _doc("Hyperbolic tangent, overflow-free.", "Value(0.0).tanh()", "(0.0, (1.0,))"))
+    sigmoid = _unary("sigmoid", _doc("1 / (1 + e ** -x), overflow-free.", "Value(0.0).sigmoid()", "(0.5, (0.25,))"))
+    softplus = _unary("softplus", _doc("log(1 + e ** x), overflow-free; a smooth relu.", "Value(0.0).softplus()",
+                                       "(0.6931471805599453, (0.5,))"))
+    relu = _unary("relu", _doc("max(x, 0); derivative 0 at 0.", "Value(-2.0).relu()", "(0.0, (0.0,))"))
+    sin = _unary("sin", _doc("Sine.", "Value(0.0).sin()", "(0.0, (1.0,))"))
+    cos = _unary("cos", _doc("Cosine.", "Value(0.0).cos()", "(1.0, (-0.0,))"))
+    sqrt = _unary("sqrt", _doc("Square root; x must be >= 0; derivative inf at 0.", "Value(4.0).sqrt()", "(2.0, (0.25,))"))
+    abs = __abs__ = _unary("abs", _doc("|x| (also ``abs(x)``); derivative 0 at 0.", "Value(-2.0).abs()", "(2.0, (-1.0,))"))
 
     def backward(self, grad=1.0):
         """Fill in ``.grad`` of every node this one depends on: d(self)/d(node) times `grad`.
@@ -568,5 +605,16 @@ class no_grad:
 
 
 def is_grad_enabled():
-    """True unless inside `no_grad`. Example: ``is_grad_enabled()`` is True at top level."""
+    """Whether ops record the graph: True, unless inside `no_grad`.
+
+    Returns:
+      A bool.
+
+    Example:
+      >>> is_grad_enabled()
+      True
+      >>> with no_grad():
+      ...     is_grad_enabled()
+      False
+    """
     return _grad_enabled.get()

@@ -124,7 +124,10 @@ class Expr:
     def __call__(self, *xs):
         """Build the engine's graph: one Value per input (a number is wrapped as a leaf).
 
-        Example: ``e = Expr([2.0], [("exp", (0,))]); e(Value(0.0)).data == 1.0``.
+        Example:
+          >>> e = Expr([2.0], [("exp", (0,))])
+          >>> e(Value(0.0)).data, e(2.0).parents[0].label
+          (1.0, 'x0')
         """
         if len(xs) != len(self.inputs):
             raise TypeError(f"Expr: takes one Value per input ({len(self.inputs)}), got {len(xs)}")
@@ -158,7 +161,9 @@ class Expr:
     def leaves(self):
         """Fresh leaf Values holding the inputs, labeled x0, x1, ...
 
-        Example: ``Expr([2.0], [("neg", (0,))]).leaves()[0].label == "x0"``.
+        Example:
+          >>> Expr([2.0], [("neg", (0,))]).leaves()
+          [Value(data=2, grad=0)]
         """
         return [Value(x, label=f"x{i}") for i, x in enumerate(self.inputs)]
 
