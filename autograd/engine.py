@@ -214,7 +214,10 @@ def _binary(name, doc=None):
         if other.__class__ is not Value:
             if not _is_number(other):
                 return NotImplemented
-            other = _const(other, name)
+            try:  # Speed: a try costs nothing until it catches; the op's name only matters then
+                other = _const(other)
+            except OverflowError:
+                raise _too_large(name, other) from None
         x = self.data
         y = other.data
         out = forward(x, y)
@@ -238,7 +241,16 @@ def _binary(name, doc=None):
 
 def _reflected(method):
     # `2 - x` arrives as x.__rsub__(2): make the number a constant node and apply the op to it.
-    return lambda self, other: method(_const(other, method.__name__), self) if _is_number(other) else NotImplemented
+    def reflected(self, other):
+        if not _is_number(other):
+            return NotImplemented
+        try:
+            other = _const(other)
+        except OverflowError:
+            raise _too_large(method.__name__, other) from None
+        return method(other, self)
+
+    return reflected
 
 
 class Value:
@@ -423,8 +435,8 @@ def _leaf(data, op=""):
     return node
 
 
-def _const(x, op):
-    return _leaf(_float(x, op), _CONST)
+def _const(x):
+    return _leaf(float(x), _CONST)  # the callers name the op if float() overflows
 
 
 def _float(x, what):
@@ -432,12 +444,12 @@ def _float(x, what):
     try:
         return float(x)
     except OverflowError:
-        raise OverflowError(f"{what}: {type(x).__name__} of about 10**{_digits(x)} is too large for a float "
-                            f"(the largest is ~1.8e308)") from None
+        raise _too_large(what, x) from None
 
 
-def _digits(x):
-    return round(math.trunc(abs(x)).bit_length() * math.log10(2))  # no str(): a huge int may refuse it
+def _too_large(what, x):
+    digits = round(math.trunc(abs(x)).bit_length() * math.log10(2))  # no str(): a huge int may refuse it
+    return OverflowError(f"{what}: {type(x).__name__} of about 10**{digits} is too large for a float (the largest is ~1.8e308)")
 
 
 def topological_order(*roots):
