@@ -50,7 +50,7 @@ import keyword
 import math
 import numbers
 
-from autograd.engine import OPS, Value, is_grad_enabled, topological_order
+from autograd.engine import OPS, Value, _float, is_grad_enabled, topological_order
 
 __all__ = ["compile", "compile_graph", "CompiledFunction", "TraceMismatchError"]
 
@@ -257,7 +257,7 @@ def _floats(values, n, who, what="input"):
         for k, x in enumerate(values):
             if isinstance(x, bool) or not isinstance(x, numbers.Real):
                 raise TypeError(f"{who}: {what} {k} must be a real number, got {type(x).__name__}: {x!r}")
-        values = [float(x) for x in values]
+        values = [_float(x, f"{who}: {what} {k}") for k, x in enumerate(values)]
     if not all(map(math.isfinite, values)):
         k = next(k for k, x in enumerate(values) if not math.isfinite(x))
         raise ValueError(f"{who}: {what} {k} must be finite, got {values[k]!r}")

@@ -13,7 +13,7 @@ import numbers
 import sys
 from typing import NamedTuple
 
-from autograd.engine import OPS, Value, grad, is_grad_enabled, topological_order
+from autograd.engine import OPS, Value, _float, _is_number, grad, is_grad_enabled, topological_order
 
 __all__ = ["GradcheckError", "GradcheckFailure", "gradcheck", "gradgradcheck"]
 
@@ -179,6 +179,8 @@ def gradgradcheck(f, inputs, *, eps=None, atol=1e-5, rtol=1e-3, raise_exception=
 # --- the shared machinery: "quantities" are f's outputs (order 0) or its first derivatives (1) --
 
 def _check(what, f, inputs, order, eps, atol, rtol, raise_exception):
+    if not callable(f):
+        raise TypeError(f"{what}: f must be a function of Values (one per input), got {type(f).__name__}: {f!r}")
     xs = _as_point(what, inputs)
     _check_settings(what, eps, atol, rtol)
     if not is_grad_enabled():
@@ -218,6 +220,8 @@ def _check(what, f, inputs, order, eps, atol, rtol, raise_exception):
 def _as_point(what, inputs):
     if isinstance(inputs, (numbers.Real, Value)):
         inputs = [inputs]
+    elif isinstance(inputs, (str, bytes)) or not hasattr(inputs, "__iter__"):
+        raise TypeError(f"{what}: inputs must be a number or a sequence of numbers, got {type(inputs).__name__}: {inputs!r}")
     xs = []
     for j, x in enumerate(inputs):
         if isinstance(x, Value):
@@ -225,19 +229,20 @@ def _as_point(what, inputs):
                             f"got a Value at input {j}: {x!r}; pass its .data")
         if isinstance(x, bool) or not isinstance(x, numbers.Real):
             raise TypeError(f"{what}: inputs must be real numbers, got {type(x).__name__} at input {j}: {x!r}")
+        x = _float(x, f"{what}: input {j}")  # a clear error for an int too large for a float
         if not math.isfinite(x):
             raise ValueError(f"{what}: inputs must be finite, got {x!r} at input {j}")
-        xs.append(float(x))
+        xs.append(x)
     if not xs:
         raise ValueError(f"{what}: no inputs to differentiate with respect to; give at least one number")
     return xs
 
 
 def _check_settings(what, eps, atol, rtol):
-    if eps is not None and not (isinstance(eps, numbers.Real) and 0 < eps < math.inf):
+    if eps is not None and not (_is_number(eps) and 0 < eps < math.inf):
         raise ValueError(f"{what}: eps must be a positive finite number or None (automatic), got {eps!r}")
     for name, tol in (("atol", atol), ("rtol", rtol)):
-        if not (isinstance(tol, numbers.Real) and 0 <= tol < math.inf):
+        if not (_is_number(tol) and 0 <= tol < math.inf):
             raise ValueError(f"{what}: {name} must be a finite number >= 0, got {tol!r}")
 
 

@@ -31,7 +31,7 @@ try:
 except ImportError as e:  # a testing helper: hypothesis is not a dependency of the engine
     raise ImportError("autograd.strategies needs hypothesis: pip install hypothesis") from e
 
-from autograd.engine import OPS, Value
+from autograd.engine import OPS, Value, _float
 
 __all__ = ["Expr", "apply_float", "apply_value", "exprs", "op_exprs", "op_inputs"]
 
@@ -414,7 +414,7 @@ def _limits(what, bound, margin):
 
 
 def _finite(what, x):
-    if isinstance(x, bool) or not isinstance(x, numbers.Real) or not math.isfinite(x):
+    if isinstance(x, bool) or not isinstance(x, numbers.Real) or not math.isfinite(_float(x, what)):
         raise ValueError(f"{what} must be a finite real number, got {x!r}")
     return float(x)
 

@@ -19,13 +19,12 @@ Example:
 
 import functools
 import html
-import numbers
 import os
 import re
 from typing import NamedTuple
 
 from autograd._files import write_atomic
-from autograd.engine import Value, topological_order
+from autograd.engine import Value, _seed, topological_order
 
 __all__ = ["BackwardStep", "StepTerm", "backward_steps", "draw_dot", "pretty_label", "render_graph"]
 
@@ -373,9 +372,7 @@ def backward_steps(root, grad=1.0):
       a.grad = 4.0 is final (a is a leaf: nothing to pass on)
     """
     _check_value("backward_steps", "root", root)
-    if isinstance(grad, bool) or not isinstance(grad, numbers.Real):
-        raise TypeError(f"backward_steps: grad must be a real number, got {type(grad).__name__}: {grad!r}")
-    return _steps(root, float(grad))
+    return _steps(root, _seed("backward_steps", "grad", grad))
 
 
 def _steps(root, grad):

@@ -254,6 +254,7 @@ def test_check_needs_the_function():
     ([1.0, True], TypeError, "input 1 must be a real number, got bool"),
     (1.0, TypeError, "inputs must be a sequence of numbers, got float"),
     ("12", TypeError, "inputs must be a sequence of numbers, got str"),
+    ([1.0, 10 ** 400], OverflowError, r"input 1: int of about 10\*\*400 is too large for a float"),
 ])
 def test_bad_replay_inputs_are_named(inputs, error, message):
     f = compile(lambda x, y: x * y, [1.0, 2.0])
@@ -273,6 +274,7 @@ def test_a_domain_error_at_replay_is_the_tables_error():
     (lambda x: [x, x], [1.0], TypeError, "must return one Value"),
     (lambda x: Value(x.data * 2), [1.0], ValueError, "does not depend on any input"),
     (lambda x: x, [math.nan], ValueError, "example input 0 must be finite"),
+    (lambda x: x, [-10 ** 400], OverflowError, r"example input 0: int of about 10\*\*400 is too large for a float"),
     (lambda x: x, ["a"], TypeError, "example input 0 must be a real number"),
     ("x * 2", [1.0], TypeError, "expected a function of Values"),
 ])

@@ -198,6 +198,8 @@ def test_f_raising_at_the_input_itself_propagates():
     ([1.0, "2"], TypeError, r"inputs must be real numbers, got str at input 1: '2'"),
     ([math.nan], ValueError, r"inputs must be finite, got nan at input 0"),
     ([], ValueError, r"no inputs to differentiate with respect to"),
+    ([1.0, 10 ** 400], OverflowError, r"input 1: int of about 10\*\*400 is too large for a float"),
+    (None, TypeError, r"inputs must be a number or a sequence of numbers, got NoneType: None"),
 ])
 def test_bad_inputs(check, inputs, error, message):
     with pytest.raises(error, match=rf"^{check.__name__}: {message}"):
@@ -209,6 +211,8 @@ def test_bad_inputs(check, inputs, error, message):
     ({"eps": math.inf}, r"eps must be a positive finite number or None \(automatic\), got inf"),
     ({"atol": -1e-5}, r"atol must be a finite number >= 0, got -1e-05"),
     ({"rtol": math.nan}, r"rtol must be a finite number >= 0, got nan"),
+    ({"eps": True}, r"eps must be a positive finite number or None \(automatic\), got True"),
+    ({"atol": False}, r"atol must be a finite number >= 0, got False"),
 ])
 def test_bad_settings(settings, message):
     with pytest.raises(ValueError, match=rf"^gradcheck: {message}"):
@@ -218,6 +222,11 @@ def test_bad_settings(settings, message):
 def test_a_step_that_vanishes_is_an_error():
     with pytest.raises(ValueError, match=r"^gradcheck: the step eps=1e-09 vanishes at input 0 = 1e\+08"):
         gradcheck(lambda a: a, [1e8], eps=1e-9)
+
+
+def test_f_must_be_a_function():
+    with pytest.raises(TypeError, match=r"^gradgradcheck: f must be a function of Values \(one per input\), got int: 3"):
+        gradgradcheck(3, [1.0])
 
 
 @pytest.mark.parametrize("result", [3.0, [], [Value(1.0), 2.0], None])

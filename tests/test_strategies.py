@@ -199,6 +199,11 @@ def test_bad_expr(inputs, steps, message):
         Expr(inputs, steps)
 
 
+def test_an_input_too_large_for_a_float_is_named():
+    with pytest.raises(OverflowError, match=r"Expr: input: int of about 10\*\*400 is too large for a float"):
+        Expr([10 ** 400], [])
+
+
 def test_wrong_number_of_inputs():
     e = Expr([1.0, 2.0], [("+", (0, 1))])
     with pytest.raises(TypeError, match=r"Expr: takes one Value per input \(2\), got 1"):

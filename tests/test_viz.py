@@ -364,6 +364,10 @@ def test_backward_steps_rejects_bad_arguments():
         backward_steps(2.0)
     with pytest.raises(TypeError, match=r"backward_steps: grad must be a real number, got str: '1'"):
         backward_steps(Value(1.0), grad="1")
+    with pytest.raises(TypeError, match=r"backward_steps: grad must be a real number, got Value: .*; pass its \.data"):
+        backward_steps(Value(1.0), grad=Value(1.0))
+    with pytest.raises(OverflowError, match=r"backward_steps: int of about 10\*\*400 is too large for a float"):
+        backward_steps(Value(1.0), grad=10 ** 400)
 
 
 def test_a_step_number_format_keeps_a_point():
