@@ -92,6 +92,8 @@ def draw_dot(root, *, rankdir="LR", highlight=None, max_nodes=_MAX_NODES, show_g
       ...
     """
     _check_value("draw_dot", "root", root)
+    if isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 1:
+        raise ValueError(f"draw_dot: max_nodes must be a positive int, got {type(max_nodes).__name__}: {max_nodes!r}")
     if rankdir not in ("LR", "TB", "RL", "BT"):
         raise ValueError(f"draw_dot: rankdir must be 'LR', 'TB', 'RL' or 'BT', got {rankdir!r}")
     # Count before building anything: a 20,000-node training graph must fail fast, not hang.
@@ -117,7 +119,7 @@ def draw_dot(root, *, rankdir="LR", highlight=None, max_nodes=_MAX_NODES, show_g
         kind = ("root" if v is root else "parameter" if v in params else "constant" if v.op == "const"
                 else "computed" if v.parents else "leaf")
         kinds[kind] = True
-        fields = [_record_escape(pretty_label(v.label)) if v.label else f"v{i}", f"data {v.data:.4f}"]
+        fields = [_record_escape(pretty_label(str(v.label))) if v.label else f"v{i}", f"data {v.data:.4f}"]
         if show_grad:
             fields.append(f"grad {v.grad:.4f}")
         lit = v in marked
@@ -379,7 +381,7 @@ def _steps(root, grad):
     # The same loop as Value.backward, in the same order of float operations, so the results
     # agree bit for bit; it only pauses after each node.
     order = topological_order(root)
-    names = {v: pretty_label(v.label) or f"v{i}" for i, v in enumerate(order)}
+    names = {v: pretty_label(str(v.label)) if v.label else f"v{i}" for i, v in enumerate(order)}
     for node in order:
         if node.parents:
             node.grad = 0.0

@@ -149,6 +149,17 @@ def test_bad_arguments_get_clear_errors():
         draw_dot(o, highlight=[Value(7.0)])
     with pytest.raises(ValueError, match=r"draw_dot: rankdir must be 'LR', 'TB', 'RL' or 'BT', got 'up'"):
         draw_dot(o, rankdir="up")
+    for bad in ("500", 0, 2.5, True):
+        with pytest.raises(ValueError, match=rf"draw_dot: max_nodes must be a positive int, got {type(bad).__name__}"):
+            draw_dot(o, max_nodes=bad)
+
+
+def test_a_label_set_to_a_non_string_is_shown_as_text():
+    x = Value(2.0)
+    y = x * 3
+    x.label, y.label = 7, None  # the slot takes anything; Value() itself only takes a str
+    assert node_line(draw_dot(y), "v0").startswith('\tv0 [label="{ 7 | data 2.0000 ')
+    assert str(next(backward_steps(y))).startswith("7.grad += (∂v2/∂7 = 3.0)")
 
 
 # --- determinism and escaping -------------------------------------------------------------------
