@@ -135,7 +135,9 @@ def test_attributes_repr_and_labels():
     with pytest.raises(AttributeError):
         o.parents = ()
     assert repr(Value(0.70710678)) == "Value(data=0.7071, grad=0)"
-    assert not hasattr(Value, "__dict__") or "__slots__" in Value.__dict__
+    assert not hasattr(x, "__dict__") and not hasattr(o, "__dict__")  # __slots__: no per-node dict
+    with pytest.raises(AttributeError):
+        o.typo = 1.0
     assert hash(x) != hash(Value(2.0)) and x != Value(2.0)  # identity, not value, equality
 
 
