@@ -508,7 +508,7 @@ def grad(outputs, inputs, grad_outputs=None, create_graph=False):
       grad_outputs: the weights of the outputs (the "vector" of the VJP): a number or Value per
         output; default 1.0 each.
       create_graph: if True, the gradients are Values whose own graph can be differentiated
-        again (second and higher derivatives, Hessian–vector products).
+        again (second and higher derivatives, Hessian–vector products); not inside `no_grad`.
 
     Returns:
       A tuple with one gradient per input: floats, or Values under ``create_graph=True``. An
@@ -524,6 +524,9 @@ def grad(outputs, inputs, grad_outputs=None, create_graph=False):
     """
     outputs = _as_values("outputs", outputs)
     inputs = _as_values("inputs", inputs)
+    if create_graph and not _grad_enabled.get():  # else the gradients' graph is silently missing
+        raise RuntimeError("grad: create_graph=True inside no_grad(), which records no graph, so the gradients "
+                           "could not be differentiated again; call grad(..., create_graph=True) outside no_grad")
     if grad_outputs is None:
         grad_outputs = [1.0] * len(outputs)
     else:

@@ -382,6 +382,15 @@ def test_no_grad_decorates_a_function_like_pytorch():
     assert seen == [False] * 8 and is_grad_enabled()
 
 
+def test_grad_with_create_graph_inside_no_grad_is_an_error_not_a_silent_zero():
+    x = Value(2.0)
+    y = x ** 3
+    with no_grad():
+        assert grad(y, [x]) == (12.0,)  # plain gradients need no graph
+        with pytest.raises(RuntimeError, match=r"grad: create_graph=True inside no_grad\(\)"):
+            grad(y, [x], create_graph=True)
+
+
 def test_no_grad_is_per_thread():
     seen = {}
     inside, release = threading.Event(), threading.Event()
