@@ -405,8 +405,12 @@ def register_op(name, op):
       >>> round(y.data, 4), y.local_grads
       (0.7854, (0.5,))
     """
+    if not isinstance(name, str) or not name:
+        raise TypeError(f"register_op: name must be a non-empty str, got {type(name).__name__}: {name!r}")
     if name in OPS or name == _CONST:
         raise ValueError(f"register_op: an op named {name!r} exists already")
+    if hasattr(Value, name):  # setattr would replace it: "data" or "backward" would break every Value
+        raise ValueError(f"register_op: {name!r} is already a Value attribute; choose another name for the op")
     if not isinstance(op, Op):
         raise TypeError(f"register_op: expected an Op(forward, partials, ...), got {type(op).__name__}")
     if op.arity not in (1, 2):

@@ -18,6 +18,7 @@ import autograd
 from autograd import OPS, Op, Value, grad, is_grad_enabled, no_grad, register_op, topological_order
 
 # Every module of the package, found rather than listed, so that a new module's examples run too.
+BUILTIN_OPS = tuple(OPS)
 MODULES = ["autograd", *(f"autograd.{m.name}" for m in pkgutil.iter_modules(autograd.__path__))]
 
 CANDIDATES = (-1.7, -0.6, 0.3, 0.9, 2.2)
@@ -525,6 +526,14 @@ def test_register_op_adds_a_row_and_a_method(atan):
         register_op("atan_test", OPS["atan_test"])
     with pytest.raises(ValueError, match="one or two inputs"):
         register_op("fma", Op(lambda a, b, c: a * b + c, lambda a, b, c, out: (b, a, 1.0)))
+    square = Op(lambda x: x * x, lambda x, out: (2 * x,))
+    for taken in ("data", "backward", "parents", "__add__"):
+        with pytest.raises(ValueError, match=rf"register_op: '{taken}' is already a Value attribute"):
+            register_op(taken, square)
+    for bad in ("", None):
+        with pytest.raises(TypeError, match=r"register_op: name must be a non-empty str"):
+            register_op(bad, square)
+    assert set(OPS) == {*BUILTIN_OPS, "atan_test"} and callable(Value.backward)  # nothing half-registered
 
 
 def test_register_op_with_two_inputs_becomes_a_method_taking_the_other():
