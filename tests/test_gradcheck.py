@@ -118,9 +118,12 @@ def test_gradgradcheck_names_output_and_both_inputs():
 def test_gradgradcheck_catches_a_partial_that_detaches_the_graph(monkeypatch):
     # A user's op whose partial is written with math.cosh: right as a number, but a constant under
     # create_graph, so the second derivative comes out 0. gradcheck cannot see it; gradgradcheck must.
-    monkeypatch.setitem(OPS, "sinh", None)  # so that the op is unregistered after the test
+    # Placeholders set and then deleted, so that undoing the patches unregisters the op afterwards
+    # (register_op refuses a name that is already taken).
+    monkeypatch.setitem(OPS, "sinh", None)
     monkeypatch.setattr(Value, "sinh", None, raising=False)
-    del OPS["sinh"]
+    monkeypatch.delitem(OPS, "sinh")
+    monkeypatch.delattr(Value, "sinh")
     register_op("sinh", Op(math.sinh, lambda x, out: (math.cosh(getattr(x, "data", x)),)))
     assert gradcheck(lambda a: a.sinh(), [0.7]) is True
     with pytest.raises(GradcheckError) as info:

@@ -135,9 +135,12 @@ def test_ops_restricts_the_table(expr):
 
 def test_a_registered_op_is_drawn_and_checked(monkeypatch):
     # OPS is read when drawing: a user's new op needs no change to the strategies.
-    monkeypatch.setitem(OPS, "square", None)  # so that the op is unregistered after the test
+    # Placeholders set and then deleted, so that undoing the patches unregisters the op afterwards
+    # (register_op refuses a name that is already taken).
+    monkeypatch.setitem(OPS, "square", None)
     monkeypatch.setattr(Value, "square", None, raising=False)
-    del OPS["square"]
+    monkeypatch.delitem(OPS, "square")
+    monkeypatch.delattr(Value, "square")
     register_op("square", Op(lambda x: x * x, lambda x, out: (2 * x,)))
     e = find(exprs(), lambda e: any(name == "square" for name, _ in e.steps), settings=SAMPLE)
     assert e(*e.inputs).data == e.evaluate(apply_float)
