@@ -215,10 +215,7 @@ def _binary(name, doc=None):
         if other.__class__ is not Value:
             if not _is_number(other):
                 return NotImplemented
-            try:  # Speed: a try costs nothing until it catches; the op's name only matters then
-                other = _const(other)
-            except OverflowError:
-                raise _too_large(name, other) from None
+            other = _const(other, name)
         x = self.data
         y = other.data
         out = forward(x, y)
@@ -243,13 +240,7 @@ def _binary(name, doc=None):
 def _reflected(method):
     # `2 - x` arrives as x.__rsub__(2): make the number a constant node and apply the op to it.
     def reflected(self, other):
-        if not _is_number(other):
-            return NotImplemented
-        try:
-            other = _const(other)
-        except OverflowError:
-            raise _too_large(method.__name__, other) from None
-        return method(other, self)
+        return method(_const(other, method.__name__), self) if _is_number(other) else NotImplemented
 
     return reflected
 
@@ -369,13 +360,7 @@ class Value:
           >>> a.grad
           5.0
         """
-        grad = _seed("backward", "grad", grad)
-        order = topological_order(self)
-        for node in order:
-            if node._p0 is not None:
-                node.grad = 0.0
-        self.grad += grad
-        for node in reversed(order):
+        for node in reversed(_start_backward(self, _seed("backward", "grad", grad))):
             p = node._p0
             if p is not None:  # the chain rule: each parent gets local derivative × this grad
                 g = node.grad
@@ -383,6 +368,17 @@ class Value:
                 p = node._p1
                 if p is not None:
                     p.grad += node._d1 * g
+
+
+def _start_backward(root, grad):
+    """What every backward pass does first: interior nodes to 0 (leaves keep accumulating), then
+    the root's gradient seeded. Returns the topological order. Shared with `backward_steps`."""
+    order = topological_order(root)
+    for node in order:
+        if node._p0 is not None:
+            node.grad = 0.0
+    root.grad += grad
+    return order
 
 
 def register_op(name, op):
@@ -422,7 +418,11 @@ def register_op(name, op):
 
 
 def _is_number(x):
-    return isinstance(x, numbers.Real) and not isinstance(x, bool)
+    # Speed: the exact-type test settles float and int (not bool) without the ABC's slower check.
+    return x.__class__ in _FAST_NUMBERS or (isinstance(x, numbers.Real) and not isinstance(x, bool))
+
+
+_FAST_NUMBERS = frozenset((float, int))
 
 
 def _seed(what, name, g):
@@ -435,13 +435,21 @@ def _seed(what, name, g):
 
 def _leaf(data, op=""):
     node = _new(Value)  # skip __init__'s type check: `data` is a float we made
-    node.data, node.grad, node._op, node.label = data, 0.0, op, ""
-    node._p0, node._d0, node._p1, node._d1 = None, 0.0, None, 0.0
+    node.data = data
+    node.grad = 0.0
+    node._p0 = node._p1 = None
+    node._d0 = node._d1 = 0.0
+    node._op = op
+    node.label = ""
     return node
 
 
-def _const(x):
-    return _leaf(float(x), _CONST)  # the callers name the op if float() overflows
+def _const(x, op):
+    # A number operand of `op`, as a constant leaf. Speed: a try costs nothing until it catches.
+    try:
+        return _leaf(float(x), _CONST)
+    except OverflowError:
+        raise _too_large(op, x) from None
 
 
 def _float(x, what):
@@ -557,8 +565,7 @@ def grad(outputs, inputs, grad_outputs=None, create_graph=False):
             if p._op != _CONST:
                 contribution = local * g
                 grads[p] = grads[p] + contribution if p in grads else contribution
-    zero = _leaf(0.0, _CONST) if create_graph else 0.0
-    return tuple(_as_result(grads.get(x, zero), create_graph) for x in inputs)
+    return tuple(_as_result(grads.get(x, 0.0), create_graph) for x in inputs)
 
 
 def _as_values(what, xs):
@@ -575,10 +582,9 @@ def _as_values(what, xs):
 
 def _as_result(g, create_graph):
     # A float times a Value is a Value, but a gradient that only met constant partials
-    # (d(x + 1)/dx = 1.0) is still a float: make the type depend on `create_graph` alone.
-    if create_graph:
-        return g if isinstance(g, Value) else _leaf(g, _CONST)
-    return g
+    # (d(x + 1)/dx = 1.0), or none (an unrelated input), is still a float: make the type depend
+    # on `create_graph` alone.
+    return _const(g, "grad") if create_graph and not isinstance(g, Value) else g
 
 
 class no_grad:

@@ -24,7 +24,7 @@ import re
 from typing import NamedTuple
 
 from autograd._files import write_atomic
-from autograd.engine import Value, _seed, topological_order
+from autograd.engine import Value, _seed, _start_backward, topological_order
 
 __all__ = ["BackwardStep", "StepTerm", "backward_steps", "draw_dot", "pretty_label", "render_graph"]
 
@@ -119,7 +119,7 @@ def draw_dot(root, *, rankdir="LR", highlight=None, max_nodes=_MAX_NODES, show_g
         kind = ("root" if v is root else "parameter" if v in params else "constant" if v.op == "const"
                 else "computed" if v.parents else "leaf")
         kinds[kind] = True
-        fields = [_record_escape(pretty_label(str(v.label))) if v.label else f"v{i}", f"data {v.data:.4f}"]
+        fields = [_record_escape(_name(v, i)), f"data {v.data:.4f}"]
         if show_grad:
             fields.append(f"grad {v.grad:.4f}")
         lit = v in marked
@@ -378,14 +378,10 @@ def backward_steps(root, grad=1.0):
 
 
 def _steps(root, grad):
-    # The same loop as Value.backward, in the same order of float operations, so the results
+    # Value.backward's start and loop, in the same order of float operations, so the results
     # agree bit for bit; it only pauses after each node.
-    order = topological_order(root)
-    names = {v: pretty_label(str(v.label)) if v.label else f"v{i}" for i, v in enumerate(order)}
-    for node in order:
-        if node.parents:
-            node.grad = 0.0
-    root.grad += grad
+    order = _start_backward(root, grad)
+    names = {v: _name(v, i) for i, v in enumerate(order)}
     total = len(order)
     for index, node in enumerate(reversed(order)):
         g = node.grad
@@ -395,6 +391,11 @@ def _steps(root, grad):
             parent.grad += added
             terms.append(StepTerm(parent, local, added, parent.grad))
         yield BackwardStep(node, g, tuple(terms), index, total, root, names)
+
+
+def _name(v, i):
+    """How drawings and steps name the i-th Value of the topological order: its label, or ``v<i>``."""
+    return pretty_label(str(v.label)) if v.label else f"v{i}"
 
 
 def _num(x):
