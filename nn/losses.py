@@ -17,7 +17,7 @@ Example:
 import math
 import numbers
 
-from autograd.engine import Value
+from autograd.engine import Value, _is_number  # the engine's test of a real number (not a bool)
 
 __all__ = ["binary_cross_entropy", "cross_entropy", "hinge_loss", "l1_loss", "mse_loss"]
 
@@ -195,10 +195,6 @@ def _reduce(losses, reduction):
     # Start the sum from the first loss, not from 0: no constant node at the root of every loss.
     total = sum(losses[1:], losses[0])
     return total / len(losses) if reduction == "mean" else total
-
-
-def _is_number(x):
-    return isinstance(x, numbers.Real) and not isinstance(x, bool)
 
 
 def _as_list(name, x):
