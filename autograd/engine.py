@@ -460,6 +460,16 @@ def _float(x, what):
         raise _too_large(what, x) from None
 
 
+def _finite(x, what):
+    """`x` as a finite float, or a clear error naming `what` (e.g. "compile: input 2")."""
+    if not _is_number(x):
+        raise TypeError(f"{what} must be a real number, got {type(x).__name__}: {x!r}")
+    x = _float(x, what)
+    if not math.isfinite(x):
+        raise ValueError(f"{what} must be finite, got {x!r}")
+    return x
+
+
 def _too_large(what, x):
     digits = round(math.trunc(abs(x)).bit_length() * math.log10(2))  # no str(): a huge int may refuse it
     return OverflowError(f"{what}: {type(x).__name__} of about 10**{digits} is too large for a float (the largest is ~1.8e308)")

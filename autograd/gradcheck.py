@@ -13,7 +13,7 @@ import numbers
 import sys
 from typing import NamedTuple
 
-from autograd.engine import OPS, Value, _float, _is_number, grad, is_grad_enabled, topological_order
+from autograd.engine import OPS, Value, _finite, _is_number, grad, is_grad_enabled, topological_order
 
 __all__ = ["GradcheckError", "GradcheckFailure", "gradcheck", "gradgradcheck"]
 
@@ -227,12 +227,7 @@ def _as_point(what, inputs):
         if isinstance(x, Value):
             raise TypeError(f"{what}: inputs must be numbers ({what} makes its own leaf Values for f), "
                             f"got a Value at input {j}: {x!r}; pass its .data")
-        if isinstance(x, bool) or not isinstance(x, numbers.Real):
-            raise TypeError(f"{what}: inputs must be real numbers, got {type(x).__name__} at input {j}: {x!r}")
-        x = _float(x, f"{what}: input {j}")  # a clear error for an int too large for a float
-        if not math.isfinite(x):
-            raise ValueError(f"{what}: inputs must be finite, got {x!r} at input {j}")
-        xs.append(x)
+        xs.append(_finite(x, f"{what}: input {j}"))
     if not xs:
         raise ValueError(f"{what}: no inputs to differentiate with respect to; give at least one number")
     return xs

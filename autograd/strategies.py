@@ -31,7 +31,7 @@ try:
 except ImportError as e:  # a testing helper: hypothesis is not a dependency of the engine
     raise ImportError("autograd.strategies needs hypothesis: pip install hypothesis") from e
 
-from autograd.engine import OPS, Value, _float
+from autograd.engine import OPS, Value, _finite
 
 __all__ = ["Expr", "apply_float", "apply_value", "exprs", "op_exprs", "op_inputs"]
 
@@ -116,7 +116,7 @@ class Expr:
     __slots__ = ("inputs", "steps")
 
     def __init__(self, inputs, steps):
-        self.inputs = tuple(_finite("Expr: input", x) for x in inputs)
+        self.inputs = tuple(_finite(x, "Expr: input") for x in inputs)
         if not self.inputs:
             raise ValueError("Expr: needs at least one input")
         self.steps = tuple(_checked_step(len(self.inputs) + k, step) for k, step in enumerate(steps))
@@ -413,12 +413,6 @@ def _limits(what, bound, margin):
     return float(bound), float(margin)
 
 
-def _finite(what, x):
-    if isinstance(x, bool) or not isinstance(x, numbers.Real) or not math.isfinite(_float(x, what)):
-        raise ValueError(f"{what} must be a finite real number, got {x!r}")
-    return float(x)
-
-
 def _checked_step(index, step):
     """Validate one (op name, args) of an Expr whose node `index` it computes."""
     try:
@@ -434,7 +428,7 @@ def _checked_step(index, step):
     number = _NUMBER_OPERAND.get(name)
     for p, a in enumerate(args):
         if p == number:
-            _finite(f"Expr: step {index}: the exponent of {name!r}", a)
+            _finite(a, f"Expr: step {index}: the exponent of {name!r}")
         elif isinstance(a, bool) or not isinstance(a, int) or not 0 <= a < index:
             raise ValueError(f"Expr: step {index}: operand {p} of {name!r} must be the number of an earlier node "
                              f"(0 to {index - 1}), got {a!r}")
