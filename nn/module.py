@@ -21,7 +21,7 @@ import reprlib
 from collections.abc import Mapping
 
 from autograd._files import write_atomic
-from autograd.engine import Value
+from autograd.engine import Value, _is_number  # the engine's test of a real number (not a bool)
 
 __all__ = ["MLP", "Layer", "Module", "Neuron"]
 
@@ -231,7 +231,7 @@ class Module:
         pairs = []
         for name, p in named.items():
             x = state[name]
-            if isinstance(x, bool) or not isinstance(x, numbers.Real):
+            if not _is_number(x):
                 raise TypeError(f"{where}: parameter {name!r} must be a real number, got {type(x).__name__}: {x!r}")
             try:
                 x = float(x)
@@ -295,7 +295,7 @@ class Neuron(Module):
         try:
             z = sum(map(operator.mul, w, x), self.b)
         except TypeError:  # the inputs are checked only on failure: the forward pass is the hot loop
-            bad = [(j, v) for j, v in enumerate(x) if isinstance(v, bool) or not isinstance(v, (Value, numbers.Real))]
+            bad = [(j, v) for j, v in enumerate(x) if not (isinstance(v, Value) or _is_number(v))]
             if not bad:
                 raise
             (j, v), *_ = bad
