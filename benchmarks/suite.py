@@ -115,6 +115,9 @@ def _w1(ops, repeat):
 def hinge_l2(scores, y, params):
     """W3's loss, as micrograd's demo writes it: mean hinge loss plus ALPHA times the sum of squares.
 
+    The same arithmetic as `nn.demo.objective`, written once for both engines: nn's losses take
+    only dagrad's Values, and the timed work must be identical.
+
     Args:
       scores: the model's score for each point (either engine's Values).
       y: the labels, -1 or +1.
