@@ -8,10 +8,11 @@ Example:
 """
 
 from autograd.compile import compile, compile_graph
+from autograd.explore import Explorer, explore
 from autograd.engine import OPS, Op, Value, grad, is_grad_enabled, no_grad, register_op, topological_order
 from autograd.gradcheck import GradcheckError, gradcheck, gradgradcheck
 from autograd.viz import BackwardStep, backward_steps, draw_dot, render_graph
 
 __all__ = ["OPS", "Op", "Value", "grad", "is_grad_enabled", "no_grad", "register_op", "topological_order",
-           "BackwardStep", "backward_steps", "draw_dot", "render_graph",
+           "Explorer", "explore", "BackwardStep", "backward_steps", "draw_dot", "render_graph",
            "GradcheckError", "gradcheck", "gradgradcheck", "compile", "compile_graph"]

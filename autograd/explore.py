@@ -1,0 +1,738 @@
+"""The backprop explorer: step through the forward and the backward pass of any graph.
+
+``explore(root)`` records the timeline of a graph: the forward pass (the leaves are given, then
+one step per op, in topological order) and the backward pass (one step per op, in reverse: the
+node's gradient is final and each parent receives local derivative × gradient). In Jupyter the
+`Explorer` shows as an interactive widget; ``save("backprop.html")`` writes one self-contained
+page; ``steps`` holds the same timeline as Python objects, each step with the numbers as they
+were at that step.
+
+What happens where: this module computes the steps, the grouping by neuron and the layout; the
+drawing is SVG written by `autograd.svg`; the page's one script (``static/explorer.js``, the same
+for the widget and the saved file) only changes classes and numbers as the learner steps.
+
+Example:
+  >>> from autograd import Value
+  >>> x, w = Value(2.0, label="x"), Value(-3.0, label="w")
+  >>> o = (x * w).tanh(); o.label = "o"
+  >>> ex = explore(o)
+  >>> [str(s) for s in ex.steps][1:3]
+  ['v2 = x * w = 2.0 * -3.0 = -6.0', 'o = tanh(v2) = tanh(-6.0) = -1.0']
+  >>> print(ex.steps[3])
+  o.grad = 1.0 is final; it passes on: v2.grad += (∂o/∂v2 = 2.458e-05) × 1.0 = 2.458e-05
+"""
+
+import bisect
+import functools
+import heapq
+import json
+import math
+import os
+import pathlib
+
+from autograd import notation, svg
+from autograd._files import write_atomic
+from autograd.engine import Value, topological_order
+from autograd.layout import chain, layered
+
+__all__ = ["Explorer", "Step", "explore"]
+
+_STATIC = pathlib.Path(__file__).with_name("static")
+_MAX_NODES = 5000
+_GROUP_SIZE = (228.0, 40.0)  # a neuron's box: z and a, each with its gradient
+_COST_SIZE = (180.0, 40.0)
+_PORT_SIZE = (110.0, 48.0)
+
+
+def explore(root, *, params=None, max_nodes=_MAX_NODES, grouped=None, title=None):
+    """Record the forward and backward pass of `root`'s graph, to step through in Jupyter or a browser.
+
+    `explore` changes no ``.grad``: it computes the gradients of `root` itself (as `grad` does),
+    so it can be called before or after ``backward()`` and always shows d(root)/d(node).
+
+    Args:
+      root: the Value whose graph to explore (a loss, say).
+      params: Values a model owns (e.g. ``model.parameters()``), drawn as parameters. By
+        default the leaves that `nn` labels as weights and biases (``w[l]_ij``, ``b[l]_i``) are.
+      max_nodes: the largest graph to explore; a larger one raises a ValueError.
+      grouped: draw one box per neuron (from `nn`'s labels ``z[l]_i``, ``a[l]_i``; a box opens on
+        click). By default, whenever the graph has such labels.
+      title: the page's title; by default one naming the root and the graph's size.
+
+    Returns:
+      An `Explorer`.
+
+    Raises:
+      TypeError: `root` is not a Value.
+      ValueError: the graph has more than `max_nodes` Values.
+
+    Example:
+      >>> from nn import MLP
+      >>> model = MLP(2, [3, 1], seed=0)
+      >>> ex = explore(model([1.0, -1.0]), params=model.parameters())
+      >>> ex.grouped, len(ex.groups), ex.steps[0].phase, ex.steps[-1].phase
+      (True, 4, 'forward', 'backward')
+    """
+    if not isinstance(root, Value):
+        raise TypeError(f"explore: root must be a Value, got {type(root).__name__}: {root!r}")
+    if isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 1:
+        raise ValueError(f"explore: max_nodes must be a positive int, got {type(max_nodes).__name__}: {max_nodes!r}")
+    if grouped not in (None, True, False):
+        raise TypeError(f"explore: grouped must be None, True or False, got {grouped!r}")
+    order = topological_order(root)
+    if len(order) > max_nodes:
+        raise ValueError(f"explore: the graph has {len(order)} Values, more than max_nodes={max_nodes}; explore a "
+                         f"smaller graph (one training example's loss, one neuron's output), or pass "
+                         f"max_nodes={len(order)} (pages of more than ~5,000 Values step slowly)")
+    params = _value_set(params)
+    return Explorer(_Timeline(order, params), grouped, title)
+
+
+# --- the timeline ------------------------------------------------------------------------------
+
+class _Timeline:
+    """The graph as lists indexed by topological position, and every step's numbers.
+
+    Step 0 gives the leaves; steps 1..F compute the ops in topological order; the backward steps
+    follow, one per op (and the root first even when it is a leaf). Gradients are accumulated in
+    the engine's order (`Value.backward`'s loop), so each equals what ``backward()`` leaves.
+    """
+
+    def __init__(self, order, params):
+        self.order = order
+        index = self.index = {v: i for i, v in enumerate(order)}
+        n = len(order)
+        self.parents = [tuple(index[p] for p in v.parents) for v in order]
+        self.partials = [v.local_grads for v in order]
+        self.data = [v.data for v in order]
+        self.names = [_name(v, i) for i, v in enumerate(order)]
+        self.kinds = [_kind(v, params) for v in order]
+        self.kinds[-1] = "root"
+        self.consumers = [[] for _ in range(n)]
+        for i, ps in enumerate(self.parents):
+            for p in dict.fromkeys(ps):
+                self.consumers[p].append(i)
+        computed = [i for i in range(n) if self.parents[i]]
+        self.forward = computed  # forward step k (from 1) computes node forward[k - 1]
+        self.backward = [i for i in reversed(range(n)) if self.parents[i] or i == n - 1]
+        self.first_backward = 1 + len(computed)
+        self.total = self.first_backward + len(self.backward)
+        self.appears = [0] * n  # the step at which each node's value is known
+        for k, i in enumerate(computed, 1):
+            self.appears[i] = k
+        # The backward pass, run once: each node's gradient after every change, with its step.
+        grad = [0.0] * n
+        grad[n - 1] = 1.0
+        self.history = [[] for _ in range(n)]  # [(step, grad after)]
+        self.added = [()] * n  # each op's contributions to its parents, at its step
+        self.passes = [None] * n  # the step at which each node passes its gradient on
+        for k, i in enumerate(self.backward, self.first_backward):
+            self.passes[i] = k
+            if i == n - 1:
+                self.history[i].append((k, grad[i]))
+            g, added = grad[i], []
+            for p, local in zip(self.parents[i], self.partials[i]):
+                a = local * g
+                grad[p] += a
+                self.history[p].append((k, grad[p]))
+                added.append(a)
+            self.added[i] = tuple(added)
+        self.grad = grad
+        # A gradient is final once every consumer has passed its share (the root's at its own step).
+        self.final = [max((self.passes[c] for c in self.consumers[i]), default=self.passes[i] or 0)
+                      for i in range(n)]
+
+    def data_at(self, i, step):
+        return self.data[i] if self.appears[i] <= step else None
+
+    def grad_at(self, i, step):
+        changes = self.history[i]
+        k = bisect.bisect_right(changes, (step, math.inf))
+        return changes[k - 1][1] if k else None
+
+    def node_at(self, step):
+        if step == 0:
+            return None
+        if step < self.first_backward:
+            return self.forward[step - 1]
+        return self.backward[step - self.first_backward]
+
+    def states(self, step):
+        """Each node's state class at `step` (the script computes the same)."""
+        n, current = len(self.order), self.node_at(step)
+        if step < self.first_backward:
+            state = ["" if self.appears[i] <= step else "s-pending" for i in range(n)]
+            near = "s-operand"
+        else:
+            state = ["" if self.history[i] and self.history[i][0][0] <= step else "s-pending" for i in range(n)]
+            near = "s-receiving"
+        if current is not None:
+            for p in self.parents[current]:
+                state[p] = near
+            state[current] = "s-current"
+        return state
+
+    def edge_state(self, child, step):
+        """(class, width) of the edges into `child` at `step`: forward, waiting, or passed back with a sign."""
+        if step < self.first_backward:
+            if self.appears[child] > step:
+                return "s-pending", None
+            return ("fwd s-active" if step == self.appears[child] and step else "fwd"), None
+        if self.passes[child] > step:
+            return "", None
+        return "back" + (" s-active" if self.passes[child] == step else ""), True
+
+
+def _kind(v, params):
+    if v.op == "const":
+        return "const"
+    if v.parents:
+        return "computed"
+    if v in params or (not params and (notation.parse(v.label) or (None,))[0] in ("w", "b")):
+        return "param"
+    return "leaf"
+
+
+# --- steps, as Python objects ----------------------------------------------------------------
+
+class Step:
+    """One step of an `Explorer`'s timeline, with the numbers as they were at that step.
+
+    Attributes:
+      index: the step's position in the timeline, from 0.
+      phase: ``"forward"`` or ``"backward"``.
+      node: the Value computed (forward) or passing its gradient on (backward); None for step 0,
+        where the leaves are given.
+      terms: on the backward pass, one `StepTerm` per parent (what this step added to it).
+
+    Example:
+      >>> from autograd import Value
+      >>> a = Value(2.0, label="a")
+      >>> b = a * a; b.label = "b"
+      >>> steps = explore(b).steps
+      >>> steps[0].data_of(b), steps[1].data_of(b), steps[1].grad_of(a), steps[2].grad_of(a)
+      (None, 4.0, None, 4.0)
+    """
+
+    __slots__ = ("_t", "index")
+
+    def __init__(self, timeline, index):
+        self._t, self.index = timeline, index
+
+    @property
+    def phase(self):
+        """``"forward"`` or ``"backward"``. Example: ``explore(Value(1.0) * 2).steps[0].phase`` is ``"forward"``."""
+        return "forward" if self.index < self._t.first_backward else "backward"
+
+    @property
+    def node(self):
+        """The step's Value (None for step 0). Example: ``explore(y).steps[-1].node`` is the first node passed back."""
+        i = self._t.node_at(self.index)
+        return None if i is None else self._t.order[i]
+
+    @property
+    def terms(self):
+        """What a backward step adds to each parent: `StepTerm` (parent, local_grad, added, grad_after).
+
+        Example:
+          >>> from autograd import Value
+          >>> x = Value(3.0)
+          >>> explore(x * 2).steps[-1].terms[0].added
+          2.0
+        """
+        from autograd.viz import StepTerm
+
+        t, i = self._t, self._t.node_at(self.index)
+        if self.phase == "forward" or i is None:
+            return ()
+        return tuple(StepTerm(t.order[p], local, a, t.grad_at(p, self.index))
+                     for p, local, a in zip(t.parents[i], t.partials[i], t.added[i]))
+
+    def data_of(self, v):
+        """`v`'s value if the forward pass has computed it by this step, else None.
+
+        Example: see `Step`.
+        """
+        return self._t.data_at(self._index_of(v), self.index)
+
+    def grad_of(self, v):
+        """d(root)/d(v) accumulated so far at this step; None before any gradient reached `v`.
+
+        Example: see `Step`.
+        """
+        return self._t.grad_at(self._index_of(v), self.index)
+
+    def _index_of(self, v):
+        i = self._t.index.get(v) if isinstance(v, Value) else None
+        if i is None:
+            raise ValueError(f"Step: {v!r} is not a Value of this graph")
+        return i
+
+    def __str__(self):
+        t, i = self._t, self._t.node_at(self.index)
+        names, num = t.names, svg.number
+        if i is None:
+            counts = {k: sum(1 for j in range(len(t.order)) if not t.parents[j] and t.kinds[j] == k)
+                      for k in ("leaf", "param", "const", "root")}
+            given = ", ".join(f"{c} {w}" for w, c in zip(("inputs", "parameters", "constants", "root"), counts.values()) if c)
+            return f"the leaves are given ({given}); the forward pass computes the rest"
+        if self.phase == "forward":
+            return f"{names[i]} = {_formula(t, i, names)} = {_formula(t, i, [num(x) for x in t.data])} = {num(t.data[i])}"
+        g = t.grad_at(i, self.index)
+        if not t.parents[i]:
+            return f"{names[i]}.grad = {num(g)}: the root is a leaf, nothing to pass on"
+        terms = "; ".join(f"{names[p]}.grad += (∂{names[i]}/∂{names[p]} = {num(local)}) × {num(g)} = {num(a)}"
+                          for p, local, a in zip(t.parents[i], t.partials[i], t.added[i]))
+        return f"{names[i]}.grad = {num(g)} is final; it passes on: {terms}"
+
+    def __repr__(self):
+        return f"<Step {self.index + 1}/{self._t.total} ({self.phase}): {self}>"
+
+
+def _formula(t, i, shown):
+    """What node i computes, written with `shown` for its parents: ``x * w``, ``tanh(z)``."""
+    op, args = t.order[i].op, [shown[p] for p in t.parents[i]]
+    if len(args) == 2 and not op.isalnum():
+        return f"{args[0]} {op} {args[1]}"
+    return f"{op}({', '.join(args)})"
+
+
+# --- the explorer -----------------------------------------------------------------------------
+
+class Explorer:
+    """The timeline of a graph, ready to show: a widget in Jupyter, a page with `save`, steps in Python.
+
+    Made by `explore`. In Jupyter, the last expression of a cell shows it as a widget (with the
+    `notebooks` extra installed); a front end that runs no JavaScript shows a drawing of `step`.
+
+    Attributes:
+      steps: the timeline, a list of `Step`: forward steps first.
+      step: the step shown when the explorer is displayed or saved (an index into `steps`).
+      grouped: whether the drawing has one box per neuron.
+      groups: the groups of the drawing: lists of Values, every Value in exactly one (a Value
+        outside any neuron is a group of its own).
+
+    Example:
+      >>> import os, tempfile
+      >>> from autograd import Value
+      >>> x = Value(0.5, label="x")
+      >>> ex = explore((x * x + 1.0).log())
+      >>> len(ex.steps), ex.grouped
+      (7, False)
+      >>> path = ex.save(os.path.join(tempfile.mkdtemp(), "backprop.html"))
+      >>> open(path, encoding="utf-8").read().count("<script")
+      2
+    """
+
+    def __init__(self, timeline, grouped, title):
+        self._t = t = timeline
+        self.steps = [Step(t, k) for k in range(t.total)]
+        self._step = 0
+        found = _neuron_groups(t)
+        self.grouped = bool(found) if grouped is None else grouped
+        if self.grouped and not found:
+            raise ValueError("explore: grouped=True, but the graph has no neurons labelled as nn labels them "
+                             "(z[l]_i, a[l]_i); build it with nn's Neuron, Layer or MLP, or pass grouped=False")
+        self._groups = found if self.grouped else []
+        self._member = [-1] * len(t.order)
+        for g, group in enumerate(self._groups):
+            for i in group["members"]:
+                self._member[i] = g
+        self.title = title or (f"backprop explorer: {t.names[-1]}, {len(t.order)} Values")
+        self._picture = None  # the layout and what the drawing is made of (a _Drawing), made on first use
+
+    @property
+    def groups(self):
+        """Every Value in exactly one group: a neuron's nodes together, any other Value alone.
+
+        Example:
+          >>> from nn import Neuron
+          >>> ex = explore(Neuron(2, seed=0)([1.0, 2.0]))
+          >>> [len(g) for g in ex.groups]
+          [9]
+        """
+        t = self._t
+        alone = [[t.order[i]] for i in range(len(t.order)) if self._member[i] < 0]
+        return [[t.order[i] for i in g["members"]] for g in self._groups] + alone
+
+    @property
+    def step(self):
+        """The step shown on display or save. Example: ``ex.step = ex.steps[-1].index``."""
+        return self._step
+
+    @step.setter
+    def step(self, k):
+        if isinstance(k, bool) or not isinstance(k, int) or not -self._t.total <= k < self._t.total:
+            raise ValueError(f"Explorer: step must be an int from 0 to {self._t.total - 1}, got {k!r}")
+        self._step = k % self._t.total
+
+    def svg(self, step=None):
+        """The drawing at `step` (default: `step`) as standalone SVG: what a page without script shows.
+
+        Example:
+          >>> from autograd import Value
+          >>> explore(Value(1.0, label="x") * 2).svg().startswith("<svg")
+          True
+        """
+        step = self._step if step is None else step
+        return _draw(self, step)
+
+    def html(self):
+        """The whole page as a string: drawing, data, script and style inline; no network needed.
+
+        Example:
+          >>> from autograd import Value
+          >>> "<html" in explore(Value(1.0) * 2).html()
+          True
+        """
+        data = json.dumps(self._data(), separators=(",", ":"), allow_nan=False)
+        # In a <script> element only "</" can end it early: escape every "<" (JSON allows \\u003c).
+        data = data.replace("<", "\\u003c")
+        return _PAGE.format(title=svg.text(self.title), css=_static("explorer.css"), svg=self.svg(),
+                            data=data, js=_static("explorer.js"))
+
+    def save(self, path):
+        """Write the explorer as one self-contained HTML file (script, style and data inline).
+
+        The page works offline in any modern browser, makes no network request and needs no
+        server. The arrow keys step through it as soon as it opens.
+
+        Args:
+          path: the file to write (``.html``); missing parent folders are created.
+
+        Returns:
+          `path`.
+
+        Example: see `Explorer`.
+        """
+        path = os.fspath(path)
+        os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+        write_atomic(path, self.html())
+        return path
+
+    def widget(self):
+        """An anywidget of this explorer (``pip install 'dagrad[notebooks]'``); Jupyter shows it.
+
+        Example (in Jupyter): ``explore(loss).widget()``.
+        """
+        return _widget_class()(svg=self.svg(), data=json.dumps(self._data(), allow_nan=False), step=self._step)
+
+    def _repr_mimebundle_(self, include=None, exclude=None, **kwargs):
+        caption = f"<p><b>{svg.text(self.title)}</b>: step {self._step + 1} of {self._t.total}: {svg.text(self.steps[self._step])}</p>"
+        static = {"text/html": f"<div>{caption}{self.svg()}</div>", "text/plain": repr(self)}
+        try:
+            bundle = self.widget()._repr_mimebundle_(include, exclude, **kwargs)
+        except ImportError:
+            static["text/html"] += ("<p>(a picture of one step; install the notebooks extra, "
+                                    "<code>pip install 'dagrad[notebooks]'</code>, to step through it here, "
+                                    "or open <code>explorer.save('backprop.html')</code> in a browser)</p>")
+            return static
+        if isinstance(bundle, tuple):
+            bundle = bundle[0]
+        return {**static, **bundle}  # a front end shows the widget when it can, else the drawing
+
+    def __repr__(self):
+        return f"<Explorer {self.title}: {self._t.total} steps>"
+
+    # --- what the page reads ------------------------------------------------------------------
+
+    def _data(self):
+        t, d = self._t, self._drawing()
+        return {
+            "title": self.title,
+            "names": t.names, "ops": [v.op for v in t.order], "kinds": t.kinds,
+            "data": [_json_number(x) for x in t.data],
+            "parents": t.parents, "partials": [[_json_number(d) for d in ds] for ds in t.partials],
+            "added": [[_json_number(a) for a in ads] for ads in t.added],
+            "forward": t.forward, "backward": t.backward,
+            "edges": d.edges, "widths": d.widths,
+            "groups": [{"name": g["name"], "members": g["members"], "out": g["out"], "z": g["z"]} for g in self._groups],
+            "step": self._step,
+        }
+
+    def _drawing(self):
+        if self._picture is None:
+            self._picture = _Drawing(self).build()
+        return self._picture
+
+
+# --- grouping by neuron -----------------------------------------------------------------------
+
+def _neuron_groups(t):
+    """Neurons found from nn's labels: z[l]_i, a[l]_i, w[l]_ij, b[l]_i, and the ops between them.
+
+    A labelled node belongs to its neuron. An op or constant whose every consumer is in one
+    neuron belongs to it too (the products w_ij a_j and the partial sums of z). With neurons
+    found, the ops after the network (the cost) form one more group. Returns [] when no neuron
+    has a z (the graph was not built by nn's layers).
+    """
+    n = len(t.order)
+    key = [None] * n
+    for i, v in enumerate(t.order):
+        name = notation.parse(v.label)
+        if name is not None and name.name in ("z", "a", "w", "b"):
+            key[i] = (name.layer, name.indices[0])
+    for i in reversed(range(n)):  # consumers before parents
+        if key[i] is None and i != n - 1 and (t.parents[i] or t.kinds[i] == "const"):
+            ks = {key[c] for c in t.consumers[i]}
+            if len(ks) == 1 and None not in ks:
+                key[i] = ks.pop()
+    zs = {key[i]: i for i, v in enumerate(t.order) if (notation.parse(v.label) or (None,))[0] == "z"}
+    groups = []
+    for k in sorted(zs):
+        members = [i for i in range(n) if key[i] == k]
+        outs = [i for i in members if (notation.parse(t.order[i].label) or (None,))[0] == "a"]
+        out = outs[0] if outs else zs[k]
+        groups.append({"name": f"neuron {k[1]} · layer {k[0]}", "members": members, "z": zs[k], "out": out,
+                       "activation": t.order[out].op if out != zs[k] else "linear"})
+    if not groups:
+        return []
+    taken = {i for g in groups for i in g["members"]}
+    cost = [n - 1] if n - 1 not in taken else []
+    inside = set(cost)
+    for i in reversed(range(n - 1)):
+        if i not in taken and (t.parents[i] or t.kinds[i] == "const") and t.consumers[i] \
+                and all(c in inside for c in t.consumers[i]):
+            inside.add(i)
+    if cost:
+        groups.append({"name": f"cost: {t.names[-1]}", "members": sorted(inside), "z": n - 1, "out": n - 1,
+                       "activation": "cost"})
+    return groups
+
+
+# --- drawing ---------------------------------------------------------------------------------
+
+class _Drawing:
+    """The layout and the SVG parts of an explorer: units (boxes or Values), edges and open views."""
+
+    def __init__(self, explorer):
+        self.ex, self.t = explorer, explorer._t
+
+    def build(self):
+        t, ex = self.t, self.ex
+        # One edge per (child, operand) of the graph: what the script passes gradient along.
+        self.edges = [[c, k] for c in range(len(t.order)) for k in range(len(t.parents[c]))]
+        edge_of = {}
+        for e, (c, k) in enumerate(self.edges):
+            edge_of.setdefault((t.parents[c][k], c), []).append(e)
+        self.edge_of = edge_of
+        biggest = max((abs(a) for ads in t.added for a in ads if math.isfinite(a)), default=0.0) or 1.0
+        self.widths = [round(1.2 + 4.8 * math.sqrt(min(1.0, abs(t.added[c][k]) / biggest)), 2)
+                  if math.isfinite(t.added[c][k]) else 6.0 for c, k in self.edges]
+        unit = [ex._member[i] if ex._member[i] >= 0 else None for i in range(len(t.order))]
+        units = list(dict.fromkeys(("g", u) if u is not None else ("n", i) for i, u in enumerate(unit)))
+        unit_of = [("g", u) if u is not None else ("n", i) for i, u in enumerate(unit)]
+        parents = {u: [] for u in units}
+        links = {}  # (parent unit, child unit) -> graph edges
+        for (p, c), es in edge_of.items():
+            a, b = unit_of[p], unit_of[c]
+            if a != b:
+                parents[b].append(a)
+                links.setdefault((a, b), []).extend(es)
+        sizes = {u: self._unit_size(u) for u in units}
+        units = _sorted_units(units, parents)
+        layout = layered(units, parents, sizes, rank_gap=64.0, node_gap=6.0)
+        self.layout, self.links, self.unit_of = layout, links, unit_of
+        self.insets = [self._inset(g) for g in range(len(ex._groups))]
+        self.units, self.sizes = units, sizes
+        return self
+
+    def _unit_size(self, u):
+        if u[0] == "n":
+            return svg.NODE_SIZE
+        return _COST_SIZE if self.ex._groups[u[1]]["activation"] == "cost" else _GROUP_SIZE
+
+    def _inset(self, g):
+        """A neuron opened: its nodes laid out, with its inputs from outside as ports."""
+        t, members = self.t, self.ex._groups[g]["members"]
+        inside = set(members)
+        ports = sorted({p for i in members for p in t.parents[i] if p not in inside})
+        nodes = ports + members  # ports are earlier in topological order than what reads them
+        nodes.sort()
+        parents = {i: [p for p in t.parents[i]] for i in members}
+        sizes = {i: (_PORT_SIZE if i not in inside else svg.NODE_SIZE) for i in nodes}
+        if self.ex._groups[g]["activation"] != "cost":  # a neuron: its chain of sums, one row per input
+            return {"layout": chain(nodes, parents, sizes), "direction": "auto", "ports": set(ports)}
+        lay = layered(nodes, parents, sizes, rank_gap=40.0, node_gap=8.0, margin=14.0)
+        return {"layout": lay, "direction": "LR", "ports": set(ports)}
+
+
+def _sorted_units(units, parents):
+    """The units in a topological order of the unit graph (Kahn's algorithm, ties by first appearance)."""
+    rank = {u: k for k, u in enumerate(units)}
+    waiting = {u: len(set(parents[u])) for u in units}
+    children = {u: [] for u in units}
+    for u in units:
+        for p in dict.fromkeys(parents[u]):
+            children[p].append(u)
+    out, heap = [], [(rank[u], u) for u in units if not waiting[u]]
+    heapq.heapify(heap)
+    while heap:
+        _, u = heapq.heappop(heap)
+        out.append(u)
+        for c in children[u]:
+            waiting[c] -= 1
+            if not waiting[c]:
+                heapq.heappush(heap, (rank[c], c))
+    if len(out) != len(units):
+        raise ValueError("explore: the neuron boxes would form a cycle (labels z[l]_i/a[l]_i used out of "
+                         "their meaning); pass grouped=False")
+    return out
+
+
+def _draw(ex, step):
+    """The SVG of explorer `ex` at `step`."""
+    t, d = ex._t, ex._drawing()
+    states = t.states(step)
+    body = ['<g class="edges">']
+    for (a, b), es in d.links.items():
+        cls, passed = t.edge_state(d.edges[es[0]][0], step)
+        body.append(_edge(d.layout.routes[a, b], es, cls, passed, t, d))
+    body.append('</g><g class="units">')
+    for u in d.units:
+        (x, y), (w, h) = d.layout.position[u], d.sizes[u]
+        body.append(_node(t, u[1], x, y, states[u[1]], step, w, h) if u[0] == "n"
+                    else _group_box(ex, u[1], x, y, w, h, states, step))
+    body.append("</g>")
+    for g, inset in enumerate(d.insets):
+        body.append(_inset_svg(ex, g, inset, *d.layout.position[("g", g)], states, step, d))
+    return svg.document(d.layout.width, d.layout.height, "".join(body), title=ex.title)
+
+
+def _node(t, i, x, y, state, step, w=svg.NODE_SIZE[0], h=svg.NODE_SIZE[1], port=False):
+    return svg.node(i, x, y, kind=t.kinds[i], name=t.names[i], op=_op_label(t.order[i].op), data=t.data_at(i, step),
+                    grad=t.grad_at(i, step), state=state, width=w, height=h, port=port)
+
+
+def _edge(route, es, cls, passed, t, d, direction="LR"):
+    edges, widths = d.edges, d.widths
+    if passed:
+        total = sum(t.added[edges[e][0]][edges[e][1]] for e in es)
+        cls += " pos" if total > 0 else " neg" if total < 0 else " zero"
+    path = svg.edge_path(route, es, direction=direction, state=cls)
+    if passed:
+        path = path.replace("<path ", f'<path style="stroke-width:{max(widths[e] for e in es)}px" ', 1)
+    return path
+
+
+def _group_box(ex, g, x, y, w, h, states, step):
+    t, group = ex._t, ex._groups[g]
+    members = group["members"]
+    marks = [states[i] for i in members]
+    state = next((s for s in ("s-current", "s-receiving", "s-operand") if s in marks), "")
+    if not state and states[group["out"]] == "s-pending":
+        state = "s-pending"
+    left, top = x - w / 2, y - h / 2
+    f = svg._f
+    rows = [group["z"], group["out"]] if group["out"] != group["z"] else [group["z"]]
+    lines = []
+    for r, i in enumerate(rows):
+        yy = top + (16 if len(rows) == 2 else 25) + 16 * r
+        lines.append(f'<text x="{f(left + 8)}" y="{f(yy)}"><tspan class="name">{svg.text(t.names[i])}</tspan> = '
+                     f'<tspan data-n="{i}" data-f="data">{svg.number(t.data_at(i, step))}</tspan>'
+                     f'<tspan class="grad" dx="6">grad </tspan><tspan class="grad" data-n="{i}" data-f="grad">'
+                     f'{svg.number(t.grad_at(i, step))}</tspan></text>')
+    kind = "k-cost" if group["activation"] == "cost" else "k-neuron"
+    tag = group["activation"] if group["activation"] != "cost" else "cost C"
+    return (f'<g class="group {kind}{" " + state if state else ""}" data-group="{g}" tabindex="0" role="button">'
+            f'<title>{svg.text(group["name"])}: click to open</title>'
+            f'<rect x="{f(left)}" y="{f(top)}" width="{f(w)}" height="{f(h)}" rx="8"/>'
+            f'<text class="op" x="{f(left + w - 6)}" y="{f(top + 12)}" text-anchor="end">{svg.text(tag)}</text>'
+            + "".join(lines) + "</g>")
+
+
+def _inset_svg(ex, g, inset, x, y, states, step, drawing):
+    t, lay, group = ex._t, inset["layout"], ex._groups[g]
+    head = 26.0
+    w, h = lay.width, lay.height + head
+    left, top = x - w / 2, y - h / 2
+    f = svg._f
+    parts = [f'<g class="inset" data-inset="{g}"><rect class="card" x="{f(left)}" y="{f(top)}" width="{f(w)}" '
+             f'height="{f(h)}" rx="10"/><text class="title" x="{f(left + 12)}" y="{f(top + 18)}">'
+             f'{svg.text(group["name"])}: inside</text>'
+             f'<text class="op close" x="{f(left + w - 10)}" y="{f(top + 18)}" text-anchor="end" data-close="{g}">close ✕</text>'
+             f'<g transform="translate({f(left)},{f(top + head)})">']
+    for (p, c), route in lay.routes.items():
+        es = drawing.edge_of[(p, c)]
+        cls, passed = t.edge_state(c, step)
+        parts.append(_edge(route, es, cls, passed, t, drawing, inset["direction"]))
+    for i, (cx, cy) in lay.position.items():
+        port = i in inset["ports"]
+        size = _PORT_SIZE if port else svg.NODE_SIZE
+        parts.append(_node(t, i, cx, cy, states[i], step, *size, port=port))
+    parts.append("</g></g>")
+    return "".join(parts)
+
+
+_OP_LABELS = {"*": "×", "-": "−", "/": "÷", "neg": "−x", "**": "xⁿ", "pow": "xʸ", "const": "constant"}
+
+
+def _op_label(op):
+    return _OP_LABELS.get(op, op)
+
+
+# --- small helpers ---------------------------------------------------------------------------
+
+def _name(v, i):
+    """A Value's name in drawings and steps: its label in the notes' notation, or ``v<i>``."""
+    return notation.pretty(v.label) if v.label else f"v{i}"
+
+
+def _value_set(xs):
+    if xs is None:
+        return set()
+    xs = [xs] if isinstance(xs, Value) else list(xs)
+    for x in xs:
+        if not isinstance(x, Value):
+            raise TypeError(f"explore: params must be Values, got {type(x).__name__}: {x!r}")
+    return set(xs)
+
+
+def _json_number(x):
+    # JSON has no inf or nan: the script reads these three strings back as numbers.
+    return x if math.isfinite(x) else repr(x)
+
+
+@functools.cache
+def _static(name):
+    return (_STATIC / name).read_text(encoding="utf-8")
+
+
+@functools.cache
+def _widget_class():
+    try:
+        import anywidget
+        import traitlets
+    except ImportError:
+        raise ImportError("explore: the Jupyter widget needs anywidget: pip install 'dagrad[notebooks]' "
+                          "(or pip install anywidget)") from None
+
+    class ExplorerWidget(anywidget.AnyWidget):
+        """The explorer as a Jupyter widget: the page's script, fed the same drawing and data."""
+
+        _esm = _STATIC / "explorer.js"
+        _css = _STATIC / "explorer.css"
+        svg = traitlets.Unicode().tag(sync=True)
+        data = traitlets.Unicode().tag(sync=True)
+        step = traitlets.Int(0).tag(sync=True)
+
+    ExplorerWidget.__module__ = __name__
+    return ExplorerWidget
+
+
+_PAGE = """<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:">
+<title>{title}</title>
+<style>{css}</style>
+</head>
+<body class="dagrad-page">
+<div class="dagrad-explorer" id="dagrad-explorer">{svg}</div>
+<script type="application/json" id="dagrad-explorer-data">{data}</script>
+<script type="module">{js}</script>
+</body>
+</html>
+"""

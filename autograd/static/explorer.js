@@ -1,0 +1,492 @@
+// dagrad's backprop explorer: one ES module for the Jupyter widget (anywidget) and the saved page.
+//
+// Python draws the whole picture (SVG) and hands over the timeline as JSON; this script only
+// steps: it sets classes and numbers on the drawing, and writes the details and the chain-rule
+// line. Every text it writes goes through textContent, never markup. The state of each step is
+// computed here exactly as autograd/explore.py computes it (tests compare the two in a browser).
+
+const SPEEDS = { slow: 700, normal: 250, fast: 40 }; // ms per step while playing
+const ROOM = 1.6; // the largest zoom at which a small graph is fitted
+
+// JSON has no inf or nan: Python writes them as these strings.
+const SPECIAL = { inf: Infinity, "-inf": -Infinity, nan: NaN };
+const real = (x) => (typeof x === "string" ? SPECIAL[x] : x);
+
+// A number as Python's f"{x:.4g}" writes it, with a point added as autograd.svg.number does.
+export function num(x) {
+  if (x === null || x === undefined) return "—";
+  if (Number.isNaN(x)) return "nan";
+  if (!Number.isFinite(x)) return x > 0 ? "inf" : "-inf";
+  if (x === 0) return Object.is(x, -0) ? "-0.0" : "0.0";
+  const exp = Math.floor(Math.log10(Math.abs(Number(x.toPrecision(4)))));
+  let s;
+  if (exp < -4 || exp >= 4) {
+    const [m, e] = x.toExponential(3).split("e");
+    const mant = m.includes(".") ? m.replace(/0+$/, "").replace(/\.$/, "") : m;
+    const n = Number(e);
+    s = `${mant}e${n < 0 ? "-" : "+"}${String(Math.abs(n)).padStart(2, "0")}`;
+  } else {
+    s = x.toFixed(Math.max(0, 3 - exp));
+    if (s.includes(".")) s = s.replace(/0+$/, "").replace(/\.$/, "");
+  }
+  return /[.en]/.test(s) ? s : s + ".0";
+}
+
+// --- the timeline: what is known at each step ---------------------------------------------------
+
+class Timeline {
+  constructor(data) {
+    const n = data.names.length;
+    Object.assign(this, data);
+    this.n = n;
+    this.root = n - 1;
+    this.data = data.data.map(real);
+    this.partials = data.partials.map((ds) => ds.map(real));
+    this.added = data.added.map((as) => as.map(real));
+    this.firstBackward = 1 + data.forward.length;
+    this.total = this.firstBackward + data.backward.length;
+    this.appears = new Array(n).fill(0);
+    data.forward.forEach((i, k) => (this.appears[i] = k + 1));
+    this.passes = new Array(n).fill(Infinity);
+    data.backward.forEach((i, k) => (this.passes[i] = this.firstBackward + k));
+    this.consumers = Array.from({ length: n }, () => []);
+    data.parents.forEach((ps, c) => new Set(ps).forEach((p) => this.consumers[p].push(c)));
+    // The step at which a gradient is final: when its last consumer has passed (the root's own).
+    this.final = this.consumers.map((cs, i) =>
+      cs.length ? Math.max(...cs.map((c) => this.passes[c])) : this.passes[i] === Infinity ? 0 : this.passes[i]);
+  }
+
+  nodeAt(k) {
+    if (k === 0) return null;
+    return k < this.firstBackward ? this.forward[k - 1] : this.backward[k - this.firstBackward];
+  }
+
+  // Gradients at step k, accumulated in the same order and with the same float operations as
+  // Python's (and so the same numbers, bit for bit); null where none has arrived yet.
+  gradsAt(k) {
+    const g = new Array(this.n).fill(null);
+    for (let s = this.firstBackward; s <= k; s++) {
+      const i = this.backward[s - this.firstBackward];
+      if (i === this.root) g[i] = 1.0;
+      this.parents[i].forEach((p, slot) => (g[p] = (g[p] === null ? 0.0 : g[p]) + this.added[i][slot]));
+    }
+    return g;
+  }
+
+  states(k) {
+    const backward = k >= this.firstBackward;
+    const grads = backward ? this.gradsAt(k) : null;
+    const state = new Array(this.n);
+    for (let i = 0; i < this.n; i++) {
+      const known = backward ? grads[i] !== null : this.appears[i] <= k;
+      state[i] = known ? "" : "s-pending";
+    }
+    const current = this.nodeAt(k);
+    if (current !== null) {
+      for (const p of this.parents[current]) state[p] = backward ? "s-receiving" : "s-operand";
+      state[current] = "s-current";
+    }
+    return { state, grads, backward, current };
+  }
+
+  // [class, width or null] of the edges into `child` at step k (as explore._Timeline.edge_state).
+  edgeState(child, k) {
+    if (k < this.firstBackward) {
+      if (this.appears[child] > k) return ["s-pending", false];
+      return [k === this.appears[child] && k ? "fwd s-active" : "fwd", false];
+    }
+    if (this.passes[child] > k) return ["", false];
+    return ["back" + (this.passes[child] === k ? " s-active" : ""), true];
+  }
+
+  formula(i, shown) {
+    const op = this.ops[i];
+    const args = this.parents[i].map((p) => shown[p]);
+    if (args.length === 2 && !/^[\p{L}\p{N}]+$/u.test(op)) return `${args[0]} ${op} ${args[1]}`;
+    return `${op}(${args.join(", ")})`;
+  }
+
+  // The step's sentence, as str(step) in Python.
+  describe(k, grads) {
+    const i = this.nodeAt(k);
+    const names = this.names;
+    if (i === null) {
+      const leaves = this.kinds.filter((kind, j) => !this.parents[j].length);
+      const count = (kind) => leaves.filter((x) => x === kind).length;
+      const given = [["inputs", "leaf"], ["parameters", "param"], ["constants", "const"], ["root", "root"]]
+        .map(([w, kind]) => [count(kind), w]).filter(([c]) => c).map(([c, w]) => `${c} ${w}`).join(", ");
+      return `the leaves are given (${given}); the forward pass computes the rest`;
+    }
+    if (k < this.firstBackward) {
+      const values = this.data.map(num);
+      return `${names[i]} = ${this.formula(i, names)} = ${this.formula(i, values)} = ${num(this.data[i])}`;
+    }
+    const g = grads[i];
+    if (!this.parents[i].length) return `${names[i]}.grad = ${num(g)}: the root is a leaf, nothing to pass on`;
+    const terms = this.parents[i].map((p, s) =>
+      `${names[p]}.grad += (∂${names[i]}/∂${names[p]} = ${num(this.partials[i][s])}) × ${num(g)} = ${num(this.added[i][s])}`);
+    return `${names[i]}.grad = ${num(g)} is final; it passes on: ${terms.join("; ")}`;
+  }
+}
+
+// --- the view ----------------------------------------------------------------------------------
+
+function el(tag, attrs = {}, ...children) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (k === "text") e.textContent = v;
+    else if (k.startsWith("on")) e.addEventListener(k.slice(2), v);
+    else e.setAttribute(k, v);
+  }
+  for (const c of children) e.append(c);
+  return e;
+}
+
+class View {
+  constructor(root, svg, data, { keysOn, onStep }) {
+    this.t = new Timeline(data);
+    this.svg = svg;
+    this.onStep = onStep;
+    this.step = -1;
+    this.selected = null;
+    this.timer = null;
+    this.build(root, keysOn);
+    this.index();
+    this.go(Math.min(Math.max(0, data.step || 0), this.t.total - 1));
+    requestAnimationFrame(() => this.fit());
+  }
+
+  build(root, keysOn) {
+    const t = this.t;
+    this.phase = el("span", { class: "dx-phase" });
+    this.counter = el("span", { class: "dx-counter" });
+    this.status = el("div", { class: "dx-status", "aria-live": "polite" });
+    this.slider = el("input", { type: "range", min: "0", max: String(t.total - 1), value: "0", "aria-label": "step",
+      class: "dx-slider", oninput: () => this.go(Number(this.slider.value)) });
+    const share = (100 * t.firstBackward) / t.total;
+    this.slider.style.setProperty("--split", `${share}%`);
+    this.playButton = el("button", { type: "button", class: "dx-play", title: "play / pause (space)", onclick: () => this.toggle() });
+    this.speed = el("select", { class: "dx-speed", "aria-label": "speed" },
+      ...Object.keys(SPEEDS).map((s) => el("option", { value: s, text: s })));
+    this.speed.value = t.total > 300 ? "fast" : "normal";
+    this.speed.addEventListener("change", () => this.timer && (this.stop(), this.toggle()));
+    const button = (text, title, fn, cls = "") => el("button", { type: "button", title, class: cls, onclick: fn, text });
+    this.side = el("aside", { class: "dx-side" });
+    this.viewport = el("div", { class: "dx-view" });
+    this.viewport.append(this.svg);
+    const zoom = el("div", { class: "dx-zoom" },
+      button("+", "zoom in", () => this.zoom(1 / 1.4)), button("−", "zoom out", () => this.zoom(1.4)),
+      button("fit", "fit the whole graph", () => this.fit()));
+    this.viewport.append(zoom);
+    const legend = el("div", { class: "dx-legend" }, ...[
+      ["k-leaf", "input"], ["k-param", "parameter"], ["k-const", "constant"], ["k-root", "root"],
+      ["s-current", "this step"], ["s-receiving", "operands / receiving"], ["edge-pos", "+ gradient"], ["edge-neg", "− gradient"],
+    ].map(([cls, label]) => el("span", { class: "dx-key" }, el("i", { class: cls }), label)));
+    root.replaceChildren(
+      el("header", { class: "dx-head" }, el("h1", { text: t.title }), this.phase, legend),
+      el("div", { class: "dx-main" }, this.viewport, this.side),
+      el("div", { class: "dx-controls" },
+        button("⇤", "first step (Home)", () => this.go(0)),
+        button("◀", "previous step (←)", () => this.go(this.step - 1), "dx-prev"),
+        this.playButton,
+        button("▶", "next step (→)", () => this.go(this.step + 1), "dx-next"),
+        button("⇥", "last step (End)", () => this.go(t.total - 1)),
+        button("backward ↦", "jump to the start of the backward pass", () => this.go(t.firstBackward), "dx-jump"),
+        this.slider, this.counter, this.speed),
+      this.status);
+    this.pan();
+    this.svg.addEventListener("click", (e) => this.click(e));
+    keysOn.addEventListener("keydown", (e) => this.key(e));
+  }
+
+  index() {
+    const by = (sel, attr) => {
+      const m = new Map();
+      for (const e of this.svg.querySelectorAll(sel)) {
+        const k = Number(e.getAttribute(attr));
+        if (!m.has(k)) m.set(k, []);
+        m.get(k).push(e);
+      }
+      return m;
+    };
+    this.nodes = by("[data-node]", "data-node");
+    this.base = new Map();
+    for (const [, es] of this.nodes) for (const e of es) this.base.set(e, e.getAttribute("class").replace(/ s-\S+/g, ""));
+    this.numbers = [...this.svg.querySelectorAll("tspan[data-n]")].map((e) => [e, Number(e.dataset.n), e.dataset.f]);
+    this.edges = [...this.svg.querySelectorAll("path[data-e]")].map((e) => [e, e.dataset.e.split(" ").map(Number)]);
+    this.groups = [...this.svg.querySelectorAll("[data-group]")];
+    this.insets = [...this.svg.querySelectorAll("[data-inset]")];
+  }
+
+  go(k) {
+    const t = this.t;
+    k = Math.min(Math.max(0, k), t.total - 1);
+    if (k === this.step) return;
+    this.step = k;
+    const { state, grads, backward, current } = t.states(k);
+    this.state = state;
+    this.grads = grads;
+    for (const [i, es] of this.nodes) for (const e of es) {
+      const cls = state[i] ? `${this.base.get(e)} ${state[i]}` : this.base.get(e);
+      if (e.getAttribute("class") !== cls) e.setAttribute("class", cls);
+    }
+    for (const [e, i, f] of this.numbers) {
+      const v = f === "data" ? (t.appears[i] <= k ? t.data[i] : null) : backward ? grads[i] : null;
+      const s = num(v);
+      if (e.textContent !== s) e.textContent = s;
+      e.dataset.value = v === null ? "" : String(v);
+    }
+    for (const [e, es] of this.edges) {
+      const [c, slot] = t.edges[es[0]];
+      let [cls, passed] = t.edgeState(c, k);
+      let width = "";
+      if (passed) {
+        const total = es.reduce((s, x) => s + t.added[t.edges[x][0]][t.edges[x][1]], 0);
+        cls += total > 0 ? " pos" : total < 0 ? " neg" : " zero";
+        width = `stroke-width:${Math.max(...es.map((x) => t.widths[x]))}px`;
+      }
+      cls = ("edge " + cls).trim();
+      if (e.getAttribute("class") !== cls) e.setAttribute("class", cls);
+      if ((e.getAttribute("style") || "") !== width) width ? e.setAttribute("style", width) : e.removeAttribute("style");
+      void slot;
+    }
+    for (const e of this.groups) {
+      const g = t.groups[Number(e.dataset.group)];
+      const marks = new Set(g.members.map((i) => state[i]));
+      let s = ["s-current", "s-receiving", "s-operand"].find((x) => marks.has(x)) || "";
+      if (!s && state[g.out] === "s-pending") s = "s-pending";
+      const cls = e.getAttribute("class").replace(/ s-\S+/g, "") + (s ? " " + s : "");
+      if (e.getAttribute("class") !== cls) e.setAttribute("class", cls);
+    }
+    this.slider.value = String(k);
+    this.phase.textContent = backward ? "backward pass" : "forward pass";
+    this.phase.className = "dx-phase " + (backward ? "back" : "fwd");
+    const within = backward ? `backward ${k - t.firstBackward + 1} of ${t.backward.length}` : `forward ${k + 1} of ${t.firstBackward}`;
+    this.counter.textContent = `step ${k + 1} / ${t.total} · ${within}`;
+    this.status.textContent = t.describe(k, grads);
+    this.status.dataset.step = String(k);
+    if (current !== null && (!this.selected || this.following)) this.select({ node: current }, true);
+    else this.details();
+    if (this.onStep) this.onStep(k);
+  }
+
+  toggle() {
+    if (this.timer) return this.stop();
+    if (this.step >= this.t.total - 1) this.go(0);
+    this.playButton.classList.add("on");
+    this.timer = setInterval(() => (this.step >= this.t.total - 1 ? this.stop() : this.go(this.step + 1)), SPEEDS[this.speed.value]);
+  }
+
+  stop() {
+    clearInterval(this.timer);
+    this.timer = null;
+    this.playButton.classList.remove("on");
+  }
+
+  key(e) {
+    const actions = {
+      ArrowRight: () => this.go(this.step + 1), ArrowLeft: () => this.go(this.step - 1),
+      Home: () => this.go(0), End: () => this.go(this.t.total - 1), " ": () => this.toggle(),
+      Escape: () => this.close(),
+    };
+    const act = actions[e.key];
+    if (!act || e.target.tagName === "SELECT" || e.target.tagName === "INPUT" && e.target.type !== "range") return;
+    e.preventDefault();
+    e.stopPropagation(); // in Jupyter: the notebook never sees a key the explorer used
+    act();
+  }
+
+  // Clicking a node jumps to its step in the current phase; clicking a neuron opens it.
+  click(e) {
+    const close = e.target.closest("[data-close]");
+    if (close) return this.close();
+    const node = e.target.closest("[data-node]");
+    if (node) {
+      const i = Number(node.dataset.node), t = this.t;
+      this.select({ node: i }, false);
+      const inForward = this.step < t.firstBackward;
+      this.go(inForward ? t.appears[i] : t.parents[i].length ? t.passes[i] : t.final[i]);
+      return;
+    }
+    const group = e.target.closest("[data-group]");
+    if (group) this.open(Number(group.dataset.group));
+  }
+
+  open(g) {
+    const inset = this.insets[g];
+    if (!inset) return;
+    const wasOpen = inset.classList.contains("open");
+    this.close();
+    if (wasOpen) return;
+    inset.classList.add("open");
+    this.svg.classList.add("dx-dim");
+    this.select({ group: g }, false);
+    this.fit(inset.querySelector("rect.card").getBBox());
+  }
+
+  close() {
+    const open = this.insets.filter((i) => i.classList.contains("open"));
+    open.forEach((i) => i.classList.remove("open"));
+    this.svg.classList.remove("dx-dim");
+    if (open.length) this.fit();
+  }
+
+  select(what, following) {
+    this.selected = what;
+    this.following = following;
+    this.details();
+  }
+
+  // The details panel: a node's numbers and the chain rule into it, or a neuron's parameters.
+  details() {
+    const t = this.t, k = this.step, sel = this.selected;
+    const rows = [];
+    const row = (label, value, cls = "") => rows.push(el("tr", { class: cls }, el("th", { text: label }), el("td", { text: value })));
+    const value = (i) => (t.appears[i] <= k ? t.data[i] : null);
+    const grad = (i) => (this.grads ? this.grads[i] : null);
+    if (!sel) {
+      this.side.replaceChildren(el("p", { class: "dx-hint", text: "Click a node to see its numbers; click a neuron to open it. Step with ← →." }));
+      return;
+    }
+    if (sel.group !== undefined) {
+      const g = t.groups[sel.group];
+      const head = el("h2", { text: g.name });
+      for (const i of g.members.filter((i) => !t.parents[i].length || i === g.z || i === g.out)) {
+        row(t.names[i], `${num(value(i))}   grad ${num(grad(i))}`, t.kinds[i]);
+      }
+      const note = g.z !== g.out || g.name.startsWith("neuron")
+        ? el("p", { class: "dx-note", text: `grad of ${t.names[g.z]} is the notes' δ = ∂C/∂z; each weight's grad is δ × its input.` })
+        : el("p");
+      this.side.replaceChildren(head, el("table", {}, ...rows), note);
+      return;
+    }
+    const i = sel.node;
+    row("data", num(value(i)));
+    row("grad", num(grad(i)));
+    row("op", t.parents[i].length ? `${t.names[i]} = ${t.formula(i, t.names)}` : t.kinds[i] === "const" ? "a constant" : "a leaf");
+    const parents = t.parents[i].map((p, s) =>
+      el("li", { text: `∂${t.names[i]}/∂${t.names[p]} = ${num(t.partials[i][s])}` }));
+    const received = [], sum = [];
+    for (const c of t.consumers[i]) {
+      t.parents[c].forEach((p, s) => {
+        if (p !== i) return;
+        const passed = t.passes[c] <= k;
+        received.push(el("li", { class: passed ? "" : "dx-wait",
+          text: passed ? `from ${t.names[c]}: ${num(t.partials[c][s])} × ${num(grad(c))} = ${num(t.added[c][s])}`
+            : `from ${t.names[c]}: not yet (step ${t.passes[c] + 1})` }));
+        if (passed) sum.push(t.added[c][s]);
+      });
+    }
+    const parts = [el("h2", { text: t.names[i] }), el("table", {}, ...rows)];
+    if (parents.length) parts.push(el("h3", { text: "local derivatives" }), el("ul", {}, ...parents));
+    if (received.length) {
+      parts.push(el("h3", { text: "gradient received (chain rule)" }), el("ul", {}, ...received));
+      if (sum.length) parts.push(el("p", { class: "dx-sum", text: `sum = ${num(grad(i))}` }));
+    }
+    this.side.replaceChildren(...parts);
+  }
+
+  // --- pan and zoom, by the SVG's viewBox ---
+  fit(box) {
+    const whole = { x: 0, y: 0, width: Number(this.svg.getAttribute("width")), height: Number(this.svg.getAttribute("height")) };
+    box = box || whole;
+    const w = this.viewport.clientWidth || 800, h = this.viewport.clientHeight || 500;
+    const pad = 12;
+    let vw = box.width + 2 * pad, vh = box.height + 2 * pad;
+    const scale = Math.min(w / vw, h / vh, ROOM);
+    vw = w / scale;
+    vh = h / scale;
+    this.view = { x: box.x + box.width / 2 - vw / 2, y: box.y + box.height / 2 - vh / 2, w: vw, h: vh };
+    this.apply();
+  }
+
+  apply() {
+    const v = this.view;
+    this.svg.setAttribute("viewBox", `${v.x} ${v.y} ${v.w} ${v.h}`);
+  }
+
+  zoom(f, cx, cy) {
+    const v = this.view;
+    cx = cx === undefined ? v.x + v.w / 2 : cx;
+    cy = cy === undefined ? v.y + v.h / 2 : cy;
+    this.view = { x: cx - (cx - v.x) * f, y: cy - (cy - v.y) * f, w: v.w * f, h: v.h * f };
+    this.apply();
+  }
+
+  point(e) {
+    const r = this.svg.getBoundingClientRect(), v = this.view;
+    return [v.x + ((e.clientX - r.left) / r.width) * v.w, v.y + ((e.clientY - r.top) / r.height) * v.h];
+  }
+
+  pan() {
+    let start = null;
+    this.svg.addEventListener("pointerdown", (e) => {
+      if (e.target.closest("[data-node],[data-group],[data-close]")) return;
+      start = [e.clientX, e.clientY, { ...this.view }];
+      this.svg.setPointerCapture(e.pointerId);
+    });
+    this.svg.addEventListener("pointermove", (e) => {
+      if (!start) return;
+      const r = this.svg.getBoundingClientRect(), [x0, y0, v] = start;
+      this.view = { ...v, x: v.x - ((e.clientX - x0) / r.width) * v.w, y: v.y - ((e.clientY - y0) / r.height) * v.h };
+      this.apply();
+    });
+    this.svg.addEventListener("pointerup", () => (start = null));
+    this.svg.addEventListener("wheel", (e) => {
+      if (this.inNotebook && !e.ctrlKey && !e.metaKey) return; // let the notebook scroll
+      e.preventDefault();
+      const [cx, cy] = this.point(e);
+      this.zoom(Math.exp(e.deltaY * 0.0015), cx, cy);
+    }, { passive: false });
+  }
+}
+
+function parseSvg(text) {
+  const doc = new DOMParser().parseFromString(text, "image/svg+xml");
+  return document.importNode(doc.documentElement, true);
+}
+
+function prepare(svg) {
+  svg.removeAttribute("role");
+  svg.setAttribute("preserveAspectRatio", "xMidYMid meet");
+  svg.classList.add("dx-svg");
+  return svg;
+}
+
+// anywidget's entry point: the widget's model holds the drawing (svg), the data and the step.
+function render({ model, el: host }) {
+  const root = document.createElement("div");
+  root.className = "dagrad-explorer dx-widget";
+  root.tabIndex = 0; // keys act only while the widget has focus
+  host.append(root);
+  const svg = prepare(parseSvg(model.get("svg")));
+  const view = new View(root, svg, { ...JSON.parse(model.get("data")), step: model.get("step") }, {
+    keysOn: root,
+    onStep: (k) => {
+      if (model.get("step") !== k) {
+        model.set("step", k);
+        model.save_changes();
+      }
+    },
+  });
+  view.inNotebook = true;
+  const follow = () => view.go(model.get("step"));
+  model.on("change:step", follow);
+  return () => {
+    view.stop();
+    model.off("change:step", follow);
+  };
+}
+
+export default { render };
+
+// A saved page: the drawing and the data are in the page; start at once, keys on the whole page.
+const page = globalThis.document && document.getElementById("dagrad-explorer-data");
+if (page) {
+  const root = document.getElementById("dagrad-explorer");
+  const svg = prepare(root.querySelector("svg"));
+  const data = JSON.parse(page.textContent);
+  const linked = /step=(\d+)/.exec(location.hash); // a link to one step: page.html#step=12 (counted from 1)
+  if (linked) data.step = Number(linked[1]) - 1;
+  globalThis.dagradExplorer = new View(root, svg, data, { keysOn: document });
+}
