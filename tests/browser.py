@@ -131,7 +131,9 @@ class BrowserPage:
         # not at all, and the page must not depend on their outcome anyway.
         self._context.route("**/*", self._route)
 
-    def __getattr__(self, name):
+    def __getattr__(self, name):  # only for names this class lacks: Playwright's
+        if name == "pw":  # not set yet (copy, pickle): no endless lookup
+            raise AttributeError(name)
         return getattr(self.pw, name)
 
     def open_file(self, path):
