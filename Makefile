@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip --disable-pip-version-check -q
 
-.PHONY: test demo bench notebooks graphviz clean
+.PHONY: test demo bench notebooks graphviz chromium clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -22,16 +22,27 @@ $(VENV)/.bench: pyproject.toml | $(PY)
 	$(PIP) install -e ".[bench]"
 	touch $@
 
-# The `dot` program (Debian's graphviz) draws graphs. Installed when missing and possible;
-# otherwise the tests that render skip and say how to install it.
-graphviz:
-	@command -v dot >/dev/null 2>&1 || { \
-	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq graphviz >/dev/null) \
-	      || echo "note: could not install graphviz; graph rendering tests will skip"; \
-	  else echo "note: 'dot' not found; install Graphviz (apt-get install graphviz / brew install graphviz) to render graphs"; fi; }
+# System programs some tests need, from Debian's packages: $(call apt_tool,PROGRAM,PACKAGE,USE[,ELSEWHERE])
+# installs PACKAGE when PROGRAM is missing and we are root with apt-get; otherwise it prints how
+# to install it (ELSEWHERE: the other ways), and the tests that need PROGRAM skip saying the same.
+define apt_tool
+@command -v $(1) >/dev/null 2>&1 || { \
+  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(2) >/dev/null) \
+      || echo "note: could not install $(2); $(3) tests will skip"; \
+  else echo "note: '$(1)' not found; install it (apt-get install $(2)$(4)) for the $(3) tests"; fi; }
+endef
 
-test: $(VENV)/.dev graphviz
+# `dot` (Graphviz) draws graphs.
+graphviz:
+	$(call apt_tool,dot,graphviz,graph rendering, / brew install graphviz)
+
+# Headless Chromium runs the browser tests (Playwright drives this system browser; it never
+# downloads one of its own).
+chromium:
+	$(call apt_tool,chromium,chromium,browser)
+
+test: $(VENV)/.dev graphviz chromium
 	$(PY) -m pytest --nbmake --nbmake-timeout=600 tests notebooks
 
 demo: $(VENV)/.demo graphviz

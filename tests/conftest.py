@@ -7,3 +7,9 @@ settings.register_profile("ci", derandomize=True, deadline=None, max_examples=20
                           suppress_health_check=[HealthCheck.too_slow])
 settings.register_profile("dev", deadline=None, max_examples=100)
 settings.load_profile("ci" if os.environ.get("CI") else "dev")
+
+# Browser tests: `page` (a headless system Chromium page, checked for console errors and network
+# requests at teardown) and `browser`, for any test file; see tests/browser.py.
+from browser import browser, page, screenshot_dir  # noqa: E402, F401
+
+pytest_plugins = ["pytester"]  # tests/test_browser_harness.py runs the `page` fixture in a pytest of its own

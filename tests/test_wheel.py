@@ -1,0 +1,86 @@
+"""The wheel, installed where the repo is out of reach, has every file the repo ships and works.
+
+Offline by construction: the wheel is built with the dev venv's own hatchling (no build
+isolation, so pip fetches no backend) and installed with `--no-deps --no-index` into a venv
+without pip in tmp_path. The one runtime library drawing needs, the `graphviz` Python package
+(pure Python), is copied in from the dev venv: the new venv's site-packages then holds dagrad
+and graphviz and nothing else, so an import that works there cannot come from the repo.
+"""
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import graphviz
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+PACKAGES = ("autograd", "nn")
+
+
+def run(*args, cwd):
+    done = subprocess.run([str(a) for a in args], cwd=cwd, capture_output=True, text=True)
+    assert done.returncode == 0, f"{' '.join(map(str, args))} failed:\n{done.stdout}\n{done.stderr}"
+    return done.stdout
+
+
+def shipped_files():
+    """Every file of autograd/ and nn/ that git tracks (code, and package data such as static/), relative to the repo."""
+    out = run("git", "ls-files", "-z", "--", *PACKAGES, cwd=REPO)
+    return sorted(p for p in out.split("\0") if p)
+
+
+# A small graph, drawn both by the installed package and by the repo's.
+GRAPH = """
+from autograd import Value, draw_dot
+a = Value(2.0, label="a"); b = Value(-3.0, label="b")
+y = (a * b + a).tanh(); y.label = "y"
+y.backward()
+dot = draw_dot(y).source
+"""
+# Runs inside the installed venv, isolated (-I: no PYTHONPATH, no script directory) from tmp_path.
+PROBE = GRAPH + """
+import json, autograd, nn
+print(json.dumps({"autograd": autograd.__file__, "nn": nn.__file__, "dot": dot}))
+"""
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory):
+    """(python, site-packages) of a fresh venv with the wheel built from this repo installed."""
+    root = tmp_path_factory.mktemp("wheel")
+    run(sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--no-index", "-q",
+        "-w", root / "dist", REPO, cwd=root)
+    (wheel,) = (root / "dist").glob("dagrad-*.whl")
+    run(sys.executable, "-m", "venv", "--without-pip", root / "venv", cwd=root)
+    python = root / "venv" / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+    run(sys.executable, "-m", "pip", "--python", python, "install", "--no-deps", "--no-index", "-q", wheel, cwd=root)
+    site = Path(run(python, "-I", "-c", "import sysconfig; print(sysconfig.get_path('purelib'))", cwd=root).strip())
+    shutil.copytree(Path(graphviz.__file__).parent, site / "graphviz")
+    return python, site
+
+
+def test_wheel_ships_every_tracked_file_of_both_packages(installed):
+    # The explorer's script and stylesheet (autograd/static/) are package data: a wheel without
+    # them would install fine and fail only when a user opens the explorer.
+    _, site = installed
+    files = shipped_files()
+    assert "autograd/engine.py" in files and "nn/module.py" in files, files
+    missing = [f for f in files if not (site / f).is_file()]
+    assert not missing, f"the wheel lacks {len(missing)} tracked file(s): {missing}"
+    differ = [f for f in files if (site / f).read_bytes() != (REPO / f).read_bytes()]
+    assert not differ, f"installed files differ from the repo's: {differ}"
+
+
+def test_installed_packages_import_from_the_venv_and_draw(installed, tmp_path):
+    python, site = installed
+    probe = json.loads(run(python, "-I", "-c", PROBE, cwd=tmp_path))
+    for name in PACKAGES:
+        assert Path(probe[name]).resolve().is_relative_to(site.resolve()), (name, probe[name])
+        assert not Path(probe[name]).resolve().is_relative_to(REPO), (name, probe[name])
+    here = {}
+    exec(GRAPH, here)
+    assert probe["dot"] == here["dot"]  # the installed draw_dot draws what the repo's does
+    assert "tanh" in probe["dot"]
