@@ -105,7 +105,7 @@ class _Timeline:
         self.parents = [tuple(index[p] for p in v.parents) for v in order]
         self.partials = [v.local_grads for v in order]
         self.data = [v.data for v in order]
-        self.names = [_name(v, i) for i, v in enumerate(order)]
+        self.names = [notation.node_name(v.label, i) for i, v in enumerate(order)]
         self.kinds = [_kind(v, params) for v in order]
         self.kinds[-1] = "root"
         self.consumers = [[] for _ in range(n)]
@@ -349,7 +349,7 @@ class Explorer:
           >>> from nn import Neuron
           >>> ex = explore(Neuron(2, seed=0)([1.0, 2.0]))
           >>> [len(g) for g in ex.groups]
-          [9]
+          [10]
         """
         t = self._t
         alone = [[t.order[i]] for i in range(len(t.order)) if self._member[i] < 0]
@@ -600,19 +600,27 @@ def _draw(ex, step):
 
 
 def _node(t, i, x, y, state, step, w=svg.NODE_SIZE[0], h=svg.NODE_SIZE[1], port=False):
-    return svg.node(i, x, y, kind=t.kinds[i], name=t.names[i], op=_op_label(t.order[i].op), data=t.data_at(i, step),
+    return svg.node(i, x, y, kind=t.kinds[i], name=t.names[i], op=svg.op_label(t.order[i].op), data=t.data_at(i, step),
                     grad=t.grad_at(i, step), state=state, width=w, height=h, port=port)
 
 
 def _edge(route, es, cls, passed, t, d, direction="LR"):
-    edges, widths = d.edges, d.widths
-    if passed:
-        total = sum(t.added[edges[e][0]][edges[e][1]] for e in es)
-        cls += " pos" if total > 0 else " neg" if total < 0 else " zero"
-    path = svg.edge_path(route, es, direction=direction, state=cls)
-    if passed:
-        path = path.replace("<path ", f'<path style="stroke-width:{max(widths[e] for e in es)}px" ', 1)
-    return path
+    """The path of graph edges `es` along `route`: one path per edge when they join the same two
+    nodes (x * x), one path for all when a route stands for edges between two boxes."""
+    edges = d.edges
+    same = len({edges[e][0] for e in es}) == 1 and len({t.parents[edges[e][0]][edges[e][1]] for e in es}) == 1
+    groups = [[e] for e in es] if same else [es]
+    paths = []
+    for k, group in enumerate(groups):
+        c = cls
+        if passed:
+            total = sum(t.added[edges[e][0]][edges[e][1]] for e in group)
+            c += " pos" if total > 0 else " neg" if total < 0 else " zero"
+        path = svg.edge_path(route, group, direction=direction, state=c, copy=k)
+        if passed:
+            path = path.replace("<path ", f'<path style="stroke-width:{max(d.widths[e] for e in group)}px" ', 1)
+        paths.append(path)
+    return "".join(paths)
 
 
 def _group_box(ex, g, x, y, w, h, states, step):
@@ -664,19 +672,7 @@ def _inset_svg(ex, g, inset, x, y, states, step, drawing):
     return "".join(parts)
 
 
-_OP_LABELS = {"*": "×", "-": "−", "/": "÷", "neg": "−x", "**": "xⁿ", "pow": "xʸ", "const": "constant"}
-
-
-def _op_label(op):
-    return _OP_LABELS.get(op, op)
-
-
 # --- small helpers ---------------------------------------------------------------------------
-
-def _name(v, i):
-    """A Value's name in drawings and steps: its label in the notes' notation, or ``v<i>``."""
-    return notation.pretty(v.label) if v.label else f"v{i}"
-
 
 def _value_set(xs):
     if xs is None:

@@ -17,7 +17,7 @@ Example:
 import re
 from typing import NamedTuple
 
-__all__ = ["NodeName", "label", "parse", "pretty"]
+__all__ = ["NodeName", "label", "node_name", "parse", "pretty"]
 
 _LABEL = re.compile(r"([A-Za-z]+)\[(\d+)\]_(\d+(?:,\d+)?)")
 _TWO_INDICES = frozenset({"w"})  # w_ij; b_i, z_i, a_i and anything else have one index
@@ -98,3 +98,13 @@ def pretty(text):
     if m is None:
         return text
     return f"{m[1]}{m[3].translate(_SUBSCRIPT)}{f'({m[2]})'.translate(_SUPERSCRIPT)}"
+
+
+def node_name(text, i):
+    """How drawings and steps name the i-th Value of a topological order: its label (`pretty`), or ``v<i>``.
+
+    Example:
+      >>> node_name("w[1]_12", 0), node_name("", 7)
+      ('w₁₂⁽¹⁾', 'v7')
+    """
+    return pretty(str(text)) if text else f"v{i}"

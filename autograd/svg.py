@@ -15,7 +15,7 @@ Example:
   a&lt;b &amp; ␀
 """
 
-__all__ = ["NODE_SIZE", "STYLE", "document", "edge_path", "node", "number", "text"]
+__all__ = ["NODE_SIZE", "STYLE", "document", "edge_path", "node", "number", "op_label", "text"]
 
 NODE_SIZE = (132.0, 48.0)  # a Value's box: name and op, data, grad
 
@@ -100,16 +100,33 @@ def node(i, x, y, *, kind, name, op, data, grad, state="", width=NODE_SIZE[0], h
             "</g>")
 
 
-def edge_path(points, edges, *, direction="LR", state=""):
+_OP_LABELS = {"*": "×", "-": "−", "/": "÷", "neg": "−x", "**": "xⁿ", "pow": "xʸ", "const": "constant"}
+
+
+def op_label(op):
+    """How a box names its op: ``×`` for ``*``, ``constant`` for a wrapped number, a registered op as it is.
+
+    Example:
+      >>> op_label("*"), op_label("tanh")
+      ('×', 'tanh')
+    """
+    return _OP_LABELS.get(op, op)
+
+
+def edge_path(points, edges, *, direction="LR", state="", copy=0):
     """An edge through `points` as a smooth curve; `edges` are the graph edges it stands for.
 
     `direction` is the layout's (``"LR"`` or ``"TB"``), or ``"auto"``: each segment leaves and
-    enters along its longer side.
+    enters along its longer side. ``copy=k`` draws the k-th of several edges between the same two
+    nodes (x * x), shifted a little so that each shows.
 
     Example:
       >>> edge_path([(0, 0), (10, 5)], [4])
       '<path class="edge" data-e="4" d="M0,0C5,0 5,5 10,5"/>'
     """
+    if copy:
+        shift = 5.0 * (copy + 1) // 2 * (1 if copy % 2 else -1)
+        points = [(x, y + shift) for x, y in points] if direction != "TB" else [(x + shift, y) for x, y in points]
     (x0, y0), *rest = points
     d = [f"M{_f(x0)},{_f(y0)}"]
     for x1, y1 in rest:  # cubic segments that leave and enter along the layout's direction

@@ -20,11 +20,12 @@ Example:
 import functools
 import html
 import os
-import re
 from typing import NamedTuple
 
+from autograd import notation, svg
 from autograd._files import write_atomic
 from autograd.engine import Value, _seed, _start_backward, topological_order
+from autograd.layout import layered
 
 __all__ = ["BackwardStep", "StepTerm", "backward_steps", "draw_dot", "pretty_label", "render_graph"]
 
@@ -50,16 +51,19 @@ _SYMMETRIC = {"+", "*"}
 _RECORD_ESCAPES = str.maketrans({c: "\\" + c for c in '{}|<>"'})
 
 
-def draw_dot(root, *, rankdir="LR", highlight=None, max_nodes=_MAX_NODES, show_grad=True, params=None):
+def draw_dot(root, *, rankdir="LR", highlight=None, max_nodes=_MAX_NODES, show_grad=True, params=None, current=None,
+             _grads=None):
     """Draw the computation graph that produced `root` as a `graphviz.Digraph`.
 
     One record per Value shows its name, ``data`` and ``grad`` (``%.4f``), and one small node per
     operation sits between a result and its operands; operands of ``-``, ``/`` and powers are
     numbered on their edges. Fill colours tell apart leaves (blue), parameters (amber), constants
     the engine wrapped (grey, dashed), computed nodes (white) and the root (green); highlighted
-    nodes, and the edges between them, are red. A Value without a label is named ``v<i>``, its
-    position in `topological_order`, as `backward_steps` names it. Building the drawing never
-    needs Graphviz's ``dot`` program; showing or rendering it does (`render_graph`).
+    nodes are red, and so are the op of `current` and the edges into it (one chain-rule step). A
+    Value without a label is named ``v<i>``, its position in `topological_order`, as
+    `backward_steps` names it. Building the drawing never needs Graphviz's ``dot`` program;
+    rendering it does (`render_graph`); without ``dot``, Jupyter shows a drawing laid out in Python
+    (`autograd.layout`) instead.
 
     Args:
       root: the Value whose graph to draw.
@@ -69,10 +73,12 @@ def draw_dot(root, *, rankdir="LR", highlight=None, max_nodes=_MAX_NODES, show_g
       show_grad: whether the records show ``grad`` (False before any backward pass).
       params: Values a model owns (e.g. ``model.parameters()``), drawn as parameters; any
         that are not in this graph are ignored.
+      current: a Value of the graph whose op node and incoming edges light up (the node a
+        backward step processes).
 
     Returns:
-      A `graphviz.Digraph` (``.source``, ``.pipe()``, ``.render()``) that Jupyter shows as SVG, or
-      as its DOT source and how to install Graphviz when ``dot`` is missing. The same graph always
+      A `graphviz.Digraph` (``.source``, ``.pipe()``, ``.render()``) that Jupyter shows as SVG
+      (drawn by ``dot``, or laid out in Python when ``dot`` is missing). The same graph always
       gives the same DOT source, byte for byte.
 
     Example:
@@ -108,6 +114,9 @@ def draw_dot(root, *, rankdir="LR", highlight=None, max_nodes=_MAX_NODES, show_g
         raise ValueError(f"draw_dot: highlight has {len(stray)} Value(s) that are not in root's graph, "
                          f"e.g. {stray[0]!r}; highlight only Values that root depends on")
     params = _value_set("draw_dot", "params", params)
+    if current is not None and (not isinstance(current, Value) or current not in ids):
+        raise ValueError(f"draw_dot: current must be a Value of root's graph, got {current!r}")
+    grads = [(_grads.get(v) if _grads is not None else v.grad) for v in order]
 
     graph = _digraph_class()(
         format="svg",  # so `.render("name")` writes name.svg, as in micrograd
@@ -119,27 +128,63 @@ def draw_dot(root, *, rankdir="LR", highlight=None, max_nodes=_MAX_NODES, show_g
         kind = ("root" if v is root else "parameter" if v in params else "constant" if v.op == "const"
                 else "computed" if v.parents else "leaf")
         kinds[kind] = True
-        fields = [_record_escape(_name(v, i)), f"data {v.data:.4f}"]
-        if show_grad:
-            fields.append(f"grad {v.grad:.4f}")
+        fields = [_record_escape(notation.node_name(v.label, i)), f"data {v.data:.4f}"]
+        if show_grad:  # a gradient not computed yet (in a step's snapshot) is "—", not 0
+            fields.append("grad —" if grads[i] is None else f"grad {grads[i]:.4f}")
         lit = v in marked
         graph.node(f"v{i}", "{ " + " | ".join(fields) + " }", **{**_KIND_STYLE[kind], **(_HIGHLIGHT if lit else {})})
         parents = v.parents
         if not parents:
             continue
-        # The op node, and the edges from the marked parents through it, light up with a marked
-        # result: that is the path one chain-rule step travels.
-        op_lit = lit and any(p in marked for p in parents)
+        # The op node of `current`, and the edges through it, light up: the path one chain-rule
+        # step travels (and no other: a marked result and a marked parent are not enough).
+        op_lit = v is current
         graph.node(f"v{i}_op", v.op, **{**_OP_STYLE, **(_HIGHLIGHT if op_lit else {})})
         numbered = len(parents) > 1 and v.op not in _SYMMETRIC
         for k, p in enumerate(parents):
             graph.edge(f"v{ids[p]}", f"v{i}_op", label=str(k + 1) if numbered else None,
-                       **(_HIGHLIGHT_EDGE if op_lit and p in marked else {}))
+                       **(_HIGHLIGHT_EDGE if op_lit else {}))
         graph.edge(f"v{i}_op", f"v{i}", **(_HIGHLIGHT_EDGE if op_lit else {}))
     if marked:
         kinds["highlighted"] = True
     graph.attr(label=_legend(kinds), labelloc="b", fontname="Helvetica", fontsize="9")
+    graph._picture = _Picture(order, root, params, grads if show_grad else None, marked, current, rankdir)
     return graph
+
+
+class _Picture(NamedTuple):
+    """What `draw_dot` drew, kept on the drawing so that Jupyter can lay it out in Python without ``dot``."""
+
+    order: list
+    root: Value
+    params: set
+    grads: list | None
+    marked: set
+    current: Value | None
+    rankdir: str
+
+    def svg(self):
+        """The drawing as SVG, laid out by `autograd.layout` (what Jupyter shows when ``dot`` is missing)."""
+        index = {v: i for i, v in enumerate(self.order)}
+        parents = {i: [index[p] for p in v.parents] for i, v in enumerate(self.order)}
+        direction = "TB" if self.rankdir in ("TB", "BT") else "LR"
+        nodes = list(range(len(self.order)))
+        lay = layered(nodes, parents, {i: svg.NODE_SIZE for i in nodes}, direction=direction)
+        body = ['<g class="edges">']
+        for (p, c), route in lay.routes.items():
+            state = "fwd s-active" if self.order[c] is self.current else "fwd"
+            for k in range(parents[c].count(p)):  # x * x: two edges
+                body.append(svg.edge_path(route, [], direction=direction, state=state, copy=k))
+        body.append('</g><g class="units">')
+        for i, v in enumerate(self.order):
+            kind = ("root" if v is self.root else "param" if v in self.params else "const" if v.op == "const"
+                    else "computed" if v.parents else "leaf")
+            state = "s-current" if v is self.current else "s-receiving" if v in self.marked else ""
+            grad = None if self.grads is None else self.grads[i]
+            body.append(svg.node(i, *lay.position[i], kind=kind, name=notation.node_name(v.label, i), op=svg.op_label(v.op), data=v.data, grad=grad,
+                                 state=state))
+        body.append("</g>")
+        return svg.document(lay.width, lay.height, "".join(body), title=f"the graph of {notation.node_name(self.root.label, len(self.order) - 1)}")
 
 
 def _legend(kinds):
@@ -151,22 +196,8 @@ def _legend(kinds):
     return f'<<table border="0" cellspacing="4" cellpadding="2"><tr>{cells}</tr></table>>'
 
 
-_NOTES_LABEL = re.compile(r"([A-Za-z]+)\[(\d+)\]_(\d+(?:,\d+)?)")
-_SUPERSCRIPT = str.maketrans("0123456789()", "⁰¹²³⁴⁵⁶⁷⁸⁹⁽⁾")
-_SUBSCRIPT = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
-
-
-def pretty_label(label):
-    """Show nn's ASCII labels in the notes' notation: ``w[2]_13`` as w₁₃⁽²⁾ (layer l, indices i j).
-
-    Any other label is returned as it is.
-
-    Example:
-      >>> pretty_label("w[2]_13"), pretty_label("z[1]_4"), pretty_label("loss")
-      ('w₁₃⁽²⁾', 'z₄⁽¹⁾', 'loss')
-    """
-    m = _NOTES_LABEL.fullmatch(label)
-    return f"{m[1]}{m[3].translate(_SUBSCRIPT)}{f'({m[2]})'.translate(_SUPERSCRIPT)}" if m else label
+# nn's labels in the notes' notation (w[2]_13 as w₁₃⁽²⁾): the format's one home is autograd.notation.
+pretty_label = notation.pretty
 
 
 def _record_escape(text):
@@ -190,8 +221,8 @@ def _digraph_class():
             try:
                 return super()._repr_mimebundle_(include, exclude, **kwargs)
             except graphviz.ExecutableNotFound:
-                # As a DOT comment, so that the whole text is still DOT any Graphviz viewer accepts.
-                return {"text/plain": f"// {_NO_DOT}\n{self.source}"}
+                # Laid out in Python instead: a picture, not DOT source (the note stays in the text).
+                return {"image/svg+xml": self._picture.svg(), "text/plain": f"// {_NO_DOT}\n// (drawn without it)"}
 
     Digraph.__module__, Digraph.__qualname__ = __name__, "Digraph"
     return Digraph
@@ -276,6 +307,10 @@ class BackwardStep:
       total: the number of steps, one per Value in the graph.
       root: the Value `backward_steps` started from.
 
+    A step keeps the numbers as they were when it was made: `grad_of`, `draw` and the Jupyter
+    display show that moment, also after later steps (or another backward pass) have changed
+    ``.grad``.
+
     Example:
       >>> from autograd import Value
       >>> x = Value(2.0, label="x")
@@ -287,19 +322,42 @@ class BackwardStep:
       x.grad += (∂o/∂x = 0.07065) × (o.grad = 1.0) = 0.07065  → x.grad = 0.07065
     """
 
-    __slots__ = ("_names", "grad", "index", "node", "root", "terms", "total")
+    __slots__ = ("_log", "_names", "_params", "grad", "index", "node", "root", "terms", "total")
 
-    def __init__(self, node, grad, terms, index, total, root, names):
+    def __init__(self, node, grad, terms, index, total, root, names, log=None, params=None):
         self.node, self.grad, self.terms = node, grad, terms
         self.index, self.total, self.root, self._names = index, total, root, names
+        # The steps of this pass so far (shared, appended to as the pass goes on): a step's
+        # snapshot is read from the ones up to it, so it never changes afterwards.
+        self._log, self._params = ([self] if log is None else log), params
+
+    def grad_of(self, v):
+        """``v.grad`` as it was right after this step; None if no gradient had reached `v` yet in this pass.
+
+        Example:
+          >>> from autograd import Value
+          >>> a = Value(2.0, label="a")
+          >>> steps = list(backward_steps(a * a + a))
+          >>> steps[0].grad_of(a), steps[1].grad_of(a), steps[-1].grad_of(a)
+          (1.0, 3.0, 5.0)
+        """
+        return self._snapshot().get(v)
+
+    def _snapshot(self):
+        first = self._log[0]
+        grads = {first.node: first.grad}
+        for step in self._log[:self.index + 1]:
+            for t in step.terms:
+                grads[t.parent] = t.grad_after
+        return grads
 
     def __str__(self):
         n = self._names[self.node]
         if not self.terms:
             kind = "a constant" if self.node.op == "const" else "a leaf"
-            return f"{n}.grad = {_num(self.grad)} is final ({n} is {kind}: nothing to pass on)"
-        return "\n".join(f"{p}.grad += (∂{n}/∂{p} = {_num(t.local_grad)}) × ({n}.grad = {_num(self.grad)}) "
-                         f"= {_num(t.added)}  → {p}.grad = {_num(t.grad_after)}"
+            return f"{n}.grad = {svg.number(self.grad)} is final ({n} is {kind}: nothing to pass on)"
+        return "\n".join(f"{p}.grad += (∂{n}/∂{p} = {svg.number(t.local_grad)}) × ({n}.grad = {svg.number(self.grad)}) "
+                         f"= {svg.number(t.added)}  → {p}.grad = {svg.number(t.grad_after)}"
                          for t in self.terms for p in [self._names[t.parent]])
 
     def __repr__(self):
@@ -316,10 +374,13 @@ class BackwardStep:
         return f"{names[node]} = {node.op}({', '.join(args)})"
 
     def draw(self, **kwargs):
-        """`draw_dot` of the whole graph with this node and its parents highlighted.
+        """`draw_dot` of the whole graph as it was at this step: this node, its op and its parents lit.
+
+        Gradients not computed yet at this step read "—".
 
         Args:
-          **kwargs: passed on to `draw_dot` (``params=``, ``rankdir=``, ``max_nodes=``, ...).
+          **kwargs: passed on to `draw_dot` (``rankdir=``, ``max_nodes=``, ...); ``params=``
+            defaults to the `backward_steps` call's.
 
         Example:
           >>> from autograd import Value
@@ -327,7 +388,9 @@ class BackwardStep:
           >>> 'color="#dc2626"' in step.draw().source
           True
         """
-        return draw_dot(self.root, highlight=(self.node, *self.node.parents), **kwargs)
+        kwargs.setdefault("params", self._params)
+        return draw_dot(self.root, highlight=(self.node, *self.node.parents), current=self.node, _grads=self._snapshot(),
+                        **kwargs)
 
     def _repr_mimebundle_(self, include=None, exclude=None, **kwargs):
         # Whatever stops the drawing (too big, no graphviz, no dot), the chain rule still shows.
@@ -339,26 +402,30 @@ class BackwardStep:
             import graphviz
         except ImportError:
             return {"text/plain": f"{text}\n({_NO_GRAPHVIZ})"}
+        drawing = self.draw()
         try:
-            svg = self.draw().pipe(format="svg", encoding="utf-8")
+            picture = drawing.pipe(format="svg", encoding="utf-8")
+            picture = picture[picture.index("<svg"):]  # inline SVG starts at <svg: no XML prolog inside HTML
         except graphviz.ExecutableNotFound:
-            return {"text/plain": f"{text}\n({_NO_DOT})"}
-        # Inline SVG starts at <svg: the XML prolog before it does not belong inside HTML.
-        return {"text/html": f"<pre>{html.escape(text)}</pre>\n{svg[svg.index('<svg'):]}", "text/plain": text}
+            picture = drawing._picture.svg()  # laid out in Python
+        return {"text/html": f"<pre>{html.escape(text)}</pre>\n{picture}", "text/plain": text}
 
 
-def backward_steps(root, grad=1.0):
+def backward_steps(root, grad=1.0, *, params=None):
     """Run ``root.backward(grad)`` one node at a time, yielding a `BackwardStep` per node.
 
     Nodes come in reverse topological order (the root first), each after every node that uses it,
     so its gradient is final when its step comes. Each step adds the node's contribution to its
     parents' ``.grad`` before it is yielded; exhausting the iterator leaves exactly the gradients
     ``root.backward(grad)`` would: interior nodes are reset to 0 when iteration starts, leaves
-    accumulate across calls. Drawings of a step show the gradients as they are when drawn.
+    accumulate across calls. Each step keeps its own numbers: collect them all, and drawing the
+    first still shows the first step's gradients. For a page to step through, forward pass
+    included, see `autograd.explore`.
 
     Args:
       root: the Value to differentiate.
       grad: the gradient of the final objective with respect to `root` (default 1.0).
+      params: Values a model owns (``model.parameters()``), drawn as parameters in each step.
 
     Returns:
       An iterator of `BackwardStep`, one per Value in the graph; nothing changes until it is iterated.
@@ -374,15 +441,16 @@ def backward_steps(root, grad=1.0):
       a.grad = 4.0 is final (a is a leaf: nothing to pass on)
     """
     _check_value("backward_steps", "root", root)
-    return _steps(root, _seed("backward_steps", "grad", grad))
+    params = _value_set("backward_steps", "params", params)
+    return _steps(root, _seed("backward_steps", "grad", grad), params)
 
 
-def _steps(root, grad):
+def _steps(root, grad, params):
     # Value.backward's start and loop, in the same order of float operations, so the results
     # agree bit for bit; it only pauses after each node.
     order = _start_backward(root, grad)
-    names = {v: _name(v, i) for i, v in enumerate(order)}
-    total = len(order)
+    names = {v: notation.node_name(v.label, i) for i, v in enumerate(order)}
+    total, log = len(order), []
     for index, node in enumerate(reversed(order)):
         g = node.grad
         terms = []
@@ -390,18 +458,8 @@ def _steps(root, grad):
             added = local * g
             parent.grad += added
             terms.append(StepTerm(parent, local, added, parent.grad))
-        yield BackwardStep(node, g, tuple(terms), index, total, root, names)
-
-
-def _name(v, i):
-    """How drawings and steps name the i-th Value of the topological order: its label, or ``v<i>``."""
-    return pretty_label(str(v.label)) if v.label else f"v{i}"
-
-
-def _num(x):
-    """A number as the chain-rule text shows it: 4 significant digits, always with a point (-3.0)."""
-    s = f"{x:.4g}"
-    return s if any(c in s for c in ".en") else s + ".0"  # "1e+20", "inf" and "nan" need no point
+        log.append(BackwardStep(node, g, tuple(terms), index, total, root, names, log, params))
+        yield log[-1]
 
 
 def _check_value(fn, what, x):

@@ -21,6 +21,7 @@ import reprlib
 from collections.abc import Mapping
 
 from autograd._files import write_atomic
+from autograd.notation import label  # the notes' names, one format that the drawings read back
 from autograd.engine import Value, _is_number  # the engine's test of a real number (not a bool)
 
 __all__ = ["MLP", "Layer", "Module", "Neuron"]
@@ -275,11 +276,11 @@ class Neuron(Module):
         _check_activation("Neuron", "activation", activation)
         rng = _rng(seed, "Neuron")
         l, i = layer_index, neuron_index
-        self.w = [Value(rng.uniform(-1.0, 1.0), _label("w", l, i, j)) for j in range(1, nin + 1)]
-        self.b = Value(0.0, _label("b", l, i))
+        self.w = [Value(rng.uniform(-1.0, 1.0), label("w", l, i, j)) for j in range(1, nin + 1)]
+        self.b = Value(0.0, label("b", l, i))
         self.activation = activation
         # Made once here, so a forward pass pays one attribute store per label.
-        self._z_label, self._a_label = _label("z", l, i), _label("a", l, i)
+        self._z_label, self._a_label = label("z", l, i), label("a", l, i)
 
     def forward(self, x):
         """a = σ(Σ_j w_j x_j + b) for `nin` inputs (floats or Values): a Value. Example: ``Neuron(2)([1.0, 2.0])``."""
@@ -421,12 +422,6 @@ def _rng(seed, where):
     if isinstance(seed, numbers.Integral) and not isinstance(seed, bool):
         return random.Random(int(seed))  # int(): Random rejects e.g. numpy integers
     raise TypeError(f"{where}: seed must be None, an int or a random.Random, got {type(seed).__name__}: {seed!r}")
-
-
-def _label(name, layer, *indices):
-    """``w[1]_12`` in the notes' notation; ``w[2]_16,3`` when an index has two digits."""
-    sep = "," if any(i > 9 for i in indices) else ""
-    return f"{name}[{layer}]_{sep.join(map(str, indices))}"
 
 
 def _few(names, most=5):

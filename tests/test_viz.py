@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import autograd
-from autograd import Value, topological_order, viz
+from autograd import Value, svg, topological_order, viz
 from autograd.strategies import exprs
 from autograd.viz import _NO_DOT, BackwardStep, StepTerm, backward_steps, draw_dot, render_graph
 
@@ -112,23 +112,32 @@ def test_leaves_parameters_constants_root_and_highlight_are_distinct():
     assert re.findall(r">(\w+)</td>", legend[0]) == ["leaf", "parameter", "constant", "root"]
 
 
-def test_highlight_marks_nodes_and_the_op_and_edges_between_them():
+def test_highlight_marks_nodes_only_and_current_lights_its_op_and_edges():
     v = neuron()
     o = v["o"]
     g = draw_dot(o, highlight=[v["xw"], v["x"]])
     marked = {s.split(" ", 1)[0].strip() for s in lines(g) if RED in s and "->" not in s and "<table" not in s}
-    assert marked == {"v0", "v2", "v2_op"}
-    assert node_line(g, "v2") == ('\tv2 [label="{ xw | data -6.0000 | grad 1.0000 }" color="#dc2626" '
-                                  'fillcolor=white penwidth=3]')
-    assert [e for e in edges(g) if RED in e] == ['v0 -> v2_op [color="#dc2626" penwidth=2]',
-                                                 'v2_op -> v2 [color="#dc2626" penwidth=2]']
+    assert marked == {"v0", "v2"}  # a marked result and a marked parent do not light the op between them
+    assert [e for e in edges(g) if RED in e] == []
     assert "highlighted</td>" in g.source
-    # One Value is enough, and a highlighted root keeps its thick border in red.
-    single = draw_dot(o, highlight=o)
-    assert node_line(single, "v4") == ('\tv4 [label="{ o | data -5.0000 | grad 1.0000 }" color="#dc2626" '
-                                       'fillcolor="#bbf7d0" penwidth=3]')
-    assert [e for e in edges(single) if RED in e] == []  # no marked parent: no path to light up
-    assert RED not in "".join(s for s in lines(draw_dot(o)) if "<table" not in s)
+    # `current` is the step: its op node and the edges into and out of it light up, nothing else.
+    step = draw_dot(o, highlight=[v["xw"], v["x"], v["w"]], current=v["xw"])
+    lit = {s.split(" ", 1)[0].strip() for s in lines(step) if RED in s and "->" not in s and "<table" not in s}
+    assert lit == {"v0", "v1", "v2", "v2_op"}
+    assert [e.split(" [")[0] for e in edges(step) if RED in e] == ["v0 -> v2_op", "v1 -> v2_op", "v2_op -> v2"]
+    with pytest.raises(ValueError, match="current must be a Value of root's graph"):
+        draw_dot(o, current=Value(1.0))
+
+
+def test_a_step_lights_only_the_op_it_passes_through():
+    # Regression: in f = a*a + a, the first step (the +) lit the * node too, since its result and a
+    # parent were both highlighted.
+    a = Value(3.0, label="a")
+    sq = a * a; sq.label = "sq"
+    f = sq + a; f.label = "f"
+    first = next(backward_steps(f)).draw()
+    ops = {s.split(" ", 1)[0].strip() for s in lines(first) if "_op [" in s and "->" not in s and RED in s}
+    assert ops == {"v2_op"}  # the + (f is v2), never the * (sq is v1)
 
 
 def test_show_grad_false_leaves_grads_out():
@@ -237,12 +246,17 @@ def test_raising_max_nodes_draws_a_deep_graph_without_recursion():
 
 # --- without and with Graphviz's dot --------------------------------------------------------------
 
-def test_building_needs_no_dot_and_jupyter_shows_source_with_install_line(monkeypatch, tmp_path):
+def test_building_needs_no_dot_and_jupyter_shows_a_picture_laid_out_in_python(monkeypatch, tmp_path):
     o = neuron()["o"]
     without_dot(monkeypatch, tmp_path)
     g = draw_dot(o)
     bundle = g._repr_mimebundle_()
-    assert bundle == {"text/plain": f"// {_NO_DOT}\n{g.source}"}
+    assert set(bundle) == {"image/svg+xml", "text/plain"}
+    picture = bundle["image/svg+xml"]
+    assert picture.startswith("<svg") and picture.count('class="node') == 5 and picture.count('class="edge ') == 4
+    for text in (">xw<", ">-6.0<", ">1.0<", "k-root", "k-leaf"):
+        assert text in picture, text
+    assert bundle["text/plain"].startswith(f"// {_NO_DOT}")
     assert "apt-get install graphviz" in _NO_DOT and "brew install graphviz" in _NO_DOT and "\n" not in _NO_DOT
 
 
@@ -251,13 +265,14 @@ def test_ipython_display_without_dot_has_no_traceback(monkeypatch, tmp_path, cap
     o = neuron()["o"]
     without_dot(monkeypatch, tmp_path)
     data, _ = formatters.DisplayFormatter().format(draw_dot(o))
-    assert list(data) == ["text/plain"]
-    assert data["text/plain"].startswith(f"// {_NO_DOT}\ndigraph {{")
+    assert sorted(data) == ["image/svg+xml", "text/plain"]
+    assert data["image/svg+xml"].startswith("<svg")
     data, _ = formatters.DisplayFormatter().format(next(backward_steps(o)))
     assert data["text/plain"] == (
         "step 1/5: o = xw + b\n"
         "xw.grad += (∂o/∂xw = 1.0) × (o.grad = 1.0) = 1.0  → xw.grad = 1.0\n"
-        f"b.grad += (∂o/∂b = 1.0) × (o.grad = 1.0) = 1.0  → b.grad = 2.0\n({_NO_DOT})")
+        "b.grad += (∂o/∂b = 1.0) × (o.grad = 1.0) = 1.0  → b.grad = 2.0")
+    assert "<svg" in data["text/html"] and "s-current" in data["text/html"]  # the step, drawn without dot
     assert capsys.readouterr().err == ""
 
 
@@ -340,7 +355,7 @@ def test_steps_expose_node_terms_and_accumulation():
     assert str(steps[1]).startswith("b.grad += (∂v2/∂b = ")  # the unlabelled tanh is named by position
     assert str(square) == ("a.grad += (∂b/∂a = 2.0) × (b.grad = 0.001341) = 0.002682  → a.grad = 1.003\n"
                            "a.grad += (∂b/∂a = 2.0) × (b.grad = 0.001341) = 0.002682  → a.grad = 1.005")
-    assert str(steps[3]) == f"a.grad = {viz._num(1.0 + 4.0 * t)} is final (a is a leaf: nothing to pass on)"
+    assert str(steps[3]) == f"a.grad = {svg.number(1.0 + 4.0 * t)} is final (a is a leaf: nothing to pass on)"
 
 
 def test_constants_are_named_and_said_to_be_constants():
@@ -382,7 +397,7 @@ def test_backward_steps_rejects_bad_arguments():
 
 
 def test_a_step_number_format_keeps_a_point():
-    assert [viz._num(x) for x in (-3.0, 0.5, 2, 1e20, -0.0, math.inf, math.nan, 0.000123456)] == [
+    assert [svg.number(x) for x in (-3.0, 0.5, 2, 1e20, -0.0, math.inf, math.nan, 0.000123456)] == [
         "-3.0", "0.5", "2.0", "1e+20", "-0.0", "inf", "nan", "0.0001235"]
 
 
