@@ -8,7 +8,7 @@ Example:
 """
 
 from autograd.compile import compile, compile_graph
-from autograd.explore import Explorer, explore
+from autograd.explorer import Explorer, explore
 from autograd.engine import OPS, Op, Value, grad, is_grad_enabled, no_grad, register_op, topological_order
 from autograd.gradcheck import GradcheckError, gradcheck, gradgradcheck
 from autograd.viz import BackwardStep, backward_steps, draw_dot, render_graph

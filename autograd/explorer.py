@@ -125,18 +125,20 @@ class _Timeline:
         grad[n - 1] = 1.0
         self.history = [[] for _ in range(n)]  # [(step, grad after)]
         self.added = [()] * n  # each op's contributions to its parents, at its step
+        self.after = [()] * n  # each parent's gradient right after its contribution
         self.passes = [None] * n  # the step at which each node passes its gradient on
         for k, i in enumerate(self.backward, self.first_backward):
             self.passes[i] = k
             if i == n - 1:
                 self.history[i].append((k, grad[i]))
-            g, added = grad[i], []
+            g, added, after = grad[i], [], []
             for p, local in zip(self.parents[i], self.partials[i]):
                 a = local * g
                 grad[p] += a
                 self.history[p].append((k, grad[p]))
                 added.append(a)
-            self.added[i] = tuple(added)
+                after.append(grad[p])
+            self.added[i], self.after[i] = tuple(added), tuple(after)
         self.grad = grad
         # A gradient is final once every consumer has passed its share (the root's at its own step).
         self.final = [max((self.passes[c] for c in self.consumers[i]), default=self.passes[i] or 0)
@@ -245,8 +247,8 @@ class Step:
         t, i = self._t, self._t.node_at(self.index)
         if self.phase == "forward" or i is None:
             return ()
-        return tuple(StepTerm(t.order[p], local, a, t.grad_at(p, self.index))
-                     for p, local, a in zip(t.parents[i], t.partials[i], t.added[i]))
+        return tuple(StepTerm(t.order[p], local, a, after)
+                     for p, local, a, after in zip(t.parents[i], t.partials[i], t.added[i], t.after[i]))
 
     def data_of(self, v):
         """`v`'s value if the forward pass has computed it by this step, else None.
@@ -421,15 +423,15 @@ class Explorer:
         caption = f"<p><b>{svg.text(self.title)}</b>: step {self._step + 1} of {self._t.total}: {svg.text(self.steps[self._step])}</p>"
         static = {"text/html": f"<div>{caption}{self.svg()}</div>", "text/plain": repr(self)}
         try:
-            bundle = self.widget()._repr_mimebundle_(include, exclude, **kwargs)
+            bundle = self.widget()._repr_mimebundle_(include=include, exclude=exclude, **kwargs)
         except ImportError:
             static["text/html"] += ("<p>(a picture of one step; install the notebooks extra, "
                                     "<code>pip install 'dagrad[notebooks]'</code>, to step through it here, "
                                     "or open <code>explorer.save('backprop.html')</code> in a browser)</p>")
             return static
-        if isinstance(bundle, tuple):
-            bundle = bundle[0]
-        return {**static, **bundle}  # a front end shows the widget when it can, else the drawing
+        data, metadata = bundle if isinstance(bundle, tuple) else (bundle, {})
+        # A front end shows the widget when it can, else the drawing of this step (nbconvert, GitHub).
+        return {**static, **data}, metadata
 
     def __repr__(self):
         return f"<Explorer {self.title}: {self._t.total} steps>"

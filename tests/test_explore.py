@@ -1,0 +1,306 @@
+"""The backprop explorer in Python: its timeline, the numbers of every step, grouping, layout, the page."""
+
+import json
+import math
+import re
+
+import pytest
+
+from autograd import Value, explore, explorer, grad, topological_order
+from autograd.explorer import Explorer, Step
+from autograd.layout import chain, layered
+from nn import MLP, Module, Neuron
+from nn.losses import hinge_loss
+
+
+def diamond():
+    """a feeds b and c, which meet in d: the shape where gradients add up."""
+    a = Value(0.5, label="a")
+    b = a * 3.0; b.label = "b"
+    c = a.tanh(); c.label = "c"
+    d = b * c; d.label = "d"
+    return a, b, c, d
+
+
+def mlp_loss(seed=0):
+    model = MLP(2, [3, 3, 1], seed=seed)
+    x = [Value(0.4, label="x_1"), Value(-1.2, label="x_2")]
+    loss = hinge_loss(model(x), 1, reduction="sum"); loss.label = "loss"
+    return model, x, loss
+
+
+# --- the timeline ------------------------------------------------------------------------------
+
+def test_explore_changes_no_grad_before_or_after_backward():
+    a, b, c, d = diamond()
+    explore(d)
+    assert [v.grad for v in (a, b, c, d)] == [0.0] * 4
+    d.backward()
+    before = [v.grad for v in (a, b, c, d)]
+    explore(d)
+    assert [v.grad for v in (a, b, c, d)] == before
+
+
+def test_forward_steps_come_first_then_one_backward_step_per_op():
+    a, b, c, d = diamond()
+    ex = explore(d)
+    order = topological_order(d)
+    ops = [v for v in order if v.parents]
+    assert [s.phase for s in ex.steps] == ["forward"] * (1 + len(ops)) + ["backward"] * len(ops)
+    assert ex.steps[0].node is None
+    assert [s.node for s in ex.steps[1:1 + len(ops)]] == ops
+    assert [s.node for s in ex.steps[1 + len(ops):]] == list(reversed(ops))
+    assert [s.index for s in ex.steps] == list(range(len(ex.steps)))
+
+
+def test_each_step_shows_the_numbers_as_they_were_then():
+    a, b, c, d = diamond()
+    ex = explore(d)
+    steps = ex.steps
+    # Forward: a value is known from its step on.
+    assert [steps[k].data_of(d) for k in range(4)] == [None, None, None, d.data]
+    assert steps[0].data_of(a) == 0.5 and steps[1].data_of(b) == b.data and steps[1].data_of(c) is None
+    assert all(s.grad_of(v) is None for s in steps[:4] for v in (a, b, c, d))
+    # Backward: d passes first; a gets its first share from b, the second from c.
+    first_back = steps[4]
+    assert first_back.node is d and first_back.grad_of(d) == 1.0 and first_back.grad_of(a) is None
+    by_node = {s.node: s for s in steps[4:]}
+    share_b = by_node[b].terms[0].added
+    assert by_node[c].grad_of(a) == by_node[c].terms[0].added  # c comes before b: reverse topological order
+    assert by_node[b].grad_of(a) == by_node[c].terms[0].added + share_b
+    # Scrolling back after the last step still shows the old numbers.
+    assert steps[4].grad_of(a) is None and steps[5].grad_of(a) == by_node[c].terms[0].added
+
+
+def test_the_last_step_has_exactly_backwards_gradients():
+    model, x, loss = mlp_loss()
+    ex = explore(loss, params=model.parameters())
+    last = ex.steps[-1]
+    loss.backward()
+    for v in topological_order(loss):
+        g = last.grad_of(v)
+        if v is loss or v.parents or v in x or v in model.parameters():
+            assert g == v.grad, v  # bit for bit: the same sums in the same order
+    assert [last.grad_of(p) for p in model.parameters()] == list(grad(loss, model.parameters()))
+
+
+def test_steps_read_as_the_forward_formula_and_the_chain_rule():
+    x, w = Value(2.0, label="x"), Value(-3.0, label="w")
+    xw = x * w; xw.label = "xw"
+    o = xw.tanh(); o.label = "o"
+    steps = explore(o).steps
+    assert str(steps[0]) == "the leaves are given (2 inputs); the forward pass computes the rest"
+    assert str(steps[1]) == "xw = x * w = 2.0 * -3.0 = -6.0"
+    assert str(steps[2]) == "o = tanh(xw) = tanh(-6.0) = -1.0"
+    assert str(steps[3]) == "o.grad = 1.0 is final; it passes on: xw.grad += (∂o/∂xw = 2.458e-05) × 1.0 = 2.458e-05"
+    assert str(steps[4]) == ("xw.grad = 2.458e-05 is final; it passes on: x.grad += (∂xw/∂x = -3.0) × 2.458e-05 = "
+                             "-7.373e-05; w.grad += (∂xw/∂w = 2.0) × 2.458e-05 = 4.915e-05")
+    assert repr(steps[1]).startswith("<Step 2/5 (forward): xw = x * w")
+
+
+def test_a_leaf_root_has_one_backward_step():
+    x = Value(2.0, label="x")
+    steps = explore(x).steps
+    assert [s.phase for s in steps] == ["forward", "backward"]
+    assert steps[1].grad_of(x) == 1.0 and str(steps[1]) == "x.grad = 1.0: the root is a leaf, nothing to pass on"
+
+
+def test_a_node_used_twice_gets_both_shares_in_one_step():
+    a = Value(3.0, label="a")
+    b = a * a; b.label = "b"
+    step = explore(b).steps[-1]
+    assert [t.grad_after for t in step.terms] == [3.0, 6.0] and step.grad_of(a) == 6.0
+
+
+# --- what the drawing shows ---------------------------------------------------------------------
+
+def test_kinds_parameters_constants_and_the_root():
+    model, x, loss = mlp_loss()
+    kinds = explore(loss, params=model.parameters())._t.kinds
+    order = topological_order(loss)
+    by = {v: k for v, k in zip(order, kinds)}
+    assert {by[p] for p in model.parameters()} == {"param"}
+    assert {by[v] for v in x} == {"leaf"} and by[loss] == "root"
+    assert {by[v] for v in order if v.op == "const"} == {"const"}
+    # Without params=, nn's labels say which leaves are weights and biases.
+    assert explore(loss)._t.kinds == kinds
+    # A leaf given as a parameter is drawn as one even without nn's labels.
+    w = Value(1.0)
+    assert explore(w * 2.0, params=[w])._t.kinds[0] == "param"
+
+
+def test_an_nn_graph_is_grouped_by_neuron_every_value_in_exactly_one_group():
+    model, x, loss = mlp_loss()
+    ex = explore(loss, params=model.parameters())
+    assert ex.grouped
+    order = topological_order(loss)
+    groups = ex.groups
+    members = [v for g in groups for v in g]
+    assert len(members) == len(order) and set(members) == set(order)
+    neurons = [g for g in groups if any(v.label.startswith("z[") for v in g)]
+    assert len(neurons) == 7  # 3 + 3 + 1
+    for layer in model.layers:
+        for neuron in layer.neurons:
+            (group,) = [g for g in neurons if neuron.b in g]
+            assert all(w in group for w in neuron.w)
+            labels = {v.label for v in group if v.label}
+            l, i = neuron.b.label[2], neuron.b.label.split("_")[1]
+            assert {f"z[{l}]_{i}", f"a[{l}]_{i}"} <= labels or f"z[{l}]_{i}" in labels
+    cost = [g for g in groups if loss in g]
+    assert len(cost) == 1 and len(cost[0]) > 1  # the hinge's ops are one box, "cost"
+    assert all([v] in groups for v in x)  # an input read by several neurons stands alone
+
+
+def test_grouping_needs_nn_labels_and_can_be_turned_off():
+    a, b, c, d = diamond()
+    assert not explore(d).grouped
+    with pytest.raises(ValueError, match=r"grouped=True, but the graph has no neurons"):
+        explore(d, grouped=True)
+    model, x, loss = mlp_loss()
+    flat = explore(loss, grouped=False)
+    assert not flat.grouped and all(len(g) == 1 for g in flat.groups)
+
+
+def test_a_hand_written_module_with_a_skip_connection_groups_its_neurons():
+    class Skip(Module):
+        def __init__(self):
+            self.first, self.second = Neuron(2, seed=0, layer_index=1), Neuron(1, seed=1, layer_index=2)
+            self.s = Value(0.5, label="s")
+
+        def forward(self, x):
+            h = self.first(x)
+            return self.second([h]) + self.s * x[0]
+
+    m = Skip()
+    x = [Value(1.0, label="x_1"), Value(2.0, label="x_2")]
+    ex = explore(m(x), params=m.parameters())
+    assert ex.grouped and sum(len(g) for g in ex.groups) == len(topological_order(m(x)))
+    assert ex.html()  # lays out and draws
+
+
+def test_layout_is_deterministic():
+    pages = []
+    for _ in range(2):
+        model, x, loss = mlp_loss(seed=3)
+        pages.append(explore(loss, params=model.parameters()).html())
+    assert pages[0] == pages[1]
+
+
+def test_layered_puts_parents_before_children_without_overlaps():
+    model, x, loss = mlp_loss()
+    order = topological_order(loss)
+    index = {v: i for i, v in enumerate(order)}
+    nodes = list(range(len(order)))
+    parents = {index[v]: [index[p] for p in v.parents] for v in order}
+    for direction, axis in (("LR", 0), ("TB", 1)):
+        lay = layered(nodes, parents, {n: (100.0, 40.0) for n in nodes}, direction=direction)
+        for c, ps in parents.items():
+            assert all(lay.position[p][axis] < lay.position[c][axis] for p in ps)
+        by_rank = {}
+        for n in nodes:
+            by_rank.setdefault(lay.rank[n], []).append(lay.position[n][1 - axis])
+        size = 40.0 if direction == "LR" else 100.0
+        for ys in by_rank.values():
+            ys.sort()
+            assert all(b - a >= size - 1e-9 for a, b in zip(ys, ys[1:]))
+        for n in nodes:
+            x, y = lay.position[n]
+            assert 0 <= x <= lay.width and 0 <= y <= lay.height
+
+
+def test_chain_layout_puts_a_neuron_row_by_row():
+    n = Neuron(3, seed=0)
+    a = n([Value(1.0, label="x_1"), Value(2.0, label="x_2"), Value(3.0, label="x_3")])
+    order = topological_order(a)
+    index = {v: i for i, v in enumerate(order)}
+    nodes = list(range(len(order)))
+    lay = chain(nodes, {index[v]: [index[p] for p in v.parents] for v in order}, {k: (100.0, 40.0) for k in nodes})
+    rows = {v.label or v.op: lay.rank[index[v]] for v in order}
+    # Each weight sits in the row of its own partial sum; z and a end the chain.
+    assert rows["w[1]_11"] == 0 and rows["w[1]_12"] == 1 and rows["w[1]_13"] == 2
+    assert rows["z[1]_1"] == 2 and rows["a[1]_1"] == 3
+
+
+# --- the page ----------------------------------------------------------------------------------
+
+def test_the_saved_page_is_one_file_with_everything_inline(tmp_path):
+    model, x, loss = mlp_loss()
+    ex = explore(loss, params=model.parameters())
+    path = ex.save(tmp_path / "deep" / "backprop.html")
+    page = (tmp_path / "deep" / "backprop.html").read_text(encoding="utf-8")
+    assert path == str(tmp_path / "deep" / "backprop.html")
+    assert "Content-Security-Policy" in page and "default-src 'none'" in page  # the browser refuses any fetch
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:|//)""", page)
+    assert page.count("<script") == 2 and page.count("<svg") == 1
+    data = json.loads(re.search(r'<script type="application/json" id="dagrad-explorer-data">(.*?)</script>', page, re.S)[1])
+    assert len(data["names"]) == len(topological_order(loss)) and data["step"] == 0
+    assert (explorer._STATIC / "explorer.js").read_text(encoding="utf-8") in page
+    assert (explorer._STATIC / "explorer.css").read_text(encoding="utf-8") in page
+
+
+def test_hostile_labels_are_text_everywhere(tmp_path):
+    bad = ["<img src=x onerror=alert(1)>", "</script><script>alert(1)</script>", "&amp;", "a\x00b", '"quoted"', "<!--"]
+    xs = [Value(float(k), label=label) for k, label in enumerate(bad, 1)]
+    root = sum(xs[1:], xs[0])
+    root.label = "</svg><svg onload=alert(1)>"
+    page = explore(root).html()
+    body = page.split("<body", 1)[1]
+    for forbidden in ("<img", "<script>alert", "<svg onload", "<!--"):
+        assert forbidden not in body, forbidden
+    assert "&lt;img src=x onerror=alert(1)&gt;" in page and "␀" in page
+    data = re.search(r'id="dagrad-explorer-data">(.*?)</script>', page, re.S)[1]
+    assert "</" not in data and json.loads(data)["names"][0] == bad[0]
+
+
+def test_bad_input_gets_clear_errors():
+    with pytest.raises(TypeError, match=r"explore: root must be a Value, got float: 1.0"):
+        explore(1.0)
+    x = Value(1.0)
+    y = x
+    for _ in range(10):
+        y = y * 1.5
+    with pytest.raises(ValueError, match=r"the graph has 21 Values, more than max_nodes=5.*max_nodes=21"):
+        explore(y, max_nodes=5)
+    with pytest.raises(ValueError, match="max_nodes must be a positive int"):
+        explore(y, max_nodes=True)
+    with pytest.raises(TypeError, match="params must be Values"):
+        explore(y, params=[1.0])
+    ex = explore(y)
+    with pytest.raises(ValueError, match=r"step must be an int from 0 to 20"):
+        ex.step = 21
+    ex.step = -1
+    assert ex.step == 20
+    with pytest.raises(ValueError, match="is not a Value of this graph"):
+        ex.steps[0].grad_of(Value(2.0))
+
+
+def test_the_drawing_follows_the_step():
+    a, b, c, d = diamond()
+    ex = explore(d)
+    first, last = ex.svg(0), ex.svg(len(ex.steps) - 1)
+    assert first != last
+    assert 'data-f="grad">—<' in first and 'data-f="grad">—<' not in last
+    assert isinstance(ex, Explorer) and all(isinstance(s, Step) for s in ex.steps)
+
+
+def test_jupyter_shows_the_widget_and_a_drawing_for_front_ends_without_script():
+    model, x, loss = mlp_loss()
+    ex = explore(loss, params=model.parameters())
+    ex.step = 40
+    bundle, _ = ex._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in bundle
+    assert bundle["text/html"].count("<svg") == 1 and "step 41 of" in bundle["text/html"]
+    widget = ex.widget()
+    assert widget.step == 40 and json.loads(widget.data)["names"] == ex._t.names
+    # One script for the widget and the page: the widget's module is the file the page inlines.
+    assert widget._esm == (explorer._STATIC / "explorer.js").read_text(encoding="utf-8")
+    assert widget._esm in ex.html() and widget._css in ex.html()
+
+
+def test_numbers_that_json_cannot_hold_survive():
+    x = Value(0.0, label="x")
+    y = x.sqrt()  # d/dx = inf at 0
+    ex = explore(y)
+    data = json.loads(re.search(r'id="dagrad-explorer-data">(.*?)</script>', ex.html(), re.S)[1])
+    assert data["partials"][1] == ["inf"]
+    assert math.isinf(ex.steps[-1].terms[0].local_grad)
