@@ -152,7 +152,7 @@ def document(width, height, body, *, title="", extra_class=""):
     cls = f"dg {extra_class}".strip()
     return (f'<svg xmlns="http://www.w3.org/2000/svg" class="{cls}" width="{_f(width)}" height="{_f(height)}" viewBox="0 0 {_f(width)} {_f(height)}" role="img">'
             f"{title_el}<style>{STYLE}</style>"
-            '<defs><marker id="dg-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" '
+            '<defs><marker id="dg-arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="11" markerHeight="11" '
             'orient="auto-start-reverse" markerUnits="userSpaceOnUse"><path d="M0,0L10,5L0,10z" fill="context-stroke"/></marker></defs>'
             f"{body}</svg>")
 

@@ -6,8 +6,9 @@ rate decaying linearly from 1.0 to 0.1. Then writes, to ``out/`` by default:
 
 - ``training_curves.png``: loss and training accuracy per step;
 - ``decision_boundary.png``: the learned score's sign over the plane, with the data;
-- ``computation_graph.svg``: the graph of one example's loss, gradients filled in (its DOT source,
-  ``computation_graph.dot``, when Graphviz's ``dot`` program is missing);
+- ``backprop.html``: the backprop explorer (`autograd.explore`) on one example's loss, drawn
+  before training, where its gradient is not zero: one box per neuron, forward and backward pass
+  step by step; open it in any browser;
 - ``model.json``: the trained weights (``MLP(2, [16, 16, 1]).load("out/model.json")``).
 
 Needs the demo extras: ``pip install 'dagrad[demo]'`` (matplotlib, tqdm, graphviz).
@@ -23,7 +24,6 @@ import os
 import sys
 import time
 
-from autograd._files import write_atomic
 from autograd.engine import Value, no_grad
 from nn.compile import compile_step
 from nn.datasets import make_moons
@@ -196,6 +196,7 @@ def run(steps=STEPS, seed=SEED, out=OUT, quiet=False, *, compiled=False, step_fn
     X, labels = make_moons(N_SAMPLES, noise=NOISE, seed=seed)
     y = [2 * t - 1 for t in labels]  # hinge loss wants -1/+1; make_moons gives 0/1
     model = MLP(2, [16, 16, 1], seed=seed)
+    explorer = _explore_example(model, X, y)  # before training, while the example's gradient is not zero
     start = time.perf_counter()
     if compiled:  # the one-off trace and compile count as training time
         step_fn = compiled_step(model, X, y)
@@ -209,7 +210,7 @@ def run(steps=STEPS, seed=SEED, out=OUT, quiet=False, *, compiled=False, step_fn
     curves, boundary = os.path.join(out, "training_curves.png"), os.path.join(out, "decision_boundary.png")
     plot_history(history, curves)
     plot_decision_boundary(model, X, y, boundary)
-    files = [curves, boundary, _draw_example(model, X[0], y[0], os.path.join(out, "computation_graph.svg"))]
+    files = [curves, boundary, explorer.save(os.path.join(out, "backprop.html"))]
     model.save(os.path.join(out, "model.json"))
     files.append(os.path.join(out, "model.json"))
     return {"accuracy": accuracy(scores, y), "loss": loss.data, "seconds": seconds, "files": files}
@@ -321,25 +322,18 @@ def plot_decision_boundary(model, X, y, path=None):
     return fig
 
 
-def _draw_example(model, x, label, path):
-    """Draw one example's loss graph, gradients filled in; its DOT source when ``dot`` is missing."""
-    from autograd.viz import draw_dot, render_graph
+def _explore_example(model, X, y):
+    """The explorer of one example's loss: the first whose hinge loss is not zero (so neither is its gradient)."""
+    from autograd.explorer import explore
 
-    inputs = [Value(c, label=f"x_{j}") for j, c in enumerate(x, 1)]  # the notes' x_j
-    loss = hinge_loss(model(inputs), label, reduction="sum")
+    for k, (x, label) in enumerate(zip(X, y)):
+        inputs = [Value(c, label=f"x_{j}") for j, c in enumerate(x, 1)]  # the notes' x_j
+        loss = hinge_loss(model(inputs), label, reduction="sum")
+        if loss.data > 0:
+            break
     loss.label = "loss"
-    model.zero_grad()
-    loss.backward()
-    graph = draw_dot(loss, max_nodes=10_000, params=model.parameters())
-    try:
-        return render_graph(graph, path)
-    except RuntimeError:  # render_graph's only RuntimeError: Graphviz's `dot` program is missing
-        path = os.path.splitext(path)[0] + ".dot"
-        write_atomic(path, graph.source)  # whole or not at all, as model.json
-        print(f"note: Graphviz's `dot` program was not found, so {path} holds the graph's DOT source; "
-              f"install Graphviz (apt-get install graphviz / brew install graphviz) to get the SVG",
-              file=sys.stderr)
-        return path
+    return explore(loss, params=model.parameters(),
+                   title=f"backprop on example {k + 1} of the demo (y = {label:+d}), before training")
 
 
 def _positive_int(text):

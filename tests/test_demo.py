@@ -126,8 +126,9 @@ def test_demo_runs_end_to_end_quietly_and_writes_its_files(tmp_path, capsys):
     assert stdout.startswith("dagrad demo: ") and "after 3 steps" in stdout and stdout.count("\n") == 1
     for name in ["training_curves.png", "decision_boundary.png"]:
         assert (out / name).read_bytes().startswith(PNG) and str(out / name) in stdout
-    svg = (out / "computation_graph.svg").read_text()
-    assert "<svg" in svg and "loss" in svg and "x_1" in svg and "w₁₁⁽¹⁾" in svg  # w[1]_11, drawn as in the notes
+    page = (out / "backprop.html").read_text(encoding="utf-8")
+    assert str(out / "backprop.html") in stdout and "before training" in page
+    assert "w₁₁⁽¹⁾" in page and "x_1" in page and 'class="group k-neuron' in page  # w[1]_11 as in the notes
     state = json.loads((out / "model.json").read_text())["parameters"]
     restored = MLP(2, [16, 16, 1]).load(out / "model.json")
     assert list(restored.state_dict().values()) == list(state.values())
@@ -139,13 +140,16 @@ def test_demo_shows_a_progress_bar_with_loss_and_accuracy(tmp_path, capsys):
     assert "training" in stderr and "loss=" in stderr and "accuracy=" in stderr and "2/2" in stderr
 
 
-def test_demo_writes_the_dot_source_when_graphviz_is_missing(tmp_path, monkeypatch, capsys):
-    monkeypatch.setenv("PATH", str(tmp_path / "empty"))  # no `dot` to be found
+def test_demo_explorer_needs_no_graphviz_and_shows_nonzero_gradients(tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))  # no `dot` to be found: the explorer never needs it
     result = run(steps=1, out=str(tmp_path), quiet=True)
-    assert str(tmp_path / "computation_graph.dot") in result["files"]
-    assert not (tmp_path / "computation_graph.svg").exists()
-    assert (tmp_path / "computation_graph.dot").read_text().startswith("digraph")
-    assert "computation_graph.dot holds the graph's DOT source" in capsys.readouterr().err
+    assert str(tmp_path / "backprop.html") in result["files"]
+    X, labels = make_moons(100, noise=0.1, seed=1337)
+    model = MLP(2, [16, 16, 1], seed=1337)
+    explorer = nn.demo._explore_example(model, X, [2 * t - 1 for t in labels])
+    last = explorer.steps[-1]
+    grads = [last.grad_of(p) for p in model.parameters() if last.grad_of(p) is not None]
+    assert explorer.grouped and len(grads) == 337 and sum(g != 0 for g in grads) > 100
 
 
 @pytest.mark.parametrize("argv, message", [

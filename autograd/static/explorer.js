@@ -13,23 +13,44 @@ const SPECIAL = { inf: Infinity, "-inf": -Infinity, nan: NaN };
 const real = (x) => (typeof x === "string" ? SPECIAL[x] : x);
 
 // A number as Python's f"{x:.4g}" writes it, with a point added as autograd.svg.number does.
+// Python rounds the exact binary value half to even; JavaScript's toPrecision rounds ties away from
+// zero (-1234.5 gives -1235, Python -1234), so the rounding is done here on the exact digits.
 export function num(x) {
   if (x === null || x === undefined) return "—";
   if (Number.isNaN(x)) return "nan";
   if (!Number.isFinite(x)) return x > 0 ? "inf" : "-inf";
-  if (x === 0) return Object.is(x, -0) ? "-0.0" : "0.0";
-  const exp = Math.floor(Math.log10(Math.abs(Number(x.toPrecision(4)))));
+  const sign = x < 0 || Object.is(x, -0) ? "-" : "";
+  if (x === 0) return sign + "0.0";
+  let [digits, e] = significant(Math.abs(x), 4);
   let s;
-  if (exp < -4 || exp >= 4) {
-    const [m, e] = x.toExponential(3).split("e");
-    const mant = m.includes(".") ? m.replace(/0+$/, "").replace(/\.$/, "") : m;
-    const n = Number(e);
-    s = `${mant}e${n < 0 ? "-" : "+"}${String(Math.abs(n)).padStart(2, "0")}`;
+  if (e < -4 || e >= 4) {
+    const mant = (digits[0] + "." + digits.slice(1)).replace(/0+$/, "").replace(/\.$/, "");
+    s = `${mant}e${e < 0 ? "-" : "+"}${String(Math.abs(e)).padStart(2, "0")}`;
+  } else if (e >= 0) {
+    s = (digits.slice(0, e + 1) + "." + digits.slice(e + 1)).replace(/0+$/, "").replace(/\.$/, "");
   } else {
-    s = x.toFixed(Math.max(0, 3 - exp));
-    if (s.includes(".")) s = s.replace(/0+$/, "").replace(/\.$/, "");
+    s = ("0." + "0".repeat(-e - 1) + digits).replace(/0+$/, "");
   }
+  s = sign + s;
   return /[.en]/.test(s) ? s : s + ".0";
+}
+
+// The first p significant digits of a > 0, rounded half to even on its exact value, and the exponent.
+function significant(a, p) {
+  // 28 digits show where a double differs from a tie: doubles are ~17 significant digits apart.
+  const [m, ex] = a.toExponential(p + 24).split("e");
+  const all = m.replace(".", "");
+  let kept = all.slice(0, p), e = Number(ex);
+  const rest = all.slice(p);
+  const up = rest[0] > "5" || (rest[0] === "5" && (/[1-9]/.test(rest.slice(1)) || Number(kept[p - 1]) % 2 === 1));
+  if (up) {
+    const bumped = String(Number(kept) + 1);
+    if (bumped.length > p) {
+      kept = bumped.slice(0, p);
+      e += 1;
+    } else kept = bumped.padStart(p, "0");
+  }
+  return [kept, e];
 }
 
 // --- the timeline: what is known at each step ---------------------------------------------------
@@ -268,6 +289,10 @@ class View {
     if (current !== null && (!this.selected || this.following)) this.select({ node: current }, true);
     else this.details();
     if (this.onStep) this.onStep(k);
+  }
+
+  format(x) {
+    return num(x);
   }
 
   toggle() {

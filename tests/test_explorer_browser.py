@@ -1,0 +1,223 @@
+"""The explorer in a real browser (headless system Chromium, see tests/browser.py): the saved page and the widget.
+
+Each test opens a page saved by `Explorer.save` and checks what a learner sees against the engine:
+the step line reads as Python's `str(step)` and every number shown equals the engine's at that
+step. The `page` fixture fails a test on any console error, page error or network request, and
+saves a screenshot of it to tests/screenshots/.
+"""
+
+import json
+import random
+
+import pytest
+
+from autograd import Value, explore, explorer, topological_order
+from nn import MLP
+from nn.losses import hinge_loss
+
+
+def small():
+    """o = tanh(x * w + b) with every node named, and a used-twice node (x)."""
+    x, w, b = Value(0.8, label="x"), Value(-1.5, label="w"), Value(0.3, label="b")
+    xw = x * w; xw.label = "xw"
+    z = xw + b + x * x; z.label = "z"
+    o = z.tanh(); o.label = "o"
+    return o
+
+
+def network():
+    model = MLP(2, [4, 4, 1], seed=2)
+    x = [Value(0.7, label="x_1"), Value(-0.4, label="x_2")]
+    loss = hinge_loss(model(x), 1, reduction="sum"); loss.label = "loss"
+    return model, loss
+
+
+def open_explorer(page, tmp_path, ex, name="backprop.html"):
+    path = ex.save(tmp_path / name)
+    page.open_file(path)
+    page.wait_for_function("() => globalThis.dagradExplorer !== undefined")
+    return ex
+
+
+def status(page):
+    return page.text_content(".dx-status")
+
+
+def shown(page):
+    """{node index: (data, grad)} as the page shows them (full-precision values behind the text)."""
+    return page.evaluate("""() => {
+        const out = {};
+        for (const e of document.querySelectorAll('g.units [data-node] tspan[data-n]')) {
+            const i = e.dataset.n, v = e.dataset.value;
+            out[i] = out[i] || [null, null];
+            out[i][e.dataset.f === 'data' ? 0 : 1] = v === '' ? null : Number(v);
+        }
+        return out;
+    }""")
+
+
+def expected(ex, k):
+    step = ex.steps[k]
+    return {str(i): [step.data_of(v), step.grad_of(v)] for i, v in enumerate(topological_order(ex.steps[0]._t.order[-1]))}
+
+
+def test_every_step_shows_the_engines_numbers_and_sentence(page, tmp_path):
+    ex = open_explorer(page, tmp_path, explore(small()))
+    for k in range(len(ex.steps)):
+        page.evaluate(f"dagradExplorer.go({k})")
+        assert status(page) == str(ex.steps[k]), k
+        assert shown(page) == expected(ex, k), k
+        assert page.text_content(".dx-counter").startswith(f"step {k + 1} / {len(ex.steps)}")
+
+
+def test_buttons_slider_and_keys_step_forward_and_back(page, tmp_path):
+    ex = open_explorer(page, tmp_path, explore(small()))
+    steps = ex.steps
+    assert status(page) == str(steps[0])
+    page.keyboard.press("ArrowRight")  # no click first: the saved page answers keys at once
+    assert status(page) == str(steps[1])
+    page.click(".dx-next")
+    page.click(".dx-next")
+    assert status(page) == str(steps[3])
+    page.click(".dx-prev")
+    assert status(page) == str(steps[2])
+    page.keyboard.press("End")
+    assert status(page) == str(steps[-1])
+    page.keyboard.press("ArrowLeft")
+    assert status(page) == str(steps[-2])
+    page.keyboard.press("Home")
+    assert status(page) == str(steps[0])
+    page.fill(".dx-slider", str(len(steps) - 3))  # dragging the slider
+    assert status(page) == str(steps[-3])
+    assert shown(page) == expected(ex, len(steps) - 3)
+    page.click(".dx-jump")
+    assert status(page) == str(steps[ex._t.first_backward])
+    assert page.text_content(".dx-phase") == "backward pass"
+
+
+def test_play_runs_to_the_end(page, tmp_path):
+    ex = open_explorer(page, tmp_path, explore(small()))
+    page.select_option(".dx-speed", "fast")
+    page.click(".dx-play")
+    page.wait_for_function(f"() => dagradExplorer.step === {len(ex.steps) - 1} && dagradExplorer.timer === null")
+    assert status(page) == str(ex.steps[-1])
+
+
+def test_clicking_a_node_jumps_to_its_step_and_shows_its_chain_rule(page, tmp_path):
+    ex = open_explorer(page, tmp_path, explore(small()))
+    t = ex._t
+    x = t.names.index("x")
+    page.keyboard.press("End")  # in the backward pass: a leaf jumps to where its gradient is final
+    page.keyboard.press("Home")
+    page.click(f'g.units [data-node="{t.names.index("xw")}"]')
+    assert status(page) == str(ex.steps[t.appears[t.names.index("xw")]])  # forward: where xw is computed
+    page.click(".dx-jump")
+    page.click(f'g.units [data-node="{x}"]')
+    k = t.final[x]
+    assert status(page) == str(ex.steps[k])
+    side = page.text_content(".dx-side")
+    assert "gradient received" in side and f"sum = {ex.steps[k].grad_of(t.order[x]):.4g}" in side
+    assert side.count("from ") == 3  # x feeds xw, and x * x twice
+
+
+def test_a_network_is_grouped_and_a_neuron_opens_on_click(page, tmp_path):
+    model, loss = network()
+    ex = open_explorer(page, tmp_path, explore(loss, params=model.parameters()))
+    assert ex.grouped
+    assert page.locator("g.units > g.group").count() == len(ex._groups)
+    inset = page.locator('[data-inset="4"]')
+    assert not inset.is_visible()
+    page.click('[data-group="4"]')
+    assert inset.is_visible()
+    assert "neuron 1 · layer 2" in page.text_content(".dx-side")
+    inner = ex._groups[4]["z"]
+    page.keyboard.press("End")
+    page.click(f'[data-inset="4"] [data-node="{inner}"]')  # a node inside jumps to its backward step
+    assert status(page) == str(ex.steps[ex._t.passes[inner]])
+    page.keyboard.press("Escape")
+    assert not inset.is_visible()
+    # The numbers in the boxes are the engine's, at every step of the backward pass.
+    for k in range(ex._t.first_backward, len(ex.steps), 7):
+        page.evaluate(f"dagradExplorer.go({k})")
+        values = page.evaluate("""() => [...document.querySelectorAll('g.units g.group tspan[data-f=grad]')]
+                                   .map(e => [Number(e.dataset.n), e.dataset.value === '' ? null : Number(e.dataset.value)])""")
+        for i, g in values:
+            assert g == ex.steps[k].grad_of(ex._t.order[i]), (k, i)
+
+
+def test_hostile_labels_are_shown_as_text_and_run_nothing(page, tmp_path):
+    bad = ["<img src=x onerror=alert(1)>", "</script><script>alert(2)</script>", "x&amp;y"]
+    xs = [Value(float(k), label=label) for k, label in enumerate(bad, 1)]
+    root = (xs[0] * xs[1] + xs[2]).tanh()
+    root.label = "<b>bold</b>"
+    dialogs = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    ex = open_explorer(page, tmp_path, explore(root))
+    page.keyboard.press("End")
+    page.click('g.units [data-node="0"]')
+    assert page.text_content(".dx-side h2") == bad[0]
+    # A box shows the name's first 17 characters; its tooltip (title) the whole name.
+    names = page.evaluate("() => [...document.querySelectorAll('g.units [data-node] > title')].map(e => e.textContent)")
+    assert bad[0] in names and bad[1] in names and bad[2] in names and "<b>bold</b>" in names
+    assert page.locator("img").count() == 0 and page.locator("b").count() == 0
+    assert page.evaluate("() => document.querySelectorAll('script').length") == 2
+    assert dialogs == []
+    assert ex.steps[0].data_of(xs[0]) == 1.0
+
+
+def test_number_format_matches_python(page, tmp_path):
+    # The page formats numbers itself; every kind of number must read as Python's svg.number writes it.
+    numbers = [0.0, -0.0, 1.0, -3.0, 0.5, 2.458e-05, -7.373e-05, 1e20, 123456.0, 9999.5, 0.00012345, 1e-300,
+               3.14159, -1234.5, 99999.0, float("inf"), float("-inf"), 2.0 ** 60, 12.0, 1e-5, 9999.0, 99995.0, 1000.5,
+               1001.5, 0.000099995, 5e-324, 1.7976931348623157e308, 0.0001]
+    rng = random.Random(0)  # and many more: every magnitude, and exact ties (x.5) that round to even
+    numbers += [rng.uniform(-1, 1) * 10 ** rng.randint(-8, 8) for _ in range(300)] + [rng.randint(-20000, 20000) + 0.5 for _ in range(200)]
+    x = Value(1.0)
+    open_explorer(page, tmp_path, explore(x * 2.0))
+    js = page.evaluate("xs => xs.map(x => dagradExplorer.format(x))", numbers)
+    python = [explorer.svg.number(n) for n in numbers]
+    assert js == python
+
+
+@pytest.fixture
+def widget_page(page, tmp_path):
+    """The widget's module run as anywidget runs it: render({model, el}) with a stand-in model."""
+    ex = explore(small())
+    ex.step = 2
+    widget = ex.widget()
+    html = f"""<!DOCTYPE html><html><head><meta charset="utf-8"><style>{widget._css}</style></head><body>
+<div id="cell"><input id="other" value="a notebook cell"></div><div id="out"></div>
+<script type="module">
+{widget._esm}
+const state = {json.dumps({"svg": widget.svg, "data": widget.data, "step": widget.step})};
+const listeners = {{}};
+globalThis.saved = [];
+const model = {{
+  get: (k) => state[k],
+  set: (k, v) => {{ state[k] = v; }},
+  save_changes: () => globalThis.saved.push(state.step),
+  on: (name, fn) => {{ listeners[name] = fn; }},
+  off: () => {{}},
+}};
+globalThis.pythonSets = (k) => {{ state.step = k; listeners["change:step"](); }};
+render({{ model, el: document.getElementById("out") }});
+</script></body></html>"""
+    path = tmp_path / "widget.html"
+    path.write_text(html, encoding="utf-8")
+    page.open_file(path)
+    page.wait_for_selector(".dx-widget .dx-status")
+    return ex
+
+
+def test_the_widget_steps_only_while_focused_and_syncs_the_step(page, widget_page):
+    ex = widget_page
+    assert page.text_content(".dx-status") == str(ex.steps[2])  # starts at the Python side's step
+    page.focus("#other")
+    page.keyboard.press("ArrowRight")  # a key meant for the notebook: the widget ignores it
+    assert page.text_content(".dx-status") == str(ex.steps[2])
+    page.focus(".dx-widget")
+    page.keyboard.press("ArrowRight")
+    assert page.text_content(".dx-status") == str(ex.steps[3])
+    assert page.evaluate("globalThis.saved") == [3]  # the step goes back to Python
+    page.evaluate("pythonSets(5)")  # and comes from Python
+    assert page.text_content(".dx-status") == str(ex.steps[5])
