@@ -1,4 +1,4 @@
-"""`compile_step`: train a model with a compiled forward and backward pass (see `autograd.compile`).
+"""`compile_step`: train a model with a compiled forward and backward pass (see `autograd.replay`).
 
 The step is traced once, with the model's parameters as its inputs and the batch baked in. Each
 call reads the parameters' current ``.data`` and adds the gradients to their ``.grad``, exactly as
@@ -19,8 +19,8 @@ Example:
 
 import math
 
-from autograd.compile import compile_graph
 from autograd.engine import Value, is_grad_enabled
+from autograd.replay import compile_graph
 
 __all__ = ["compile_step", "CompiledStep"]
 
@@ -64,7 +64,7 @@ class CompiledStep:
     the batch in `predictions` (for an accuracy, say).
 
     Attributes:
-      function: the `autograd.compile.CompiledFunction`; ``print(step.function.source)`` shows the
+      function: the `autograd.CompiledFunction`; ``print(step.function.source)`` shows the
         whole step written out.
       predictions: the model's outputs for each example at the last call (floats, or lists of
         floats for a model with several outputs), computed before any update.

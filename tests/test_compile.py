@@ -1,21 +1,21 @@
-"""Compiled replay (`autograd.compile`, `nn.compile_step`): equal to the eager engine to 1e-12 on
+"""Compiled replay (`autograd.replay`, `nn.compile_step`): equal to the eager engine to 1e-12 on
 random DAGs, on every op, on an MLP and across replays at new inputs; kinks judged at replay time;
 the trace check; clear errors; and a compiled training run that ends where the eager one does."""
 
 import contextlib
 import doctest
-import importlib
 import math
 import random
+import types
 from unittest import mock
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+import autograd.replay
 import nn
-from autograd import OPS, Op, Value, grad, no_grad, register_op
-from autograd.compile import CompiledFunction, TraceMismatchError, compile, compile_graph
+from autograd import OPS, CompiledFunction, Op, TraceMismatchError, Value, compile, compile_graph, grad, no_grad, register_op
 from autograd.strategies import exprs, op_exprs
 from nn.compile import compile_step
 from nn.datasets import make_moons
@@ -70,19 +70,25 @@ def user_op():
 
 
 def test_docstring_examples_run():
-    for module in ("autograd.compile", "nn.compile"):
-        results = doctest.testmod(importlib.import_module(module))
+    for module in (autograd.replay, nn.compile):
+        results = doctest.testmod(module)
         assert results.attempted > 0 and results.failed == 0, module
+
+
+def test_the_module_is_autograd_replay_and_its_names_are_autogradss_own():
+    # Regression: the module was autograd/compile.py, shadowed by the function autograd.compile,
+    # so reaching the module took importlib.
+    assert isinstance(autograd.replay, types.ModuleType) and autograd.replay.__name__ == "autograd.replay"
+    for name in ("compile", "compile_graph", "CompiledFunction", "TraceMismatchError"):
+        assert getattr(autograd, name) is getattr(autograd.replay, name) and name in autograd.__all__
+    assert callable(autograd.compile) and not isinstance(autograd.compile, types.ModuleType)
 
 
 # --- equal to the eager engine ----------------------------------------------------------------
 
-COMPILE = importlib.import_module("autograd.compile")  # the module; `autograd.compile` is the function
-
-
 def in_parts(size):
     """Generate functions of `size` ops, not 100,000, to test the hand-over between them (None: as usual)."""
-    return contextlib.nullcontext() if size is None else mock.patch.object(COMPILE, "_PART", size)
+    return contextlib.nullcontext() if size is None else mock.patch.object(autograd.replay, "_PART", size)
 
 
 @given(exprs(max_steps=10), st.lists(st.lists(st.floats(-4, 4), min_size=3, max_size=3), min_size=1, max_size=3),

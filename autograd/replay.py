@@ -1,5 +1,8 @@
 """Compiled replay: trace a graph once, then run its forward and backward over plain floats.
 
+The module is `autograd.replay`; its public names are also `autograd`'s own: `autograd.compile`,
+`autograd.compile_graph`, `autograd.CompiledFunction`, `autograd.TraceMismatchError`.
+
 A scalar engine spends its time on bookkeeping, not arithmetic: every op of every training step
 allocates a node, and backward walks them all again. When the graph's *structure* is the same on
 every call (an MLP on a fixed batch, any function without value-dependent control flow), `compile`
@@ -73,7 +76,7 @@ class TraceMismatchError(RuntimeError):
       >>> f.check([-1.0])  # doctest: +ELLIPSIS
       Traceback (most recent call last):
       ...
-      autograd.compile.TraceMismatchError: ... compiled `v2 = v0 * 2.0`, traced now `v2 = v0 * 3.0`...
+      autograd.replay.TraceMismatchError: ... compiled `v2 = v0 * 2.0`, traced now `v2 = v0 * 3.0`...
     """
 
 
