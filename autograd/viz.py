@@ -353,8 +353,10 @@ def backward_steps(root, grad=1.0):
     Nodes come in reverse topological order (the root first), each after every node that uses it,
     so its gradient is final when its step comes. Each step adds the node's contribution to its
     parents' ``.grad`` before it is yielded; exhausting the iterator leaves exactly the gradients
-    ``root.backward(grad)`` would: interior nodes are reset to 0 when iteration starts, leaves
-    accumulate across calls. Drawings of a step show the gradients as they are when drawn.
+    ``root.backward(grad)`` would, bit for bit: interior nodes are reset to 0 when iteration
+    starts; a leaf keeps the gradient it had before and shows that plus this pass's contributions
+    so far (summed among themselves first, then added to the earlier gradient, as ``backward``
+    does). Drawings of a step show the gradients as they are when drawn.
 
     Args:
       root: the Value to differentiate.
@@ -379,8 +381,16 @@ def backward_steps(root, grad=1.0):
 
 def _steps(root, grad):
     # Value.backward's start and loop, in the same order of float operations, so the results
-    # agree bit for bit; it only pauses after each node.
-    order = _start_backward(root, grad)
+    # agree bit for bit; it only pauses after each node. backward() collects a leaf's sum for the
+    # pass in its .grad and adds the leaf's earlier gradient at the end; here the sums are kept
+    # aside, so that at every pause a leaf shows its earlier gradient plus the sum so far (and a
+    # walk stopped halfway loses nothing). The last step touching a leaf leaves `sum + earlier`,
+    # the very addition backward() ends with.
+    order, leaves, earlier = _start_backward(root, grad)
+    earlier = dict(zip(leaves, earlier))
+    passed = {leaf: leaf.grad for leaf in leaves}  # this pass's sum: 0.0, or the seed of a leaf root
+    for leaf, g in passed.items():
+        leaf.grad = g + earlier[leaf]
     names = {v: _name(v, i) for i, v in enumerate(order)}
     total = len(order)
     for index, node in enumerate(reversed(order)):
@@ -388,7 +398,11 @@ def _steps(root, grad):
         terms = []
         for parent, local in zip(node.parents, node.local_grads):
             added = local * g
-            parent.grad += added
+            if parent in passed:
+                passed[parent] += added
+                parent.grad = passed[parent] + earlier[parent]
+            else:
+                parent.grad += added
             terms.append(StepTerm(parent, local, added, parent.grad))
         yield BackwardStep(node, g, tuple(terms), index, total, root, names)
 
