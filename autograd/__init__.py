@@ -7,12 +7,13 @@ Example:
   >>> o.backward()
 """
 
-from autograd.compile import compile, compile_graph
-from autograd.explorer import Explorer, explore
 from autograd.engine import OPS, Op, Value, grad, is_grad_enabled, no_grad, register_op, topological_order
 from autograd.gradcheck import GradcheckError, gradcheck, gradgradcheck
+from autograd.explorer import Explorer, explore
+from autograd.replay import CompiledFunction, TraceMismatchError, compile, compile_graph
 from autograd.viz import BackwardStep, backward_steps, draw_dot, render_graph
 
 __all__ = ["OPS", "Op", "Value", "grad", "is_grad_enabled", "no_grad", "register_op", "topological_order",
            "Explorer", "explore", "BackwardStep", "backward_steps", "draw_dot", "render_graph",
-           "GradcheckError", "gradcheck", "gradgradcheck", "compile", "compile_graph"]
+           "GradcheckError", "gradcheck", "gradgradcheck",
+           "CompiledFunction", "TraceMismatchError", "compile", "compile_graph"]

@@ -346,9 +346,10 @@ class Value:
     def backward(self, grad=1.0):
         """Fill in ``.grad`` of every node this one depends on: d(self)/d(node) times `grad`.
 
-        Interior nodes are reset first, so they show the gradient of the latest call; leaves
-        accumulate across calls until zeroed (as in PyTorch), so calling ``y.backward()`` twice
-        doubles every leaf's ``.grad`` exactly.
+        Interior nodes are reset first, so they show the gradient of the latest call. Leaves
+        accumulate across calls until zeroed, as in PyTorch: each call sums its contributions to a
+        leaf first and adds that sum to the leaf's ``.grad`` once, so calling ``y.backward()``
+        twice doubles every leaf's ``.grad`` exactly.
 
         Args:
           grad: the gradient of the final objective with respect to this node (default 1.0).
@@ -359,8 +360,13 @@ class Value:
           >>> b.backward()
           >>> a.grad
           5.0
+          >>> w = Value(1.0); y = w * 0.1 + w * 0.2
+          >>> y.backward(); y.backward()
+          >>> w.grad    # 2 × (0.1 + 0.2): each pass's sum 0.30000000000000004, added once
+          0.6000000000000001
         """
-        for node in reversed(_start_backward(self, _seed("backward", "grad", grad))):
+        order, leaves, earlier = _start_backward(self, _seed("backward", "grad", grad))
+        for node in reversed(order):
             p = node._p0
             if p is not None:  # the chain rule: each parent gets local derivative × this grad
                 g = node.grad
@@ -368,17 +374,29 @@ class Value:
                 p = node._p1
                 if p is not None:
                     p.grad += node._d1 * g
+        for leaf, g in zip(leaves, earlier):  # this pass's sum, added to what the leaf had, once
+            leaf.grad += g
 
 
 def _start_backward(root, grad):
-    """What every backward pass does first: interior nodes to 0 (leaves keep accumulating), then
-    the root's gradient seeded. Returns the topological order. Shared with `backward_steps`."""
+    """What every backward pass does first; shared with `backward_steps`.
+
+    Every node's ``.grad`` is set to 0.0 (interior nodes show the latest pass; a leaf collects
+    this pass's sum), then the root's gradient is seeded. Returns ``(order, leaves, earlier)``:
+    the topological order, the leaves in it, and each leaf's ``.grad`` from before the pass, for
+    the caller to add to the pass's sum once it is complete.
+    """
     order = topological_order(root)
+    # Speed: two flat lists, appended to per leaf only (no tuple or dict entry per node).
+    leaves, earlier = [], []
+    keep, remember = leaves.append, earlier.append
     for node in order:
-        if node._p0 is not None:
-            node.grad = 0.0
+        if node._p0 is None:
+            keep(node)
+            remember(node.grad)
+        node.grad = 0.0
     root.grad += grad
-    return order
+    return order, leaves, earlier
 
 
 def register_op(name, op):

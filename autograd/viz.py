@@ -339,7 +339,7 @@ class BackwardStep:
           >>> a = Value(2.0, label="a")
           >>> steps = list(backward_steps(a * a + a))
           >>> steps[0].grad_of(a), steps[1].grad_of(a), steps[-1].grad_of(a)
-          (1.0, 3.0, 5.0)
+          (1.0, 5.0, 5.0)
         """
         return self._snapshot().get(v)
 
@@ -417,10 +417,12 @@ def backward_steps(root, grad=1.0, *, params=None):
     Nodes come in reverse topological order (the root first), each after every node that uses it,
     so its gradient is final when its step comes. Each step adds the node's contribution to its
     parents' ``.grad`` before it is yielded; exhausting the iterator leaves exactly the gradients
-    ``root.backward(grad)`` would: interior nodes are reset to 0 when iteration starts, leaves
-    accumulate across calls. Each step keeps its own numbers: collect them all, and drawing the
-    first still shows the first step's gradients. For a page to step through, forward pass
-    included, see `autograd.explore`.
+    ``root.backward(grad)`` would, bit for bit: interior nodes are reset to 0 when iteration
+    starts; a leaf keeps the gradient it had before and shows that plus this pass's contributions
+    so far (summed among themselves first, then added to the earlier gradient, as ``backward``
+    does). Each step keeps its own numbers: collect them all, and drawing the first still shows
+    the first step's gradients. For a page to step through, forward pass included, see
+    `autograd.explore`.
 
     Args:
       root: the Value to differentiate.
@@ -447,8 +449,16 @@ def backward_steps(root, grad=1.0, *, params=None):
 
 def _steps(root, grad, params):
     # Value.backward's start and loop, in the same order of float operations, so the results
-    # agree bit for bit; it only pauses after each node.
-    order = _start_backward(root, grad)
+    # agree bit for bit; it only pauses after each node. backward() collects a leaf's sum for the
+    # pass in its .grad and adds the leaf's earlier gradient at the end; here the sums are kept
+    # aside, so that at every pause a leaf shows its earlier gradient plus the sum so far (and a
+    # walk stopped halfway loses nothing). The last step touching a leaf leaves `sum + earlier`,
+    # the very addition backward() ends with.
+    order, leaves, earlier = _start_backward(root, grad)
+    earlier = dict(zip(leaves, earlier))
+    passed = {leaf: leaf.grad for leaf in leaves}  # this pass's sum: 0.0, or the seed of a leaf root
+    for leaf, g in passed.items():
+        leaf.grad = g + earlier[leaf]
     names = {v: notation.node_name(v.label, i) for i, v in enumerate(order)}
     total, log = len(order), []
     for index, node in enumerate(reversed(order)):
@@ -456,7 +466,11 @@ def _steps(root, grad, params):
         terms = []
         for parent, local in zip(node.parents, node.local_grads):
             added = local * g
-            parent.grad += added
+            if parent in passed:
+                passed[parent] += added
+                parent.grad = passed[parent] + earlier[parent]
+            else:
+                parent.grad += added
             terms.append(StepTerm(parent, local, added, parent.grad))
         log.append(BackwardStep(node, g, tuple(terms), index, total, root, names, log, params))
         yield log[-1]

@@ -18,7 +18,7 @@ import tracemalloc
 from dataclasses import asdict, dataclass
 
 from autograd import Value
-from autograd.compile import compile
+from autograd.replay import compile
 from benchmarks import peer
 from nn.compile import compile_step
 from nn.datasets import make_moons

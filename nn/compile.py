@@ -1,9 +1,9 @@
-"""`compile_step`: train a model with a compiled forward and backward pass (see `autograd.compile`).
+"""`compile_step`: train a model with a compiled forward and backward pass (see `autograd.replay`).
 
 The step is traced once, with the model's parameters as its inputs and the batch baked in. Each
-call reads the parameters' current ``.data`` and adds the gradients to their ``.grad``, exactly as
-building the graph and calling ``loss.backward()`` would, so optimizers, eager steps, `save` and
-`load_state_dict` all work alongside it.
+call reads the parameters' current ``.data`` and adds the gradients to their ``.grad`` exactly as
+building the graph and calling ``loss.backward()`` would, bit for bit, also when ``.grad`` is not
+zero; so optimizers, eager steps, `save` and `load_state_dict` all work alongside it.
 
 Example:
   >>> from nn import MLP, SGD, hinge_loss
@@ -19,8 +19,8 @@ Example:
 
 import math
 
-from autograd.compile import compile_graph
 from autograd.engine import Value, is_grad_enabled
+from autograd.replay import compile_graph
 
 __all__ = ["compile_step", "CompiledStep"]
 
@@ -64,7 +64,7 @@ class CompiledStep:
     the batch in `predictions` (for an accuracy, say).
 
     Attributes:
-      function: the `autograd.compile.CompiledFunction`; ``print(step.function.source)`` shows the
+      function: the `autograd.CompiledFunction`; ``print(step.function.source)`` shows the
         whole step written out.
       predictions: the model's outputs for each example at the last call (floats, or lists of
         floats for a model with several outputs), computed before any update.
@@ -98,7 +98,11 @@ class CompiledStep:
                              f"(try a smaller learning rate)")
         loss, grads, outputs = self.function(values)
         for p, g in zip(params, grads):
-            p.grad += g  # accumulate, as loss.backward() does
+            # Accumulate as loss.backward() does: it sums a pass's contributions from 0.0 and adds
+            # the sum once. `g` is that sum, except that it starts from the first contribution and
+            # so may be -0.0 where backward's is 0.0: `+ 0.0` turns -0.0 into 0.0 (and changes
+            # nothing else), so p.grad gets the same bits as after loss.backward().
+            p.grad += g + 0.0
         self.predictions = [outputs[k] if n is None else outputs[k:k + n] for k, n in self._shape]
         return loss
 

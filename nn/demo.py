@@ -11,12 +11,17 @@ rate decaying linearly from 1.0 to 0.1. Then writes, to ``out/`` by default:
   step by step; open it in any browser;
 - ``model.json``: the trained weights (``MLP(2, [16, 16, 1]).load("out/model.json")``).
 
+Options: ``--steps N`` (default 100), ``--seed S`` (for the data and the weights, default 1337),
+``--out DIR`` (default ``out/``), ``--quiet`` (no progress bar), ``--compiled`` (train with a
+compiled step, `nn.compile_step`: the same weights, bit for bit, in less time).
+
 Needs the demo extras: ``pip install 'dagrad[demo]'`` (matplotlib, tqdm, graphviz).
 
 Example (a shell)::
 
   python -m nn.demo                          # or: make demo, or: dagrad-demo
   python -m nn.demo --steps 50 --seed 0 --out /tmp/moons --quiet
+  python -m nn.demo --compiled
 """
 
 import argparse
@@ -105,16 +110,19 @@ def backprop_step(model, X, y):
 def compiled_step(model, X, y):
     """A `train` step_fn that replays the `objective` compiled (`nn.compile_step`): same gradients, faster.
 
-    The graph of the whole batch's loss is traced once, here; each step then runs it as
-    straight-line float code at the parameters' current values.
+    The graph of the whole batch's loss is traced once, here, with `model`, `X` and `y` baked in;
+    each step then runs it as straight-line float code at the parameters' current values. The
+    step function takes `train`'s arguments and checks them against what was compiled: another
+    model, other points or other labels raise a ValueError rather than train on the traced ones.
 
     Args:
       model: the model being trained.
       X: the points (baked into the compiled step).
-      y: their labels, -1 or +1.
+      y: their labels, -1 or +1 (baked in too).
 
     Returns:
-      A function ``(model, inputs, y) -> (loss, accuracy)`` for `train`'s ``step_fn``.
+      A function ``(model, inputs, y) -> (loss, accuracy)`` for `train`'s ``step_fn``, where
+      `model`, `inputs` (lists of numbers or Values) and `y` must be the ones compiled.
 
     Example:
       >>> X, labels = make_moons(20, noise=0.1, seed=0); y = [2 * t - 1 for t in labels]
@@ -123,7 +131,33 @@ def compiled_step(model, X, y):
       3
     """
     step = compile_step(model, lambda scores, targets: objective(model, scores, targets), X, y)
-    return lambda model, inputs, y: (step(), accuracy(step.predictions, y))
+    points, labels = [[float(c) for c in x] for x in X], list(y)
+
+    def step_fn(given_model, inputs, given_y):
+        if given_model is not model:
+            raise ValueError(f"compiled_step: this step was compiled for another {type(model).__name__}; "
+                             f"make one per model: compiled_step(model, X, y)")
+        # Speed: one pass over the batch's numbers, microseconds against a step of milliseconds.
+        _check_batch([[getattr(c, "data", c) for c in x] for x in inputs], points, list(given_y), labels)
+        return step(), accuracy(step.predictions, labels)
+
+    return step_fn
+
+
+def _check_batch(points, compiled_points, labels, compiled_labels):
+    """Raise a ValueError naming the first difference unless the batch is the one compiled."""
+    if len(points) != len(compiled_points) or len(labels) != len(compiled_labels):
+        what = f"{len(points)} points and {len(labels)} labels, compiled with {len(compiled_points)} and {len(compiled_labels)}"
+    elif points != compiled_points:
+        k = next(k for k, (a, b) in enumerate(zip(points, compiled_points)) if a != b)
+        what = f"point {k} is {points[k]}, compiled with {compiled_points[k]}"
+    elif labels != compiled_labels:
+        k = next(k for k, (a, b) in enumerate(zip(labels, compiled_labels)) if a != b)
+        what = f"label {k} is {labels[k]}, compiled with {compiled_labels[k]}"
+    else:
+        return
+    raise ValueError(f"compiled_step: the batch differs from the one compiled ({what}); the points and labels "
+                     f"are baked into the step: make a new one with compiled_step(model, X, y)")
 
 
 def train(model, X, y, steps=STEPS, *, step_fn=backprop_step, quiet=False):
@@ -172,7 +206,7 @@ def train(model, X, y, steps=STEPS, *, step_fn=backprop_step, quiet=False):
     return history
 
 
-def run(steps=STEPS, seed=SEED, out=OUT, quiet=False, *, compiled=False, step_fn=backprop_step):
+def run(steps=STEPS, seed=SEED, out=OUT, quiet=False, *, compiled=False, step_fn=None):
     """The whole demo: make the data, train, evaluate, and write the drawings and the weights.
 
     Args:
@@ -180,8 +214,12 @@ def run(steps=STEPS, seed=SEED, out=OUT, quiet=False, *, compiled=False, step_fn
       seed: seeds both the data and the initial weights.
       out: the folder to write to (created if missing).
       quiet: hide the progress bar.
-      compiled: train with `compiled_step` (the same result, faster) instead of `step_fn`.
-      step_fn: how `train` computes the gradients (see `train`).
+      compiled: train with `compiled_step` (the same weights, bit for bit, faster); not
+        together with `step_fn`.
+      step_fn: how `train` computes the gradients (see `train`); by default `backprop_step`.
+
+    Raises:
+      ValueError: both `compiled` and `step_fn` are given (each says how to compute the gradients).
 
     Returns:
       A dict: ``accuracy`` and ``loss`` of the trained model on the training data, ``seconds``
@@ -193,6 +231,9 @@ def run(steps=STEPS, seed=SEED, out=OUT, quiet=False, *, compiled=False, step_fn
       >>> len(result["files"]), 0 <= result["accuracy"] <= 1
       (4, True)
     """
+    if compiled and step_fn is not None:
+        raise ValueError(f"run: got compiled=True and step_fn={getattr(step_fn, '__name__', step_fn)!r}, two ways to "
+                         f"compute the gradients; give one (compiled=True trains with compiled_step)")
     X, labels = make_moons(N_SAMPLES, noise=NOISE, seed=seed)
     y = [2 * t - 1 for t in labels]  # hinge loss wants -1/+1; make_moons gives 0/1
     model = MLP(2, [16, 16, 1], seed=seed)
@@ -200,6 +241,8 @@ def run(steps=STEPS, seed=SEED, out=OUT, quiet=False, *, compiled=False, step_fn
     start = time.perf_counter()
     if compiled:  # the one-off trace and compile count as training time
         step_fn = compiled_step(model, X, y)
+    elif step_fn is None:
+        step_fn = backprop_step
     history = train(model, X, y, steps, step_fn=step_fn, quiet=quiet)
     seconds = time.perf_counter() - start
     with no_grad():  # the history is measured before each update; this is after the last one
@@ -239,7 +282,7 @@ def main(argv=None):
     parser.add_argument("--out", default=OUT, help=f"folder for the plots, graph and weights (default {OUT}/)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar; print only the summary line")
     parser.add_argument("--compiled", action="store_true",
-                        help="train with a compiled step (nn.compile_step): the same result, faster")
+                        help="train with a compiled step (nn.compile_step): the same weights, bit for bit, faster")
     args = parser.parse_args(argv)
     result = run(args.steps, args.seed, args.out, args.quiet, compiled=args.compiled)
     print(f"dagrad demo: {result['accuracy']:.1%} training accuracy after {args.steps} steps "

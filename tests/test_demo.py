@@ -1,6 +1,7 @@
 import doctest
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -175,3 +176,59 @@ def test_the_default_demo_reaches_97_percent_training_accuracy(tmp_path):
     result = run(out=str(tmp_path), quiet=True)
     assert result["accuracy"] >= 0.97
     assert result["loss"] < 0.05
+
+
+# --- the compiled parts, honest about their arguments -------------------------------------------
+
+def demo_options(capsys):
+    """The demo's command-line options, as its --help prints them."""
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    return set(re.findall(r"(--[a-z][a-z-]*)", capsys.readouterr().out)) - {"--help"}
+
+
+def test_the_module_docstring_lists_every_command_line_option(capsys):
+    # Regression: the docstring's options left out --compiled.
+    options = demo_options(capsys)
+    assert options == {"--steps", "--seed", "--out", "--quiet", "--compiled"}
+    for option in options:
+        assert f"``{option}" in nn.demo.__doc__, option
+
+
+def test_compiled_step_refuses_another_model_rather_than_ignoring_it():
+    # Regression: the step_fn ignored its model argument and trained the one it was compiled for.
+    X, y = moons(6, seed=0)
+    model = MLP(2, [3, 1], seed=0)
+    step_fn = compiled_step(model, X, y)
+    with pytest.raises(ValueError, match=r"^compiled_step: this step was compiled for another MLP; make one per model"):
+        step_fn(MLP(2, [3, 1], seed=0), X, y)
+
+
+@pytest.mark.parametrize("edit, message", [
+    (lambda X, y: ([[x[0] + 1.0, x[1]] for x in X], y), r"point 0 is \[.*\], compiled with \[.*\]"),
+    (lambda X, y: (X[:-1], y), "5 points and 6 labels, compiled with 6 and 6"),
+    (lambda X, y: (X, [-t for t in y]), r"label 0 is -?1, compiled with -?1"),
+])
+def test_compiled_step_refuses_another_batch_rather_than_ignoring_it(edit, message):
+    # Regression: the step_fn ignored its inputs and labels and trained on the ones it was compiled with.
+    X, y = moons(6, seed=0)
+    model = MLP(2, [3, 1], seed=0)
+    step_fn = compiled_step(model, X, y)
+    inputs = [[Value(c) for c in x] for x in X]
+    assert step_fn(model, inputs, y) == backprop_step(MLP(2, [3, 1], seed=0), X, y)  # the batch compiled: fine
+    with pytest.raises(ValueError, match=rf"^compiled_step: the batch differs from the one compiled \({message}\)"):
+        step_fn(model, *edit(inputs, y))
+
+
+def test_run_refuses_compiled_together_with_a_step_fn(tmp_path):
+    # Regression: run(compiled=True, step_fn=f) silently trained with the compiled step, not f.
+    with pytest.raises(ValueError, match=r"^run: got compiled=True and step_fn='backprop_step', two ways"):
+        run(steps=1, out=str(tmp_path), quiet=True, compiled=True, step_fn=backprop_step)
+    assert not any(tmp_path.iterdir())  # refused before any work
+
+
+def test_the_readme_lists_every_command_line_option_of_the_demo(capsys):
+    options = demo_options(capsys)
+    with open(os.path.join(REPO, "README.md"), encoding="utf-8") as f:
+        demo_section = f.read().split("## The demo", 1)[1].split("\n## ", 1)[0]
+    assert {option for option in options if f"`{option}" not in demo_section} == set()

@@ -13,9 +13,12 @@ from enum import IntEnum
 from fractions import Fraction
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import autograd
 from autograd import OPS, Op, Value, grad, is_grad_enabled, no_grad, register_op, topological_order
+from autograd.strategies import exprs
 
 # Every module of the package, found rather than listed, so that a new module's examples run too.
 BUILTIN_OPS = tuple(OPS)
@@ -213,6 +216,66 @@ def test_backward_twice_doubles_leaves_exactly_and_never_compounds():
     y.backward()
     assert (x.grad, w.grad) == (2 * first[0], 2 * first[1])
     assert h.grad == first[2]  # interior: the latest backward's gradient
+
+
+def test_second_backward_doubles_a_leaf_used_twice_exactly_like_pytorch():
+    # Regression: backward() added each contribution to the leaf's .grad as it came, so the second
+    # pass computed (0.30000000000000004 + 0.1) + 0.2 = 0.6; PyTorch sums a pass's contributions
+    # first and adds the sum once: 0.30000000000000004 + 0.30000000000000004.
+    w = Value(1.0)
+    y = w * 0.1 + w * 0.2
+    y.backward()
+    assert w.grad == 0.30000000000000004
+    y.backward()
+    assert w.grad == 0.6000000000000001 == 2 * (0.1 + 0.2)
+    torch = pytest.importorskip("torch")
+    t = torch.tensor(1.0, dtype=torch.float64, requires_grad=True)
+    ty = t * 0.1 + t * 0.2
+    ty.backward(retain_graph=True)
+    ty.backward()
+    assert t.grad.item() == w.grad
+
+
+def test_backward_adds_its_sum_to_a_nonzero_grad_once():
+    # With .grad already 1.0, the pass's sum 1e-16 + 1e-16 = 2e-16 is added once: 1.0 + 2e-16
+    # rounds up, where adding each 1e-16 on its own would leave 1.0 twice.
+    w = Value(1.0)
+    w.grad = 1.0
+    (w * 1e-16 + w * 1e-16).backward()
+    assert w.grad == 1.0 + (1e-16 + 1e-16) == 1.0000000000000002
+
+
+@given(exprs(), st.lists(st.floats(-10, 10), min_size=3, max_size=3))
+def test_backward_adds_the_pass_sum_of_grad_to_each_leafs_earlier_grad(expr, earlier):
+    # backward() on leaves holding earlier gradients leaves exactly earlier + grad()'s sum; the
+    # `+ 0.0` is the 0.0 backward starts each sum from (it turns a sum of -0.0 into 0.0).
+    xs = expr.leaves()
+    out = expr(*xs)
+    for x, g in zip(xs, earlier):
+        x.grad = g
+    want = [(g + 0.0) + x.grad for g, x in zip(grad(out, xs), xs)]
+    out.backward()
+    assert [x.grad for x in xs] == want
+    out.backward()  # and a second pass adds the same sum again
+    assert [x.grad for x in xs] == [w + (g + 0.0) for w, g in zip(want, grad(out, xs))]
+
+
+@given(exprs(), st.floats(-10, 10))
+def test_backward_steps_leaves_the_gradients_of_backward_bit_for_bit(expr, earlier):
+    # backward_steps' docstring: exhausting it leaves exactly the gradients backward() would,
+    # also on leaves that hold gradients from an earlier pass.
+    from autograd import backward_steps
+
+    grads = []
+    for walk in (lambda out: out.backward(), lambda out: list(backward_steps(out))):
+        xs = expr.leaves()
+        out = expr(*xs)
+        for x in xs:
+            x.grad = earlier
+        walk(out)
+        walk(out)
+        grads.append([v.grad for v in topological_order(out)])
+    assert grads[0] == grads[1]
 
 
 def test_backward_seed_gradient():

@@ -134,3 +134,12 @@ def test_reference_does_not_use_the_engine():
 def test_bad_arguments_are_clear_errors(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+def test_output_activation_none_is_the_same_as_the_hidden_activation():
+    # forward's docstring: "None means the same as `activation`"; backward passes it on.
+    W, b = weights_and_biases(MLP(3, [4, 2], seed=1))
+    x, targets = [0.1, -0.2, 0.3], [[0.5, -0.5]]
+    assert forward(W, b, x, "tanh") == forward(W, b, x, "tanh", "tanh") != forward(W, b, x, "tanh", "linear")
+    assert backward(W, b, [x], targets, activation="tanh") == backward(W, b, [x], targets, activation="tanh",
+                                                                       output_activation="tanh")

@@ -1,5 +1,8 @@
 """Compiled replay: trace a graph once, then run its forward and backward over plain floats.
 
+The module is `autograd.replay`; its public names are also `autograd`'s own: `autograd.compile`,
+`autograd.compile_graph`, `autograd.CompiledFunction`, `autograd.TraceMismatchError`.
+
 A scalar engine spends its time on bookkeeping, not arithmetic: every op of every training step
 allocates a node, and backward walks them all again. When the graph's *structure* is the same on
 every call (an MLP on a fixed batch, any function without value-dependent control flow), `compile`
@@ -73,7 +76,7 @@ class TraceMismatchError(RuntimeError):
       >>> f.check([-1.0])  # doctest: +ELLIPSIS
       Traceback (most recent call last):
       ...
-      autograd.compile.TraceMismatchError: ... compiled `v2 = v0 * 2.0`, traced now `v2 = v0 * 3.0`...
+      autograd.replay.TraceMismatchError: ... compiled `v2 = v0 * 2.0`, traced now `v2 = v0 * 3.0`...
     """
 
 
@@ -151,7 +154,7 @@ class CompiledFunction:
 
     def __init__(self, output, inputs, who, *, fn=None, extras=()):
         self._who, self._fn = who, fn
-        sources, bindings, self.n_ops = _generate(output, inputs, extras, who)
+        sources, bindings, self.n_ops = _Emitter(output, inputs, extras, who).program()
         self.source, self.n_inputs = "\n".join(sources), len(inputs)
         # Builtins are withheld: the generated code calls only the table's functions. Each
         # function is compiled on its own, so only one syntax tree is in memory at a time.
@@ -203,7 +206,7 @@ class CompiledFunction:
           >>> x = Value(1.0); f = compile_graph(x * 2.0, [x])
           >>> y = Value(5.0); f.check_graph(y * 2.0, [y])   # the same program: no error
         """
-        source = "\n".join(_generate(output, list(inputs), list(extras), self._who)[0])
+        source = "\n".join(_Emitter(output, list(inputs), list(extras), self._who).program()[0])
         if source == self.source:
             return
         old, new = self.source.splitlines(), source.splitlines()
@@ -270,119 +273,183 @@ def _name(fn):
 _PART = 100_000
 
 
-def _generate(output, inputs, extras, who):
-    """(sources of the generated functions, bindings, ops replayed) for the graph of `output`.
+class _Emitter:
+    """Writes the replay program of one graph: `program` returns its sources, bindings and op count.
 
-    Up to `_PART` ops, one function ``replay``. Beyond, the forward and the backward pass are cut
-    into functions of `_PART` ops each, which hand values over in a list ``V`` (one slot per op)
-    and gradients in a list ``G`` (one slot per node); ``replay`` calls them in turn.
+    The forward pass is a line per op (`_forward_op`), the backward pass the chain rule node by
+    node in reverse (`_backward_op`), each contribution added in the eager engine's order. Up to
+    `_PART` ops, the program is one function ``replay``. Beyond, `_functions` cuts each pass into
+    functions of `_PART` ops that hand values over in a list ``V`` (one slot per op) and
+    gradients in a list ``G`` (one slot per node), and `_replay_calling_parts` writes the
+    ``replay`` that calls them in turn: all the splitting lives in those two methods and
+    `_new_function`.
+
+    Attributes (state while writing):
+      functions: the body lines of each generated function, the one being written last.
+      defined: the nodes whose value is a variable of the function being written.
+      grad: each node's gradient so far in the function being written: a variable or a literal.
+      stored: the nodes whose gradient so far is in ``G``, not in a variable of this function.
     """
-    order, parents, live, upstream = _analyse(output, inputs, extras, who)
-    index = {node: i for i, node in enumerate(order)}
-    kind, data = [node.op for node in order], [node.data for node in order]
-    position = {index[x]: k for k, x in enumerate(inputs) if x in index}
-    ops = [i for i in range(len(order)) if live[i] and kind[i]]
-    slot = {i: n for n, i in enumerate(ops)}  # each op's place in V
-    by_rule = {}
-    for i in ops:
-        by_rule.setdefault((kind[i], len(parents[i])), []).append(i)
-    rules = {key: _rules(key[0], [[data[j] for j in parents[i]] + [data[i]] for i in nodes], who)
-             for key, nodes in by_rule.items()}
-    names, bindings = {}, {}
-    split = len(ops) > _PART
-    parts = [] if split else [[]]  # the body lines of each generated function
-    defined = set()  # the value variables of the function being written
-    grad = {}  # each node's gradient so far, in the function being written: a name or a literal
-    stored = set()  # nodes whose gradient so far is in G, not in a variable of this function
 
-    def start():
-        parts.append([])
-        defined.clear()
-        for j, g in grad.items():  # a variable of the previous function: hand it over in G
-            if not g[0].isdigit() and j not in stored:  # (a literal such as 1.0 needs no handing)
-                parts[-2].append(f"G[{j}] = {g}")
-                stored.add(j)
+    def __init__(self, output, inputs, extras, who):
+        self.order, self.parents, self.live, self.upstream = _analyse(output, inputs, extras, who)
+        self.output, self.inputs, self.extras, self.who = output, inputs, extras, who
+        self.index = {node: i for i, node in enumerate(self.order)}
+        self.kind = [node.op for node in self.order]
+        self.position = {self.index[x]: k for k, x in enumerate(inputs) if x in self.index}
+        self.ops = [i for i, node in enumerate(self.order) if self.live[i] and self.kind[i]]
+        self.slot = {i: n for n, i in enumerate(self.ops)}  # each op's place in V
+        self.rules = self._rules()
+        # How many gradient contributions each node receives (a parent used twice counts twice),
+        # and how many it has received so far, while writing.
+        self.consumers, self.seen = [0] * len(self.order), [0] * len(self.order)
+        for i in self.ops:
+            for j in self.parents[i] if self.upstream[i] else ():
+                self.consumers[j] += self.live[j]
+        self.split = len(self.ops) > _PART
+        self.functions = [] if self.split else [[]]
+        self.defined, self.grad, self.stored = set(), {}, set()
+        self.names, self.bindings = {}, {}  # the table's functions the program calls, by name
 
-    def value(j):
-        if not live[j]:
-            return _literal(data[j])
-        if j not in defined:
-            parts[-1].append(f"v{j} = " + (f"inputs[{position[j]}]" if j in position else f"V[{slot[j]}]"))
-            defined.add(j)
-        return f"v{j}"
+    def program(self):
+        """(sources of the generated functions, their bindings, the number of ops replayed)."""
+        for run in self._functions(self.ops, save_values=True):
+            for i in run:
+                self._forward_op(i)
+        out = self.index[self.output]
+        self.grad[out] = "1.0"
+        for run in self._functions([i for i in reversed(self.ops) if self.upstream[i]], load_values=True):
+            for i in run:
+                self._backward_op(i)
+        if self.split:
+            self._replay_calling_parts()
+        results = [self._value(out), "[" + ", ".join(
+            (self._gradient(self.index[x]) or "0.0") if x in self.index else "0.0" for x in self.inputs) + "]"]
+        if self.extras:
+            results.append("[" + ", ".join(self._value(self.index[e]) for e in self.extras) + "]")
+        self._write(f"return {', '.join(results)}")
+        heads = [f"def part{k}(inputs, V, G):" for k in range(len(self.functions) - 1)] + ["def replay(inputs):"]
+        sources = [head + "\n    " + "\n    ".join(body) + "\n" for head, body in zip(heads, self.functions)]
+        return sources, self.bindings, len(self.ops)
 
-    def gradient(j):
-        if j in stored:
-            parts[-1].append(f"g{j} = G[{j}]")
-            stored.discard(j)
-            grad[j] = f"g{j}"
-        return grad.get(j)
+    def _rules(self):
+        """Each (op, arity)'s (forward template, partials templates), checked at all its nodes (`_rules`)."""
+        data, by_rule = [node.data for node in self.order], {}
+        for i in self.ops:
+            by_rule.setdefault((self.kind[i], len(self.parents[i])), []).append(i)
+        return {key: _rules(key[0], [[data[j] for j in self.parents[i]] + [data[i]] for i in nodes], self.who)
+                for key, nodes in by_rule.items()}
 
-    consumers = [0] * len(order)  # how many gradient contributions each node receives
-    for n, i in enumerate(ops):
-        if split and n % _PART == 0:
-            if n:
-                parts[-1].append(f"V[{n - _PART}:{n}] = " + ", ".join(f"v{k}" for k in ops[n - _PART:n]) + ",")
-            start()
-        ps, template = parents[i], rules[kind[i], len(parents[i])][0]
-        args = [value(j) for j in ps]
-        if template is None:  # call the table's forward
-            parts[-1].append(f"v{i} = {_bind(kind[i], 'fn', OPS[kind[i]].forward, names, bindings)}({', '.join(args)})")
+    def _write(self, line):
+        self.functions[-1].append(line)
+
+    # --- the two passes ---------------------------------------------------------------------------
+
+    def _forward_op(self, i):
+        """``v<i> = ...``: the op's forward, inline or as a call to the table's function."""
+        ps = self.parents[i]
+        template, args = self.rules[self.kind[i], len(ps)][0], [self._value(j) for j in ps]
+        if template is None:
+            fn = self._bind(self.kind[i], "fn", OPS[self.kind[i]].forward)
+            self._write(f"v{i} = {fn}({', '.join(args)})")
         else:
-            parts[-1].append(f"v{i} = {template.format(*args)}")
-        defined.add(i)
-        for j in ps:
-            consumers[j] += live[j] and upstream[i]
-    if split:
-        last = (len(ops) - 1) // _PART * _PART
-        parts[-1].append(f"V[{last}:] = " + ", ".join(f"v{k}" for k in ops[last:]) + ",")
+            self._write(f"v{i} = {template.format(*args)}")
+        self.defined.add(i)
 
-    out = index[output]
-    grad[out] = "1.0"
-    seen = [0] * len(order)
-    backward = [i for i in reversed(ops) if upstream[i]]
-    for n, i in enumerate(backward):
-        if split and n % _PART == 0:
-            start()
-            mine = sorted(slot[k] for k in backward[n:n + _PART])  # their values, from V in one go
-            parts[-1].append(", ".join(f"v{ops[k]}" for k in range(mine[0], mine[-1] + 1)) +
-                             f", = V[{mine[0]}:{mine[-1] + 1}]")
-            defined.update(ops[k] for k in range(mine[0], mine[-1] + 1))
-        ps, template = parents[i], rules[kind[i], len(parents[i])][1]
-        g, args = gradient(i), [value(j) for j in ps] + [value(i)]
+    def _backward_op(self, i):
+        """Node i's gradient times its partials, added to each live parent's gradient."""
+        ps = self.parents[i]
+        template = self.rules[self.kind[i], len(ps)][1]
+        g, args = self._gradient(i), [self._value(j) for j in ps] + [self._value(i)]
         if template is None:  # call the table's rule; unpack the partials the live parents need
-            partials = [f"d{i}_{k}" if live[j] else "_" for k, j in enumerate(ps)]
-            fn = _bind(kind[i], "partials", OPS[kind[i]].partials, names, bindings)
-            parts[-1].append(f"{', '.join(partials)}, = {fn}({', '.join(args)})")
+            partials = [f"d{i}_{k}" if self.live[j] else "_" for k, j in enumerate(ps)]
+            fn = self._bind(self.kind[i], "partials", OPS[self.kind[i]].partials)
+            self._write(f"{', '.join(partials)}, = {fn}({', '.join(args)})")
         else:
             partials = [d.format(*args) for d in template]
         for j, d in zip(ps, partials):
-            if not live[j]:
-                continue
-            # local * g, as the engine computes it; a product with 1.0 or -1.0 is exact, so it is
-            # written as g, -g, or the partial alone when g is the output's 1.0.
-            term = g if d == "1.0" else f"-{g}" if d == "(-1.0)" else d if g == "1.0" else f"{d} * {g}"
-            seen[j] += 1
-            if seen[j] > 1:
-                gradient(j)
-                parts[-1].append(f"g{j} += {term}")
-            elif consumers[j] == 1 and term == g:
-                grad[j] = g  # the only contribution is g itself: share the name, write nothing
-            else:
-                parts[-1].append(f"g{j} = {term}")
-                grad[j] = f"g{j}"
-        del grad[i]  # used up: nothing to hand over
+            if self.live[j]:
+                self._add_to_gradient(j, d, g)
+        del self.grad[i]  # used up: nothing to hand over
 
-    if split:  # replay: make V and G, run the parts, then collect the results from V and G
-        start()
-        calls = [f"part{k}(inputs, V, G)" for k in range(len(parts) - 1)]
-        parts[-1][:0] = [f"V = [0.0] * {len(ops)}", f"G = [0.0] * {len(order)}", *calls]
-    results = [value(out), "[" + ", ".join(gradient(index[x]) or "0.0" if x in index else "0.0" for x in inputs) + "]"]
-    if extras:
-        results.append("[" + ", ".join(value(index[e]) for e in extras) + "]")
-    parts[-1].append(f"return {', '.join(results)}")
-    heads = [f"def part{k}(inputs, V, G):" for k in range(len(parts) - 1)] + ["def replay(inputs):"]
-    return [head + "\n    " + "\n    ".join(body) + "\n" for head, body in zip(heads, parts)], bindings, len(ops)
+    def _add_to_gradient(self, j, d, g):
+        # local * g, as the engine computes it; a product with 1.0 or -1.0 is exact, so it is
+        # written as g, -g, or the partial alone when g is the output's 1.0.
+        term = g if d == "1.0" else f"-{g}" if d == "(-1.0)" else d if g == "1.0" else f"{d} * {g}"
+        self.seen[j] += 1
+        if self.seen[j] > 1:
+            self._gradient(j)
+            self._write(f"g{j} += {term}")
+        elif self.consumers[j] == 1 and term == g:
+            self.grad[j] = g  # the only contribution is g itself: share the name, write nothing
+        else:
+            self._write(f"g{j} = {term}")
+            self.grad[j] = f"g{j}"
+
+    def _value(self, j):
+        """Node j's value as source: a literal for a constant, else its variable (read in first if need be)."""
+        if not self.live[j]:
+            return _literal(self.order[j].data)
+        if j not in self.defined:
+            self._write(f"v{j} = " + (f"inputs[{self.position[j]}]" if j in self.position else f"V[{self.slot[j]}]"))
+            self.defined.add(j)
+        return f"v{j}"
+
+    def _gradient(self, j):
+        """Node j's gradient so far as source (read in from ``G`` if need be), or None if it has none."""
+        if j in self.stored:
+            self._write(f"g{j} = G[{j}]")
+            self.stored.discard(j)
+            self.grad[j] = f"g{j}"
+        return self.grad.get(j)
+
+    def _bind(self, op_name, role, function):
+        """A name for an op's forward or partials in the generated code: the op's name when it is an identifier."""
+        if op_name not in self.names:
+            base = op_name if op_name.isidentifier() and not keyword.iskeyword(op_name) else f"op{list(OPS).index(op_name)}"
+            while any(f"{base}_{r}" in self.bindings for r in ("fn", "partials")):
+                base += "_"  # an op named like another's fallback name (op3): keep both distinct
+            self.names[op_name] = base
+        name = f"{self.names[op_name]}_{role}"
+        self.bindings[name] = function
+        return name
+
+    # --- splitting a long program into functions ----------------------------------------------------
+
+    def _functions(self, nodes, *, save_values=False, load_values=False):
+        """`nodes` in runs, each to be written into a function of its own: one run, unless split.
+
+        A forward run ends by saving its values to ``V`` (`save_values`); a backward run starts by
+        loading the values of the ops it differentiates (`load_values`), in one slice.
+        """
+        if not self.split:
+            yield nodes
+            return
+        for n in range(0, len(nodes), _PART):
+            run = nodes[n:n + _PART]
+            self._new_function()
+            if load_values:
+                first, last = min(self.slot[i] for i in run), max(self.slot[i] for i in run) + 1
+                self._write(", ".join(f"v{self.ops[k]}" for k in range(first, last)) + f", = V[{first}:{last}]")
+                self.defined.update(self.ops[first:last])
+            yield run
+            if save_values:
+                self._write(f"V[{self.slot[run[0]]}:{self.slot[run[-1]] + 1}] = " + ", ".join(f"v{i}" for i in run) + ",")
+
+    def _new_function(self):
+        """Start writing the next function; the gradients held in variables are handed over in ``G``."""
+        self.functions.append([])
+        self.defined.clear()
+        for j, g in self.grad.items():
+            if not g[0].isdigit() and j not in self.stored:  # (a literal such as 1.0 needs no handing)
+                self.functions[-2].append(f"G[{j}] = {g}")
+                self.stored.add(j)
+
+    def _replay_calling_parts(self):
+        """Start ``replay``: make ``V`` and ``G``, then call the parts written so far in turn."""
+        self._new_function()
+        self.functions[-1][:0] = [f"V = [0.0] * {len(self.ops)}", f"G = [0.0] * {len(self.order)}",
+                                  *(f"part{k}(inputs, V, G)" for k in range(len(self.functions) - 1))]
 
 
 def _analyse(output, inputs, extras, who):
@@ -437,18 +504,6 @@ def _rules(name, points, who):
         recorded = _verified(lambda *xs: (op.forward(*xs),), [p[:n] for p in points])
         forward = recorded and recorded[0]
     return forward, _verified(op.partials, points)
-
-
-def _bind(op_name, role, function, names, bindings):
-    """A name for an op's forward or partials in the generated code: the op's name when it is an identifier."""
-    if op_name not in names:
-        base = op_name if op_name.isidentifier() and not keyword.iskeyword(op_name) else f"op{list(OPS).index(op_name)}"
-        while any(f"{base}_{r}" in bindings for r in ("fn", "partials")):
-            base += "_"  # an op named like another's fallback name (op3): keep both distinct
-        names[op_name] = base
-    name = f"{names[op_name]}_{role}"
-    bindings[name] = function
-    return name
 
 
 def _literal(x):
