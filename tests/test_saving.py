@@ -279,3 +279,19 @@ def test_saved_file_gets_the_usual_permissions_not_private_ones(tmp_path):
     finally:
         os.umask(old)
     assert (tmp_path / "m.json").stat().st_mode & 0o777 == 0o644
+
+
+def test_save_to_a_name_at_the_file_system_limit_works(tmp_path):
+    # The temporary file was named <target>.<8 hex>.tmp, 13 bytes longer than a valid 255-byte name.
+    path = tmp_path / ("m" * 250 + ".json")
+    assert len(os.fsencode(path.name)) == 255
+    MLP(2, [2, 1], seed=0).save(path)
+    MLP(2, [2, 1], seed=1).save(path)  # and over an existing file
+    assert os.listdir(tmp_path) == [path.name]
+    assert bits(MLP(2, [2, 1], seed=5).load(path)) == bits(MLP(2, [2, 1], seed=1))
+
+
+def test_save_to_a_bytes_path_works(tmp_path):
+    path = os.fsencode(tmp_path / "m.json")
+    MLP(2, [2, 1], seed=0).save(path)
+    assert os.listdir(tmp_path) == ["m.json"]

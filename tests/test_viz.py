@@ -295,6 +295,16 @@ def test_jupyter_shows_svg_and_files_render(tmp_path):
     assert g.render(tmp_path / "graph") == str(tmp_path / "graph.svg")
 
 
+@needs_dot
+def test_render_graph_to_a_name_at_the_file_system_limit_works(tmp_path):
+    # The temporary file was named <target>.<8 hex>.tmp, 13 bytes longer than a valid 255-byte name.
+    path = tmp_path / ("m" * 251 + ".svg")
+    assert len(os.fsencode(path.name)) == 255
+    assert render_graph(Value(1.0), path) == str(path)
+    assert path.read_text().count("</svg>") == 1
+    assert os.listdir(tmp_path) == [path.name]
+
+
 def test_render_graph_rejects_what_it_cannot_write(tmp_path):
     with pytest.raises(ValueError, match=r"render_graph: unknown output format 'txt'"):
         render_graph(Value(1.0), tmp_path / "g.txt")
