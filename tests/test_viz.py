@@ -1,17 +1,18 @@
-import html
 import math
 import os
 import re
 import shutil
 import subprocess
 import sys
+import xml.etree.ElementTree as ET
 
 import pytest
+from hostile import HOSTILE
 from hypothesis import given
 from hypothesis import strategies as st
 
 import autograd
-from autograd import Value, topological_order, viz
+from autograd import OPS, Op, Value, register_op, topological_order, viz
 from autograd.strategies import exprs
 from autograd.viz import _NO_DOT, BackwardStep, StepTerm, backward_steps, draw_dot, render_graph
 
@@ -181,25 +182,67 @@ def test_identical_graphs_built_separately_give_identical_source():
     assert draw_dot(build()).source == draw_dot(build()).source
 
 
-AWKWARD = 'a{b}|c<d>"e\\f\\'
+def drawn_lines(svg, node_id):
+    """The lines of text dot drew for the node `node_id`, from the SVG parsed as XML (so it must be valid)."""
+    ns = "{http://www.w3.org/2000/svg}"
+    (node,) = [g for g in ET.fromstring(svg).iter(f"{ns}g")
+               if g.get("class") == "node" and g.findtext(f"{ns}title") == node_id]
+    return [(t.text or "").replace("\xa0", " ") for t in node.iter(f"{ns}text")]  # dot keeps runs of spaces as nbsp
 
 
-def test_labels_are_escaped_for_record_syntax():
-    x = Value(1.0, label=AWKWARD)
-    line = node_line(draw_dot(x, show_grad=False), "v0")
-    assert line == r'	v0 [label="{ a\{b\}\|c\<d\>\"e\\f\\ | data 1.0000 }" fillcolor="#bbf7d0" penwidth=2]'
-    two = Value(1.0, label="line 1\nline 2")
-    assert r'label="{ line 1\nline 2 | data' in draw_dot(two).source
+def as_drawn(text):
+    """What a drawing can show of `text`: control characters as their pictures (NUL as ␀), a lone surrogate as its escape."""
+    text = text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return "".join(chr(0x2400 + ord(c)) if ord(c) < 32 and c != "\n" else "␡" if c == "\x7f" else c for c in text)
+
+
+def no_markup_from_labels(svg):
+    """No tag that a hostile label could have brought into the SVG, were it not escaped."""
+    return not any(tag in svg for tag in ("<img", "<script", "</script", "<b>", "]]>"))  # dot writes <!-- -->
+
+
+@pytest.fixture
+def registered_op():
+    """register_op(name) for a test, with an identity op; the op table is restored afterwards."""
+    added = []
+
+    def register(name):
+        added.append(name)
+        return register_op(name, Op(lambda x: x, lambda x, out: (1.0,)))
+
+    yield register
+    for name in added:
+        del OPS[name]
+        delattr(Value, name)
+
+
+def test_the_hostile_strings_are_all_different_and_drawn_unchanged_where_dot_can_show_them():
+    assert len({text for _, text in HOSTILE}) == len(HOSTILE)
+    assert as_drawn("a\x00b\tc\nd") == "a␀b␉c\nd"
 
 
 @needs_dot
-def test_escaped_labels_render_as_written():
-    x = Value(1.0, label=AWKWARD)
-    y = x * 2; y.label = "<b>not html</b>"
-    svg = draw_dot(y).pipe(format="svg", encoding="utf-8")
-    texts = [html.unescape(t) for t in re.findall(r"<text[^>]*>([^<]*)</text>", svg)]
-    assert AWKWARD in texts
-    assert "<b>not html</b>" in texts
+@pytest.mark.parametrize("text", [text for _, text in HOSTILE], ids=[name for name, _ in HOSTILE])
+def test_hostile_label_is_drawn_as_written(text):
+    x = Value(1.0, label=text)
+    y = x * 2
+    svg = draw_dot(y, show_grad=False).pipe(format="svg", encoding="utf-8")
+    assert drawn_lines(svg, "v0") == [*as_drawn(text).split("\n"), "data 1.0000"]
+    assert no_markup_from_labels(svg)
+
+
+@needs_dot
+@pytest.mark.parametrize("text", [text for _, text in HOSTILE], ids=[name for name, _ in HOSTILE])
+def test_hostile_op_name_is_drawn_as_written(text, registered_op):
+    # register_op("\\", ...) wrote label="\" (a syntax error for dot); "<=>" was read as HTML and drawn as "=".
+    y = registered_op(text)(Value(1.0))
+    graph = draw_dot(y)
+    svg = graph.pipe(format="svg", encoding="utf-8")
+    assert drawn_lines(svg, "v1_op") == as_drawn(text).split("\n")
+    assert no_markup_from_labels(svg)
+    # and through what Jupyter shows, a step's display and render_graph
+    assert drawn_lines(graph._repr_mimebundle_()["image/svg+xml"], "v1_op") == as_drawn(text).split("\n")
+    assert "<svg" in next(backward_steps(y))._repr_mimebundle_()["text/html"]
 
 
 # --- size guard ---------------------------------------------------------------------------------
