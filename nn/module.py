@@ -54,7 +54,15 @@ class Module:
         return self.forward(*args, **kwargs)
 
     def forward(self, *args, **kwargs):
-        """The model's computation: subclasses define it (or ``__call__``). Example: see `Module`."""
+        """The model's computation: subclasses define it (or ``__call__``); calling the model runs it.
+
+        Example:
+          >>> class Double(Module):
+          ...     def forward(self, x):
+          ...         return 2 * x
+          >>> Double()(Value(3.0)).data
+          6.0
+        """
         raise NotImplementedError(f"{type(self).__name__}: define forward(self, x) (or __call__) "
                                   f"to make the module callable")
 
@@ -286,7 +294,14 @@ class Neuron(Module):
         self._z_label, self._a_label = _label("z", l, i), _label("a", l, i)
 
     def forward(self, x):
-        """a = σ(Σ_j w_j x_j + b) for `nin` inputs (floats or Values): a Value. Example: ``Neuron(2)([1.0, 2.0])``."""
+        """a = σ(Σ_j w_j x_j + b) for `nin` inputs (floats or Values): a Value, labelled ``a[l]_i``.
+
+        Example:
+          >>> n = Neuron(2, activation="relu", seed=0)
+          >>> a = n([1.0, 2.0])
+          >>> a.label, a.data == max(0.0, n.w[0].data + 2 * n.w[1].data)
+          ('a[1]_1', True)
+        """
         w = self.w
         try:
             if len(x) != len(w):
@@ -343,7 +358,12 @@ class Layer(Module):
                         for i in range(1, nout + 1)]
 
     def forward(self, x):
-        """Every neuron's output for the inputs `x`: always a list. Example: ``Layer(2, 1)([1.0, 2.0])``."""
+        """Every neuron's output for the inputs `x`: always a list, also of one Value.
+
+        Example:
+          >>> [a.label for a in Layer(2, 3, seed=0)([1.0, 2.0])]
+          ['a[1]_1', 'a[1]_2', 'a[1]_3']
+        """
         return [n(x) for n in self.neurons]
 
     def __repr__(self):
@@ -391,7 +411,12 @@ class MLP(Module):
                              layer_index=l) for l in range(1, len(sizes))]
 
     def forward(self, x):
-        """The output: a Value if the last layer has one, else a list. Example: ``MLP(2, [4, 1])([1.0, 2.0])``."""
+        """The output: a Value if the last layer has one, else a list.
+
+        Example:
+          >>> MLP(2, [4, 1], seed=0)([1.0, 2.0]).label, len(MLP(2, [4, 3], seed=0)([1.0, 2.0]))
+          ('z[2]_1', 3)
+        """
         for layer in self.layers:
             x = layer(x)
         return x[0] if len(x) == 1 else x
