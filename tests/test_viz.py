@@ -19,11 +19,48 @@ from autograd.viz import _NO_DOT, BackwardStep, StepTerm, backward_steps, draw_d
 needs_dot = pytest.mark.skipif(
     shutil.which("dot") is None,
     reason="Graphviz's `dot` program is not installed (apt-get install graphviz / brew install graphviz)")
-RED = 'color="#dc2626"'
+STATEMENT = re.compile(r"\t(v\w+(?: -> v\w+)?)(?: \[(.*)\])?$")  # a node or edge line: v0 [...], v0 -> v1_op [...]
+ATTRIBUTE = re.compile(r'(\w+)=("(?:[^"\\]|\\.)*"|[^\s\]]+)')
 
 
 def lines(graph):
     return graph.source.splitlines()
+
+
+def statements(graph):
+    """(id, attributes) of each node and edge line, in order: id 'v0', 'v2_op' or 'v0 -> v2_op'."""
+    matches = (STATEMENT.match(line) for line in lines(graph))
+    return [(m[1], parse_attributes(m[2] or "")) for m in matches if m]
+
+
+def parse_attributes(text):
+    return {k: v.strip('"') for k, v in ATTRIBUTE.findall(text)}
+
+
+def attributes(graph, node_id):
+    (found,) = [a for i, a in statements(graph) if i == node_id]
+    return found
+
+
+def label(graph, node_id):
+    return attributes(graph, node_id)["label"]
+
+
+def style(graph, node_id):
+    """How a node looks: its attributes other than the label."""
+    return {k: v for k, v in attributes(graph, node_id).items() if k != "label"}
+
+
+def marked(plain, lit):
+    """The nodes and edges drawn differently in `lit` than in `plain`, the same graph without highlight."""
+    assert [i for i, _ in statements(plain)] == [i for i, _ in statements(lit)]
+    return [i for (i, a), (_, b) in zip(statements(plain), statements(lit)) if a != b]
+
+
+def legend(graph):
+    """The legend's swatches, (kind, its attributes), in order."""
+    (line,) = [s for s in lines(graph) if "label=<<table" in s]
+    return [(kind, parse_attributes(cell)) for cell, kind in re.findall(r"<td ([^>]*)>(\w+)</td>", line)]
 
 
 def node_line(graph, node_id):
@@ -60,12 +97,9 @@ def test_public_names_are_exported_from_autograd():
 def test_records_show_label_data_and_grad_to_four_places():
     o = neuron()["o"]
     g = draw_dot(o)
-    assert node_line(g, "v0") == '\tv0 [label="{ x | data 2.0000 | grad -3.0000 }" fillcolor="#dbeafe"]'
-    assert node_line(g, "v1") == '\tv1 [label="{ w | data -3.0000 | grad 2.0000 }" fillcolor="#dbeafe"]'
-    assert node_line(g, "v2") == '\tv2 [label="{ xw | data -6.0000 | grad 1.0000 }" fillcolor=white]'
-    assert node_line(g, "v3") == '\tv3 [label="{ b | data 1.0000 | grad 1.0000 }" fillcolor="#dbeafe"]'
-    assert node_line(g, "v4") == ('\tv4 [label="{ o | data -5.0000 | grad 1.0000 }" '
-                                  'fillcolor="#bbf7d0" penwidth=2]')
+    assert [label(g, f"v{i}") for i in range(5)] == [
+        "{ x | data 2.0000 | grad -3.0000 }", "{ w | data -3.0000 | grad 2.0000 }", "{ xw | data -6.0000 | grad 1.0000 }",
+        "{ b | data 1.0000 | grad 1.0000 }", "{ o | data -5.0000 | grad 1.0000 }"]
 
 
 def test_one_op_node_per_result_between_it_and_its_parents():
@@ -91,45 +125,43 @@ def test_unlabelled_values_are_named_by_their_position_and_constants_styled_apar
     y = x ** 2
     g = draw_dot(y, show_grad=False)
     assert [v.op for v in topological_order(y)] == ["", "const", "**"]
-    assert node_line(g, "v1") == ('\tv1 [label="{ v1 | data 2.0000 }" fillcolor="#f3f4f6" fontcolor="#4b5563" '
-                                  'style="filled,dashed"]')
-    assert node_line(g, "v2") == '\tv2 [label="{ v2 | data 2.2500 }" fillcolor="#bbf7d0" penwidth=2]'
-    assert node_line(g, "v2_op").startswith('\tv2_op [label="**" ')
+    assert [label(g, "v1"), label(g, "v2"), label(g, "v2_op")] == ["{ v1 | data 2.0000 }", "{ v2 | data 2.2500 }", "**"]
+    assert "dashed" in style(g, "v1")["style"] and "dashed" not in style(g, "v0").get("style", "")
 
 
 def test_leaves_parameters_constants_root_and_highlight_are_distinct():
     v = neuron()
     c = v["o"] * 2; c.label = "c"
     g = draw_dot(c, params=[v["w"], v["b"], Value(9.0)])  # a parameter outside the graph is fine
-    styles = {u.label or "const": node_line(g, f"v{i}").split("}\" ", 1)[1]
-              for i, u in enumerate(topological_order(c))}
-    assert styles["x"] == 'fillcolor="#dbeafe"]'
-    assert styles["w"] == styles["b"] == 'fillcolor="#fde68a"]'
-    assert styles["xw"] == styles["o"] == "fillcolor=white]"
-    assert styles["const"] == 'fillcolor="#f3f4f6" fontcolor="#4b5563" style="filled,dashed"]'
-    assert styles["c"] == 'fillcolor="#bbf7d0" penwidth=2]'
-    legend = [s for s in lines(g) if "label=<<table" in s]
-    assert len(legend) == 1
-    assert re.findall(r">(\w+)</td>", legend[0]) == ["leaf", "parameter", "constant", "root"]
+    styles = {u.label or "const": style(g, f"v{i}") for i, u in enumerate(topological_order(c))}
+    assert styles["w"] == styles["b"] and styles["xw"] == styles["o"]  # one look per kind
+    kinds = {"leaf": styles["x"], "parameter": styles["w"], "constant": styles["const"], "root": styles["c"],
+             "computed": styles["xw"]}
+    assert len({tuple(sorted(look.items())) for look in kinds.values()}) == 5  # and five different looks
+    assert float(kinds["root"]["penwidth"]) > float(kinds["leaf"].get("penwidth", 1))  # a thick border
+    # The legend names the kinds drawn (not "computed", the plain white) in the colours they are drawn in.
+    assert [(kind, cell["bgcolor"]) for kind, cell in legend(g)] == [
+        (kind, kinds[kind]["fillcolor"]) for kind in ("leaf", "parameter", "constant", "root")]
 
 
 def test_highlight_marks_nodes_and_the_op_and_edges_between_them():
     v = neuron()
     o = v["o"]
-    g = draw_dot(o, highlight=[v["xw"], v["x"]])
-    marked = {s.split(" ", 1)[0].strip() for s in lines(g) if RED in s and "->" not in s and "<table" not in s}
-    assert marked == {"v0", "v2", "v2_op"}
-    assert node_line(g, "v2") == ('\tv2 [label="{ xw | data -6.0000 | grad 1.0000 }" color="#dc2626" '
-                                  'fillcolor=white penwidth=3]')
-    assert [e for e in edges(g) if RED in e] == ['v0 -> v2_op [color="#dc2626" penwidth=2]',
-                                                 'v2_op -> v2 [color="#dc2626" penwidth=2]']
-    assert "highlighted</td>" in g.source
-    # One Value is enough, and a highlighted root keeps its thick border in red.
+    plain, g = draw_dot(o), draw_dot(o, highlight=[v["xw"], v["x"]])
+    # Exactly the marked nodes, the op between them and the edges of that path look different.
+    assert marked(plain, g) == ["v0", "v2", "v2_op", "v0 -> v2_op", "v2_op -> v2"]
+    assert [label(g, i) for i in ("v0", "v2", "v2_op")] == [label(plain, i) for i in ("v0", "v2", "v2_op")]
+    # ... all in the same way: one highlight colour, which the legend shows
+    changes = [{k: x for k, x in attributes(g, i).items() if attributes(plain, i).get(k) != x} for i in ("v0", "v2", "v2_op")]
+    assert changes[0] == changes[1] == changes[2] and "color" in changes[0]
+    (path_colours,) = {e["color"] for i, e in statements(g) if i in ("v0 -> v2_op", "v2_op -> v2")}
+    assert path_colours == changes[0]["color"] == dict(legend(g))["highlighted"]["color"]
+    assert "highlighted" not in dict(legend(plain))
+    # One Value is enough, and a highlighted root keeps its thick border, in the highlight colour.
     single = draw_dot(o, highlight=o)
-    assert node_line(single, "v4") == ('\tv4 [label="{ o | data -5.0000 | grad 1.0000 }" color="#dc2626" '
-                                       'fillcolor="#bbf7d0" penwidth=3]')
-    assert [e for e in edges(single) if RED in e] == []  # no marked parent: no path to light up
-    assert RED not in "".join(s for s in lines(draw_dot(o)) if "<table" not in s)
+    assert marked(plain, single) == ["v4"]  # no marked parent: no path to light up
+    assert style(single, "v4")["color"] == changes[0]["color"]
+    assert float(style(single, "v4")["penwidth"]) >= float(style(plain, "v4")["penwidth"]) > 1
 
 
 def test_show_grad_false_leaves_grads_out():
@@ -446,15 +478,15 @@ def test_a_step_displays_the_highlighted_graph_and_its_chain_rule_text():
     next(steps), next(steps)  # o, then b
     step = next(steps)  # xw = x * w passes its gradient to x and w
     g = step.draw()
-    assert {s.split(" ", 1)[0].strip() for s in lines(g) if RED in s and "->" not in s and "<table" not in s} == {
-        "v0", "v1", "v2", "v2_op"}
+    assert marked(draw_dot(v["o"]), g) == ["v0", "v1", "v2", "v2_op", "v0 -> v2_op", "v1 -> v2_op", "v2_op -> v2"]
     bundle = step._repr_mimebundle_()
     assert bundle["text/plain"] == ("step 3/5: xw = x * w\n"
                                     "x.grad += (∂xw/∂x = -3.0) × (xw.grad = 1.0) = -3.0  → x.grad = -6.0\n"
                                     "w.grad += (∂xw/∂w = 2.0) × (xw.grad = 1.0) = 2.0  → w.grad = 4.0")
     page = bundle["text/html"]
     assert page.startswith("<pre>step 3/5: xw = x * w\nx.grad += (∂xw/∂x = -3.0)")
-    assert page.count("<svg") == 1 and "<?xml" not in page and "#dc2626" in page
+    svg = g.pipe(format="svg", encoding="utf-8")
+    assert page.count("<svg") == 1 and "<?xml" not in page and page.endswith(svg[svg.index("<svg"):])
     assert step.draw(params=[v["w"]]).source != g.source
 
 
