@@ -264,15 +264,33 @@ def _quantities(what, f, xs, order):
     return leaves, quantities, quantity_traces
 
 
+class _Shifted(NamedTuple):
+    """f evaluated with one input moved by the step: each quantity's value and trace, or what f raised."""
+
+    values: tuple = ()  # per quantity: its value (None where it could not be evaluated)
+    traces: tuple = ()  # per quantity: its output's trace, a list of `_TraceNode`
+    error: Exception | None = None  # what f raised there (then no values and no traces)
+
+
+class _TraceNode(NamedTuple):
+    """One op node of an output's graph, as far as smoothness goes (see `_trace`)."""
+
+    op: str           # its name in OPS
+    sides: tuple      # per input and kink: -1, 0 or 1, the side of the kink the input is on
+    kinks: tuple      # the op's kinks
+    in_domain: bool   # whether its inputs are in the op's domain
+    depends: int      # bit j set: the node depends on input j
+
+
 def _shifted(what, f, xs, j, xj, order):
-    """(values, traces) of the quantities with input j moved to xj, or the exception f raised."""
+    """The quantities' values and traces with input j moved to xj, or the exception f raised, as a `_Shifted`."""
     shifted = list(xs)
     shifted[j] = xj
     try:
         _, quantities, traces = _quantities(what, f, shifted, order)
     except _DOMAIN_ERRORS as e:
-        return e
-    return [None if q is None else q.data for q in quantities], traces
+        return _Shifted(error=e)
+    return _Shifted(tuple(None if q is None else q.data for q in quantities), tuple(traces))
 
 
 def _trace(output, leaves):
@@ -291,7 +309,7 @@ def _trace(output, leaves):
             continue
         xs = [p.data for p in parents]
         sides = tuple((x > k) - (x < k) for x in xs for k in op.kinks)
-        trace.append((node.op, sides, tuple(op.kinks), op.domain(*xs), mask))
+        trace.append(_TraceNode(node.op, sides, tuple(op.kinks), op.domain(*xs), mask))
     return trace
 
 
@@ -299,15 +317,15 @@ def _smoothness(center, minus, plus, j):
     """None if the traces show f smooth over the step of input j (every input if j is None);
     else why not, as a sentence. Nodes that do not depend on input j cannot make it non-smooth."""
     for where, trace in (("the input", center), ("input - h", minus), ("input + h", plus)):
-        for name, _, _, in_domain, mask in trace or ():
-            if not in_domain and (j is None or mask >> j & 1):
-                return f"{name} is outside its domain (Op.domain) at {where}"
+        for node in trace or ():
+            if not node.in_domain and (j is None or node.depends >> j & 1):
+                return f"{node.op} is outside its domain (Op.domain) at {where}"
     for other in (minus, plus):
-        if other is not None and [e[0] for e in other] != [e[0] for e in center]:
+        if other is not None and [n.op for n in other] != [n.op for n in center]:
             return "f builds a different graph within the step (a branch on a value)"
-        for (name, sides, kinks, _, _), (_, other_sides, _, _, _) in zip(center, other or ()):
-            if sides != other_sides:
-                return f"{name}'s kink at {', '.join(f'{k:g}' for k in kinks)} is within the step"
+        for node, moved in zip(center, other or ()):
+            if node.sides != moved.sides:
+                return f"{node.op}'s kink at {', '.join(f'{k:g}' for k in node.kinks)} is within the step"
     return None
 
 
@@ -317,16 +335,16 @@ def _why_not_smooth(q, trace, plus, minus, j):
     if why is not None:
         return why
     for where, side in (("input + h", plus), ("input - h", minus)):
-        if isinstance(side, Exception):
-            return f"f raised at {where}: {type(side).__name__}: {side}"
-        if q >= len(side[1]):
+        if side.error is not None:
+            return f"f raised at {where}: {type(side.error).__name__}: {side.error}"
+        if q >= len(side.traces):
             return f"f returns a different number of outputs at {where}"
-    return _smoothness(trace, minus[1][q], plus[1][q], j)
+    return _smoothness(trace, minus.traces[q], plus.traces[q], j)
 
 
 def _value(side, q):
-    """Quantity q's value on one side of the step; None if f raised there or has no such output."""
-    return None if isinstance(side, Exception) or q >= len(side[0]) else side[0][q]
+    """Quantity q's value on one side of the step (a `_Shifted`); None if f raised there or has no such output."""
+    return None if q >= len(side.values) else side.values[q]
 
 
 def _index(q, j, n, order):

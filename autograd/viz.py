@@ -47,7 +47,15 @@ _HIGHLIGHT_EDGE = {"color": "#dc2626", "penwidth": "2"}
 _OP_STYLE = {"shape": "ellipse", "style": "filled", "fillcolor": "#e5e7eb", "fontsize": "10", "height": "0.3"}
 # Operands of these ops can be swapped; the others' incoming edges are numbered by operand.
 _SYMMETRIC = {"+", "*"}
-_RECORD_ESCAPES = str.maketrans({c: "\\" + c for c in '{}|<>"'})
+# What Graphviz reads as markup in a label, and what `_dot_escape` writes instead, in one pass:
+# a backslash starts an escape (\n, and \N for the node's name), a quote ends the string, & starts
+# an entity (&amp;), a label in <...> is HTML-like (so < and > go as entities), and a record field
+# splits at { | }. DOT and SVG allow no control characters: they are drawn as their Unicode
+# pictures (NUL as ␀), except the newline, which breaks the line.
+_LABEL_ESCAPES = {"\\": "\\\\", '"': '\\"', "&": "&amp;", "<": "&lt;", ">": "&gt;", "\n": "\\n",
+                  **{chr(c): chr(0x2400 + c) for c in range(32) if c != 10}, "\x7f": "\u2421"}
+_LABEL_TABLE = str.maketrans(_LABEL_ESCAPES)
+_RECORD_TABLE = str.maketrans({**_LABEL_ESCAPES, **{c: "\\" + c for c in "{|}"}})
 
 
 def draw_dot(root, *, rankdir="LR", highlight=None, max_nodes=_MAX_NODES, show_grad=True, params=None):
@@ -58,8 +66,12 @@ def draw_dot(root, *, rankdir="LR", highlight=None, max_nodes=_MAX_NODES, show_g
     numbered on their edges. Fill colours tell apart leaves (blue), parameters (amber), constants
     the engine wrapped (grey, dashed), computed nodes (white) and the root (green); highlighted
     nodes, and the edges between them, are red. A Value without a label is named ``v<i>``, its
-    position in `topological_order`, as `backward_steps` names it. Building the drawing never
-    needs Graphviz's ``dot`` program; showing or rendering it does (`render_graph`).
+    position in `topological_order`, as `backward_steps` names it. Labels and op names are drawn
+    as written, whatever characters they hold (``\\``, quotes, ``<b>``, ``&amp;``, braces), except
+    control characters, which no drawing can hold: they are drawn as their Unicode pictures (NUL
+    as ␀), and a newline breaks the line; Graphviz trims the spaces at the ends of a Value's label
+    and collapses runs of them (its rule for records). Building the drawing never needs Graphviz's
+    ``dot`` program; showing or rendering it does (`render_graph`).
 
     Args:
       root: the Value whose graph to draw.
@@ -119,7 +131,7 @@ def draw_dot(root, *, rankdir="LR", highlight=None, max_nodes=_MAX_NODES, show_g
         kind = ("root" if v is root else "parameter" if v in params else "constant" if v.op == "const"
                 else "computed" if v.parents else "leaf")
         kinds[kind] = True
-        fields = [_record_escape(_name(v, i)), f"data {v.data:.4f}"]
+        fields = [_dot_escape(_name(v, i), record=True), f"data {v.data:.4f}"]
         if show_grad:
             fields.append(f"grad {v.grad:.4f}")
         lit = v in marked
@@ -130,7 +142,7 @@ def draw_dot(root, *, rankdir="LR", highlight=None, max_nodes=_MAX_NODES, show_g
         # The op node, and the edges from the marked parents through it, light up with a marked
         # result: that is the path one chain-rule step travels.
         op_lit = lit and any(p in marked for p in parents)
-        graph.node(f"v{i}_op", v.op, **{**_OP_STYLE, **(_HIGHLIGHT if op_lit else {})})
+        graph.node(f"v{i}_op", _dot_escape(v.op), **{**_OP_STYLE, **(_HIGHLIGHT if op_lit else {})})
         numbered = len(parents) > 1 and v.op not in _SYMMETRIC
         for k, p in enumerate(parents):
             graph.edge(f"v{ids[p]}", f"v{i}_op", label=str(k + 1) if numbered else None,
@@ -169,10 +181,15 @@ def pretty_label(label):
     return f"{m[1]}{m[3].translate(_SUBSCRIPT)}{f'({m[2]})'.translate(_SUPERSCRIPT)}" if m else label
 
 
-def _record_escape(text):
-    """Escape a label for a DOT record field: backslashes, ``{ } | < >``, quotes; newlines break lines."""
-    # Backslashes first, so that the escapes added for the other characters are not doubled.
-    return text.replace("\\", "\\\\").translate(_RECORD_ESCAPES).replace("\n", "\\n")
+def _dot_escape(text, record=False):
+    """`text` as DOT that Graphviz draws as written, in a plain label or (`record`) a record field.
+
+    Every character is replaced on its own (one `str.translate`), so no escape is escaped twice;
+    newlines break the line and control characters are drawn as their pictures (NUL as ␀).
+    """
+    # A lone surrogate cannot be written as UTF-8 for dot: it is drawn as its escape, \udxxx.
+    text = text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return text.translate(_RECORD_TABLE if record else _LABEL_TABLE)
 
 
 @functools.cache

@@ -52,7 +52,16 @@ class Optimizer:
 
     @property
     def lr(self):
-        """The learning rate η used by the next `step`. Example: ``opt.lr = 1.0 - 0.9 * k / steps``."""
+        """The learning rate η used by the next `step`; set it between steps for a schedule.
+
+        Example:
+          >>> from autograd import Value
+          >>> opt, steps = SGD([Value(1.0)], lr=1.0), 10
+          >>> for k in range(steps):
+          ...     opt.lr = 1.0 - 0.9 * k / steps  # linear decay from 1.0
+          >>> round(opt.lr, 2)
+          0.19
+        """
         return self._lr
 
     @lr.setter
@@ -72,7 +81,14 @@ class Optimizer:
             p.grad = 0.0
 
     def step(self):
-        """Update every parameter from its ``.grad``; each subclass implements its rule."""
+        """Update every parameter from its ``.grad``; each subclass implements its rule.
+
+        Example:
+          >>> from autograd import Value
+          >>> w = Value(3.0); (w * w).backward()  # w.grad = 6.0
+          >>> SGD([w], lr=0.1).step(); w.data     # 3.0 - 0.1 * 6.0
+          2.4
+        """
         raise NotImplementedError(f"{type(self).__name__}.step: subclasses of Optimizer implement the update")
 
 

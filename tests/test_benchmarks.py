@@ -1,7 +1,5 @@
 """The benchmarks run (at tiny sizes, so they never rot) and report every row; no timing is asserted."""
 
-import doctest
-import importlib
 import json
 import os
 import subprocess
@@ -85,9 +83,3 @@ def test_w3_trains_the_same_network_on_both_engines():
         losses.append(loss.data)
     assert losses[0] == pytest.approx(losses[1], rel=1e-12)
     assert [p.grad for p in ours.parameters()] == pytest.approx([p.grad for p in theirs.parameters()], rel=1e-9, abs=1e-15)
-
-
-def test_docstring_examples_run():
-    for module in ("benchmarks.peer", "benchmarks.suite", "benchmarks.ceiling"):
-        results = doctest.testmod(importlib.import_module(module))
-        assert results.attempted > 0 and results.failed == 0, module
