@@ -12,6 +12,7 @@ Example:
 """
 
 import functools
+import inspect
 import math
 import numbers
 from collections.abc import Callable
@@ -600,9 +601,11 @@ def _as_result(g, create_graph):
 class no_grad:
     """Context manager in which ops record no graph: results are leaves with no parents.
 
-    Nestable and thread-safe (the switch is a `contextvars.ContextVar`). Use it for evaluation,
-    optimizer updates, and anything else that should not be differentiated. As in PyTorch,
-    ``@no_grad()`` also decorates a function.
+    Nestable, and one instance may be shared: by threads, by asyncio tasks, by nested ``with``
+    blocks. The switch is a `contextvars.ContextVar`, and so is the stack of states each ``with``
+    restores on exit, so every thread and every task has its own (the instance holds nothing).
+    Use it for evaluation, optimizer updates, and anything else that should not be
+    differentiated. As in PyTorch, ``@no_grad()`` also decorates a function.
 
     Example:
       >>> x = Value(2.0)
@@ -617,27 +620,65 @@ class no_grad:
       ()
     """
 
-    __slots__ = ("_tokens",)
-
-    def __init__(self):
-        self._tokens = []
+    __slots__ = ()  # no per-use state here: an instance shared by threads or tasks must not mix their states
 
     def __enter__(self):
-        self._tokens.append(_grad_enabled.set(False))
+        # The state to restore goes on this context's stack (a tuple: a task that copied the
+        # context at its creation never sees another task's later pushes).
+        _saved_states.set((*_saved_states.get(), _grad_enabled.get()))
+        _grad_enabled.set(False)
         return self
 
     def __exit__(self, *exc):
-        _grad_enabled.reset(self._tokens.pop())
+        saved = _saved_states.get()
+        if not saved:
+            raise RuntimeError("no_grad: __exit__ without a matching __enter__ in this thread or task; "
+                               "use `with no_grad():`, which pairs them")
+        _saved_states.set(saved[:-1])
+        _grad_enabled.set(saved[-1])
         return False
 
     def __call__(self, fn):
-        """Decorate `fn` so that each call runs inside its own `no_grad` (safe across threads)."""
+        """Decorate `fn` so that each call runs inside `no_grad` (safe across threads and tasks).
+
+        An ``async def`` function runs inside `no_grad` until it returns (an asyncio task has its
+        own switch, so other tasks keep recording). A generator function is refused: its body runs
+        a piece at a time in its caller's context, so a switch held across ``yield`` would leak.
+
+        Args:
+          fn: a function or an ``async def`` function.
+
+        Returns:
+          The decorated function.
+
+        Example:
+          >>> @no_grad()
+          ... def recording():
+          ...     return is_grad_enabled()
+          >>> recording()
+          False
+        """
+        if inspect.isgeneratorfunction(fn) or inspect.isasyncgenfunction(fn):
+            raise TypeError(f"no_grad: cannot decorate the generator function {fn.__qualname__}: its body runs "
+                            f"between yields in the caller's context; use `with no_grad():` inside it")
+        if inspect.iscoroutinefunction(fn):
+            @functools.wraps(fn)
+            async def without_grad_async(*args, **kwargs):
+                with self:
+                    return await fn(*args, **kwargs)
+
+            return without_grad_async
+
         @functools.wraps(fn)
         def without_grad(*args, **kwargs):
-            with no_grad():
+            with self:
                 return fn(*args, **kwargs)
 
         return without_grad
+
+
+# The states that the open `with no_grad()` blocks of this thread or task restore, innermost last.
+_saved_states = ContextVar("dagrad_no_grad_saved_states", default=())
 
 
 def is_grad_enabled():

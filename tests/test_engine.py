@@ -1,6 +1,7 @@
 """Unit and regression tests for the engine: one parametrized test per op row, then the bug
 classes micrograd users hit (a node used twice, a diamond, a deep chain, backward called twice)."""
 
+import asyncio
 import doctest
 import importlib
 import inspect
@@ -409,6 +410,105 @@ def test_no_grad_is_per_thread():
     release.set()
     t.join()
     assert seen == {"main": True, "worker": False}
+
+
+def test_a_shared_no_grad_entered_by_two_threads_restores_each_thread():
+    # Regression: the instance kept a stack of ContextVar tokens; thread B's token was popped by
+    # thread A's exit ("Token was created in a different Context"), and both threads stayed off.
+    ng, errors, seen = no_grad(), [], {}
+    a_in, b_in, a_out = threading.Event(), threading.Event(), threading.Event()
+
+    def run(name, before, after):  # enter once `before` is set, exit once `after` is set
+        try:
+            before.wait(5)
+            with ng:
+                (a_in if name == "A" else b_in).set()
+                after.wait(5)
+                seen[name, "inside"] = is_grad_enabled()
+            seen[name, "after"] = is_grad_enabled()
+        except Exception as e:  # noqa: BLE001 -- reported by the assertion below
+            errors.append(e)
+        finally:
+            if name == "A":
+                a_out.set()
+
+    go = threading.Event()
+    go.set()
+    # The interleaving is forced: A enters; B enters; A exits; B exits.
+    a = threading.Thread(target=run, args=("A", go, b_in))
+    b = threading.Thread(target=run, args=("B", a_in, a_out))
+    a.start(), b.start()
+    a.join(10), b.join(10)
+    assert errors == []
+    assert seen == {("A", "inside"): False, ("B", "inside"): False, ("A", "after"): True, ("B", "after"): True}
+    assert is_grad_enabled()
+
+
+def test_a_shared_no_grad_entered_by_two_asyncio_tasks_restores_each_task():
+    ng, seen = no_grad(), {}
+
+    async def main():
+        a_in, b_in, a_out = asyncio.Event(), asyncio.Event(), asyncio.Event()
+
+        async def run(name, before, after, entered):
+            await before.wait()
+            with ng:
+                entered.set()
+                await after.wait()
+                seen[name, "inside"] = is_grad_enabled()
+            seen[name, "after"] = is_grad_enabled()
+            if name == "A":
+                a_out.set()
+
+        go = asyncio.Event()
+        go.set()
+        # A enters; B enters (A is waiting inside); A exits; B exits.
+        await asyncio.gather(run("A", go, b_in, a_in), run("B", a_in, a_out, b_in))
+        seen["main"] = is_grad_enabled()
+
+    asyncio.run(main())
+    assert seen == {("A", "inside"): False, ("B", "inside"): False, ("A", "after"): True,
+                    ("B", "after"): True, "main": True}
+
+
+def test_a_shared_no_grad_nests_within_one_thread():
+    ng = no_grad()
+    with ng:
+        with ng:
+            assert not is_grad_enabled()
+        assert not is_grad_enabled()
+    assert is_grad_enabled()
+
+
+def test_no_grad_exit_without_enter_is_a_clear_error():
+    with pytest.raises(RuntimeError, match=r"no_grad: __exit__ without a matching __enter__"):
+        no_grad().__exit__(None, None, None)
+    assert is_grad_enabled()
+
+
+def test_no_grad_decorates_a_coroutine_function_and_refuses_a_generator_function():
+    @no_grad()
+    async def evaluate(v):
+        await asyncio.sleep(0)
+        return v * 2, is_grad_enabled()
+
+    async def main():
+        # Another task keeps recording while `evaluate` waits inside no_grad.
+        (y, enabled), other = await asyncio.gather(evaluate(Value(1.0)), recording())
+        return y, enabled, other
+
+    async def recording():
+        await asyncio.sleep(0)
+        return is_grad_enabled()
+
+    y, enabled, other = asyncio.run(main())
+    assert y.parents == () and not enabled and other and is_grad_enabled()
+
+    def numbers():
+        yield Value(1.0) * 2
+
+    with pytest.raises(TypeError, match=r"no_grad: cannot decorate the generator function .*numbers"):
+        no_grad()(numbers)
 
 
 # --- errors: clear, specific, never a bare assert, never silent NaN ---------------------------
