@@ -6,6 +6,12 @@ side by side. A node stores its parents and the partials evaluated at the forwar
 written with operators that work on floats *and* on Values, so `grad(..., create_graph=True)`
 re-evaluates the same rows on Values to get derivatives that can be differentiated again.
 
+Threads and asyncio tasks: whether ops record (`no_grad`) is per thread and per task, and `grad`
+only reads a graph, so it may run on one graph from several threads. Everything else is plain
+data: ``backward()`` writes ``.grad`` on every node it reaches, so two concurrent passes over
+graphs that share nodes (a model's parameters) race; give each thread its own graph and
+parameters, or hold a lock around backward and the optimizer step (as with PyTorch).
+
 Example:
   >>> OPS["*"].partials(2.0, 3.0, 6.0)  # d(x * y)/dx = y, d(x * y)/dy = x, at x = 2, y = 3
   (3.0, 2.0)
@@ -93,6 +99,12 @@ def _pow(x, n, op="**"):
         raise OverflowError(f"{op}: result overflows a float, got {x!r} ** {n!r}") from None
 
 
+def _reciprocal(x):
+    # 1 / x, and 1 / ±0 = ±inf as IEEE and torch.reciprocal: the derivatives of sqrt and of
+    # x ** 0.5 are 1 / 0 at 0, and must stay differentiable there (see `_recip`).
+    return 1.0 / x if x != 0 else math.copysign(math.inf, x)
+
+
 def _pow_value(x, y):
     if x <= 0:
         raise ValueError(f"pow: the base must be > 0 when the exponent is a Value, got base {x!r}")
@@ -117,28 +129,45 @@ def _sig(x): return x.sigmoid() if isinstance(x, Value) else _sigmoid(x)
 def _sin(x): return x.sin() if isinstance(x, Value) else math.sin(x)
 def _cos(x): return x.cos() if isinstance(x, Value) else math.cos(x)
 def _ln(x): return x.log() if isinstance(x, Value) else _log(x)
+def _recip(x): return x.reciprocal() if isinstance(x, Value) else _reciprocal(x)
 # The derivative of a step is 0 almost everywhere: a constant, also when building a graph.
 def _step(x): return 1.0 if getattr(x, "data", x) > 0 else 0.0
 def _sign(x): x = getattr(x, "data", x); return (x > 0) - (x < 0) + 0.0
 
 
 def _dpow(x, n, out, n_at_least_1):
-    # d(x ** n)/dx = n x^(n-1). For n >= 1 as written: x ** (n - 1) cannot overflow unless out
-    # did, and it stays right where out underflows (x ** 2 at 1e-200: 2e-200, not 0). For n < 1
-    # as n * out / x, which overflows to inf (PyTorch's answer) where x ** (n - 1) would raise;
-    # at x = 0 the slope is 0 for the constant x ** 0 and inf for 0 < n < 1 (n < 0 raised in the
-    # forward). x is a Value under create_graph, and so is the exponent of "pow": the caller
-    # compares n with 1 (speed: a float compare for "**", no getattr).
+    # d(x ** n)/dx = n x^(n-1), for n >= 1 as written: x ** (n - 1) cannot overflow unless out
+    # did, and it stays right where out underflows (x ** 2 at 1e-200: 2e-200, not 0).
+    # For n < 1, x^(n-1) can overflow, where x ** (n - 1) would raise: then n * out / x, which
+    # overflows to inf, PyTorch's answer. Otherwise still n * x ** (n - 1), as PyTorch: under
+    # create_graph its second derivative is then one product, n (n-1) x^(n-2), which overflows to
+    # -inf where the quotient rule on n * out / x gives inf - inf = nan (x ** 0.5 at 1e-300).
+    # The constant x ** 0 has slope 0 (exactly, also on Values: 0 * out / x would make nan at
+    # x = 5e-324). At x = ±0 and 0 < n < 1 the slope is n / x^(1-n) = n / +0 = inf (n < 0 raised
+    # in the forward); on Values that quotient is a reciprocal node, so a second derivative sees
+    # its slope, n (n-1) x^(n-2) = -inf, as PyTorch (a constant inf would give 0). Float branches
+    # use operators and literals only, which `compile` can record. x is a Value under
+    # create_graph, and so is the exponent of "pow": the caller compares n with 1 (speed: a float
+    # compare for "**", no getattr), and `n == 0` is False for a Value (no slope is dropped).
     if n_at_least_1:
         return n * x ** (n - 1)
-    if getattr(x, "data", x) != 0:
-        return n * out / x
-    return 0.0 if n == 0 else math.inf
+    if n == 0:
+        return 0.0
+    x_ = getattr(x, "data", x)
+    if x_ != 0:
+        # x^(n-1) by a division, which never raises; |x^(n-1)| < 1e308 asked as one comparison,
+        # without abs(), so that `compile` can record the rule (it follows up to 4 decisions).
+        small = getattr(out, "data", out) / x_ * 1e-308
+        return n * x ** (n - 1) if small * small < 1.0 else n * out / x
+    return n * (x ** (1 - n)).reciprocal() if isinstance(x, Value) else math.inf
 
 
 # --- the op table: forward and partial derivatives side by side -------------------------------
-# An infinite derivative (sqrt and x ** 0.5 at 0) is inf, as in PyTorch; `v != 0` is always
-# True for a Value, so the graph-building path keeps the formula. "**" and "pow" share `_dpow`.
+# An infinite derivative (sqrt and x ** 0.5 at 0) is inf, as in PyTorch, and under create_graph
+# it is a Value that can be differentiated again: its rule divides by zero with "reciprocal"
+# (1 / ±0 = ±inf), never with "/", which raises on a user's division by zero. A rule that
+# branches on a value reads it with getattr(v, "data", v) (`v != 0` is always True for a Value,
+# which compares by identity). "**" and "pow" share `_dpow`.
 OPS = {
     #        forward            partials(inputs..., out)
     "+":     Op(float.__add__,  lambda x, y, out: (1.0, 1.0)),
@@ -161,9 +190,11 @@ OPS = {
     "relu":  Op(lambda x: x if x > 0 else 0.0, lambda x, out: (_step(x),), kinks=(0.0,)),
     "sin":   Op(math.sin,       lambda x, out: (_cos(x),)),
     "cos":   Op(math.cos,       lambda x, out: (-_sin(x),)),
-    "sqrt":  Op(_sqrt,          lambda x, out: (0.5 / out if out != 0 else math.inf,),
+    "sqrt":  Op(_sqrt,          lambda x, out: (0.5 * _recip(out),),
                 domain=lambda x: x > 0),
     "abs":   Op(abs,            lambda x, out: (_sign(x),), kinks=(0.0,)),
+    "reciprocal": Op(_reciprocal, lambda x, out: (-(out * out),),
+                domain=lambda x: x != 0),
 }
 
 # The exponent of `x ** 2` is a constant operand: it gets no gradient (its partial above is 0.0)
@@ -342,6 +373,8 @@ class Value:
     sin = _unary("sin", _doc("Sine.", "Value(0.0).sin()", "(0.0, (1.0,))"))
     cos = _unary("cos", _doc("Cosine.", "Value(0.0).cos()", "(1.0, (-0.0,))"))
     sqrt = _unary("sqrt", _doc("Square root; x must be >= 0; derivative inf at 0.", "Value(4.0).sqrt()", "(2.0, (0.25,))"))
+    reciprocal = _unary("reciprocal", _doc("1 / x, as torch.reciprocal: 1 / ±0 is ±inf (derivatives at 0 use it).",
+                                           "Value(4.0).reciprocal()", "(0.25, (-0.0625,))"))
     abs = __abs__ = _unary("abs", _doc("|x| (also ``abs(x)``); derivative 0 at 0.", "Value(-2.0).abs()", "(2.0, (-1.0,))"))
 
     def backward(self, grad=1.0):

@@ -1,9 +1,28 @@
 import os
 
+import pytest
 from hypothesis import HealthCheck, settings
+
+from autograd import OPS, Value, register_op
 
 # CI runs are deterministic (derandomize) and never fail on a slow machine (no deadline).
 settings.register_profile("ci", derandomize=True, deadline=None, max_examples=200,
                           suppress_health_check=[HealthCheck.too_slow])
 settings.register_profile("dev", deadline=None, max_examples=100)
 settings.load_profile("ci" if os.environ.get("CI") else "dev")
+
+
+@pytest.fixture
+def user_op():
+    """register_op for one test: the op is removed from OPS (and Value) afterwards."""
+    added = []
+
+    def add(name, op):
+        added.append(name)
+        return register_op(name, op)
+
+    yield add
+    for name in added:
+        del OPS[name]
+        if name in vars(Value):
+            delattr(Value, name)
