@@ -52,13 +52,44 @@ class Op(NamedTuple):
 
     @property
     def arity(self):
-        """How many inputs the op takes (the partials' arguments, less ``out``).
+        """How many inputs the op takes: the partials rule's parameters, less ``out``.
+
+        The rule must name each input and ``out`` as plain parameters (a function or a callable
+        object); ``*args``, ``**kwargs``, keyword-only parameters and defaults are refused with a
+        TypeError, since they hide how many inputs the op takes.
 
         Example:
           >>> OPS["tanh"].arity, OPS["*"].arity
           (1, 2)
         """
-        return self.partials.__code__.co_argcount - 1
+        return _arity(self.partials, "Op")
+
+
+_KINDS = {inspect.Parameter.VAR_POSITIONAL: "a *args parameter", inspect.Parameter.VAR_KEYWORD: "a **kwargs parameter",
+          inspect.Parameter.KEYWORD_ONLY: "a keyword-only parameter"}
+
+
+def _arity(partials, who):
+    """The number of inputs of a partials rule ``(inputs..., out)``, or a TypeError saying what is wrong."""
+    if not callable(partials):
+        raise TypeError(f"{who}: partials must be a function (inputs..., out) -> tuple, "
+                        f"got {type(partials).__name__}: {partials!r}")
+    try:
+        parameters = list(inspect.signature(partials).parameters.values())
+    except (TypeError, ValueError):  # some builtins have no signature to read
+        raise TypeError(f"{who}: cannot read the parameters of the partials rule {partials!r}; "
+                        f"write it as a lambda or def (inputs..., out)") from None
+    for p in parameters:
+        if p.kind in _KINDS:
+            raise TypeError(f"{who}: the partials rule must name each input and out as a plain parameter, "
+                            f"but it has {_KINDS[p.kind]} ({p}), which hides how many inputs the op takes")
+        if p.default is not p.empty:
+            raise TypeError(f"{who}: the partials rule's parameter {p.name!r} has a default ({p}), which would "
+                            f"make it count as an input; remove the default")
+    if len(parameters) < 2:
+        raise TypeError(f"{who}: the partials rule must take the op's inputs and then out, "
+                        f"got {len(parameters)} parameter(s)")
+    return len(parameters) - 1
 
 
 # --- forwards that need care: each raises an error naming the op and the value ---------------
@@ -443,10 +474,24 @@ def register_op(name, op):
         raise ValueError(f"register_op: {name!r} is already a Value attribute; choose another name for the op")
     if not isinstance(op, Op):
         raise TypeError(f"register_op: expected an Op(forward, partials, ...), got {type(op).__name__}")
-    if op.arity not in (1, 2):
-        raise ValueError(f"register_op: primitive ops take one or two inputs, {name!r} takes {op.arity}")
+    who = f"register_op({name!r})"
+    arity = _arity(op.partials, who)
+    if arity not in (1, 2):
+        raise ValueError(f"register_op: primitive ops take one or two inputs, {name!r} takes {arity}")
+    for role in ("forward", "domain"):
+        function = getattr(op, role)
+        if not callable(function):
+            raise TypeError(f"{who}: {role} must be a function of the op's inputs, "
+                            f"got {type(function).__name__}: {function!r}")
+        try:
+            inspect.signature(function).bind(*[1.0] * arity)
+        except ValueError:  # no signature to read (some builtins): calls will tell
+            pass
+        except TypeError:
+            raise TypeError(f"{who}: {role} cannot take {arity} input(s), which the partials rule takes "
+                            f"(its parameters less out)") from None
     OPS[name] = op
-    method = (_unary if op.arity == 1 else _binary)(name, f"The registered op {name!r}.")
+    method = (_unary if arity == 1 else _binary)(name, f"The registered op {name!r}.")
     setattr(Value, name, method)
     return method
 

@@ -649,6 +649,51 @@ def test_register_op_with_two_inputs_becomes_a_method_taking_the_other():
         delattr(Value, "hypot_test")
 
 
+class _Slope:
+    """A partials rule written as a callable object."""
+
+    def __call__(self, x, out):
+        return (2.0,)
+
+
+def test_op_arity_reads_a_callable_object_rule(user_op):
+    # Regression: arity read partials.__code__, which a callable object has not (a bare AttributeError).
+    op = Op(lambda x: 2.0 * x, _Slope())
+    assert op.arity == 1
+    double = user_op("double_rule_object", op)
+    x = Value(3.0)
+    y = double(x)
+    y.backward()
+    assert (y.data, x.grad) == (6.0, 2.0)
+
+
+@pytest.mark.parametrize("rule, message", [
+    # Regression: a *args rule gave "takes -1"; a default silently made a unary op binary.
+    (lambda *args: (1.0,), r"has a \*args parameter \(\*args\)"),
+    (lambda x, **kw: (1.0,), r"has a \*\*kwargs parameter"),
+    (lambda x, *, out: (1.0,), r"has a keyword-only parameter \(out\)"),
+    (lambda x, out, scale=2.0: (scale,), r"parameter 'scale' has a default \(scale=2\.0\), which would make it count as an input"),
+    (lambda out: (1.0,), r"must take the op's inputs and then out, got 1 parameter"),
+    (3.0, r"partials must be a function \(inputs\.\.\., out\) -> tuple, got float: 3\.0"),
+])
+def test_register_op_refuses_a_rule_whose_arity_cannot_be_read(rule, message):
+    with pytest.raises(TypeError, match=r"^register_op\('bad_rule'\): .*" + message):
+        register_op("bad_rule", Op(math.sin, rule))
+    with pytest.raises(TypeError, match=r"^Op: .*" + message):
+        _ = Op(math.sin, rule).arity
+    assert "bad_rule" not in OPS and not hasattr(Value, "bad_rule")
+
+
+def test_register_op_refuses_a_forward_or_domain_that_cannot_take_the_inputs():
+    with pytest.raises(TypeError, match=r"register_op\('bad_forward'\): forward cannot take 1 input\(s\)"):
+        register_op("bad_forward", Op(lambda x, y: x, lambda x, out: (1.0,)))
+    with pytest.raises(TypeError, match=r"register_op\('bad_domain'\): domain cannot take 2 input\(s\)"):
+        register_op("bad_domain", Op(math.hypot, lambda x, y, out: (1.0, 1.0), domain=lambda x: True))
+    with pytest.raises(TypeError, match=r"register_op\('bad_forward'\): forward must be a function"):
+        register_op("bad_forward", Op(None, lambda x, out: (1.0,)))
+    assert set(OPS) == set(BUILTIN_OPS)
+
+
 # --- docstrings: every example runs, and every public function and class has one ---------------
 
 @pytest.fixture
