@@ -20,10 +20,12 @@ Example:
 import functools
 import inspect
 import math
-import numbers
 from collections.abc import Callable
 from contextvars import ContextVar
 from typing import NamedTuple
+
+from autograd._checks import as_float, is_number, too_large
+from autograd._checks import finite as _finite  # noqa: F401 -- autograd.compile imports it from here
 
 __all__ = ["Value", "Op", "OPS", "grad", "no_grad", "is_grad_enabled", "register_op", "topological_order"]
 
@@ -276,7 +278,7 @@ def _binary(name, doc=None):
 
     def method(self, other):
         if other.__class__ is not Value:
-            if not _is_number(other):
+            if not is_number(other):
                 return NotImplemented
             other = _const(other, name)
         x = self.data
@@ -303,7 +305,7 @@ def _binary(name, doc=None):
 def _reflected(method):
     # `2 - x` arrives as x.__rsub__(2): make the number a constant node and apply the op to it.
     def reflected(self, other):
-        return method(_const(other, method.__name__), self) if _is_number(other) else NotImplemented
+        return method(_const(other, method.__name__), self) if is_number(other) else NotImplemented
 
     return reflected
 
@@ -337,11 +339,11 @@ class Value:
     __slots__ = ("data", "grad", "_p0", "_d0", "_p1", "_d1", "_op", "label")
 
     def __init__(self, data, label=""):
-        if not _is_number(data):
+        if not is_number(data):
             raise TypeError(f"Value: data must be a real number (int or float), got {type(data).__name__}: {data!r}")
         if not isinstance(label, str):
             raise TypeError(f"Value: label must be a str, got {type(label).__name__}: {label!r}")
-        self.data, self.grad, self._op, self.label = _float(data, "Value"), 0.0, "", label
+        self.data, self.grad, self._op, self.label = as_float(data, "Value"), 0.0, "", label
         self._p0, self._d0, self._p1, self._d1 = None, 0.0, None, 0.0
 
     @property
@@ -496,20 +498,12 @@ def register_op(name, op):
     return method
 
 
-def _is_number(x):
-    # Speed: the exact-type test settles float and int (not bool) without the ABC's slower check.
-    return x.__class__ in _FAST_NUMBERS or (isinstance(x, numbers.Real) and not isinstance(x, bool))
-
-
-_FAST_NUMBERS = frozenset((float, int))
-
-
-def _seed(what, name, g):
+def _seed(who, what, g):
     """A gradient given by the user, as a float; a clear TypeError for anything else."""
-    if not _is_number(g):
+    if not is_number(g):
         hint = "; pass its .data" if isinstance(g, Value) else ""
-        raise TypeError(f"{what}: {name} must be a real number, got {type(g).__name__}: {g!r}{hint}")
-    return _float(g, what)
+        raise TypeError(f"{who}: {what} must be a real number, got {type(g).__name__}: {g!r}{hint}")
+    return as_float(g, who)
 
 
 def _leaf(data, op=""):
@@ -528,30 +522,7 @@ def _const(x, op):
     try:
         return _leaf(float(x), _CONST)
     except OverflowError:
-        raise _too_large(op, x) from None
-
-
-def _float(x, what):
-    # float() of a huge int or Fraction raises OverflowError without saying where or what.
-    try:
-        return float(x)
-    except OverflowError:
-        raise _too_large(what, x) from None
-
-
-def _finite(x, what):
-    """`x` as a finite float, or a clear error naming `what` (e.g. "compile: input 2")."""
-    if not _is_number(x):
-        raise TypeError(f"{what} must be a real number, got {type(x).__name__}: {x!r}")
-    x = _float(x, what)
-    if not math.isfinite(x):
-        raise ValueError(f"{what} must be finite, got {x!r}")
-    return x
-
-
-def _too_large(what, x):
-    digits = round(math.trunc(abs(x)).bit_length() * math.log10(2))  # no str(): a huge int may refuse it
-    return OverflowError(f"{what}: {type(x).__name__} of about 10**{digits} is too large for a float (the largest is ~1.8e308)")
+        raise too_large(op, x) from None
 
 
 def topological_order(*roots):
@@ -631,7 +602,7 @@ def grad(outputs, inputs, grad_outputs=None, create_graph=False):
     if grad_outputs is None:
         grad_outputs = [1.0] * len(outputs)
     else:
-        grad_outputs = [grad_outputs] if _is_number(grad_outputs) or isinstance(grad_outputs, Value) else list(grad_outputs)
+        grad_outputs = [grad_outputs] if is_number(grad_outputs) or isinstance(grad_outputs, Value) else list(grad_outputs)
         if len(grad_outputs) != len(outputs):
             raise ValueError(f"grad: got {len(grad_outputs)} grad_outputs for {len(outputs)} outputs; give one per output")
     grads = {}
