@@ -13,7 +13,8 @@ import numbers
 import sys
 from typing import NamedTuple
 
-from autograd.engine import OPS, Value, _finite, _is_number, grad, is_grad_enabled, topological_order
+from autograd._checks import DOMAIN_ERRORS, finite, nonnegative, number_in
+from autograd.engine import OPS, Value, grad, is_grad_enabled, topological_order
 
 __all__ = ["GradcheckError", "GradcheckFailure", "gradcheck", "gradgradcheck"]
 
@@ -23,7 +24,6 @@ _REL_STEP = sys.float_info.epsilon ** (1 / 3)
 
 # What a forward raises outside its domain (log, sqrt, /, ** and exp all raise one of these):
 # within the step that means "not differentiable here", not a bug to propagate.
-_DOMAIN_ERRORS = (ArithmeticError, ValueError)
 
 
 class GradcheckFailure(NamedTuple):
@@ -217,28 +217,27 @@ def _check(what, f, inputs, order, eps, atol, rtol, raise_exception):
     raise GradcheckError(_report(what, failures, total, eps, atol, rtol), failures)
 
 
-def _as_point(what, inputs):
+def _as_point(who, inputs):
     if isinstance(inputs, (numbers.Real, Value)):
         inputs = [inputs]
     elif isinstance(inputs, (str, bytes)) or not hasattr(inputs, "__iter__"):
-        raise TypeError(f"{what}: inputs must be a number or a sequence of numbers, got {type(inputs).__name__}: {inputs!r}")
+        raise TypeError(f"{who}: inputs must be a number or a sequence of numbers, got {type(inputs).__name__}: {inputs!r}")
     xs = []
     for j, x in enumerate(inputs):
         if isinstance(x, Value):
-            raise TypeError(f"{what}: inputs must be numbers ({what} makes its own leaf Values for f), "
+            raise TypeError(f"{who}: inputs must be numbers ({who} makes its own leaf Values for f), "
                             f"got a Value at input {j}: {x!r}; pass its .data")
-        xs.append(_finite(x, f"{what}: input {j}"))
+        xs.append(finite(x, who, f"input {j}"))
     if not xs:
-        raise ValueError(f"{what}: no inputs to differentiate with respect to; give at least one number")
+        raise ValueError(f"{who}: no inputs to differentiate with respect to; give at least one number")
     return xs
 
 
-def _check_settings(what, eps, atol, rtol):
-    if eps is not None and not (_is_number(eps) and 0 < eps < math.inf):
-        raise ValueError(f"{what}: eps must be a positive finite number or None (automatic), got {eps!r}")
-    for name, tol in (("atol", atol), ("rtol", rtol)):
-        if not (_is_number(tol) and 0 <= tol < math.inf):
-            raise ValueError(f"{what}: {name} must be a finite number >= 0, got {tol!r}")
+def _check_settings(who, eps, atol, rtol):
+    if eps is not None:
+        number_in(eps, who, "eps", "a positive finite number or None (automatic)", lambda v: 0 < v < math.inf)
+    for what, tol in (("atol", atol), ("rtol", rtol)):
+        nonnegative(tol, who, what)
 
 
 def _quantities(what, f, xs, order):
@@ -288,7 +287,7 @@ def _shifted(what, f, xs, j, xj, order):
     shifted[j] = xj
     try:
         _, quantities, traces = _quantities(what, f, shifted, order)
-    except _DOMAIN_ERRORS as e:
+    except DOMAIN_ERRORS as e:
         return _Shifted(error=e)
     return _Shifted(tuple(None if q is None else q.data for q in quantities), tuple(traces))
 

@@ -23,6 +23,7 @@ import os
 import re
 from typing import NamedTuple
 
+from autograd._checks import positive_int
 from autograd._files import write_atomic
 from autograd.engine import Value, _seed, _start_backward, topological_order
 
@@ -104,8 +105,7 @@ def draw_dot(root, *, rankdir="LR", highlight=None, max_nodes=_MAX_NODES, show_g
       ...
     """
     _check_value("draw_dot", "root", root)
-    if isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 1:
-        raise ValueError(f"draw_dot: max_nodes must be a positive int, got {type(max_nodes).__name__}: {max_nodes!r}")
+    positive_int(max_nodes, "draw_dot", "max_nodes")
     if rankdir not in ("LR", "TB", "RL", "BT"):
         raise ValueError(f"draw_dot: rankdir must be 'LR', 'TB', 'RL' or 'BT', got {rankdir!r}")
     # Count before building anything: a 20,000-node training graph must fail fast, not hang.

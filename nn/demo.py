@@ -28,6 +28,7 @@ import os
 import sys
 import time
 
+from autograd._checks import positive_int
 from autograd._files import write_atomic
 from autograd.engine import Value, no_grad
 from nn.compile import compile_step
@@ -186,8 +187,7 @@ def train(model, X, y, steps=STEPS, *, step_fn=backprop_step, quiet=False):
       >>> len(history), history[-1][0] < history[0][0]
       (5, True)
     """
-    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
-        raise ValueError(f"train: steps must be an integer >= 1, got {steps!r}")
+    positive_int(steps, "train", "steps")
     from tqdm import tqdm
 
     # Wrapped once, not per step: a float input becomes a new constant node in each product w * x
@@ -386,13 +386,11 @@ def _draw_example(model, x, label, path):
 
 
 def _positive_int(text):
+    """argparse's type for --steps: the text as an integer >= 1 (argparse names the option)."""
     try:
-        n = int(text)
-    except ValueError:
-        n = 0
-    if n < 1:
-        raise argparse.ArgumentTypeError(f"must be an integer >= 1, got {text!r}")
-    return n
+        return positive_int(int(text), "--steps", "steps")
+    except ValueError:  # not an integer, or < 1
+        raise argparse.ArgumentTypeError(f"must be an integer >= 1, got {text!r}") from None
 
 
 if __name__ == "__main__":

@@ -13,7 +13,6 @@ PyTorch's ``state_dict`` and count from 0.
 
 import json
 import math
-import numbers
 import operator
 import os
 import random
@@ -21,8 +20,9 @@ import re
 import reprlib
 from collections.abc import Mapping
 
+from autograd._checks import finite, is_int, is_number, positive_int
 from autograd._files import write_atomic
-from autograd.engine import Value, _is_number  # the engine's test of a real number (not a bool)
+from autograd.engine import Value
 
 __all__ = ["MLP", "Layer", "Module", "Neuron"]
 
@@ -230,29 +230,18 @@ class Module:
             elif isinstance(obj, dict):
                 stack.extend((f"{name}.{k}", v) for k, v in reversed(obj.items()))
 
-    def _checked(self, state, where):
-        """[(parameter, new value)] once all of `state` has been checked; raises naming `where`."""
+    def _checked(self, state, who):
+        """[(parameter, new value)] once all of `state` has been checked; raises naming `who`."""
         if not isinstance(state, Mapping):
-            raise TypeError(f"{where}: parameters must be a dict of name -> number, got {type(state).__name__}")
+            raise TypeError(f"{who}: parameters must be a dict of name -> number, got {type(state).__name__}")
         named = dict(self.named_parameters())
         missing = [n for n in named if n not in state]
         unexpected = [n for n in state if n not in named]
         if missing or unexpected:
-            raise ValueError(f"{where}: parameter names do not match this {type(self).__name__}: "
+            raise ValueError(f"{who}: parameter names do not match this {type(self).__name__}: "
                              f"missing {_few(missing)}, unexpected {_few(unexpected)}")
-        pairs = []
-        for name, p in named.items():
-            x = state[name]
-            if not _is_number(x):
-                raise TypeError(f"{where}: parameter {name!r} must be a real number, got {type(x).__name__}: {_short(x)}")
-            try:
-                x = float(x)
-            except OverflowError:  # an integer too large for a float
-                x = math.inf
-            if not math.isfinite(x):
-                raise ValueError(f"{where}: parameter {name!r} must be finite, got {_short(state[name])}")
-            pairs.append((p, x))
-        return pairs
+        # A huge int raises TooLargeError, a ValueError as documented.
+        return [(p, finite(state[name], who, f"parameter {name!r}")) for name, p in named.items()]
 
     @staticmethod
     def _assign(pairs):
@@ -283,7 +272,7 @@ class Neuron(Module):
     """
 
     def __init__(self, nin, activation="tanh", seed=None, *, layer_index=1, neuron_index=1):
-        _check_width("Neuron", "nin", nin)
+        positive_int(nin, "Neuron", "nin")
         _check_activation("Neuron", "activation", activation)
         rng = _rng(seed, "Neuron")
         l, i = layer_index, neuron_index
@@ -314,7 +303,7 @@ class Neuron(Module):
         try:
             z = sum(map(operator.mul, w, x), self.b)
         except TypeError:  # the inputs are checked only on failure: the forward pass is the hot loop
-            bad = [(j, v) for j, v in enumerate(x) if not (isinstance(v, Value) or _is_number(v))]
+            bad = [(j, v) for j, v in enumerate(x) if not (isinstance(v, Value) or is_number(v))]
             if not bad:
                 raise
             (j, v), *_ = bad
@@ -351,8 +340,8 @@ class Layer(Module):
     """
 
     def __init__(self, nin, nout, activation="tanh", seed=None, *, layer_index=1):
-        _check_width("Layer", "nin", nin)
-        _check_width("Layer", "nout", nout)
+        positive_int(nin, "Layer", "nin")
+        positive_int(nout, "Layer", "nout")
         rng = _rng(seed, "Layer")
         self.neurons = [Neuron(nin, activation, rng, layer_index=layer_index, neuron_index=i)
                         for i in range(1, nout + 1)]
@@ -399,9 +388,9 @@ class MLP(Module):
             raise TypeError(f"MLP: nouts must be a list of layer widths such as [16, 16, 1], got {nouts!r}")
         if not nouts:
             raise ValueError("MLP: nouts must list at least one layer width, such as [16, 16, 1]")
-        _check_width("MLP", "nin", nin)
+        positive_int(nin, "MLP", "nin")
         for n in nouts:
-            _check_width("MLP", "each width in nouts", n)
+            positive_int(n, "MLP", "each width in nouts")
         _check_activation("MLP", "activation", activation)
         _check_activation("MLP", "output_activation", output_activation)
         rng = _rng(seed, "MLP")
@@ -429,11 +418,6 @@ class MLP(Module):
 
 # --- checks and small helpers ---------------------------------------------------------------
 
-def _check_width(where, what, n):
-    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
-        raise ValueError(f"{where}: {what} must be a positive integer, got {n!r}")
-
-
 def _check_activation(where, what, name):
     if name not in _ACTIVATIONS:
         raise ValueError(f"{where}: {what} must be one of {', '.join(map(repr, _ACTIVATIONS))}, got {name!r}")
@@ -447,7 +431,7 @@ def _rng(seed, where):
         return random
     if isinstance(seed, random.Random):
         return seed
-    if isinstance(seed, numbers.Integral) and not isinstance(seed, bool):
+    if is_int(seed):
         return random.Random(int(seed))  # int(): Random rejects e.g. numpy integers
     raise TypeError(f"{where}: seed must be None, an int or a random.Random, got {type(seed).__name__}: {seed!r}")
 

@@ -1,7 +1,8 @@
 """Optimizers: update parameters in place from their ``.grad``, as ``torch.optim`` does.
 
 An optimizer changes ``p.data`` directly (the update is not part of any graph) and keeps its
-state (momentum, Adam's moments) in lists aligned with its parameter list.
+state (momentum, Adam's moments) in lists aligned with its parameter list. That state, like the
+parameters' ``.grad``, belongs to one training loop: call `step` from one thread at a time.
 
 Example:
   >>> from autograd import Value
@@ -14,8 +15,8 @@ Example:
 """
 
 import math
-import numbers
 
+from autograd._checks import number_in
 from autograd.engine import Value
 
 __all__ = ["SGD", "Adam", "Optimizer"]
@@ -196,9 +197,7 @@ class Adam(Optimizer):
             p.data -= lr * (m[i] / correction1) / (math.sqrt(v[i] / correction2) + eps)
 
 
-def _hyperparameter(owner, name, value, below=math.inf):
+def _hyperparameter(who, what, value, below=math.inf):
     """`value` as a float, if it is a real number in [0, below); otherwise an error naming it."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 <= value < below:
-        rule = "a finite number >= 0" if below == math.inf else f"a number in [0, {below:g})"
-        raise ValueError(f"{owner}: {name} must be {rule}, got {value!r}")
-    return float(value)
+    rule = "a finite number >= 0" if below == math.inf else f"a number in [0, {below:g})"
+    return number_in(value, who, what, rule, lambda v: 0 <= v < below)

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 import autograd.replay
 import nn
-from autograd import OPS, CompiledFunction, Op, TraceMismatchError, Value, compile, compile_graph, grad, no_grad, register_op
+from autograd import OPS, CompiledFunction, Op, TraceMismatchError, Value, compile, compile_graph, grad, no_grad
 from autograd.strategies import exprs, op_exprs
 from nn.compile import compile_step
 from nn.datasets import make_moons
@@ -89,22 +89,6 @@ def moons(n, seed):
     return X, [2 * t - 1 for t in labels]
 
 
-@pytest.fixture
-def user_op():
-    """register_op for one test: the op is removed from OPS (and Value) afterwards."""
-    added = []
-
-    def add(name, op):
-        added.append(name)
-        return register_op(name, op)
-
-    yield add
-    for name in added:
-        del OPS[name]
-        if name in vars(Value):
-            delattr(Value, name)
-
-
 def test_the_module_is_autograd_replay_and_its_names_are_autogradss_own():
     # Regression: the module was autograd/compile.py, shadowed by the function autograd.compile,
     # so reaching the module took importlib.
@@ -149,7 +133,7 @@ def test_kinks_and_branches_in_rules_are_evaluated_at_replay():
     f = compile(fn, [3.0])
     for x in (3.0, 1.0, 0.5, 0.0, -1.0, -2.5):
         assert_same(f([x]), eager(fn, [x]))
-    # sqrt's derivative at 0 is inf, a branch of its rule: recorded, and taken at replay
+    # sqrt's derivative at 0 is inf (1 / 0 as reciprocal), a branch of its rule taken at replay
     assert compile(lambda x: x.sqrt(), [4.0])([0.0]) == (0.0, [math.inf])
 
 

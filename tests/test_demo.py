@@ -6,6 +6,7 @@ import sys
 
 import pytest
 
+import nn.demo
 from autograd import Value, grad, no_grad
 from nn.datasets import make_moons
 from nn.demo import accuracy, backprop_step, compiled_step, main, objective, run, train

@@ -1,6 +1,7 @@
 """Unit and regression tests for the engine: one parametrized test per op row, then the bug
 classes micrograd users hit (a node used twice, a diamond, a deep chain, backward called twice)."""
 
+import asyncio
 import math
 import sys
 import threading
@@ -466,6 +467,105 @@ def test_no_grad_is_per_thread():
     assert seen == {"main": True, "worker": False}
 
 
+def test_a_shared_no_grad_entered_by_two_threads_restores_each_thread():
+    # Regression: the instance kept a stack of ContextVar tokens; thread B's token was popped by
+    # thread A's exit ("Token was created in a different Context"), and both threads stayed off.
+    ng, errors, seen = no_grad(), [], {}
+    a_in, b_in, a_out = threading.Event(), threading.Event(), threading.Event()
+
+    def run(name, before, after):  # enter once `before` is set, exit once `after` is set
+        try:
+            before.wait(5)
+            with ng:
+                (a_in if name == "A" else b_in).set()
+                after.wait(5)
+                seen[name, "inside"] = is_grad_enabled()
+            seen[name, "after"] = is_grad_enabled()
+        except Exception as e:  # noqa: BLE001 -- reported by the assertion below
+            errors.append(e)
+        finally:
+            if name == "A":
+                a_out.set()
+
+    go = threading.Event()
+    go.set()
+    # The interleaving is forced: A enters; B enters; A exits; B exits.
+    a = threading.Thread(target=run, args=("A", go, b_in))
+    b = threading.Thread(target=run, args=("B", a_in, a_out))
+    a.start(), b.start()
+    a.join(10), b.join(10)
+    assert errors == []
+    assert seen == {("A", "inside"): False, ("B", "inside"): False, ("A", "after"): True, ("B", "after"): True}
+    assert is_grad_enabled()
+
+
+def test_a_shared_no_grad_entered_by_two_asyncio_tasks_restores_each_task():
+    ng, seen = no_grad(), {}
+
+    async def main():
+        a_in, b_in, a_out = asyncio.Event(), asyncio.Event(), asyncio.Event()
+
+        async def run(name, before, after, entered):
+            await before.wait()
+            with ng:
+                entered.set()
+                await after.wait()
+                seen[name, "inside"] = is_grad_enabled()
+            seen[name, "after"] = is_grad_enabled()
+            if name == "A":
+                a_out.set()
+
+        go = asyncio.Event()
+        go.set()
+        # A enters; B enters (A is waiting inside); A exits; B exits.
+        await asyncio.gather(run("A", go, b_in, a_in), run("B", a_in, a_out, b_in))
+        seen["main"] = is_grad_enabled()
+
+    asyncio.run(main())
+    assert seen == {("A", "inside"): False, ("B", "inside"): False, ("A", "after"): True,
+                    ("B", "after"): True, "main": True}
+
+
+def test_a_shared_no_grad_nests_within_one_thread():
+    ng = no_grad()
+    with ng:
+        with ng:
+            assert not is_grad_enabled()
+        assert not is_grad_enabled()
+    assert is_grad_enabled()
+
+
+def test_no_grad_exit_without_enter_is_a_clear_error():
+    with pytest.raises(RuntimeError, match=r"no_grad: __exit__ without a matching __enter__"):
+        no_grad().__exit__(None, None, None)
+    assert is_grad_enabled()
+
+
+def test_no_grad_decorates_a_coroutine_function_and_refuses_a_generator_function():
+    @no_grad()
+    async def evaluate(v):
+        await asyncio.sleep(0)
+        return v * 2, is_grad_enabled()
+
+    async def main():
+        # Another task keeps recording while `evaluate` waits inside no_grad.
+        (y, enabled), other = await asyncio.gather(evaluate(Value(1.0)), recording())
+        return y, enabled, other
+
+    async def recording():
+        await asyncio.sleep(0)
+        return is_grad_enabled()
+
+    y, enabled, other = asyncio.run(main())
+    assert y.parents == () and not enabled and other and is_grad_enabled()
+
+    def numbers():
+        yield Value(1.0) * 2
+
+    with pytest.raises(TypeError, match=r"no_grad: cannot decorate the generator function .*numbers"):
+        no_grad()(numbers)
+
+
 # --- errors: clear, specific, never a bare assert, never silent NaN ---------------------------
 
 @pytest.mark.parametrize("make, error, message", [
@@ -602,3 +702,48 @@ def test_register_op_with_two_inputs_becomes_a_method_taking_the_other():
     finally:
         del OPS["hypot_test"]
         delattr(Value, "hypot_test")
+
+
+class _Slope:
+    """A partials rule written as a callable object."""
+
+    def __call__(self, x, out):
+        return (2.0,)
+
+
+def test_op_arity_reads_a_callable_object_rule(user_op):
+    # Regression: arity read partials.__code__, which a callable object has not (a bare AttributeError).
+    op = Op(lambda x: 2.0 * x, _Slope())
+    assert op.arity == 1
+    double = user_op("double_rule_object", op)
+    x = Value(3.0)
+    y = double(x)
+    y.backward()
+    assert (y.data, x.grad) == (6.0, 2.0)
+
+
+@pytest.mark.parametrize("rule, message", [
+    # Regression: a *args rule gave "takes -1"; a default silently made a unary op binary.
+    (lambda *args: (1.0,), r"has a \*args parameter \(\*args\)"),
+    (lambda x, **kw: (1.0,), r"has a \*\*kwargs parameter"),
+    (lambda x, *, out: (1.0,), r"has a keyword-only parameter \(out\)"),
+    (lambda x, out, scale=2.0: (scale,), r"parameter 'scale' has a default \(scale=2\.0\), which would make it count as an input"),
+    (lambda out: (1.0,), r"must take the op's inputs and then out, got 1 parameter"),
+    (3.0, r"partials must be a function \(inputs\.\.\., out\) -> tuple, got float: 3\.0"),
+])
+def test_register_op_refuses_a_rule_whose_arity_cannot_be_read(rule, message):
+    with pytest.raises(TypeError, match=r"^register_op\('bad_rule'\): .*" + message):
+        register_op("bad_rule", Op(math.sin, rule))
+    with pytest.raises(TypeError, match=r"^Op: .*" + message):
+        _ = Op(math.sin, rule).arity
+    assert "bad_rule" not in OPS and not hasattr(Value, "bad_rule")
+
+
+def test_register_op_refuses_a_forward_or_domain_that_cannot_take_the_inputs():
+    with pytest.raises(TypeError, match=r"register_op\('bad_forward'\): forward cannot take 1 input\(s\)"):
+        register_op("bad_forward", Op(lambda x, y: x, lambda x, out: (1.0,)))
+    with pytest.raises(TypeError, match=r"register_op\('bad_domain'\): domain cannot take 2 input\(s\)"):
+        register_op("bad_domain", Op(math.hypot, lambda x, y, out: (1.0, 1.0), domain=lambda x: True))
+    with pytest.raises(TypeError, match=r"register_op\('bad_forward'\): forward must be a function"):
+        register_op("bad_forward", Op(None, lambda x, out: (1.0,)))
+    assert set(OPS) == set(BUILTIN_OPS)

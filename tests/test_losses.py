@@ -165,9 +165,9 @@ def test_bad_arguments_name_the_loss(loss_fn):
         loss_fn([], [])
     with pytest.raises(ValueError, match=rf"^{loss_fn.__name__}: reduction must be 'mean', 'sum' or 'none', got 'avg'"):
         loss_fn([0.1], [1], reduction="avg")
-    with pytest.raises(ValueError, match=rf"^{loss_fn.__name__}: targets must be finite, got nan at index 1"):
+    with pytest.raises(ValueError, match=rf"^{loss_fn.__name__}: the target at index 1 must be finite, got nan"):
         loss_fn([0.1, 0.2], [1, math.nan])
-    with pytest.raises(TypeError, match=rf"^{loss_fn.__name__}: targets must be real numbers, got str: 'a' at index 0"):
+    with pytest.raises(TypeError, match=rf"^{loss_fn.__name__}: the target at index 0 must be a real number, got str: 'a'"):
         loss_fn([0.1], ["a"])
     with pytest.raises(TypeError, match=rf"^{loss_fn.__name__}: predictions must be Values or real numbers, got str"):
         loss_fn(["a"], [1])
