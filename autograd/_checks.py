@@ -17,15 +17,29 @@ Example:
 
 import math
 import numbers
+import reprlib
 
 __all__ = ["DOMAIN_ERRORS", "TooLargeError", "as_float", "finite", "is_int", "is_number", "nonnegative",
-           "number_in", "positive", "positive_int", "too_large"]
+           "number_in", "positive", "positive_int", "shown", "too_large"]
 
 # What an op raises outside its domain (log of 0, 0 ** -1, exp overflow, a negative base's
 # fractional power): the errors a caller that probes points catches.
 DOMAIN_ERRORS = (ArithmeticError, ValueError)
 
 _FAST_NUMBERS = frozenset((float, int))
+
+_SHOWN = reprlib.Repr()
+_SHOWN.maxstring = _SHOWN.maxother = 80
+
+
+def shown(x):
+    """`x` as an error message shows it: its repr, a long one cut in the middle (a file may hold 100,000 x's).
+
+    Example:
+      >>> shown("x" * 1000)[:12], len(shown("x" * 1000)) < 100
+      ("'xxxxxxxxxxx", True)
+    """
+    return _SHOWN.repr(x)
 
 
 def is_number(x):
@@ -106,7 +120,7 @@ def finite(x, who, what=None):
     """
     name = who if what is None else f"{who}: {what}"
     if not is_number(x):
-        raise TypeError(f"{name} must be a real number, got {type(x).__name__}: {x!r}")
+        raise TypeError(f"{name} must be a real number, got {type(x).__name__}: {shown(x)}")
     x = as_float(x, name)
     if not math.isfinite(x):
         raise ValueError(f"{name} must be finite, got {x!r}")
@@ -131,7 +145,7 @@ def number_in(x, who, what, rule, ok, error=ValueError):
       0.5
     """
     if not (is_number(x) and ok(x)):
-        raise error(f"{who}: {what} must be {rule}, got {x!r}")
+        raise error(f"{who}: {what} must be {rule}, got {shown(x)}")
     return as_float(x, f"{who}: {what}")
 
 
@@ -169,5 +183,5 @@ def positive_int(n, who, what, least=1, error=ValueError):
       ValueError: MLP: nin must be an integer >= 1, got True
     """
     if not (is_int(n) and n >= least):
-        raise error(f"{who}: {what} must be an integer >= {least}, got {n!r}")
+        raise error(f"{who}: {what} must be an integer >= {least}, got {shown(n)}")
     return n

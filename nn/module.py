@@ -20,7 +20,7 @@ import re
 import reprlib
 from collections.abc import Mapping
 
-from autograd._checks import finite, is_int, is_number, positive_int
+from autograd._checks import finite, is_int, is_number, positive_int, shown
 from autograd._files import write_atomic
 from autograd.engine import Value
 
@@ -467,9 +467,7 @@ _MIN_FILE_LIMIT = 1 << 20  # 1 MiB: whatever the model, hand-edited whitespace f
 # never fails, so the scan is linear (a required closing quote made `"\"\"\"...` quadratic).
 _JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"?', re.S)
 _BRACKET = re.compile(r"[\[\]{}]")
-_SHORT = reprlib.Repr()
-_SHORT.maxstring = _SHORT.maxother = 80
-_short = _SHORT.repr  # a value from a file, shown in an error: a long one cut in the middle
+_short = shown  # a value from a file, shown in an error: a long one cut in the middle
 
 
 def _read_bounded(path, where, limit):

@@ -499,6 +499,17 @@ def test_a_shared_no_grad_entered_by_two_threads_restores_each_thread():
     assert is_grad_enabled()
 
 
+def run_async(coroutine):
+    """asyncio.run in a thread of its own: the browser tests' Playwright keeps an event loop running in
+    the main thread for the whole session, and asyncio.run refuses to start inside a running loop."""
+    result = []
+    thread = threading.Thread(target=lambda: result.append(asyncio.run(coroutine)))
+    thread.start()
+    thread.join()
+    assert result, "the coroutine raised (see the thread's traceback above)"
+    return result[0]
+
+
 def test_a_shared_no_grad_entered_by_two_asyncio_tasks_restores_each_task():
     ng, seen = no_grad(), {}
 
@@ -521,7 +532,7 @@ def test_a_shared_no_grad_entered_by_two_asyncio_tasks_restores_each_task():
         await asyncio.gather(run("A", go, b_in, a_in), run("B", a_in, a_out, b_in))
         seen["main"] = is_grad_enabled()
 
-    asyncio.run(main())
+    run_async(main())
     assert seen == {("A", "inside"): False, ("B", "inside"): False, ("A", "after"): True,
                     ("B", "after"): True, "main": True}
 
@@ -556,7 +567,7 @@ def test_no_grad_decorates_a_coroutine_function_and_refuses_a_generator_function
         await asyncio.sleep(0)
         return is_grad_enabled()
 
-    y, enabled, other = asyncio.run(main())
+    y, enabled, other = run_async(main())
     assert y.parents == () and not enabled and other and is_grad_enabled()
 
     def numbers():
