@@ -378,6 +378,8 @@ def _number(v):
 # themselves against the function's values, through the rate at which a Taylor remainder shrinks.
 
 _EPS = sys.float_info.epsilon
+# Below the smallest normal float rounding is absolute (subnormals): added to every scale.
+_TINY = sys.float_info.min
 
 
 class ModesTrial(NamedTuple):
@@ -470,7 +472,8 @@ def check_modes(f, inputs, trials=3, seed=None):
     (`autograd.jvp`) must equal ``<Jᵀ v, u>`` from reverse mode (`autograd.grad`); and every
     derivative d(output)/d(input) that ``grad(..., create_graph=True)`` builds (each op's rule
     re-evaluated on Values) must equal the one from the partials stored as floats. Both sides are
-    exact, so the tolerance is rounding: ``4 eps × (nodes in the graph) × Σ_paths |v| |Π partials| |u|``,
+    exact, so the tolerance is rounding: ``4 eps × (nodes in the graph) × Σ_paths |v| |Π partials| |u|``
+    (plus the smallest normal float, where rounding of subnormals is absolute),
     the worst-case error of the two sums. It checks the engine's machinery (two accumulation
     orders, two evaluations of every rule) and catches a rule that says one thing on floats and
     another on Values. It cannot catch a partial that is wrong in both, since forward and reverse
@@ -520,7 +523,7 @@ def check_modes(f, inputs, trials=3, seed=None):
         forward = math.fsum(vk * t for vk, t in zip(v, jvp(outputs, leaves, u)))
         reverse = math.fsum(g * uj for g, uj in zip(grad(outputs, leaves, v), u))
         scale = math.fsum(abs(vk * uj) * sizes[j][k] for j, uj in enumerate(u) for k, vk in enumerate(v))
-        row = ModesTrial(trial, forward, reverse, rounding * scale)
+        row = ModesTrial(trial, forward, reverse, rounding * (scale + _TINY))
         trial_rows.append(row)
         if not row.difference <= row.tol:  # `not <=` so that a NaN fails
             failures.append(row)
@@ -528,7 +531,7 @@ def check_modes(f, inputs, trials=3, seed=None):
         on_floats = grad(out, leaves)
         on_values = grad(out, leaves, create_graph=True)
         for j, (a, b) in enumerate(zip(on_floats, on_values)):
-            row = RuleMismatch(k, j, a, b.data, rounding * sizes[j][k])
+            row = RuleMismatch(k, j, a, b.data, rounding * (sizes[j][k] + _TINY))
             if not row.difference <= row.tol:
                 failures.append(row)
     if failures:
