@@ -11,11 +11,10 @@ derivative cannot be checked there: it is reported as not differentiable, never 
 import math
 import numbers
 import random
-import statistics
 import sys
 from typing import NamedTuple
 
-from autograd.engine import OPS, Value, _finite, _is_number, grad, is_grad_enabled, jvp, no_grad, topological_order
+from autograd.engine import OPS, Value, _finite, _is_number, grad, is_grad_enabled, jvp, topological_order
 from autograd.functional import _call, _vector
 
 __all__ = ["GradcheckError", "GradcheckFailure", "gradcheck", "gradgradcheck",
@@ -581,11 +580,14 @@ def taylor_test(f, inputs, direction=None, order=1, seed=None):
 
     Along a direction d, the remainder ``r(h) = |f(x + h d) - f(x) - h ∇f·d|`` (order 1) shrinks
     like h² when ∇f is right and only like h when it is wrong, however slightly; with
-    ``- ½ h² dᵀHd`` taken off too (order 2), like h³ when the Hessian is right as well. h
-    shrinks 4x a step from ``0.1 max(1, |x|) / |d|`` until the remainder reaches rounding level (an estimate from
-    every node's value and its gradient), where the steps stop; the observed rate is the median
-    of the last three rates before that. Below ``order + 0.5`` it fails. Nothing to tune: a wrong
-    derivative shows as rate 1. A function of several outputs is tested on a random weighting of
+    ``- ½ h² dᵀHd`` taken off too (order 2), like h³ when the Hessian is right as well. h shrinks
+    4x a step from ``0.1 max(1, |x|) / |d|`` until the remainder reaches rounding level (a bound
+    from every node's value and its gradient), where the steps stop. The observed rate is the
+    larger of the last two rates before that (two, as the remainder may cross zero in between);
+    where the remainder falls from far above rounding level to below it in one step (a
+    piecewise-linear f once the step no longer straddles a kink), the least rate that fall
+    implies. Below ``order + 0.5`` it fails. Nothing to tune: a wrong derivative shows as rate 1.
+    A function of several outputs is tested on a random weighting of
     them; a remainder at rounding level from the start (a linear `f`) leaves no rates, and passes.
 
     Args:
@@ -634,43 +636,58 @@ def taylor_test(f, inputs, direction=None, order=1, seed=None):
     if order == 2:  # dᵀHd, forward over reverse
         gradient = grad(outputs, leaves, w, create_graph=True)
         curvature = math.fsum(dj * t for dj, t in zip(d, jvp(gradient, leaves, d)))
-    # Rounding in one evaluation of f: every node's value is off by ~eps |value|, and reaches the
-    # weighted output times that node's gradient.
-    nodes = topological_order(*outputs)
-    noise = _EPS * math.fsum(abs(g * v.data) for g, v in zip(grad(outputs, nodes, w), nodes))
+    noise = _rounding(outputs, w)
     h = 0.1 * max(1.0, *map(abs, xs)) / max(map(abs, d))
     steps = []
+    vanished = None
     for _ in range(30):  # h shrinks 4x a step: 1e-19 of its start at the end
-        step = _taylor_step(f, xs, d, w, h, f0, slope, curvature, noise, steps)
+        step, vanished = _taylor_step(f, xs, d, w, h, f0, slope, curvature, noise, steps)
         steps.append(step)
         if step.note and any(s.remainder is not None and not s.note for s in steps):
             break  # rounding took over, or f stopped being defined: no smaller h is used
         h /= 4
     rates = [s.rate for s in steps if s.rate is not None]
-    observed = statistics.median(rates[-3:]) if rates else None
+    # The last rates before rounding are the asymptotic ones. Two, because where the terms of the
+    # remainder cancel (it crosses zero) the rate before is too high and the one after too low.
+    # A remainder that falls from far above rounding level to below it in one step (a
+    # piecewise-linear f once the step no longer straddles a kink) converged at least that fast.
+    observed = max(rates[-2:], default=None)
+    if vanished is not None and vanished >= order + 0.5:
+        observed = vanished
     if observed is not None and not observed >= order + 0.5:
         raise GradcheckError(_taylor_report(steps, observed, order, len(outputs)), steps)
     return rates
 
 
 def _taylor_step(f, xs, d, w, h, f0, slope, curvature, noise, steps):
-    """The remainder at step h, with the rate from the previous step used, or why h is left out."""
+    """(the step: the remainder at h, with the rate from the previous step used, or why h is left
+    out; the least rate at which the remainder fell to rounding level from the step before, or None)."""
     try:
-        with no_grad():  # values only
-            result = f(*(Value(x + h * dj) for x, dj in zip(xs, d)))
+        result = f(*(Value(x + h * dj) for x, dj in zip(xs, d)))
         outs = [result] if isinstance(result, Value) else list(result)
         value = math.fsum(wk * out.data for wk, out in zip(w, outs, strict=True))
+        noise_h = _rounding(outs, w)  # at x + h d: intermediate values may grow with h
     except _DOMAIN_ERRORS as e:
-        return TaylorStep(h, None, None, f"left out: f raised {type(e).__name__}: {e}")
+        return TaylorStep(h, None, None, f"left out: f raised {type(e).__name__}: {e}"), None
     model = h * slope + 0.5 * h * h * curvature
     remainder = abs(value - f0 - model)
-    floor = 100 * (2 * noise + _EPS * (abs(value) + abs(f0) + abs(model)))
+    floor = 10 * (noise + noise_h + _EPS * (abs(value) + abs(f0) + abs(model)))  # the noises are bounds
+    previous = steps[-1] if steps and not steps[-1].note else None
     if not remainder > floor:  # also NaN
-        return TaylorStep(h, remainder, None, "left out: rounding level")
-    previous = steps[-1] if steps else None
-    if previous is None or previous.note:
-        return TaylorStep(h, remainder, None)
-    return TaylorStep(h, remainder, math.log(remainder / previous.remainder) / math.log(h / previous.h))
+        if previous is None:
+            return TaylorStep(h, remainder, None, "left out: rounding level"), None
+        least = math.log(floor / previous.remainder) / math.log(h / previous.h) if floor else math.inf
+        return TaylorStep(h, remainder, None, f"left out: rounding level, reached at a rate >= {least:.3g}"), least
+    if previous is None:
+        return TaylorStep(h, remainder, None), None
+    return TaylorStep(h, remainder, math.log(remainder / previous.remainder) / math.log(h / previous.h)), None
+
+
+def _rounding(outputs, w):
+    """A bound on the rounding error of one evaluation of the weighted outputs: every node's value
+    is off by up to eps |value|, which reaches the result times that node's gradient."""
+    nodes = topological_order(*outputs)
+    return _EPS * math.fsum(abs(g * v.data) for g, v in zip(grad(outputs, nodes, w), nodes))
 
 
 def _taylor_report(steps, observed, order, outputs):
@@ -679,7 +696,7 @@ def _taylor_report(steps, observed, order, outputs):
         (f"taylor_test: the remainder shrinks at rate {observed:.2f} as h shrinks, not {order + 1} (order + 1): "
          f"{derivative} of f is wrong."),
         ("The remainder is |f(x + h d) - f(x) - h ∇f·d" + (" - ½ h² dᵀHd|" if order == 2 else "|") +
-         "; the rate is the median of the last three before rounding takes over, and must be >= order + 0.5." +
+         "; the rate is the larger of the last two before rounding takes over, and must be >= order + 0.5." +
          (f" f has {outputs} outputs: tested on a random weighting of them." if outputs > 1 else "")),
         "".join(f"{c:>14}" for c in ("h", "remainder", "rate")) + "  note",
     ]
