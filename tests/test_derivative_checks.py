@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from autograd import OPS, GradcheckError, Op, Value, check_modes, gradcheck, register_op, taylor_test
 from autograd.gradcheck import ModesTrial, RuleMismatch, TaylorStep
-from autograd.strategies import exprs, op_exprs
+from autograd.strategies import Expr, exprs, op_exprs
 
 
 def temporary_op(monkeypatch, name, op):
@@ -162,3 +162,27 @@ def test_taylor_test_fails_on_a_registered_op_with_a_wrong_partial_wherever_it_i
             taylor_test(f, expr.inputs, direction=[1.0] + [0.0] * (len(expr.inputs) - 1))
 
     wrong_partial_is_caught()
+
+
+# --- regressions: points where an earlier taylor_test failed a correct derivative ---------------
+
+def test_taylor_test_rounding_level_grows_with_intermediate_values_away_from_x():
+    # x0 + x0² - x0 at x0 = 3e-25: every value is ~0 at x, but x0 + x0² rounds like eps * h at x + h d.
+    expr = Expr([3.0223803215705785e-25], [("*", (0, 0)), ("neg", (0,)), ("+", (0, 1)), ("+", (3, 2))])
+    taylor_test(expr, expr.inputs, order=2)
+
+
+def test_taylor_test_remainder_crossing_zero_before_rounding_is_not_a_wrong_derivative():
+    expr = Expr([3.4375, 3.4375], [("pow", (1, 0))])      # the h³ and h⁴ terms cancel near h = 1e-3
+    taylor_test(expr, expr.inputs, order=2)
+
+
+def test_taylor_test_near_a_kink_of_a_piecewise_linear_op():
+    expr = Expr([-0.015625], [("abs", (0,))])              # the first steps straddle 0; then exact
+    assert taylor_test(expr, expr.inputs, order=2) is not None
+
+
+def test_taylor_test_at_a_zero_rounding_floor_does_not_raise_a_math_domain_error():
+    expr = Expr([0.0], [("sin", (0,)), ("-", (0, 1))])       # x - sin x at 0: every value is 0
+    taylor_test(expr, expr.inputs)
+    taylor_test(expr, expr.inputs, order=2)
