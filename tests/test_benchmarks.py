@@ -48,6 +48,12 @@ def test_targets_are_marked(quick):
     assert ("dagrad", "≤ 200 bytes/node") in marked
 
 
+def test_jvp_is_reported_against_backward(quick):
+    (row,) = [row for row in quick[1]["rows"] if "jvp (forward mode)" in row["workload"]]
+    assert row["engine"] == "dagrad" and row["unit"] == "× backward" and row["value"] > 0
+    assert row["target"] == "≤ 1.5× backward" and row["met"] in (True, False)
+
+
 def test_the_peer_extension_differentiates_like_dagrad():
     # The tanh and exp added to micrograd's Value must be right, or W1 would compare unlike work.
     from autograd import Value
