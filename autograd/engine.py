@@ -680,7 +680,7 @@ def jvp(outputs, inputs, tangents, create_graph=False):
     if create_graph and not _grad_enabled.get():
         raise RuntimeError("jvp: create_graph=True inside no_grad(), which records no graph, so the tangents "
                            "could not be differentiated again; call jvp(..., create_graph=True) outside no_grad")
-    if _is_number(tangents) or isinstance(tangents, Value):
+    if is_number(tangents) or isinstance(tangents, Value):
         tangents = [tangents]
     elif isinstance(tangents, (str, bytes)) or not hasattr(tangents, "__iter__"):
         raise TypeError(f"jvp: tangents must be a number or a sequence of numbers, one per input, "

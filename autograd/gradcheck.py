@@ -14,7 +14,7 @@ import random
 import sys
 from typing import NamedTuple
 
-from autograd._checks import DOMAIN_ERRORS, finite, is_number, nonnegative, number_in
+from autograd._checks import DOMAIN_ERRORS, finite, nonnegative, number_in
 from autograd.engine import OPS, Value, grad, is_grad_enabled, jvp, topological_order
 from autograd.functional import _call, _vector
 
