@@ -22,6 +22,7 @@ import math
 from typing import NamedTuple
 
 from autograd.engine import _CONST, Value, topological_order
+from autograd._checks import positive_int
 from autograd.viz import _name, _num
 
 __all__ = ["Explanation", "Path", "explain"]
@@ -127,8 +128,7 @@ def explain(root, x, top=10):
     for what, v in (("root", root), ("x", x)):
         if not isinstance(v, Value):
             raise TypeError(f"explain: {what} must be a Value, got {type(v).__name__}: {v!r}")
-    if isinstance(top, bool) or not isinstance(top, int) or top < 0:
-        raise ValueError(f"explain: top must be an int >= 0, got {top!r}")
+    positive_int(top, "explain", "top", least=0)
     order = topological_order(root)
     names = {v: _name(v, i) for i, v in enumerate(order)}
     sweep = _Sweep(order, root, x)

@@ -14,7 +14,7 @@ import random
 import sys
 from typing import NamedTuple
 
-from autograd._checks import DOMAIN_ERRORS, finite, nonnegative, number_in
+from autograd._checks import DOMAIN_ERRORS, finite, is_int, nonnegative, number_in, positive_int
 from autograd.engine import OPS, Value, grad, is_grad_enabled, jvp, topological_order
 from autograd.functional import _call, _vector
 
@@ -525,8 +525,7 @@ def check_modes(f, inputs, trials=3, seed=None):
     """
     what = "check_modes"
     call = _call(what, f, inputs)
-    if isinstance(trials, bool) or not isinstance(trials, int) or trials < 1:
-        raise ValueError(f"{what}: trials must be an int >= 1, got {trials!r}")
+    positive_int(trials, what, "trials")
     leaves, outputs = call.leaves, call.outputs
     order = topological_order(*outputs)
     rounding = 4 * _EPS * len(order)
@@ -634,8 +633,7 @@ def taylor_test(f, inputs, direction=None, order=1, seed=None):
       taylor_test: the remainder shrinks at rate 1.00 as h shrinks, not 2 (order + 1): a first derivative of f is wrong.
     """
     what = "taylor_test"
-    if order not in (1, 2) or isinstance(order, bool):
-        raise ValueError(f"{what}: order must be 1 or 2, got {order!r}")
+    number_in(order, what, "order", "1 or 2", lambda n: is_int(n) and n in (1, 2))
     call = _call(what, f, inputs)
     leaves, outputs = call.leaves, call.outputs
     xs = [leaf.data for leaf in leaves]

@@ -69,7 +69,7 @@ def test_check_modes_is_deterministic_and_seeded():
 
 
 @pytest.mark.parametrize("call, error, message", [
-    (lambda: check_modes(lambda x: x, [1.0], trials=0), ValueError, "check_modes: trials must be an int >= 1, got 0"),
+    (lambda: check_modes(lambda x: x, [1.0], trials=0), ValueError, "check_modes: trials must be an integer >= 1, got 0"),
     (lambda: check_modes(lambda x: 1.0, [1.0]), TypeError, "check_modes: f must return a Value"),
     (lambda: check_modes(lambda x: x, [math.nan]), ValueError, r"check_modes: inputs\[0\] must be finite"),
     (lambda: taylor_test(lambda x: x, [1.0], order=3), ValueError, "taylor_test: order must be 1 or 2, got 3"),

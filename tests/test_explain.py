@@ -109,7 +109,7 @@ def test_bad_arguments_are_sentences():
         explain(1.0, x)
     with pytest.raises(TypeError, match="explain: x must be a Value"):
         explain(x, "x")
-    with pytest.raises(ValueError, match="explain: top must be an int >= 0, got -1"):
+    with pytest.raises(ValueError, match="explain: top must be an integer >= 0, got -1"):
         explain(x, x, top=-1)
 
 
