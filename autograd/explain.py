@@ -21,8 +21,8 @@ import heapq
 import math
 from typing import NamedTuple
 
-from autograd.engine import _CONST, Value, topological_order
 from autograd._checks import positive_int
+from autograd.engine import _CONST, Value, topological_order
 from autograd.viz import _name, _num
 
 __all__ = ["Explanation", "Path", "explain"]
