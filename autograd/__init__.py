@@ -7,13 +7,15 @@ Example:
   >>> o.backward()
 """
 
-from autograd.engine import OPS, Op, Value, grad, is_grad_enabled, no_grad, register_op, topological_order
-from autograd.gradcheck import GradcheckError, gradcheck, gradgradcheck
+from autograd import functional
+from autograd.engine import OPS, Op, Value, grad, is_grad_enabled, jvp, no_grad, register_op, topological_order
+from autograd.explain import explain
 from autograd.explorer import Explorer, explore
+from autograd.gradcheck import GradcheckError, check_modes, gradcheck, gradgradcheck, taylor_test
 from autograd.replay import CompiledFunction, TraceMismatchError, compile, compile_graph
 from autograd.viz import BackwardStep, backward_steps, draw_dot, render_graph
 
-__all__ = ["OPS", "Op", "Value", "grad", "is_grad_enabled", "no_grad", "register_op", "topological_order",
-           "Explorer", "explore", "BackwardStep", "backward_steps", "draw_dot", "render_graph",
-           "GradcheckError", "gradcheck", "gradgradcheck",
+__all__ = ["OPS", "Op", "Value", "grad", "is_grad_enabled", "jvp", "no_grad", "register_op", "topological_order",
+           "Explorer", "explore", "BackwardStep", "backward_steps", "draw_dot", "render_graph", "explain", "functional",
+           "GradcheckError", "check_modes", "gradcheck", "gradgradcheck", "taylor_test",
            "CompiledFunction", "TraceMismatchError", "compile", "compile_graph"]

@@ -9,7 +9,9 @@ def write_atomic(path, data):
     """Replace the file at `path` with `data` (str or bytes): readers see the old file or the new one.
 
     The data goes to a temporary file beside the target, is flushed to disk, and is renamed over
-    the target (`os.replace` is atomic). The new file gets the usual permissions (0666 less the
+    the target (`os.replace` is atomic). The temporary file's name is short and random
+    (``.<16 hex>.tmp``), not the target's name plus a suffix, so any name the file system allows
+    for the target can be written. The new file gets the usual permissions (0666 less the
     umask), unlike `tempfile.mkstemp`'s private 0600.
 
     Args:
@@ -24,7 +26,10 @@ def write_atomic(path, data):
       'hello'
     """
     path = os.fspath(path)
-    tmp = f"{path}.{secrets.token_hex(4)}.tmp"
+    # Beside the target (a rename across file systems is not atomic), under a name of its own: the
+    # target's name plus a suffix would fail for a target name at the file system's limit.
+    name = f".{secrets.token_hex(8)}.tmp"
+    tmp = os.path.join(os.path.dirname(path), os.fsencode(name) if isinstance(path, bytes) else name)
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
         with os.fdopen(fd, "wb") as f:

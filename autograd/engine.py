@@ -6,19 +6,27 @@ side by side. A node stores its parents and the partials evaluated at the forwar
 written with operators that work on floats *and* on Values, so `grad(..., create_graph=True)`
 re-evaluates the same rows on Values to get derivatives that can be differentiated again.
 
+Threads and asyncio tasks: whether ops record (`no_grad`) is per thread and per task, and `grad`
+only reads a graph, so it may run on one graph from several threads. Everything else is plain
+data: ``backward()`` writes ``.grad`` on every node it reaches, so two concurrent passes over
+graphs that share nodes (a model's parameters) race; give each thread its own graph and
+parameters, or hold a lock around backward and the optimizer step (as with PyTorch).
+
 Example:
   >>> OPS["*"].partials(2.0, 3.0, 6.0)  # d(x * y)/dx = y, d(x * y)/dy = x, at x = 2, y = 3
   (3.0, 2.0)
 """
 
 import functools
+import inspect
 import math
-import numbers
 from collections.abc import Callable
 from contextvars import ContextVar
 from typing import NamedTuple
 
-__all__ = ["Value", "Op", "OPS", "grad", "no_grad", "is_grad_enabled", "register_op", "topological_order"]
+from autograd._checks import as_float, is_number, too_large
+
+__all__ = ["Value", "Op", "OPS", "grad", "jvp", "no_grad", "is_grad_enabled", "register_op", "topological_order"]
 
 
 class Op(NamedTuple):
@@ -45,13 +53,44 @@ class Op(NamedTuple):
 
     @property
     def arity(self):
-        """How many inputs the op takes (the partials' arguments, less ``out``).
+        """How many inputs the op takes: the partials rule's parameters, less ``out``.
+
+        The rule must name each input and ``out`` as plain parameters (a function or a callable
+        object); ``*args``, ``**kwargs``, keyword-only parameters and defaults are refused with a
+        TypeError, since they hide how many inputs the op takes.
 
         Example:
           >>> OPS["tanh"].arity, OPS["*"].arity
           (1, 2)
         """
-        return self.partials.__code__.co_argcount - 1
+        return _arity(self.partials, "Op")
+
+
+_KINDS = {inspect.Parameter.VAR_POSITIONAL: "a *args parameter", inspect.Parameter.VAR_KEYWORD: "a **kwargs parameter",
+          inspect.Parameter.KEYWORD_ONLY: "a keyword-only parameter"}
+
+
+def _arity(partials, who):
+    """The number of inputs of a partials rule ``(inputs..., out)``, or a TypeError saying what is wrong."""
+    if not callable(partials):
+        raise TypeError(f"{who}: partials must be a function (inputs..., out) -> tuple, "
+                        f"got {type(partials).__name__}: {partials!r}")
+    try:
+        parameters = list(inspect.signature(partials).parameters.values())
+    except (TypeError, ValueError):  # some builtins have no signature to read
+        raise TypeError(f"{who}: cannot read the parameters of the partials rule {partials!r}; "
+                        f"write it as a lambda or def (inputs..., out)") from None
+    for p in parameters:
+        if p.kind in _KINDS:
+            raise TypeError(f"{who}: the partials rule must name each input and out as a plain parameter, "
+                            f"but it has {_KINDS[p.kind]} ({p}), which hides how many inputs the op takes")
+        if p.default is not p.empty:
+            raise TypeError(f"{who}: the partials rule's parameter {p.name!r} has a default ({p}), which would "
+                            f"make it count as an input; remove the default")
+    if len(parameters) < 2:
+        raise TypeError(f"{who}: the partials rule must take the op's inputs and then out, "
+                        f"got {len(parameters)} parameter(s)")
+    return len(parameters) - 1
 
 
 # --- forwards that need care: each raises an error naming the op and the value ---------------
@@ -92,6 +131,12 @@ def _pow(x, n, op="**"):
         raise OverflowError(f"{op}: result overflows a float, got {x!r} ** {n!r}") from None
 
 
+def _reciprocal(x):
+    # 1 / x, and 1 / ±0 = ±inf as IEEE and torch.reciprocal: the derivatives of sqrt and of
+    # x ** 0.5 are 1 / 0 at 0, and must stay differentiable there (see `_recip`).
+    return 1.0 / x if x != 0 else math.copysign(math.inf, x)
+
+
 def _pow_value(x, y):
     if x <= 0:
         raise ValueError(f"pow: the base must be > 0 when the exponent is a Value, got base {x!r}")
@@ -116,28 +161,45 @@ def _sig(x): return x.sigmoid() if isinstance(x, Value) else _sigmoid(x)
 def _sin(x): return x.sin() if isinstance(x, Value) else math.sin(x)
 def _cos(x): return x.cos() if isinstance(x, Value) else math.cos(x)
 def _ln(x): return x.log() if isinstance(x, Value) else _log(x)
+def _recip(x): return x.reciprocal() if isinstance(x, Value) else _reciprocal(x)
 # The derivative of a step is 0 almost everywhere: a constant, also when building a graph.
 def _step(x): return 1.0 if getattr(x, "data", x) > 0 else 0.0
 def _sign(x): x = getattr(x, "data", x); return (x > 0) - (x < 0) + 0.0
 
 
 def _dpow(x, n, out, n_at_least_1):
-    # d(x ** n)/dx = n x^(n-1). For n >= 1 as written: x ** (n - 1) cannot overflow unless out
-    # did, and it stays right where out underflows (x ** 2 at 1e-200: 2e-200, not 0). For n < 1
-    # as n * out / x, which overflows to inf (PyTorch's answer) where x ** (n - 1) would raise;
-    # at x = 0 the slope is 0 for the constant x ** 0 and inf for 0 < n < 1 (n < 0 raised in the
-    # forward). x is a Value under create_graph, and so is the exponent of "pow": the caller
-    # compares n with 1 (speed: a float compare for "**", no getattr).
+    # d(x ** n)/dx = n x^(n-1), for n >= 1 as written: x ** (n - 1) cannot overflow unless out
+    # did, and it stays right where out underflows (x ** 2 at 1e-200: 2e-200, not 0).
+    # For n < 1, x^(n-1) can overflow, where x ** (n - 1) would raise: then n * out / x, which
+    # overflows to inf, PyTorch's answer. Otherwise still n * x ** (n - 1), as PyTorch: under
+    # create_graph its second derivative is then one product, n (n-1) x^(n-2), which overflows to
+    # -inf where the quotient rule on n * out / x gives inf - inf = nan (x ** 0.5 at 1e-300).
+    # The constant x ** 0 has slope 0 (exactly, also on Values: 0 * out / x would make nan at
+    # x = 5e-324). At x = ±0 and 0 < n < 1 the slope is n / x^(1-n) = n / +0 = inf (n < 0 raised
+    # in the forward); on Values that quotient is a reciprocal node, so a second derivative sees
+    # its slope, n (n-1) x^(n-2) = -inf, as PyTorch (a constant inf would give 0). Float branches
+    # use operators and literals only, which `compile` can record. x is a Value under
+    # create_graph, and so is the exponent of "pow": the caller compares n with 1 (speed: a float
+    # compare for "**", no getattr), and `n == 0` is False for a Value (no slope is dropped).
     if n_at_least_1:
         return n * x ** (n - 1)
-    if getattr(x, "data", x) != 0:
-        return n * out / x
-    return 0.0 if n == 0 else math.inf
+    if n == 0:
+        return 0.0
+    x_ = getattr(x, "data", x)
+    if x_ != 0:
+        # x^(n-1) by a division, which never raises; |x^(n-1)| < 1e308 asked as one comparison,
+        # without abs(), so that `compile` can record the rule (it follows up to 4 decisions).
+        small = getattr(out, "data", out) / x_ * 1e-308
+        return n * x ** (n - 1) if small * small < 1.0 else n * out / x
+    return n * (x ** (1 - n)).reciprocal() if isinstance(x, Value) else math.inf
 
 
 # --- the op table: forward and partial derivatives side by side -------------------------------
-# An infinite derivative (sqrt and x ** 0.5 at 0) is inf, as in PyTorch; `v != 0` is always
-# True for a Value, so the graph-building path keeps the formula. "**" and "pow" share `_dpow`.
+# An infinite derivative (sqrt and x ** 0.5 at 0) is inf, as in PyTorch, and under create_graph
+# it is a Value that can be differentiated again: its rule divides by zero with "reciprocal"
+# (1 / ±0 = ±inf), never with "/", which raises on a user's division by zero. A rule that
+# branches on a value reads it with getattr(v, "data", v) (`v != 0` is always True for a Value,
+# which compares by identity). "**" and "pow" share `_dpow`.
 OPS = {
     #        forward            partials(inputs..., out)
     "+":     Op(float.__add__,  lambda x, y, out: (1.0, 1.0)),
@@ -160,9 +222,11 @@ OPS = {
     "relu":  Op(lambda x: x if x > 0 else 0.0, lambda x, out: (_step(x),), kinks=(0.0,)),
     "sin":   Op(math.sin,       lambda x, out: (_cos(x),)),
     "cos":   Op(math.cos,       lambda x, out: (-_sin(x),)),
-    "sqrt":  Op(_sqrt,          lambda x, out: (0.5 / out if out != 0 else math.inf,),
+    "sqrt":  Op(_sqrt,          lambda x, out: (0.5 * _recip(out),),
                 domain=lambda x: x > 0),
     "abs":   Op(abs,            lambda x, out: (_sign(x),), kinks=(0.0,)),
+    "reciprocal": Op(_reciprocal, lambda x, out: (-(out * out),),
+                domain=lambda x: x != 0),
 }
 
 # The exponent of `x ** 2` is a constant operand: it gets no gradient (its partial above is 0.0)
@@ -213,7 +277,7 @@ def _binary(name, doc=None):
 
     def method(self, other):
         if other.__class__ is not Value:
-            if not _is_number(other):
+            if not is_number(other):
                 return NotImplemented
             other = _const(other, name)
         x = self.data
@@ -240,7 +304,7 @@ def _binary(name, doc=None):
 def _reflected(method):
     # `2 - x` arrives as x.__rsub__(2): make the number a constant node and apply the op to it.
     def reflected(self, other):
-        return method(_const(other, method.__name__), self) if _is_number(other) else NotImplemented
+        return method(_const(other, method.__name__), self) if is_number(other) else NotImplemented
 
     return reflected
 
@@ -274,11 +338,11 @@ class Value:
     __slots__ = ("data", "grad", "_p0", "_d0", "_p1", "_d1", "_op", "label")
 
     def __init__(self, data, label=""):
-        if not _is_number(data):
+        if not is_number(data):
             raise TypeError(f"Value: data must be a real number (int or float), got {type(data).__name__}: {data!r}")
         if not isinstance(label, str):
             raise TypeError(f"Value: label must be a str, got {type(label).__name__}: {label!r}")
-        self.data, self.grad, self._op, self.label = _float(data, "Value"), 0.0, "", label
+        self.data, self.grad, self._op, self.label = as_float(data, "Value"), 0.0, "", label
         self._p0, self._d0, self._p1, self._d1 = None, 0.0, None, 0.0
 
     @property
@@ -341,6 +405,8 @@ class Value:
     sin = _unary("sin", _doc("Sine.", "Value(0.0).sin()", "(0.0, (1.0,))"))
     cos = _unary("cos", _doc("Cosine.", "Value(0.0).cos()", "(1.0, (-0.0,))"))
     sqrt = _unary("sqrt", _doc("Square root; x must be >= 0; derivative inf at 0.", "Value(4.0).sqrt()", "(2.0, (0.25,))"))
+    reciprocal = _unary("reciprocal", _doc("1 / x, as torch.reciprocal: 1 / ±0 is ±inf (derivatives at 0 use it).",
+                                           "Value(4.0).reciprocal()", "(0.25, (-0.0625,))"))
     abs = __abs__ = _unary("abs", _doc("|x| (also ``abs(x)``); derivative 0 at 0.", "Value(-2.0).abs()", "(2.0, (-1.0,))"))
 
     def backward(self, grad=1.0):
@@ -427,28 +493,34 @@ def register_op(name, op):
         raise ValueError(f"register_op: {name!r} is already a Value attribute; choose another name for the op")
     if not isinstance(op, Op):
         raise TypeError(f"register_op: expected an Op(forward, partials, ...), got {type(op).__name__}")
-    if op.arity not in (1, 2):
-        raise ValueError(f"register_op: primitive ops take one or two inputs, {name!r} takes {op.arity}")
+    who = f"register_op({name!r})"
+    arity = _arity(op.partials, who)
+    if arity not in (1, 2):
+        raise ValueError(f"register_op: primitive ops take one or two inputs, {name!r} takes {arity}")
+    for role in ("forward", "domain"):
+        function = getattr(op, role)
+        if not callable(function):
+            raise TypeError(f"{who}: {role} must be a function of the op's inputs, "
+                            f"got {type(function).__name__}: {function!r}")
+        try:
+            inspect.signature(function).bind(*[1.0] * arity)
+        except ValueError:  # no signature to read (some builtins): calls will tell
+            pass
+        except TypeError:
+            raise TypeError(f"{who}: {role} cannot take {arity} input(s), which the partials rule takes "
+                            f"(its parameters less out)") from None
     OPS[name] = op
-    method = (_unary if op.arity == 1 else _binary)(name, f"The registered op {name!r}.")
+    method = (_unary if arity == 1 else _binary)(name, f"The registered op {name!r}.")
     setattr(Value, name, method)
     return method
 
 
-def _is_number(x):
-    # Speed: the exact-type test settles float and int (not bool) without the ABC's slower check.
-    return x.__class__ in _FAST_NUMBERS or (isinstance(x, numbers.Real) and not isinstance(x, bool))
-
-
-_FAST_NUMBERS = frozenset((float, int))
-
-
-def _seed(what, name, g):
+def _seed(who, what, g):
     """A gradient given by the user, as a float; a clear TypeError for anything else."""
-    if not _is_number(g):
+    if not is_number(g):
         hint = "; pass its .data" if isinstance(g, Value) else ""
-        raise TypeError(f"{what}: {name} must be a real number, got {type(g).__name__}: {g!r}{hint}")
-    return _float(g, what)
+        raise TypeError(f"{who}: {what} must be a real number, got {type(g).__name__}: {g!r}{hint}")
+    return as_float(g, who)
 
 
 def _leaf(data, op=""):
@@ -467,30 +539,7 @@ def _const(x, op):
     try:
         return _leaf(float(x), _CONST)
     except OverflowError:
-        raise _too_large(op, x) from None
-
-
-def _float(x, what):
-    # float() of a huge int or Fraction raises OverflowError without saying where or what.
-    try:
-        return float(x)
-    except OverflowError:
-        raise _too_large(what, x) from None
-
-
-def _finite(x, what):
-    """`x` as a finite float, or a clear error naming `what` (e.g. "compile: input 2")."""
-    if not _is_number(x):
-        raise TypeError(f"{what} must be a real number, got {type(x).__name__}: {x!r}")
-    x = _float(x, what)
-    if not math.isfinite(x):
-        raise ValueError(f"{what} must be finite, got {x!r}")
-    return x
-
-
-def _too_large(what, x):
-    digits = round(math.trunc(abs(x)).bit_length() * math.log10(2))  # no str(): a huge int may refuse it
-    return OverflowError(f"{what}: {type(x).__name__} of about 10**{digits} is too large for a float (the largest is ~1.8e308)")
+        raise too_large(op, x) from None
 
 
 def topological_order(*roots):
@@ -570,7 +619,7 @@ def grad(outputs, inputs, grad_outputs=None, create_graph=False):
     if grad_outputs is None:
         grad_outputs = [1.0] * len(outputs)
     else:
-        grad_outputs = [grad_outputs] if _is_number(grad_outputs) or isinstance(grad_outputs, Value) else list(grad_outputs)
+        grad_outputs = [grad_outputs] if is_number(grad_outputs) or isinstance(grad_outputs, Value) else list(grad_outputs)
         if len(grad_outputs) != len(outputs):
             raise ValueError(f"grad: got {len(grad_outputs)} grad_outputs for {len(outputs)} outputs; give one per output")
     grads = {}
@@ -596,15 +645,113 @@ def grad(outputs, inputs, grad_outputs=None, create_graph=False):
     return tuple(_as_result(grads.get(x, 0.0), create_graph) for x in inputs)
 
 
-def _as_values(what, xs):
+def jvp(outputs, inputs, tangents, create_graph=False):
+    """Forward mode: the Jacobian–vector product of `outputs` with `tangents` at `inputs`.
+
+    Computes ``sum_i d outputs[k] / d inputs[i] * tangents[i]`` for each output in one sweep in
+    topological order: a node's tangent is the sum of (local partial × parent's tangent), read
+    from the partials the node stored when it was built; nodes no input reaches have tangent 0.
+    An input may be an interior node: its tangent adds to what flows into it from earlier
+    inputs, so ``jvp`` is the exact transpose of `grad`: ``<v, jvp(u)> == <grad(v), u>`` for
+    the same outputs and inputs. Nothing touches ``.grad``. As ``torch.func.jvp`` on a graph.
+
+    Args:
+      outputs: a Value or a sequence of Values.
+      inputs: a Value or a sequence of Values (leaves or interior nodes).
+      tangents: the direction (the "vector" of the JVP): a number or Value per input (a lone
+        number for a lone input).
+      create_graph: if True, the tangents are Values whose own graph can be differentiated
+        again (the op table's partials re-evaluated on Values, as in `grad`); not inside `no_grad`.
+
+    Returns:
+      A tuple with one tangent per output: floats, or Values under ``create_graph=True``. An
+      output no input reaches gets 0.0 (a constant Value under ``create_graph``).
+
+    Example:
+      >>> x, y = Value(3.0), Value(2.0)
+      >>> z = x * y + x.exp()
+      >>> jvp(z, [x, y], [1.0, 0.0])[0] == grad(z, [x])[0]   # a tangent e_x gives dz/dx
+      True
+      >>> jvp([z, x * x], [x, y], [0.5, 2.0])                # 0.5 * dz/dx + 2 * dz/dy, ...
+      (17.042768461593834, 3.0)
+    """
+    outputs = _as_values("outputs", outputs, "jvp")
+    inputs = _as_values("inputs", inputs, "jvp")
+    if create_graph and not _grad_enabled.get():
+        raise RuntimeError("jvp: create_graph=True inside no_grad(), which records no graph, so the tangents "
+                           "could not be differentiated again; call jvp(..., create_graph=True) outside no_grad")
+    if is_number(tangents) or isinstance(tangents, Value):
+        tangents = [tangents]
+    elif isinstance(tangents, (str, bytes)) or not hasattr(tangents, "__iter__"):
+        raise TypeError(f"jvp: tangents must be a number or a sequence of numbers, one per input, "
+                        f"got {type(tangents).__name__}: {tangents!r}")
+    tangents = list(tangents)
+    if len(tangents) != len(inputs):
+        raise ValueError(f"jvp: got {len(tangents)} tangents for {len(inputs)} inputs; give one per input")
+    # Seeds: a constant the engine wrapped passes nothing on (grad gives it no gradient either),
+    # so its tangent only counts where it is itself an output.
+    seeds, const_seeds = {}, {}
+    for k, (x, t) in enumerate(zip(inputs, tangents)):
+        if not (create_graph and isinstance(t, Value)):  # a Value tangent is differentiated through
+            t = t.data if isinstance(t, Value) else _seed("jvp", f"tangents[{k}]", t)
+        into = const_seeds if x._op == _CONST else seeds
+        into[x] = into[x] + t if x in into else t
+    order = topological_order(*outputs)
+    tangent = (_jvp_graph if create_graph else _jvp_floats)(order, seeds)
+    return tuple(_as_result(tangent.get(out, const_seeds.get(out, 0.0)), create_graph) for out in outputs)
+
+
+def _jvp_floats(order, tangent):
+    # The forward sweep on stored partials. Speed: one dict lookup per parent slot (get(None) is
+    # None, so an empty second slot needs no test), no tuples; nodes no input reaches are
+    # skipped; and when every seed is a leaf (the usual case), no lookup of the node's own seed.
+    get = tangent.get
+    interior = any(x._p0 is not None for x in tangent)
+    for node in order:
+        p = node._p0
+        if p is None:
+            continue
+        t0, t1 = get(p), get(node._p1)
+        if t0 is None:
+            if t1 is None:
+                continue
+            flow = node._d1 * t1
+        elif t1 is None:
+            flow = node._d0 * t0
+        else:
+            flow = node._d0 * t0 + node._d1 * t1
+        if interior and node in tangent:  # an interior input: its tangent adds to what flows in
+            flow += tangent[node]
+        tangent[node] = flow
+    return tangent
+
+
+def _jvp_graph(order, tangent):
+    # create_graph: the op's partials re-evaluated on Values (constants as floats), as in grad.
+    for node in order:
+        parents = node.parents
+        if not parents or not any(p in tangent for p in parents):
+            continue
+        args = [p.data if p._op == _CONST else p for p in parents]
+        flow = None
+        for p, local in zip(parents, OPS[node._op].partials(*args, node)):
+            t = tangent.get(p)
+            if t is not None:  # a wrapped constant is never in `tangent` (see jvp's seeds)
+                flow = local * t if flow is None else flow + local * t
+        if flow is not None:
+            tangent[node] = tangent[node] + flow if node in tangent else flow
+    return tangent
+
+
+def _as_values(what, xs, fn="grad"):
     if isinstance(xs, Value):
         return [xs]
     if isinstance(xs, (str, bytes)) or not hasattr(xs, "__iter__"):
-        raise TypeError(f"grad: {what} must be a Value or a sequence of Values, got {type(xs).__name__}: {xs!r}")
+        raise TypeError(f"{fn}: {what} must be a Value or a sequence of Values, got {type(xs).__name__}: {xs!r}")
     xs = list(xs)
     for x in xs:
         if not isinstance(x, Value):
-            raise TypeError(f"grad: {what} must be Values, got {type(x).__name__}: {x!r}")
+            raise TypeError(f"{fn}: {what} must be Values, got {type(x).__name__}: {x!r}")
     return xs
 
 
@@ -618,9 +765,11 @@ def _as_result(g, create_graph):
 class no_grad:
     """Context manager in which ops record no graph: results are leaves with no parents.
 
-    Nestable and thread-safe (the switch is a `contextvars.ContextVar`). Use it for evaluation,
-    optimizer updates, and anything else that should not be differentiated. As in PyTorch,
-    ``@no_grad()`` also decorates a function.
+    Nestable, and one instance may be shared: by threads, by asyncio tasks, by nested ``with``
+    blocks. The switch is a `contextvars.ContextVar`, and so is the stack of states each ``with``
+    restores on exit, so every thread and every task has its own (the instance holds nothing).
+    Use it for evaluation, optimizer updates, and anything else that should not be
+    differentiated. As in PyTorch, ``@no_grad()`` also decorates a function.
 
     Example:
       >>> x = Value(2.0)
@@ -635,27 +784,65 @@ class no_grad:
       ()
     """
 
-    __slots__ = ("_tokens",)
-
-    def __init__(self):
-        self._tokens = []
+    __slots__ = ()  # no per-use state here: an instance shared by threads or tasks must not mix their states
 
     def __enter__(self):
-        self._tokens.append(_grad_enabled.set(False))
+        # The state to restore goes on this context's stack (a tuple: a task that copied the
+        # context at its creation never sees another task's later pushes).
+        _saved_states.set((*_saved_states.get(), _grad_enabled.get()))
+        _grad_enabled.set(False)
         return self
 
     def __exit__(self, *exc):
-        _grad_enabled.reset(self._tokens.pop())
+        saved = _saved_states.get()
+        if not saved:
+            raise RuntimeError("no_grad: __exit__ without a matching __enter__ in this thread or task; "
+                               "use `with no_grad():`, which pairs them")
+        _saved_states.set(saved[:-1])
+        _grad_enabled.set(saved[-1])
         return False
 
     def __call__(self, fn):
-        """Decorate `fn` so that each call runs inside its own `no_grad` (safe across threads)."""
+        """Decorate `fn` so that each call runs inside `no_grad` (safe across threads and tasks).
+
+        An ``async def`` function runs inside `no_grad` until it returns (an asyncio task has its
+        own switch, so other tasks keep recording). A generator function is refused: its body runs
+        a piece at a time in its caller's context, so a switch held across ``yield`` would leak.
+
+        Args:
+          fn: a function or an ``async def`` function.
+
+        Returns:
+          The decorated function.
+
+        Example:
+          >>> @no_grad()
+          ... def recording():
+          ...     return is_grad_enabled()
+          >>> recording()
+          False
+        """
+        if inspect.isgeneratorfunction(fn) or inspect.isasyncgenfunction(fn):
+            raise TypeError(f"no_grad: cannot decorate the generator function {fn.__qualname__}: its body runs "
+                            f"between yields in the caller's context; use `with no_grad():` inside it")
+        if inspect.iscoroutinefunction(fn):
+            @functools.wraps(fn)
+            async def without_grad_async(*args, **kwargs):
+                with self:
+                    return await fn(*args, **kwargs)
+
+            return without_grad_async
+
         @functools.wraps(fn)
         def without_grad(*args, **kwargs):
-            with no_grad():
+            with self:
                 return fn(*args, **kwargs)
 
         return without_grad
+
+
+# The states that the open `with no_grad()` blocks of this thread or task restore, innermost last.
+_saved_states = ContextVar("dagrad_no_grad_saved_states", default=())
 
 
 def is_grad_enabled():

@@ -223,12 +223,25 @@ class Step:
 
     @property
     def phase(self):
-        """``"forward"`` or ``"backward"``. Example: ``explore(Value(1.0) * 2).steps[0].phase`` is ``"forward"``."""
+        """``"forward"`` or ``"backward"``.
+
+        Example:
+          >>> from autograd import Value
+          >>> [s.phase for s in explore(Value(1.0) * 2).steps]
+          ['forward', 'forward', 'backward']
+        """
         return "forward" if self.index < self._t.first_backward else "backward"
 
     @property
     def node(self):
-        """The step's Value (None for step 0). Example: ``explore(y).steps[-1].node`` is the first node passed back."""
+        """The step's Value: the op computed (forward) or passing its gradient on (backward); None for step 0.
+
+        Example:
+          >>> from autograd import Value
+          >>> x = Value(1.0, label="x"); y = x * 2; y.label = "y"
+          >>> [s.node.label if s.node else None for s in explore(y).steps]
+          [None, 'y', 'y']
+        """
         i = self._t.node_at(self.index)
         return None if i is None else self._t.order[i]
 
@@ -253,14 +266,22 @@ class Step:
     def data_of(self, v):
         """`v`'s value if the forward pass has computed it by this step, else None.
 
-        Example: see `Step`.
+        Example:
+          >>> from autograd import Value
+          >>> x = Value(3.0); y = x * x
+          >>> [s.data_of(y) for s in explore(y).steps]
+          [None, 9.0, 9.0]
         """
         return self._t.data_at(self._index_of(v), self.index)
 
     def grad_of(self, v):
         """d(root)/d(v) accumulated so far at this step; None before any gradient reached `v`.
 
-        Example: see `Step`.
+        Example:
+          >>> from autograd import Value
+          >>> x = Value(3.0); y = x * x
+          >>> [s.grad_of(x) for s in explore(y).steps]
+          [None, None, 6.0]
         """
         return self._t.grad_at(self._index_of(v), self.index)
 
@@ -359,7 +380,15 @@ class Explorer:
 
     @property
     def step(self):
-        """The step shown on display or save. Example: ``ex.step = ex.steps[-1].index``."""
+        """The step shown on display or save (an index into `steps`; negative counts from the end).
+
+        Example:
+          >>> from autograd import Value
+          >>> ex = explore(Value(1.0) * 2)
+          >>> ex.step = -1
+          >>> ex.step
+          2
+        """
         return self._step
 
     @step.setter
@@ -405,7 +434,12 @@ class Explorer:
         Returns:
           `path`.
 
-        Example: see `Explorer`.
+        Example:
+          >>> import os, tempfile
+          >>> from autograd import Value
+          >>> path = explore(Value(1.0) * 2).save(os.path.join(tempfile.mkdtemp(), "page.html"))
+          >>> os.path.getsize(path) > 10_000
+          True
         """
         path = os.fspath(path)
         os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
@@ -415,7 +449,14 @@ class Explorer:
     def widget(self):
         """An anywidget of this explorer (``pip install 'dagrad[notebooks]'``); Jupyter shows it.
 
-        Example (in Jupyter): ``explore(loss).widget()``.
+        Displaying the `Explorer` itself shows this widget; call it to hold the widget, e.g. to read
+        the step a learner has reached (``widget.step``).
+
+        Example:
+          >>> from autograd import Value
+          >>> w = explore(Value(1.0) * 2).widget()
+          >>> w.step
+          0
         """
         return _widget_class()(svg=self.svg(), data=json.dumps(self._data(), allow_nan=False), step=self._step)
 
@@ -723,7 +764,8 @@ _PAGE = """<!DOCTYPE html>
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:">
+<meta http-equiv="Content-Security-Policy"
+      content="default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:">
 <title>{title}</title>
 <style>{css}</style>
 </head>

@@ -10,12 +10,16 @@ derivative cannot be checked there: it is reported as not differentiable, never 
 
 import math
 import numbers
+import random
 import sys
 from typing import NamedTuple
 
-from autograd.engine import OPS, Value, _finite, _is_number, grad, is_grad_enabled, topological_order
+from autograd._checks import DOMAIN_ERRORS, finite, is_int, nonnegative, number_in, positive_int
+from autograd.engine import OPS, Value, grad, is_grad_enabled, jvp, topological_order
+from autograd.functional import _call, _vector
 
-__all__ = ["GradcheckError", "GradcheckFailure", "gradcheck", "gradgradcheck"]
+__all__ = ["GradcheckError", "GradcheckFailure", "gradcheck", "gradgradcheck",
+           "ModesTrial", "RuleMismatch", "TaylorStep", "check_modes", "taylor_test"]
 
 # cbrt(machine epsilon) balances the central difference's truncation error (~h**2) against its
 # rounding error (~eps / h): the step that minimises their sum for float64, ~6.06e-6.
@@ -23,7 +27,6 @@ _REL_STEP = sys.float_info.epsilon ** (1 / 3)
 
 # What a forward raises outside its domain (log, sqrt, /, ** and exp all raise one of these):
 # within the step that means "not differentiable here", not a bug to propagate.
-_DOMAIN_ERRORS = (ArithmeticError, ValueError)
 
 
 class GradcheckFailure(NamedTuple):
@@ -217,28 +220,27 @@ def _check(what, f, inputs, order, eps, atol, rtol, raise_exception):
     raise GradcheckError(_report(what, failures, total, eps, atol, rtol), failures)
 
 
-def _as_point(what, inputs):
+def _as_point(who, inputs):
     if isinstance(inputs, (numbers.Real, Value)):
         inputs = [inputs]
     elif isinstance(inputs, (str, bytes)) or not hasattr(inputs, "__iter__"):
-        raise TypeError(f"{what}: inputs must be a number or a sequence of numbers, got {type(inputs).__name__}: {inputs!r}")
+        raise TypeError(f"{who}: inputs must be a number or a sequence of numbers, got {type(inputs).__name__}: {inputs!r}")
     xs = []
     for j, x in enumerate(inputs):
         if isinstance(x, Value):
-            raise TypeError(f"{what}: inputs must be numbers ({what} makes its own leaf Values for f), "
+            raise TypeError(f"{who}: inputs must be numbers ({who} makes its own leaf Values for f), "
                             f"got a Value at input {j}: {x!r}; pass its .data")
-        xs.append(_finite(x, f"{what}: input {j}"))
+        xs.append(finite(x, who, f"input {j}"))
     if not xs:
-        raise ValueError(f"{what}: no inputs to differentiate with respect to; give at least one number")
+        raise ValueError(f"{who}: no inputs to differentiate with respect to; give at least one number")
     return xs
 
 
-def _check_settings(what, eps, atol, rtol):
-    if eps is not None and not (_is_number(eps) and 0 < eps < math.inf):
-        raise ValueError(f"{what}: eps must be a positive finite number or None (automatic), got {eps!r}")
-    for name, tol in (("atol", atol), ("rtol", rtol)):
-        if not (_is_number(tol) and 0 <= tol < math.inf):
-            raise ValueError(f"{what}: {name} must be a finite number >= 0, got {tol!r}")
+def _check_settings(who, eps, atol, rtol):
+    if eps is not None:
+        number_in(eps, who, "eps", "a positive finite number or None (automatic)", lambda v: 0 < v < math.inf)
+    for what, tol in (("atol", atol), ("rtol", rtol)):
+        nonnegative(tol, who, what)
 
 
 def _quantities(what, f, xs, order):
@@ -264,15 +266,33 @@ def _quantities(what, f, xs, order):
     return leaves, quantities, quantity_traces
 
 
+class _Shifted(NamedTuple):
+    """f evaluated with one input moved by the step: each quantity's value and trace, or what f raised."""
+
+    values: tuple = ()  # per quantity: its value (None where it could not be evaluated)
+    traces: tuple = ()  # per quantity: its output's trace, a list of `_TraceNode`
+    error: Exception | None = None  # what f raised there (then no values and no traces)
+
+
+class _TraceNode(NamedTuple):
+    """One op node of an output's graph, as far as smoothness goes (see `_trace`)."""
+
+    op: str           # its name in OPS
+    sides: tuple      # per input and kink: -1, 0 or 1, the side of the kink the input is on
+    kinks: tuple      # the op's kinks
+    in_domain: bool   # whether its inputs are in the op's domain
+    depends: int      # bit j set: the node depends on input j
+
+
 def _shifted(what, f, xs, j, xj, order):
-    """(values, traces) of the quantities with input j moved to xj, or the exception f raised."""
+    """The quantities' values and traces with input j moved to xj, or the exception f raised, as a `_Shifted`."""
     shifted = list(xs)
     shifted[j] = xj
     try:
         _, quantities, traces = _quantities(what, f, shifted, order)
-    except _DOMAIN_ERRORS as e:
-        return e
-    return [None if q is None else q.data for q in quantities], traces
+    except DOMAIN_ERRORS as e:
+        return _Shifted(error=e)
+    return _Shifted(tuple(None if q is None else q.data for q in quantities), tuple(traces))
 
 
 def _trace(output, leaves):
@@ -291,7 +311,7 @@ def _trace(output, leaves):
             continue
         xs = [p.data for p in parents]
         sides = tuple((x > k) - (x < k) for x in xs for k in op.kinks)
-        trace.append((node.op, sides, tuple(op.kinks), op.domain(*xs), mask))
+        trace.append(_TraceNode(node.op, sides, tuple(op.kinks), op.domain(*xs), mask))
     return trace
 
 
@@ -299,15 +319,15 @@ def _smoothness(center, minus, plus, j):
     """None if the traces show f smooth over the step of input j (every input if j is None);
     else why not, as a sentence. Nodes that do not depend on input j cannot make it non-smooth."""
     for where, trace in (("the input", center), ("input - h", minus), ("input + h", plus)):
-        for name, _, _, in_domain, mask in trace or ():
-            if not in_domain and (j is None or mask >> j & 1):
-                return f"{name} is outside its domain (Op.domain) at {where}"
+        for node in trace or ():
+            if not node.in_domain and (j is None or node.depends >> j & 1):
+                return f"{node.op} is outside its domain (Op.domain) at {where}"
     for other in (minus, plus):
-        if other is not None and [e[0] for e in other] != [e[0] for e in center]:
+        if other is not None and [n.op for n in other] != [n.op for n in center]:
             return "f builds a different graph within the step (a branch on a value)"
-        for (name, sides, kinks, _, _), (_, other_sides, _, _, _) in zip(center, other or ()):
-            if sides != other_sides:
-                return f"{name}'s kink at {', '.join(f'{k:g}' for k in kinks)} is within the step"
+        for node, moved in zip(center, other or ()):
+            if node.sides != moved.sides:
+                return f"{node.op}'s kink at {', '.join(f'{k:g}' for k in node.kinks)} is within the step"
     return None
 
 
@@ -317,16 +337,16 @@ def _why_not_smooth(q, trace, plus, minus, j):
     if why is not None:
         return why
     for where, side in (("input + h", plus), ("input - h", minus)):
-        if isinstance(side, Exception):
-            return f"f raised at {where}: {type(side).__name__}: {side}"
-        if q >= len(side[1]):
+        if side.error is not None:
+            return f"f raised at {where}: {type(side.error).__name__}: {side.error}"
+        if q >= len(side.traces):
             return f"f returns a different number of outputs at {where}"
-    return _smoothness(trace, minus[1][q], plus[1][q], j)
+    return _smoothness(trace, minus.traces[q], plus.traces[q], j)
 
 
 def _value(side, q):
-    """Quantity q's value on one side of the step; None if f raised there or has no such output."""
-    return None if isinstance(side, Exception) or q >= len(side[0]) else side[0][q]
+    """Quantity q's value on one side of the step (a `_Shifted`); None if f raised there or has no such output."""
+    return None if q >= len(side.values) else side.values[q]
 
 
 def _index(q, j, n, order):
@@ -365,3 +385,336 @@ def _report(what, failures, total, eps, atol, rtol):
 
 def _number(v):
     return "-" if v is None else f"{v:.6g}"
+
+
+# --- checks that need no finite differences ---------------------------------------------------
+# Forward and reverse mode read the same stored partials and add the same products along the same
+# paths, in two different orders; `create_graph=True` evaluates every rule a second time, on
+# Values. `check_modes` compares both pairs, at rounding level. `taylor_test` checks the partials
+# themselves against the function's values, through the rate at which a Taylor remainder shrinks.
+
+_EPS = sys.float_info.epsilon
+# Below the smallest normal float rounding is absolute (subnormals): added to every scale.
+_TINY = sys.float_info.min
+
+
+class ModesTrial(NamedTuple):
+    """One trial of `check_modes`: <v, J u> from forward mode, <Jᵀ v, u> from reverse mode.
+
+    Attributes:
+      trial: the trial's number, from 0.
+      forward: <v, J u>, with J u from one `jvp` sweep.
+      reverse: <Jᵀ v, u>, with Jᵀ v from one `grad` sweep.
+      tol: the rounding level they must agree to (see `check_modes`).
+
+    Example:
+      >>> ModesTrial(0, 1.0, 1.0 + 2 ** -52, 1e-15).difference
+      2.220446049250313e-16
+    """
+
+    trial: int
+    forward: float
+    reverse: float
+    tol: float
+
+    @property
+    def difference(self):
+        """``|forward - reverse|``.
+
+        Example:
+          >>> ModesTrial(1, 2.0, 2.5, 1e-15).difference
+          0.5
+        """
+        return abs(self.forward - self.reverse)
+
+
+class RuleMismatch(NamedTuple):
+    """A derivative d(output)/d(input) that differs between the rules on floats and on Values.
+
+    Attributes:
+      output, input: the indices of the pair.
+      on_floats: from the partials stored when the graph was built (floats).
+      on_values: from ``grad(..., create_graph=True)``, each rule re-evaluated on Values.
+      tol: the rounding level they must agree to.
+
+    Example:
+      >>> RuleMismatch(0, 1, 3.0, 3.5, 1e-15).difference
+      0.5
+    """
+
+    output: int
+    input: int
+    on_floats: float
+    on_values: float
+    tol: float
+
+    @property
+    def difference(self):
+        """``|on_floats - on_values|``.
+
+        Example:
+          >>> RuleMismatch(0, 0, 1.0, 1.25, 1e-15).difference
+          0.25
+        """
+        return abs(self.on_floats - self.on_values)
+
+
+class TaylorStep(NamedTuple):
+    """One step h of `taylor_test`: the Taylor remainder there, and the rate from the step before.
+
+    Attributes:
+      h: the step along the direction.
+      remainder: |f(x + h d) - f(x) - h ∇f·d| (order 1; order 2 also takes ½ h² dᵀHd off), or
+        None where f could not be evaluated.
+      rate: log(remainder / previous remainder) / log(h / previous h); None for the first step
+        used and for steps left out.
+      note: why the step is left out (rounding level, f raised), or ``""``.
+
+    Example:
+      >>> TaylorStep(0.5, 0.25, 2.0, "")
+      TaylorStep(h=0.5, remainder=0.25, rate=2.0, note='')
+    """
+
+    h: float
+    remainder: float | None
+    rate: float | None
+    note: str = ""
+
+
+def check_modes(f, inputs, trials=3, seed=None):
+    """Check forward mode against reverse mode, and every rule on Values against on floats.
+
+    For random u (one number per input) and v (one per output), ``<v, J u>`` from forward mode
+    (`autograd.jvp`) must equal ``<Jᵀ v, u>`` from reverse mode (`autograd.grad`); and every
+    derivative d(output)/d(input) that ``grad(..., create_graph=True)`` builds (each op's rule
+    re-evaluated on Values) must equal the one from the partials stored as floats. Both sides are
+    exact, so the tolerance is rounding: ``4 eps × (nodes in the graph) × Σ_paths |v| |Π partials| |u|``
+    (plus the smallest normal float, where rounding of subnormals is absolute),
+    the worst-case error of the two sums. It checks the engine's machinery (two accumulation
+    orders, two evaluations of every rule) and catches a rule that says one thing on floats and
+    another on Values. It cannot catch a partial that is wrong in both, since forward and reverse
+    mode read the same stored partial: `taylor_test` (or `gradcheck`) checks that.
+
+    Args:
+      f: a function of one Value per input, returning a Value or a list/tuple of Values.
+      inputs: the point: a number or a sequence of numbers.
+      trials: how many random pairs (u, v) (an int >= 1).
+      seed: the seed of the random pairs; None is seed 0, so a run is repeatable.
+
+    Returns:
+      True.
+
+    Raises:
+      GradcheckError: with a table of the trials (trial, <v, J u>, <Jᵀ v, u>, difference, tol)
+        and of every (output, input) pair whose two evaluations disagree; its ``failures`` are
+        the failing rows, `ModesTrial` and `RuleMismatch`.
+
+    Example:
+      >>> from autograd import OPS, GradcheckError, Op, Value, check_modes, register_op
+      >>> check_modes(lambda x, y: [(x * y).tanh(), x.exp() / y], [0.5, -1.5])
+      True
+      >>> # a rule whose Value branch drifts from its float branch: d/dx x**2 is 2x, not 2x + 1
+      >>> sq = register_op("square_example", Op(lambda x: x * x,
+      ...     lambda x, out: (2 * x + 1 if isinstance(x, Value) else 2 * x,)))
+      >>> try:
+      ...     check_modes(lambda x: x.square_example(), [3.0])
+      ... except GradcheckError as e:
+      ...     print(e.failures[-1].on_floats, e.failures[-1].on_values)
+      6.0 7.0
+      >>> del OPS["square_example"]; del Value.square_example
+    """
+    what = "check_modes"
+    call = _call(what, f, inputs)
+    positive_int(trials, what, "trials")
+    leaves, outputs = call.leaves, call.outputs
+    order = topological_order(*outputs)
+    rounding = 4 * _EPS * len(order)
+    sizes = [_path_sizes(order, leaf, outputs) for leaf in leaves]  # sizes[j][k]: Σ_paths |Π partials|
+    rng = random.Random(0 if seed is None else seed)
+    trial_rows, failures = [], []
+    for trial in range(trials):
+        u = [rng.gauss(0.0, 1.0) for _ in leaves]
+        v = [rng.gauss(0.0, 1.0) for _ in outputs]
+        forward = math.fsum(vk * t for vk, t in zip(v, jvp(outputs, leaves, u)))
+        reverse = math.fsum(g * uj for g, uj in zip(grad(outputs, leaves, v), u))
+        scale = math.fsum(abs(vk * uj) * sizes[j][k] for j, uj in enumerate(u) for k, vk in enumerate(v))
+        row = ModesTrial(trial, forward, reverse, rounding * (scale + _TINY))
+        trial_rows.append(row)
+        if not row.difference <= row.tol:  # `not <=` so that a NaN fails
+            failures.append(row)
+    for k, out in enumerate(outputs):
+        on_floats = grad(out, leaves)
+        on_values = grad(out, leaves, create_graph=True)
+        for j, (a, b) in enumerate(zip(on_floats, on_values)):
+            row = RuleMismatch(k, j, a, b.data, rounding * (sizes[j][k] + _TINY))
+            if not row.difference <= row.tol:
+                failures.append(row)
+    if failures:
+        raise GradcheckError(_modes_report(trial_rows, failures, len(outputs) * len(leaves)), failures)
+    return True
+
+
+def _path_sizes(order, leaf, outputs):
+    """For each output, Σ over the paths from `leaf` of |Π partials|: the scale of rounding errors
+    in the derivative's sum (an `autograd.jvp` sweep on |partials|)."""
+    size = {leaf: 1.0}
+    for node in order:
+        total, reached = 0.0, False
+        for p, d in ((node._p0, node._d0), (node._p1, node._d1)):
+            if p is not None and p in size:
+                total += abs(d) * size[p]
+                reached = True
+        if reached:
+            size[node] = size.get(node, 0.0) + total
+    return [size.get(out, 0.0) for out in outputs]
+
+
+def _modes_report(trial_rows, failures, pairs):
+    modes = [row for row in failures if isinstance(row, ModesTrial)]
+    rules = [row for row in failures if isinstance(row, RuleMismatch)]
+    lines = [
+        (f"check_modes: forward and reverse mode disagree beyond rounding in {len(modes)} of {len(trial_rows)} "
+         f"trials, and {len(rules)} of {pairs} derivatives d(out)/d(in) differ between the rules evaluated on "
+         f"floats and on Values (create_graph=True)."),
+        ("Both sides are exact, so they must agree to rounding: tol = 4 eps × (nodes) × Σ_paths |v| |Π partials| |u|. "
+         "(A partial wrong on floats and on Values alike is not caught here: use taylor_test or gradcheck.)"),
+        "".join(f"{c:>15}" for c in ("trial", "<v, J u>", "<J^T v, u>", "difference", "tol")),
+    ]
+    for row in trial_rows:
+        cells = [f"{row.trial:>15}"] + [f"{_number(x):>15}" for x in (row.forward, row.reverse, row.difference, row.tol)]
+        lines.append("".join(cells) + ("  <- disagree" if row in modes else ""))
+    if rules:
+        lines.append("".join(f"{c:>15}" for c in ("out", "in", "on floats", "on Values", "difference", "tol")))
+        for row in rules:
+            lines.append(f"{row.output:>15}{row.input:>15}" +
+                         "".join(f"{_number(x):>15}" for x in (row.on_floats, row.on_values, row.difference, row.tol)))
+    return "\n".join(lines)
+
+
+def taylor_test(f, inputs, direction=None, order=1, seed=None):
+    """Check the derivatives of `f` by the rate at which its Taylor remainder shrinks.
+
+    Along a direction d, the remainder ``r(h) = |f(x + h d) - f(x) - h ∇f·d|`` (order 1) shrinks
+    like h² when ∇f is right and only like h when it is wrong, however slightly; with
+    ``- ½ h² dᵀHd`` taken off too (order 2), like h³ when the Hessian is right as well. h shrinks
+    4x a step from ``0.1 max(1, |x|) / |d|`` until the remainder reaches rounding level (a bound
+    from every node's value and its gradient), where the steps stop. The observed rate is the
+    larger of the last two rates before that (two, as the remainder may cross zero in between);
+    where the remainder falls from far above rounding level to below it in one step (a
+    piecewise-linear f once the step no longer straddles a kink), the least rate that fall
+    implies. Below ``order + 0.5`` it fails. Nothing to tune: a wrong derivative shows as rate 1.
+    A function of several outputs is tested on a random weighting of
+    them; a remainder at rounding level from the start (a linear `f`) leaves no rates, and passes.
+
+    Args:
+      f: a function of one Value per input, returning a Value or a list/tuple of Values.
+      inputs: the point x: a number or a sequence of numbers.
+      direction: d, one number per input (not all zero); default random.
+      order: 1 (checks ∇f) or 2 (checks ∇f and the Hessian).
+      seed: the seed of the random direction and weighting; None is seed 0, so a run is repeatable.
+
+    Returns:
+      The observed rates, one per step after the first used (a list of floats, largest h first):
+      close to ``order + 1``.
+
+    Raises:
+      GradcheckError: with the table of h, remainder and rate; its ``failures`` are the
+        `TaylorStep` rows.
+
+    Example:
+      >>> from autograd import GradcheckError, Value, taylor_test
+      >>> rates = taylor_test(lambda x, y: (x * y).sin() + y.exp(), [0.5, -1.5])
+      >>> round(rates[-1], 2)
+      2.0
+      >>> try:   # d/da of a * a is 2a: Value(a.data) hides one factor, so the slope is off
+      ...     taylor_test(lambda a: a * Value(a.data), [1.5])
+      ... except GradcheckError as e:
+      ...     print(str(e).splitlines()[0])
+      taylor_test: the remainder shrinks at rate 1.00 as h shrinks, not 2 (order + 1): a first derivative of f is wrong.
+    """
+    what = "taylor_test"
+    number_in(order, what, "order", "1 or 2", lambda n: is_int(n) and n in (1, 2))
+    call = _call(what, f, inputs)
+    leaves, outputs = call.leaves, call.outputs
+    xs = [leaf.data for leaf in leaves]
+    rng = random.Random(0 if seed is None else seed)
+    if direction is None:
+        d = [rng.gauss(0.0, 1.0) for _ in xs]
+    else:
+        d = _vector(what, "direction", direction, len(xs), "input")
+        if not any(d):
+            raise ValueError(f"{what}: direction must not be all zeros (f would not move), got {direction!r}")
+    w = [1.0] if len(outputs) == 1 else [rng.gauss(0.0, 1.0) for _ in outputs]
+    f0 = math.fsum(wk * out.data for wk, out in zip(w, outputs))
+    slope = math.fsum(wk * t for wk, t in zip(w, jvp(outputs, leaves, d)))
+    curvature = 0.0
+    if order == 2:  # dᵀHd, forward over reverse
+        gradient = grad(outputs, leaves, w, create_graph=True)
+        curvature = math.fsum(dj * t for dj, t in zip(d, jvp(gradient, leaves, d)))
+    noise = _rounding(outputs, w)
+    h = 0.1 * max(1.0, *map(abs, xs)) / max(map(abs, d))
+    steps = []
+    vanished = None
+    for _ in range(30):  # h shrinks 4x a step: 1e-19 of its start at the end
+        step, vanished = _taylor_step(f, xs, d, w, h, f0, slope, curvature, noise, steps)
+        steps.append(step)
+        if step.note and any(s.remainder is not None and not s.note for s in steps):
+            break  # rounding took over, or f stopped being defined: no smaller h is used
+        h /= 4
+    rates = [s.rate for s in steps if s.rate is not None]
+    # The last rates before rounding are the asymptotic ones. Two, because where the terms of the
+    # remainder cancel (it crosses zero) the rate before is too high and the one after too low.
+    # A remainder that falls from far above rounding level to below it in one step (a
+    # piecewise-linear f once the step no longer straddles a kink) converged at least that fast.
+    observed = max(rates[-2:], default=None)
+    if vanished is not None and vanished >= order + 0.5:
+        observed = vanished
+    if observed is not None and not observed >= order + 0.5:
+        raise GradcheckError(_taylor_report(steps, observed, order, len(outputs)), steps)
+    return rates
+
+
+def _taylor_step(f, xs, d, w, h, f0, slope, curvature, noise, steps):
+    """(the step: the remainder at h, with the rate from the previous step used, or why h is left
+    out; the least rate at which the remainder fell to rounding level from the step before, or None)."""
+    try:
+        result = f(*(Value(x + h * dj) for x, dj in zip(xs, d)))
+        outs = [result] if isinstance(result, Value) else list(result)
+        value = math.fsum(wk * out.data for wk, out in zip(w, outs, strict=True))
+        noise_h = _rounding(outs, w)  # at x + h d: intermediate values may grow with h
+    except DOMAIN_ERRORS as e:
+        return TaylorStep(h, None, None, f"left out: f raised {type(e).__name__}: {e}"), None
+    model = h * slope + 0.5 * h * h * curvature
+    remainder = abs(value - f0 - model)
+    floor = 10 * (noise + noise_h + _EPS * (abs(value) + abs(f0) + abs(model)))  # the noises are bounds
+    previous = steps[-1] if steps and not steps[-1].note else None
+    if not remainder > floor:  # also NaN
+        if previous is None:
+            return TaylorStep(h, remainder, None, "left out: rounding level"), None
+        least = math.log(floor / previous.remainder) / math.log(h / previous.h) if floor else math.inf
+        return TaylorStep(h, remainder, None, f"left out: rounding level, reached at a rate >= {least:.3g}"), least
+    if previous is None:
+        return TaylorStep(h, remainder, None), None
+    return TaylorStep(h, remainder, math.log(remainder / previous.remainder) / math.log(h / previous.h)), None
+
+
+def _rounding(outputs, w):
+    """A bound on the rounding error of one evaluation of the weighted outputs: every node's value
+    is off by up to eps |value|, which reaches the result times that node's gradient."""
+    nodes = topological_order(*outputs)
+    return _EPS * math.fsum(abs(g * v.data) for g, v in zip(grad(outputs, nodes, w), nodes))
+
+
+def _taylor_report(steps, observed, order, outputs):
+    derivative = "a first derivative" if order == 1 else "a first or second derivative"
+    lines = [
+        (f"taylor_test: the remainder shrinks at rate {observed:.2f} as h shrinks, not {order + 1} (order + 1): "
+         f"{derivative} of f is wrong."),
+        ("The remainder is |f(x + h d) - f(x) - h ∇f·d" + (" - ½ h² dᵀHd|" if order == 2 else "|") +
+         "; the rate is the larger of the last two before rounding takes over, and must be >= order + 0.5." +
+         (f" f has {outputs} outputs: tested on a random weighting of them." if outputs > 1 else "")),
+        "".join(f"{c:>14}" for c in ("h", "remainder", "rate")) + "  note",
+    ]
+    for s in steps:
+        lines.append("".join(f"{_number(x):>14}" for x in (s.h, s.remainder, s.rate)) + ("  " + s.note if s.note else ""))
+    return "\n".join(lines)

@@ -52,7 +52,8 @@ import inspect
 import keyword
 import math
 
-from autograd.engine import OPS, Value, _finite, is_grad_enabled, topological_order
+from autograd._checks import finite
+from autograd.engine import OPS, Value, is_grad_enabled, topological_order
 
 __all__ = ["compile", "compile_graph", "CompiledFunction", "TraceMismatchError"]
 
@@ -257,7 +258,7 @@ def _floats(values, n, who, what="input"):
     # Speed: two passes in C settle the usual case, a list of finite floats; anything else is
     # checked one by one, which names the first bad value.
     if not ({float}.issuperset(map(type, values)) and all(map(math.isfinite, values))):
-        values = [_finite(x, f"{who}: {what} {k}") for k, x in enumerate(values)]
+        values = [finite(x, f"{who}: {what} {k}") for k, x in enumerate(values)]
     return values
 
 

@@ -22,7 +22,6 @@ Example:
 
 import itertools
 import math
-import numbers
 import operator
 
 try:
@@ -31,7 +30,8 @@ try:
 except ImportError as e:  # a testing helper: hypothesis is not a dependency of the engine
     raise ImportError("autograd.strategies needs hypothesis: pip install hypothesis") from e
 
-from autograd.engine import OPS, Value, _finite
+from autograd._checks import DOMAIN_ERRORS, finite, is_int, nonnegative, positive, positive_int
+from autograd.engine import OPS, Value
 
 __all__ = ["Expr", "apply_float", "apply_value", "exprs", "op_exprs", "op_inputs"]
 
@@ -43,7 +43,6 @@ _INFIX = {"+": "+", "-": "-", "*": "*", "/": "/", "**": "**", "pow": "**"}
 _NUMBER_OPERAND = {"**": 1}
 _EXPONENTS = (2.0, 3.0, -1.0, 0.5, -2.0, 1.5, -0.5)
 _INPUTS = st.floats(-4.0, 4.0)
-_DOMAIN_ERRORS = (ArithmeticError, ValueError)
 
 
 def apply_value(name, *args):
@@ -116,7 +115,7 @@ class Expr:
     __slots__ = ("inputs", "steps")
 
     def __init__(self, inputs, steps):
-        self.inputs = tuple(_finite(x, "Expr: input") for x in inputs)
+        self.inputs = tuple(finite(x, "Expr", "input") for x in inputs)
         if not self.inputs:
             raise ValueError("Expr: needs at least one input")
         self.steps = tuple(_checked_step(len(self.inputs) + k, step) for k, step in enumerate(steps))
@@ -216,8 +215,7 @@ def exprs(*, ops=None, max_inputs=3, max_steps=6, inputs=None, bound=1e3, margin
     """
     names = None if ops is None else _op_names("exprs", ops)
     for name, value in (("max_inputs", max_inputs), ("max_steps", max_steps)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise InvalidArgument(f"exprs: {name} must be an integer >= 1, got {value!r}")
+        positive_int(value, "exprs", name, error=InvalidArgument)
     return _exprs(names, max_inputs, max_steps, _input_strategy("exprs", inputs), *_limits("exprs", bound, margin))
 
 
@@ -366,7 +364,7 @@ def _step(name, xs, jacs, scales, bound, margin):
             return None
         value = op.forward(*xs)
         partials = op.partials(*xs, value)
-    except _DOMAIN_ERRORS:
+    except DOMAIN_ERRORS:
         return None
     if not all(math.isfinite(v) and abs(v) <= bound for v in (value, *partials)):
         return None
@@ -405,12 +403,8 @@ def _input_strategy(what, inputs):
     return inputs
 
 
-def _limits(what, bound, margin):
-    if not (isinstance(bound, numbers.Real) and 0 < bound < math.inf):
-        raise InvalidArgument(f"{what}: bound must be a positive finite number, got {bound!r}")
-    if not (isinstance(margin, numbers.Real) and 0 <= margin < math.inf):
-        raise InvalidArgument(f"{what}: margin must be a finite number >= 0, got {margin!r}")
-    return float(bound), float(margin)
+def _limits(who, bound, margin):
+    return positive(bound, who, "bound", InvalidArgument), nonnegative(margin, who, "margin", InvalidArgument)
 
 
 def _checked_step(index, step):
@@ -428,8 +422,8 @@ def _checked_step(index, step):
     number = _NUMBER_OPERAND.get(name)
     for p, a in enumerate(args):
         if p == number:
-            _finite(a, f"Expr: step {index}: the exponent of {name!r}")
-        elif isinstance(a, bool) or not isinstance(a, int) or not 0 <= a < index:
+            finite(a, "Expr", f"step {index}: the exponent of {name!r}")
+        elif not (is_int(a) and 0 <= a < index):
             raise ValueError(f"Expr: step {index}: operand {p} of {name!r} must be the number of an earlier node "
                              f"(0 to {index - 1}), got {a!r}")
     return name, tuple(float(a) if p == number else a for p, a in enumerate(args))

@@ -150,7 +150,8 @@ def document(width, height, body, *, title="", extra_class=""):
     """
     title_el = f"<title>{text(title)}</title>" if title else ""
     cls = f"dg {extra_class}".strip()
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" class="{cls}" width="{_f(width)}" height="{_f(height)}" viewBox="0 0 {_f(width)} {_f(height)}" role="img">'
+    w, h = _f(width), _f(height)
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" class="{cls}" width="{w}" height="{h}" viewBox="0 0 {w} {h}" role="img">'
             f"{title_el}<style>{STYLE}</style>"
             '<defs><marker id="dg-arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="11" markerHeight="11" '
             'orient="auto-start-reverse" markerUnits="userSpaceOnUse"><path d="M0,0L10,5L0,10z" fill="context-stroke"/></marker></defs>'

@@ -23,6 +23,7 @@ import os
 from typing import NamedTuple
 
 from autograd import notation, svg
+from autograd._checks import positive_int
 from autograd._files import write_atomic
 from autograd.engine import Value, _seed, _start_backward, topological_order
 from autograd.layout import layered
@@ -48,7 +49,15 @@ _HIGHLIGHT_EDGE = {"color": "#dc2626", "penwidth": "2"}
 _OP_STYLE = {"shape": "ellipse", "style": "filled", "fillcolor": "#e5e7eb", "fontsize": "10", "height": "0.3"}
 # Operands of these ops can be swapped; the others' incoming edges are numbered by operand.
 _SYMMETRIC = {"+", "*"}
-_RECORD_ESCAPES = str.maketrans({c: "\\" + c for c in '{}|<>"'})
+# What Graphviz reads as markup in a label, and what `_dot_escape` writes instead, in one pass:
+# a backslash starts an escape (\n, and \N for the node's name), a quote ends the string, & starts
+# an entity (&amp;), a label in <...> is HTML-like (so < and > go as entities), and a record field
+# splits at { | }. DOT and SVG allow no control characters: they are drawn as their Unicode
+# pictures (NUL as ␀), except the newline, which breaks the line.
+_LABEL_ESCAPES = {"\\": "\\\\", '"': '\\"', "&": "&amp;", "<": "&lt;", ">": "&gt;", "\n": "\\n",
+                  **{chr(c): chr(0x2400 + c) for c in range(32) if c != 10}, "\x7f": "\u2421"}
+_LABEL_TABLE = str.maketrans(_LABEL_ESCAPES)
+_RECORD_TABLE = str.maketrans({**_LABEL_ESCAPES, **{c: "\\" + c for c in "{|}"}})
 
 
 def draw_dot(root, *, rankdir="LR", highlight=None, max_nodes=_MAX_NODES, show_grad=True, params=None, current=None,
@@ -61,8 +70,12 @@ def draw_dot(root, *, rankdir="LR", highlight=None, max_nodes=_MAX_NODES, show_g
     the engine wrapped (grey, dashed), computed nodes (white) and the root (green); highlighted
     nodes are red, and so are the op of `current` and the edges into it (one chain-rule step). A
     Value without a label is named ``v<i>``, its position in `topological_order`, as
-    `backward_steps` names it. Building the drawing never needs Graphviz's ``dot`` program;
-    rendering it does (`render_graph`); without ``dot``, Jupyter shows a drawing laid out in Python
+    `backward_steps` names it. Labels and op names are drawn as written, whatever characters they
+    hold (``\\``, quotes, ``<b>``, ``&amp;``, braces), except control characters, which no drawing
+    can hold: they are drawn as their Unicode pictures (NUL as ␀), and a newline breaks the line;
+    Graphviz trims the spaces at the ends of a Value's label and collapses runs of them (its rule
+    for records). Building the drawing never needs Graphviz's ``dot`` program; rendering it does
+    (`render_graph`); without ``dot``, Jupyter shows a drawing laid out in Python
     (`autograd.layout`) instead.
 
     Args:
@@ -98,8 +111,7 @@ def draw_dot(root, *, rankdir="LR", highlight=None, max_nodes=_MAX_NODES, show_g
       ...
     """
     _check_value("draw_dot", "root", root)
-    if isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 1:
-        raise ValueError(f"draw_dot: max_nodes must be a positive int, got {type(max_nodes).__name__}: {max_nodes!r}")
+    positive_int(max_nodes, "draw_dot", "max_nodes")
     if rankdir not in ("LR", "TB", "RL", "BT"):
         raise ValueError(f"draw_dot: rankdir must be 'LR', 'TB', 'RL' or 'BT', got {rankdir!r}")
     # Count before building anything: a 20,000-node training graph must fail fast, not hang.
@@ -128,7 +140,7 @@ def draw_dot(root, *, rankdir="LR", highlight=None, max_nodes=_MAX_NODES, show_g
         kind = ("root" if v is root else "parameter" if v in params else "constant" if v.op == "const"
                 else "computed" if v.parents else "leaf")
         kinds[kind] = True
-        fields = [_record_escape(notation.node_name(v.label, i)), f"data {v.data:.4f}"]
+        fields = [_dot_escape(notation.node_name(v.label, i), record=True), f"data {v.data:.4f}"]
         if show_grad:  # a gradient not computed yet (in a step's snapshot) is "—", not 0
             fields.append("grad —" if grads[i] is None else f"grad {grads[i]:.4f}")
         lit = v in marked
@@ -139,7 +151,7 @@ def draw_dot(root, *, rankdir="LR", highlight=None, max_nodes=_MAX_NODES, show_g
         # The op node of `current`, and the edges through it, light up: the path one chain-rule
         # step travels (and no other: a marked result and a marked parent are not enough).
         op_lit = v is current
-        graph.node(f"v{i}_op", v.op, **{**_OP_STYLE, **(_HIGHLIGHT if op_lit else {})})
+        graph.node(f"v{i}_op", _dot_escape(v.op), **{**_OP_STYLE, **(_HIGHLIGHT if op_lit else {})})
         numbered = len(parents) > 1 and v.op not in _SYMMETRIC
         for k, p in enumerate(parents):
             graph.edge(f"v{ids[p]}", f"v{i}_op", label=str(k + 1) if numbered else None,
@@ -181,10 +193,11 @@ class _Picture(NamedTuple):
                     else "computed" if v.parents else "leaf")
             state = "s-current" if v is self.current else "s-receiving" if v in self.marked else ""
             grad = None if self.grads is None else self.grads[i]
-            body.append(svg.node(i, *lay.position[i], kind=kind, name=notation.node_name(v.label, i), op=svg.op_label(v.op), data=v.data, grad=grad,
-                                 state=state))
+            body.append(svg.node(i, *lay.position[i], kind=kind, name=notation.node_name(v.label, i), op=svg.op_label(v.op),
+                                 data=v.data, grad=grad, state=state))
         body.append("</g>")
-        return svg.document(lay.width, lay.height, "".join(body), title=f"the graph of {notation.node_name(self.root.label, len(self.order) - 1)}")
+        title = f"the graph of {notation.node_name(self.root.label, len(self.order) - 1)}"
+        return svg.document(lay.width, lay.height, "".join(body), title=title)
 
 
 def _legend(kinds):
@@ -200,10 +213,15 @@ def _legend(kinds):
 pretty_label = notation.pretty
 
 
-def _record_escape(text):
-    """Escape a label for a DOT record field: backslashes, ``{ } | < >``, quotes; newlines break lines."""
-    # Backslashes first, so that the escapes added for the other characters are not doubled.
-    return text.replace("\\", "\\\\").translate(_RECORD_ESCAPES).replace("\n", "\\n")
+def _dot_escape(text, record=False):
+    """`text` as DOT that Graphviz draws as written, in a plain label or (`record`) a record field.
+
+    Every character is replaced on its own (one `str.translate`), so no escape is escaped twice;
+    newlines break the line and control characters are drawn as their pictures (NUL as ␀).
+    """
+    # A lone surrogate cannot be written as UTF-8 for dot: it is drawn as its escape, \udxxx.
+    text = text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return text.translate(_RECORD_TABLE if record else _LABEL_TABLE)
 
 
 @functools.cache

@@ -17,7 +17,7 @@ import time
 import tracemalloc
 from dataclasses import asdict, dataclass
 
-from autograd import Value
+from autograd import Value, jvp
 from autograd.replay import compile
 from benchmarks import peer
 from nn.compile import compile_step
@@ -29,7 +29,7 @@ __all__ = ["Row", "FULL", "QUICK", "chain", "hinge_l2", "peer_mlp", "run", "tabl
 # Sizes: the issue's, and tiny ones that only check that the code runs (`--quick`).
 FULL = {"chain": 200_000, "points": 100, "deep": 1_000_000, "repeat": 5}
 QUICK = {"chain": 400, "points": 8, "deep": 4_000, "repeat": 1}
-TARGETS = {"eager": 0.125, "compiled": 0.01, "bytes": 200}
+TARGETS = {"eager": 0.125, "compiled": 0.01, "bytes": 200, "jvp": 1.5}  # jvp: a ratio to backward()
 LR, ALPHA = 0.05, 1e-4  # small steps: the weights (and so the timed graphs) change little between runs
 
 
@@ -73,19 +73,22 @@ def chain(x, a, b, ops):
     return x
 
 
-def _chain_run(value_type, ops):
+def _chain_run(value_type, ops, forward_mode=False):
     def run():
         x, a, b = value_type(0.3), value_type(0.5), value_type(0.1)
         t0 = time.perf_counter()
         y = chain(x, a, b, ops)
         t1 = time.perf_counter()
         y.backward()
-        return {"build": t1 - t0, "backward": time.perf_counter() - t1}
+        times = {"build": t1 - t0, "backward": time.perf_counter() - t1}
+        if forward_mode:  # dagrad's jvp on the same graph: one forward sweep, every leaf's tangent 1
+            times.update(_timed("jvp", jvp, y, [x, a, b], [1.0, 1.0, 1.0]))
+        return times
     return run
 
 
 def _w1(ops, repeat):
-    runs = {"dagrad": _chain_run(Value, ops)}
+    runs = {"dagrad": _chain_run(Value, ops, forward_mode=True)}
     if peer.Value is not None:
         run_micrograd = _chain_run(peer.Value, ops)
 
@@ -107,7 +110,15 @@ def _w1(ops, repeat):
     total["dagrad compiled"] = ns(t["dagrad compiled"]["replay"])
     rows += _compare(f"{name}: end to end", total, "ns/op", targets={"dagrad": TARGETS["eager"]})
     rows.append(Row(f"{name}: trace + compile, once", "dagrad compiled", compile_time, "s"))
+    rows.append(_jvp_row(name, t["dagrad"], ns))
     return rows
+
+
+def _jvp_row(name, t, ns):
+    """Forward mode against reverse mode on the same chain: jvp's time over backward()'s."""
+    ratio, goal = t["jvp"] / t["backward"], TARGETS["jvp"]
+    return Row(f"{name}: jvp (forward mode), {ns(t['jvp']):,.0f} ns/op", "dagrad", ratio, "× backward",
+               target=f"≤ {goal}× backward", met=ratio <= goal)
 
 
 # --- W3: one training step of micrograd's demo MLP -------------------------------------------

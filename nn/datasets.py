@@ -14,8 +14,9 @@ Example:
 """
 
 import math
-import numbers
 import random
+
+from autograd._checks import is_int, nonnegative, number_in, positive_int
 
 __all__ = ["make_blobs", "make_circles", "make_moons"]
 
@@ -40,8 +41,8 @@ def make_moons(n_samples=100, noise=0.0, seed=None):
       >>> sorted(zip(y, X))
       [(0, [1.0, 0.0]), (1, [0.0, 0.5])]
     """
-    _check_count("make_moons", "n_samples", n_samples, 1)
-    _check_noise("make_moons", noise)
+    positive_int(n_samples, "make_moons", "n_samples")
+    nonnegative(noise, "make_moons", "noise")
     rng = random.Random(seed)
     n_upper = n_samples // 2
     points = [([math.cos(t), math.sin(t)], 0) for t in _linspace(0.0, math.pi, n_upper, endpoint=True)]
@@ -68,10 +69,9 @@ def make_circles(n_samples=100, noise=0.0, factor=0.8, seed=None):
       >>> sorted({round(math.hypot(*x), 6) for x in X})
       [0.5, 1.0]
     """
-    _check_count("make_circles", "n_samples", n_samples, 1)
-    _check_noise("make_circles", noise)
-    if isinstance(factor, bool) or not isinstance(factor, numbers.Real) or not 0 < factor < 1:
-        raise ValueError(f"make_circles: factor must be a number in (0, 1), got {factor!r}")
+    positive_int(n_samples, "make_circles", "n_samples")
+    nonnegative(noise, "make_circles", "noise")
+    number_in(factor, "make_circles", "factor", "a number in (0, 1)", lambda v: 0 < v < 1)
     rng = random.Random(seed)
     n_outer = n_samples // 2
     points = [([math.cos(t), math.sin(t)], 0) for t in _linspace(0.0, 2 * math.pi, n_outer, endpoint=False)]
@@ -101,12 +101,12 @@ def make_blobs(n_samples=100, centers=3, cluster_std=1.0, seed=None, *, n_featur
       >>> sorted(zip(y, X))[::3]
       [(0, [0.0, 0.0]), (1, [5.0, 5.0])]
     """
-    _check_count("make_blobs", "n_samples", n_samples, 1)
-    _check_noise("make_blobs", cluster_std, "cluster_std")
+    positive_int(n_samples, "make_blobs", "n_samples")
+    nonnegative(cluster_std, "make_blobs", "cluster_std")
     rng = random.Random(seed)
-    if isinstance(centers, numbers.Integral) and not isinstance(centers, bool):
-        _check_count("make_blobs", "centers", centers, 1)
-        _check_count("make_blobs", "n_features", n_features, 1)
+    if is_int(centers):
+        positive_int(centers, "make_blobs", "centers")
+        positive_int(n_features, "make_blobs", "n_features")
         low, high = _check_box(center_box)
         centers = [[rng.uniform(low, high) for _ in range(n_features)] for _ in range(centers)]
     else:
@@ -140,11 +140,6 @@ def _finish(points, noise, rng):
     return X, [label for _, label in points]
 
 
-def _check_count(fn, name, n, least):
-    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < least:
-        raise ValueError(f"{fn}: {name} must be an integer >= {least}, got {n!r}")
-
-
 def _check_box(box):
     try:
         low, high = (float(b) for b in box)
@@ -153,8 +148,3 @@ def _check_box(box):
     if not -math.inf < low < high < math.inf:
         raise ValueError(f"make_blobs: center_box must be (low, high) with finite low < high, got {box!r}")
     return low, high
-
-
-def _check_noise(fn, noise, name="noise"):
-    if isinstance(noise, bool) or not isinstance(noise, numbers.Real) or not 0 <= noise < math.inf:
-        raise ValueError(f"{fn}: {name} must be a finite number >= 0, got {noise!r}")

@@ -29,6 +29,7 @@ import os
 import sys
 import time
 
+from autograd._checks import positive_int
 from autograd.engine import Value, no_grad
 from nn.compile import compile_step
 from nn.datasets import make_moons
@@ -186,8 +187,7 @@ def train(model, X, y, steps=STEPS, *, step_fn=backprop_step, quiet=False):
       >>> len(history), history[-1][0] < history[0][0]
       (5, True)
     """
-    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
-        raise ValueError(f"train: steps must be an integer >= 1, got {steps!r}")
+    positive_int(steps, "train", "steps")
     from tqdm import tqdm
 
     # Wrapped once, not per step: a float input becomes a new constant node in each product w * x
@@ -369,7 +369,8 @@ def _explore_example(model, X, y):
     """The explorer of one example's loss: the first whose hinge loss is not zero (so neither is its gradient)."""
     from autograd.explorer import explore
 
-    for k, (x, label) in enumerate(zip(X, y)):
+    for k in range(len(X)):
+        x, label = X[k], y[k]
         inputs = [Value(c, label=f"x_{j}") for j, c in enumerate(x, 1)]  # the notes' x_j
         loss = hinge_loss(model(inputs), label, reduction="sum")
         if loss.data > 0:
@@ -380,13 +381,11 @@ def _explore_example(model, X, y):
 
 
 def _positive_int(text):
+    """argparse's type for --steps: the text as an integer >= 1 (argparse names the option)."""
     try:
-        n = int(text)
-    except ValueError:
-        n = 0
-    if n < 1:
-        raise argparse.ArgumentTypeError(f"must be an integer >= 1, got {text!r}")
-    return n
+        return positive_int(int(text), "--steps", "steps")
+    except ValueError:  # not an integer, or < 1
+        raise argparse.ArgumentTypeError(f"must be an integer >= 1, got {text!r}") from None
 
 
 if __name__ == "__main__":

@@ -14,10 +14,8 @@ Example:
   (0.625, -2.5)
 """
 
-import math
-import numbers
-
-from autograd.engine import Value, _is_number  # the engine's test of a real number (not a bool)
+from autograd._checks import finite, is_int, is_number
+from autograd.engine import Value
 
 __all__ = ["binary_cross_entropy", "cross_entropy", "hinge_loss", "l1_loss", "mse_loss"]
 
@@ -141,7 +139,7 @@ def cross_entropy(logits, targets, reduction="mean"):
       0.0
     """
     _check_reduction("cross_entropy", reduction)
-    if _is_number(targets):
+    if is_number(targets):
         logits, targets = [logits], [targets]
     rows, targets = _as_list("cross_entropy", logits), _as_list("cross_entropy", targets)
     if len(rows) != len(targets):
@@ -154,7 +152,7 @@ def cross_entropy(logits, targets, reduction="mean"):
         row = [_as_prediction("cross_entropy", z) for z in _as_list("cross_entropy", row)]
         if not row:
             raise ValueError(f"cross_entropy: the row of logits at index {i} is empty; give one logit per class")
-        if isinstance(t, bool) or not isinstance(t, numbers.Integral):
+        if not is_int(t):
             raise TypeError(f"cross_entropy: targets must be integer class indices, got {t!r} at index {i}")
         if not 0 <= t < len(row):
             raise ValueError(f"cross_entropy: target {t!r} at index {i} is out of range for {len(row)} "
@@ -176,12 +174,8 @@ def _pairs(name, predictions, targets, reduction):
                          f"give one target per prediction")
     if not preds:
         raise ValueError(f"{name}: got no predictions")
-    for i, t in enumerate(targs):
-        if not _is_number(t):
-            raise TypeError(f"{name}: targets must be real numbers, got {type(t).__name__}: {t!r} at index {i}")
-        if not math.isfinite(t):
-            raise ValueError(f"{name}: targets must be finite, got {t!r} at index {i}")
-    return [(_as_prediction(name, p), float(t)) for p, t in zip(preds, targs)]
+    targs = [finite(t, name, f"the target at index {i}") for i, t in enumerate(targs)]
+    return [(_as_prediction(name, p), t) for p, t in zip(preds, targs)]
 
 
 def _check_reduction(name, reduction):
@@ -198,7 +192,7 @@ def _reduce(losses, reduction):
 
 
 def _as_list(name, x):
-    if isinstance(x, Value) or _is_number(x):
+    if isinstance(x, Value) or is_number(x):
         return [x]
     try:
         return list(x)
@@ -209,6 +203,6 @@ def _as_list(name, x):
 def _as_prediction(name, p):
     if isinstance(p, Value):
         return p
-    if not _is_number(p):
+    if not is_number(p):
         raise TypeError(f"{name}: predictions must be Values or real numbers, got {type(p).__name__}: {p!r}")
     return Value(p)

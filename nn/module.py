@@ -13,16 +13,17 @@ PyTorch's ``state_dict`` and count from 0.
 
 import json
 import math
-import numbers
 import operator
 import os
 import random
+import re
 import reprlib
 from collections.abc import Mapping
 
+from autograd._checks import finite, is_int, is_number, positive_int, shown
 from autograd._files import write_atomic
+from autograd.engine import Value
 from autograd.notation import label  # the notes' names, one format that the drawings read back
-from autograd.engine import Value, _is_number  # the engine's test of a real number (not a bool)
 
 __all__ = ["MLP", "Layer", "Module", "Neuron"]
 
@@ -54,7 +55,15 @@ class Module:
         return self.forward(*args, **kwargs)
 
     def forward(self, *args, **kwargs):
-        """The model's computation: subclasses define it (or ``__call__``). Example: see `Module`."""
+        """The model's computation: subclasses define it (or ``__call__``); calling the model runs it.
+
+        Example:
+          >>> class Double(Module):
+          ...     def forward(self, x):
+          ...         return 2 * x
+          >>> Double()(Value(3.0)).data
+          6.0
+        """
         raise NotImplementedError(f"{type(self).__name__}: define forward(self, x) (or __call__) "
                                   f"to make the module callable")
 
@@ -169,8 +178,10 @@ class Module:
 
         Raises:
           FileNotFoundError: no such file.
+          OSError: the file cannot be read (a folder, no permission).
           ValueError: not JSON (e.g. truncated), not a dagrad file, another architecture, names
-            that do not match, or a value that is not finite.
+            that do not match, or a value that is not finite; also a file larger than any this
+            model saves, or nested deeper than JSON that dagrad writes (checked before parsing).
           TypeError: a value that is not a number.
 
         Example:
@@ -181,19 +192,13 @@ class Module:
           True
         """
         where = f"load: {os.fspath(path)!r}"
-        try:
-            with open(path, encoding="utf-8") as f:
-                doc = json.load(f, object_pairs_hook=_unique_keys)
-        except FileNotFoundError:
-            raise FileNotFoundError(f"{where}: no such file") from None
-        except ValueError as e:  # JSONDecodeError (bad or truncated JSON), UnicodeDecodeError
-            raise ValueError(f"{where} is not valid JSON ({e}); it may be truncated or not a dagrad file") from e
+        doc = _parse(_read_bounded(path, where, self._max_file_bytes()), where)
         if not isinstance(doc, dict) or doc.get("format") != _FORMAT:
             raise ValueError(f"{where} is not a dagrad state file (it lacks \"format\": {_FORMAT!r})")
         if doc.get("version") != _VERSION:
-            raise ValueError(f"{where} has version {doc.get('version')!r}; this dagrad reads version {_VERSION}")
+            raise ValueError(f"{where} has version {_short(doc.get('version'))}; this dagrad reads version {_VERSION}")
         if doc.get("architecture") != repr(self):
-            raise ValueError(f"{where} holds {doc.get('architecture')!r}, but this model is {self!r}; "
+            raise ValueError(f"{where} holds {_short(doc.get('architecture'))}, but this model is {self!r}; "
                              f"build the model the file was saved from, then load")
         self._assign(self._checked(doc.get("parameters"), where))
         return self
@@ -207,6 +212,13 @@ class Module:
 
     # --- helpers -----------------------------------------------------------------------------
 
+    def _max_file_bytes(self):
+        """The most bytes `load` reads: far more than `save` writes for this model, however edited."""
+        # save writes each name and number once, the architecture once, and a few bytes around
+        # them; 16 bytes per character leaves room for \uXXXX escapes and any re-indenting.
+        text = len(repr(self)) + sum(len(name) + 32 for name, _ in self.named_parameters())
+        return _MIN_FILE_LIMIT + 16 * text
+
     def _children(self):
         """(name, child) for each Value or Module held directly, in attribute order."""
         stack = list(reversed(vars(self).items()))
@@ -219,29 +231,18 @@ class Module:
             elif isinstance(obj, dict):
                 stack.extend((f"{name}.{k}", v) for k, v in reversed(obj.items()))
 
-    def _checked(self, state, where):
-        """[(parameter, new value)] once all of `state` has been checked; raises naming `where`."""
+    def _checked(self, state, who):
+        """[(parameter, new value)] once all of `state` has been checked; raises naming `who`."""
         if not isinstance(state, Mapping):
-            raise TypeError(f"{where}: parameters must be a dict of name -> number, got {type(state).__name__}")
+            raise TypeError(f"{who}: parameters must be a dict of name -> number, got {type(state).__name__}")
         named = dict(self.named_parameters())
         missing = [n for n in named if n not in state]
         unexpected = [n for n in state if n not in named]
         if missing or unexpected:
-            raise ValueError(f"{where}: parameter names do not match this {type(self).__name__}: "
+            raise ValueError(f"{who}: parameter names do not match this {type(self).__name__}: "
                              f"missing {_few(missing)}, unexpected {_few(unexpected)}")
-        pairs = []
-        for name, p in named.items():
-            x = state[name]
-            if not _is_number(x):
-                raise TypeError(f"{where}: parameter {name!r} must be a real number, got {type(x).__name__}: {x!r}")
-            try:
-                x = float(x)
-            except OverflowError:  # an integer too large for a float
-                x = math.inf
-            if not math.isfinite(x):
-                raise ValueError(f"{where}: parameter {name!r} must be finite, got {state[name]!r}")
-            pairs.append((p, x))
-        return pairs
+        # A huge int raises TooLargeError, a ValueError as documented.
+        return [(p, finite(state[name], who, f"parameter {name!r}")) for name, p in named.items()]
 
     @staticmethod
     def _assign(pairs):
@@ -272,7 +273,7 @@ class Neuron(Module):
     """
 
     def __init__(self, nin, activation="tanh", seed=None, *, layer_index=1, neuron_index=1):
-        _check_width("Neuron", "nin", nin)
+        positive_int(nin, "Neuron", "nin")
         _check_activation("Neuron", "activation", activation)
         rng = _rng(seed, "Neuron")
         l, i = layer_index, neuron_index
@@ -283,7 +284,14 @@ class Neuron(Module):
         self._z_label, self._a_label = label("z", l, i), label("a", l, i)
 
     def forward(self, x):
-        """a = σ(Σ_j w_j x_j + b) for `nin` inputs (floats or Values): a Value. Example: ``Neuron(2)([1.0, 2.0])``."""
+        """a = σ(Σ_j w_j x_j + b) for `nin` inputs (floats or Values): a Value, labelled ``a[l]_i``.
+
+        Example:
+          >>> n = Neuron(2, activation="relu", seed=0)
+          >>> a = n([1.0, 2.0])
+          >>> a.label, a.data == max(0.0, n.w[0].data + 2 * n.w[1].data)
+          ('a[1]_1', True)
+        """
         w = self.w
         try:
             if len(x) != len(w):
@@ -296,7 +304,7 @@ class Neuron(Module):
         try:
             z = sum(map(operator.mul, w, x), self.b)
         except TypeError:  # the inputs are checked only on failure: the forward pass is the hot loop
-            bad = [(j, v) for j, v in enumerate(x) if not (isinstance(v, Value) or _is_number(v))]
+            bad = [(j, v) for j, v in enumerate(x) if not (isinstance(v, Value) or is_number(v))]
             if not bad:
                 raise
             (j, v), *_ = bad
@@ -333,14 +341,19 @@ class Layer(Module):
     """
 
     def __init__(self, nin, nout, activation="tanh", seed=None, *, layer_index=1):
-        _check_width("Layer", "nin", nin)
-        _check_width("Layer", "nout", nout)
+        positive_int(nin, "Layer", "nin")
+        positive_int(nout, "Layer", "nout")
         rng = _rng(seed, "Layer")
         self.neurons = [Neuron(nin, activation, rng, layer_index=layer_index, neuron_index=i)
                         for i in range(1, nout + 1)]
 
     def forward(self, x):
-        """Every neuron's output for the inputs `x`: always a list. Example: ``Layer(2, 1)([1.0, 2.0])``."""
+        """Every neuron's output for the inputs `x`: always a list, also of one Value.
+
+        Example:
+          >>> [a.label for a in Layer(2, 3, seed=0)([1.0, 2.0])]
+          ['a[1]_1', 'a[1]_2', 'a[1]_3']
+        """
         return [n(x) for n in self.neurons]
 
     def __repr__(self):
@@ -376,9 +389,9 @@ class MLP(Module):
             raise TypeError(f"MLP: nouts must be a list of layer widths such as [16, 16, 1], got {nouts!r}")
         if not nouts:
             raise ValueError("MLP: nouts must list at least one layer width, such as [16, 16, 1]")
-        _check_width("MLP", "nin", nin)
+        positive_int(nin, "MLP", "nin")
         for n in nouts:
-            _check_width("MLP", "each width in nouts", n)
+            positive_int(n, "MLP", "each width in nouts")
         _check_activation("MLP", "activation", activation)
         _check_activation("MLP", "output_activation", output_activation)
         rng = _rng(seed, "MLP")
@@ -388,7 +401,12 @@ class MLP(Module):
                              layer_index=l) for l in range(1, len(sizes))]
 
     def forward(self, x):
-        """The output: a Value if the last layer has one, else a list. Example: ``MLP(2, [4, 1])([1.0, 2.0])``."""
+        """The output: a Value if the last layer has one, else a list.
+
+        Example:
+          >>> MLP(2, [4, 1], seed=0)([1.0, 2.0]).label, len(MLP(2, [4, 3], seed=0)([1.0, 2.0]))
+          ('z[2]_1', 3)
+        """
         for layer in self.layers:
             x = layer(x)
         return x[0] if len(x) == 1 else x
@@ -400,11 +418,6 @@ class MLP(Module):
 
 
 # --- checks and small helpers ---------------------------------------------------------------
-
-def _check_width(where, what, n):
-    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
-        raise ValueError(f"{where}: {what} must be a positive integer, got {n!r}")
-
 
 def _check_activation(where, what, name):
     if name not in _ACTIVATIONS:
@@ -419,13 +432,13 @@ def _rng(seed, where):
         return random
     if isinstance(seed, random.Random):
         return seed
-    if isinstance(seed, numbers.Integral) and not isinstance(seed, bool):
+    if is_int(seed):
         return random.Random(int(seed))  # int(): Random rejects e.g. numpy integers
     raise TypeError(f"{where}: seed must be None, an int or a random.Random, got {type(seed).__name__}: {seed!r}")
 
 
 def _few(names, most=5):
-    shown = ", ".join(map(repr, names[:most])) or "none"
+    shown = ", ".join(map(_short, names[:most])) or "none"
     return shown + (f" and {len(names) - most} more" if len(names) > most else "")
 
 
@@ -434,5 +447,60 @@ def _unique_keys(pairs):
     d = dict(pairs)
     if len(d) != len(pairs):
         seen = set()
-        raise ValueError(f"duplicate key {next(k for k, _ in pairs if k in seen or seen.add(k))!r}")
+        raise ValueError(f"duplicate key {_short(next(k for k, _ in pairs if k in seen or seen.add(k)))}")
     return d
+
+
+# --- reading a file from outside: bounded before it is parsed ---------------------------------
+
+# The json module recurses once per level of nesting (a RecursionError, not a ValueError, at
+# about a thousand levels) and holds the whole text in memory: so load reads at most
+# `_max_file_bytes` and measures the nesting first. A saved file nests 2 deep.
+_MAX_NESTING = 20
+_MIN_FILE_LIMIT = 1 << 20  # 1 MiB: whatever the model, hand-edited whitespace fits
+# A string (whose brackets do not nest), or an unterminated one to the end of the text: a match
+# never fails, so the scan is linear (a required closing quote made `"\"\"\"...` quadratic).
+_JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"?', re.S)
+_BRACKET = re.compile(r"[\[\]{}]")
+_short = shown  # a value from a file, shown in an error: a long one cut in the middle
+
+
+def _read_bounded(path, where, limit):
+    """The bytes of the file at `path`, refusing more than `limit` of them; errors name `where`."""
+    try:
+        with open(path, "rb") as f:
+            data = f.read(limit + 1)
+    except FileNotFoundError:
+        raise FileNotFoundError(f"{where}: no such file") from None
+    except OSError as e:
+        raise type(e)(e.errno, f"{where}: cannot be read ({e.strerror})") from None
+    except ValueError as e:  # a path that no file system allows, e.g. with a NUL character
+        raise ValueError(f"{where}: not a usable file name ({e})") from None
+    if len(data) > limit:
+        raise ValueError(f"{where} is larger than {limit} bytes, more than a file saved from this model can be; "
+                         f"it is not this model's file")
+    return data
+
+
+def _parse(data, where):
+    """The JSON document in the bytes `data`, nesting measured first; any failure is a ValueError naming `where`."""
+    try:
+        text = data.decode("utf-8")
+        too_deep = _nests_deeper(text, _MAX_NESTING)
+        doc = None if too_deep else json.loads(text, object_pairs_hook=_unique_keys)
+    except ValueError as e:  # not UTF-8; bad or truncated JSON; a duplicate key; an int over 4300 digits
+        raise ValueError(f"{where} is not valid JSON ({e}); it may be truncated or not a dagrad file") from e
+    if too_deep:
+        raise ValueError(f"{where} nests more than {_MAX_NESTING} levels deep (a dagrad file nests 2); "
+                         f"it is not a dagrad file")
+    return doc
+
+
+def _nests_deeper(text, most):
+    """Whether the JSON `text` nests arrays and objects more than `most` deep (in one pass, no recursion)."""
+    depth = 0
+    for bracket in _BRACKET.findall(_JSON_STRING.sub("", text)):
+        depth += 1 if bracket in "[{" else -1
+        if depth > most:
+            return True
+    return False

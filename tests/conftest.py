@@ -1,6 +1,9 @@
 import os
 
+import pytest
 from hypothesis import HealthCheck, settings
+
+from autograd import OPS, Value, register_op
 
 # CI runs are deterministic (derandomize) and never fail on a slow machine (no deadline).
 settings.register_profile("ci", derandomize=True, deadline=None, max_examples=200,
@@ -13,3 +16,19 @@ settings.load_profile("ci" if os.environ.get("CI") else "dev")
 from browser import browser, page, screenshot_dir  # noqa: E402, F401
 
 pytest_plugins = ["pytester"]  # tests/test_browser_harness.py runs the `page` fixture in a pytest of its own
+
+
+@pytest.fixture
+def user_op():
+    """register_op for one test: the op is removed from OPS (and Value) afterwards."""
+    added = []
+
+    def add(name, op):
+        added.append(name)
+        return register_op(name, op)
+
+    yield add
+    for name in added:
+        del OPS[name]
+        if name in vars(Value):
+            delattr(Value, name)

@@ -3,10 +3,11 @@ random DAGs, on every op, on an MLP and across replays at new inputs; kinks judg
 the trace check; clear errors; and a compiled training run that ends where the eager one does."""
 
 import contextlib
-import doctest
 import math
+import os
 import random
 import struct
+import sys
 import types
 from unittest import mock
 
@@ -16,7 +17,7 @@ from hypothesis import strategies as st
 
 import autograd.replay
 import nn
-from autograd import OPS, CompiledFunction, Op, TraceMismatchError, Value, compile, compile_graph, grad, no_grad, register_op
+from autograd import OPS, CompiledFunction, Op, TraceMismatchError, Value, compile, compile_graph, grad, no_grad
 from autograd.strategies import exprs, op_exprs
 from nn.compile import compile_step
 from nn.datasets import make_moons
@@ -55,6 +56,29 @@ def assert_same(got, want):
         assert close(a, b), f"d(out)/d(input {k}): compiled {a!r}, eager {b!r}"
 
 
+def calls_during(f, inputs):
+    """Every function called while `f` replays at `inputs`: Python ones as their code, C ones as themselves."""
+    seen = []
+    sys.setprofile(lambda frame, event, arg: seen.append(frame.f_code if event == "call" else arg))
+    try:
+        f(inputs)
+    finally:
+        sys.setprofile(None)
+    return seen
+
+
+def table_calls(f, inputs, names=None):
+    """Which table functions, (op, "forward" or "partials"), a replay calls: the rules not written inline."""
+    seen = calls_during(f, inputs)
+    return {(name, role) for name in names or OPS for role in ("forward", "partials")
+            for fn in [getattr(OPS[name], role)] if any(c is fn or c is getattr(fn, "__code__", None) for c in seen)}
+
+
+def generated_functions_run(f, inputs):
+    """How many functions of generated code (compiled from no file) a replay runs."""
+    return len({c for c in calls_during(f, inputs) if isinstance(c, types.CodeType) and not os.path.exists(c.co_filename)})
+
+
 def hinge_l2(model):
     """The demo's loss as a `compile_step` loss_fn: mean hinge loss plus an L2 penalty."""
     return lambda scores, y: nn.hinge_loss(scores, y) + 1e-4 * sum(p * p for p in model.parameters())
@@ -65,28 +89,6 @@ def moons(n, seed):
     return X, [2 * t - 1 for t in labels]
 
 
-@pytest.fixture
-def user_op():
-    """register_op for one test: the op is removed from OPS (and Value) afterwards."""
-    added = []
-
-    def add(name, op):
-        added.append(name)
-        return register_op(name, op)
-
-    yield add
-    for name in added:
-        del OPS[name]
-        if name in vars(Value):
-            delattr(Value, name)
-
-
-def test_docstring_examples_run():
-    for module in (autograd.replay, nn.compile):
-        results = doctest.testmod(module)
-        assert results.attempted > 0 and results.failed == 0, module
-
-
 def test_the_module_is_autograd_replay_and_its_names_are_autogradss_own():
     # Regression: the module was autograd/compile.py, shadowed by the function autograd.compile,
     # so reaching the module took importlib.
@@ -94,7 +96,6 @@ def test_the_module_is_autograd_replay_and_its_names_are_autogradss_own():
     for name in ("compile", "compile_graph", "CompiledFunction", "TraceMismatchError"):
         assert getattr(autograd, name) is getattr(autograd.replay, name) and name in autograd.__all__
     assert callable(autograd.compile) and not isinstance(autograd.compile, types.ModuleType)
-
 
 # --- equal to the eager engine ----------------------------------------------------------------
 
@@ -132,13 +133,13 @@ def test_kinks_and_branches_in_rules_are_evaluated_at_replay():
     f = compile(fn, [3.0])
     for x in (3.0, 1.0, 0.5, 0.0, -1.0, -2.5):
         assert_same(f([x]), eager(fn, [x]))
-    # sqrt's derivative at 0 is inf, a branch of its rule: recorded, and taken at replay
+    # sqrt's derivative at 0 is inf (1 / 0 as reciprocal), a branch of its rule taken at replay
     assert compile(lambda x: x.sqrt(), [4.0])([0.0]) == (0.0, [math.inf])
 
 
 def test_relu_and_arithmetic_are_written_inline():
     f = compile(lambda x, y: (x * y + x).relu() - x, [1.0, 2.0])
-    assert "_fn(" not in f.source and "_partials(" not in f.source, f.source
+    assert table_calls(f, [1.0, 2.0]) == table_calls(f, [-1.0, 2.0]) == set(), f.source
 
 
 def test_a_shared_node_and_a_repeated_operand_sum_their_contributions():
@@ -162,7 +163,7 @@ def test_mlp_loss_matches_eager_across_replays_with_changed_parameters(part):
     params, loss_fn = model.parameters(), hinge_l2(model)
     with in_parts(part):
         f = compile_graph(loss_fn([model(x) for x in X], y), params)
-    assert (f.source.count("def part") > 0) == (part is not None)
+        assert (generated_functions_run(f, [p.data for p in params]) > 1) == (part is not None)
     rng = random.Random(0)
     for _ in range(3):
         for p in params:
@@ -197,8 +198,8 @@ def test_a_user_op_is_compiled_from_its_row(user_op):
     user_op("softplus_t", Op(lambda x: math.log1p(math.exp(x)), lambda x, out: (sigmoid(x),)))
     fn = lambda x: x.cube_t() + x.softplus_t()
     f = compile(fn, [0.5])
-    assert "cube_t_fn" not in f.source and "cube_t_partials" not in f.source  # recorded, inline
-    assert "softplus_t_fn" in f.source and "softplus_t_partials" in f.source  # math calls: called
+    # cube_t is recorded and written inline; softplus_t's rule calls math functions: it is called.
+    assert table_calls(f, [0.5], ["cube_t", "softplus_t"]) == {("softplus_t", "forward"), ("softplus_t", "partials")}
     for x in (0.5, -1.25, 2.0):
         assert_same(f([x]), eager(fn, [x]))
 
@@ -208,7 +209,7 @@ def test_a_rule_that_branches_on_the_float_type_is_recorded_with_its_float_branc
     # failed the test took the other branch, and d/dx (x ** 2) ** -1 came out inf.
     fn = lambda x: (x ** 2.0) ** -1.0
     f = compile(fn, [1.0])
-    assert "_partials(" not in f.source
+    assert not any(role == "partials" for _, role in table_calls(f, [1.0]))
     for x in (1.0, 3.0, -0.5):
         assert f([x]) == eager(fn, [x])
 
@@ -220,7 +221,7 @@ def test_a_rule_that_treats_a_stand_in_unlike_a_float_is_called(user_op):
     user_op("double_t", Op(lambda x: 2.0 * x, lambda x, out: (2.0 if type(x) is float or x == 1.0 else 3.0,)))
     fn = lambda x: x.double_t() + (x * 2.0).double_t()
     f = compile(fn, [1.0])
-    assert "double_t_partials(" in f.source
+    assert ("double_t", "partials") in table_calls(f, [4.0], ["double_t"])
     assert f([4.0]) == eager(fn, [4.0]) == (24.0, [6.0])
 
 

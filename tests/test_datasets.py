@@ -1,19 +1,12 @@
-import doctest
 import math
 import random
 import statistics
 
 import pytest
 
-import nn.datasets
 from nn.datasets import make_blobs, make_circles, make_moons
 
 GENERATORS = [make_moons, make_circles, make_blobs]
-
-
-def test_docstring_examples_run():
-    results = doctest.testmod(nn.datasets)
-    assert results.attempted > 0 and results.failed == 0
 
 
 @pytest.mark.parametrize("make", GENERATORS, ids=lambda f: f.__name__)

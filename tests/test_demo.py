@@ -1,4 +1,3 @@
-import doctest
 import json
 import os
 import re
@@ -20,11 +19,6 @@ PNG = b"\x89PNG\r\n\x1a\n"
 def moons(n, seed):
     X, y = make_moons(n, noise=0.1, seed=seed)
     return X, [2 * t - 1 for t in y]
-
-
-def test_docstring_examples_run():
-    results = doctest.testmod(nn.demo, optionflags=doctest.ELLIPSIS)
-    assert results.attempted > 0 and results.failed == 0
 
 
 def test_objective_is_mean_hinge_plus_l2():

@@ -173,6 +173,15 @@ def test_a_domain_edge_at_the_input_is_reported_for_the_inputs_it_depends_on():
     assert row.reason == "not differentiable: sqrt is outside its domain (Op.domain) at the input"
 
 
+def test_a_domain_edge_within_one_inputs_step_is_reported_for_that_input_only():
+    # sqrt(a * b) with a = h: a - h reaches sqrt's edge (0, where the forward still works); b's step does not.
+    with pytest.raises(GradcheckError) as info:
+        gradcheck(lambda a, b: (a * b).sqrt() + b, [1e-3, 1.0], eps=1e-3)
+    (row,) = info.value.failures
+    assert row.index == (0, 0)
+    assert row.reason == "not differentiable: sqrt is outside its domain (Op.domain) at input - h"
+
+
 def test_gradgradcheck_at_a_domain_edge_is_reported_not_raised():
     with pytest.raises(GradcheckError) as info:
         gradgradcheck(lambda a: a.sqrt(), [0.0])

@@ -1,22 +1,15 @@
-import doctest
 import math
 
 import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-import nn.losses
 from autograd import Value, grad
 from autograd.gradcheck import gradcheck
 from nn.losses import binary_cross_entropy, cross_entropy, hinge_loss, l1_loss, mse_loss
 
 LOSSES = [mse_loss, l1_loss, hinge_loss, binary_cross_entropy]
 floats = st.floats(-6, 6, allow_nan=False)
-
-
-def test_docstring_examples_run():
-    results = doctest.testmod(nn.losses)
-    assert results.attempted > 0 and results.failed == 0
 
 
 # --- values computed by hand --------------------------------------------------------------------
@@ -172,9 +165,9 @@ def test_bad_arguments_name_the_loss(loss_fn):
         loss_fn([], [])
     with pytest.raises(ValueError, match=rf"^{loss_fn.__name__}: reduction must be 'mean', 'sum' or 'none', got 'avg'"):
         loss_fn([0.1], [1], reduction="avg")
-    with pytest.raises(ValueError, match=rf"^{loss_fn.__name__}: targets must be finite, got nan at index 1"):
+    with pytest.raises(ValueError, match=rf"^{loss_fn.__name__}: the target at index 1 must be finite, got nan"):
         loss_fn([0.1, 0.2], [1, math.nan])
-    with pytest.raises(TypeError, match=rf"^{loss_fn.__name__}: targets must be real numbers, got str: 'a' at index 0"):
+    with pytest.raises(TypeError, match=rf"^{loss_fn.__name__}: the target at index 0 must be a real number, got str: 'a'"):
         loss_fn([0.1], ["a"])
     with pytest.raises(TypeError, match=rf"^{loss_fn.__name__}: predictions must be Values or real numbers, got str"):
         loss_fn(["a"], [1])

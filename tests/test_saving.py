@@ -65,7 +65,8 @@ def with_entry(state, name, value):
     (lambda s: with_entry(s, "w.2", 1.0), ValueError, "missing none, unexpected 'w.2'"),
     (lambda s: with_entry(s, "b", math.nan), ValueError, "load_state_dict: parameter 'b' must be finite, got nan"),
     (lambda s: with_entry(s, "b", -math.inf), ValueError, "parameter 'b' must be finite, got -inf"),
-    (lambda s: with_entry(s, "b", 10 ** 400), ValueError, "parameter 'b' must be finite"),
+    (lambda s: with_entry(s, "b", 10 ** 400), ValueError,
+     r"load_state_dict: parameter 'b': int of about 10\*\*400 is too large for a float"),
     (lambda s: with_entry(s, "b", "0.5"), TypeError,
      "load_state_dict: parameter 'b' must be a real number, got str: '0.5'"),
     (lambda s: with_entry(s, "b", True), TypeError, "parameter 'b' must be a real number, got bool"),
@@ -222,11 +223,24 @@ BAD_FILES = [
     ("NaN", with_b("NaN"), ValueError, "parameter 'b' must be finite, got nan"),
     ("Infinity", with_b("-Infinity"), ValueError, "parameter 'b' must be finite, got -inf"),
     ("overflowing float", with_b("1e400"), ValueError, "parameter 'b' must be finite, got inf"),
-    ("overflowing int", with_b("1" + "0" * 400), ValueError, "parameter 'b' must be finite"),
+    ("overflowing int", with_b("1" + "0" * 400), ValueError, r"parameter 'b': int of about 10\*\*400 is too large for a float"),
     ("string value", with_b('"0.5"'), TypeError, "parameter 'b' must be a real number, got str: '0.5'"),
     ("bool value", with_b("true"), TypeError, "parameter 'b' must be a real number, got bool: True"),
     ("null value", with_b("null"), TypeError, "parameter 'b' must be a real number, got NoneType: None"),
     ("list value", with_b("[0.5]"), TypeError, "parameter 'b' must be a real number, got list"),
+    # Bounded before parsing: json recurses once per level (RecursionError), and reads all it is given.
+    ("deeply nested list", "[" * 100_000 + "]" * 100_000, ValueError,
+     "nests more than 20 levels deep .*; it is not a dagrad file"),
+    ("deeply nested object", '{"a": ' * 100_000 + "1" + "}" * 100_000, ValueError, "nests more than 20 levels deep"),
+    ("deeply nested value", with_b("[" * 100_000 + "0.5" + "]" * 100_000), ValueError, "nests more than 20 levels"),
+    ("unclosed nesting", "[" * 100_000, ValueError, "nests more than 20 levels deep"),
+    ("nested 21 deep", with_b("[" * 19 + "0.5" + "]" * 19), ValueError, "nests more than 20 levels deep"),
+    ("nested 20 deep", with_b("[" * 18 + "0.5" + "]" * 18), TypeError, "parameter 'b' must be a real number, got list"),
+    ("too large", good_text() + " " * (2 << 20), ValueError,
+     r"is larger than \d+ bytes, more than a file saved from this model can be"),
+    # Without a closing quote: the scan for strings stays linear (a quadratic one would not finish).
+    ("unterminated string of escapes", '["' + '\\"' * 400_000, ValueError, "is not valid JSON .*Unterminated string"),
+    ("int of 5000 digits", with_b("1" * 5000), ValueError, "is not valid JSON .*4300 digits"),
     ("parameters not a dict", edit(parameters=[0.1, 0.2, 0.5]), TypeError,
      "parameters must be a dict of name -> number, got list"),
     ("no parameters", edit(parameters=None), TypeError, "parameters must be a dict of name -> number, got NoneType"),
@@ -242,6 +256,50 @@ def test_bad_file_is_a_clear_error_and_changes_nothing(tmp_path, content, error,
     before = bits(model)
     with pytest.raises(error, match=f"load: '{path}'.*{message}"):
         model.load(path)
+    assert bits(model) == before
+
+
+def test_brackets_inside_strings_do_not_count_as_nesting(tmp_path):
+    path = tmp_path / "m.json"
+    path.write_text(edit(architecture="[" * 100_000, note='\\"[[[' + "{" * 100))
+    with pytest.raises(ValueError, match=r"holds '\[\[\[.*\.\.\..*\[\[', but this model is Neuron"):
+        Neuron(2, seed=0).load(path)
+
+
+def test_a_reformatted_file_still_loads(tmp_path):
+    # The size bound leaves room for a file re-indented or with every character escaped by hand.
+    path = tmp_path / "m.json"
+    source = MLP(2, [4, 1], seed=3)
+    doc = json.loads(json.dumps({"format": "dagrad.state_dict", "version": 1, "architecture": repr(source),
+                                 "parameters": source.state_dict()}))
+    text = json.dumps(doc, indent=60)
+    escaped = "".join(f"\\u{ord(c):04x}" for c in doc["architecture"])
+    path.write_text(text.replace(json.dumps(doc["architecture"]), f'"{escaped}"'))
+    assert bits(MLP(2, [4, 1], seed=0).load(path)) == bits(source)
+
+
+def test_long_names_and_values_from_a_file_are_shortened_in_errors(tmp_path):
+    path = tmp_path / "m.json"
+    path.write_text(good_text().replace('"b"', '"' + "x" * 100_000 + '"'))
+    with pytest.raises(ValueError, match="unexpected 'xxx.*xxx'") as err:
+        Neuron(2, seed=0).load(path)
+    assert len(str(err.value)) < 400
+    path.write_text(with_b('"' + "y" * 100_000 + '"'))
+    with pytest.raises(TypeError, match="got str: 'yyy.*yyy'") as err:
+        Neuron(2, seed=0).load(path)
+    assert len(str(err.value)) < 400
+    with pytest.raises(ValueError, match="unexpected 'zzz.*zzz'") as err:
+        Neuron(2, seed=0).load_state_dict({**Neuron(2).state_dict(), "z" * 100_000: 1.0})
+    assert len(str(err.value)) < 400
+
+
+def test_unreadable_path_is_a_clear_error_and_changes_nothing(tmp_path):
+    model = Neuron(2, seed=0)
+    before = bits(model)
+    with pytest.raises(IsADirectoryError, match=f"load: '{tmp_path}': cannot be read"):
+        model.load(tmp_path)
+    with pytest.raises(ValueError, match="load: 'a\\\\x00b': not a usable file name"):
+        model.load("a\x00b")
     assert bits(model) == before
 
 
@@ -279,3 +337,19 @@ def test_saved_file_gets_the_usual_permissions_not_private_ones(tmp_path):
     finally:
         os.umask(old)
     assert (tmp_path / "m.json").stat().st_mode & 0o777 == 0o644
+
+
+def test_save_to_a_name_at_the_file_system_limit_works(tmp_path):
+    # The temporary file was named <target>.<8 hex>.tmp, 13 bytes longer than a valid 255-byte name.
+    path = tmp_path / ("m" * 250 + ".json")
+    assert len(os.fsencode(path.name)) == 255
+    MLP(2, [2, 1], seed=0).save(path)
+    MLP(2, [2, 1], seed=1).save(path)  # and over an existing file
+    assert os.listdir(tmp_path) == [path.name]
+    assert bits(MLP(2, [2, 1], seed=5).load(path)) == bits(MLP(2, [2, 1], seed=1))
+
+
+def test_save_to_a_bytes_path_works(tmp_path):
+    path = os.fsencode(tmp_path / "m.json")
+    MLP(2, [2, 1], seed=0).save(path)
+    assert os.listdir(tmp_path) == ["m.json"]

@@ -21,6 +21,7 @@ TORCH = {
     # derivative 1 differs from sigmoid(x) by ~2e-9 there.
     "softplus": lambda x: torch.logaddexp(x, torch.zeros_like(x)),
     "relu": torch.relu, "sin": torch.sin, "cos": torch.cos, "sqrt": torch.sqrt, "abs": torch.abs,
+    "reciprocal": torch.reciprocal,
 }
 
 

@@ -1,28 +1,66 @@
-import html
 import math
 import os
 import re
 import shutil
 import subprocess
 import sys
+import xml.etree.ElementTree as ET
 
 import pytest
+from hostile import HOSTILE
 from hypothesis import given
 from hypothesis import strategies as st
 
 import autograd
-from autograd import Value, svg, topological_order, viz
+from autograd import OPS, Op, Value, register_op, svg, topological_order, viz
 from autograd.strategies import exprs
 from autograd.viz import _NO_DOT, BackwardStep, StepTerm, backward_steps, draw_dot, render_graph
 
 needs_dot = pytest.mark.skipif(
     shutil.which("dot") is None,
     reason="Graphviz's `dot` program is not installed (apt-get install graphviz / brew install graphviz)")
-RED = 'color="#dc2626"'
+STATEMENT = re.compile(r"\t(v\w+(?: -> v\w+)?)(?: \[(.*)\])?$")  # a node or edge line: v0 [...], v0 -> v1_op [...]
+ATTRIBUTE = re.compile(r'(\w+)=("(?:[^"\\]|\\.)*"|[^\s\]]+)')
 
 
 def lines(graph):
     return graph.source.splitlines()
+
+
+def statements(graph):
+    """(id, attributes) of each node and edge line, in order: id 'v0', 'v2_op' or 'v0 -> v2_op'."""
+    matches = (STATEMENT.match(line) for line in lines(graph))
+    return [(m[1], parse_attributes(m[2] or "")) for m in matches if m]
+
+
+def parse_attributes(text):
+    return {k: v.strip('"') for k, v in ATTRIBUTE.findall(text)}
+
+
+def attributes(graph, node_id):
+    (found,) = [a for i, a in statements(graph) if i == node_id]
+    return found
+
+
+def label(graph, node_id):
+    return attributes(graph, node_id)["label"]
+
+
+def style(graph, node_id):
+    """How a node looks: its attributes other than the label."""
+    return {k: v for k, v in attributes(graph, node_id).items() if k != "label"}
+
+
+def marked(plain, lit):
+    """The nodes and edges drawn differently in `lit` than in `plain`, the same graph without highlight."""
+    assert [i for i, _ in statements(plain)] == [i for i, _ in statements(lit)]
+    return [i for (i, a), (_, b) in zip(statements(plain), statements(lit)) if a != b]
+
+
+def legend(graph):
+    """The legend's swatches, (kind, its attributes), in order."""
+    (line,) = [s for s in lines(graph) if "label=<<table" in s]
+    return [(kind, parse_attributes(cell)) for cell, kind in re.findall(r"<td ([^>]*)>(\w+)</td>", line)]
 
 
 def node_line(graph, node_id):
@@ -59,12 +97,9 @@ def test_public_names_are_exported_from_autograd():
 def test_records_show_label_data_and_grad_to_four_places():
     o = neuron()["o"]
     g = draw_dot(o)
-    assert node_line(g, "v0") == '\tv0 [label="{ x | data 2.0000 | grad -3.0000 }" fillcolor="#dbeafe"]'
-    assert node_line(g, "v1") == '\tv1 [label="{ w | data -3.0000 | grad 2.0000 }" fillcolor="#dbeafe"]'
-    assert node_line(g, "v2") == '\tv2 [label="{ xw | data -6.0000 | grad 1.0000 }" fillcolor=white]'
-    assert node_line(g, "v3") == '\tv3 [label="{ b | data 1.0000 | grad 1.0000 }" fillcolor="#dbeafe"]'
-    assert node_line(g, "v4") == ('\tv4 [label="{ o | data -5.0000 | grad 1.0000 }" '
-                                  'fillcolor="#bbf7d0" penwidth=2]')
+    assert [label(g, f"v{i}") for i in range(5)] == [
+        "{ x | data 2.0000 | grad -3.0000 }", "{ w | data -3.0000 | grad 2.0000 }", "{ xw | data -6.0000 | grad 1.0000 }",
+        "{ b | data 1.0000 | grad 1.0000 }", "{ o | data -5.0000 | grad 1.0000 }"]
 
 
 def test_one_op_node_per_result_between_it_and_its_parents():
@@ -90,43 +125,50 @@ def test_unlabelled_values_are_named_by_their_position_and_constants_styled_apar
     y = x ** 2
     g = draw_dot(y, show_grad=False)
     assert [v.op for v in topological_order(y)] == ["", "const", "**"]
-    assert node_line(g, "v1") == ('\tv1 [label="{ v1 | data 2.0000 }" fillcolor="#f3f4f6" fontcolor="#4b5563" '
-                                  'style="filled,dashed"]')
-    assert node_line(g, "v2") == '\tv2 [label="{ v2 | data 2.2500 }" fillcolor="#bbf7d0" penwidth=2]'
-    assert node_line(g, "v2_op").startswith('\tv2_op [label="**" ')
+    assert [label(g, "v1"), label(g, "v2"), label(g, "v2_op")] == ["{ v1 | data 2.0000 }", "{ v2 | data 2.2500 }", "**"]
+    assert "dashed" in style(g, "v1")["style"] and "dashed" not in style(g, "v0").get("style", "")
 
 
 def test_leaves_parameters_constants_root_and_highlight_are_distinct():
     v = neuron()
     c = v["o"] * 2; c.label = "c"
     g = draw_dot(c, params=[v["w"], v["b"], Value(9.0)])  # a parameter outside the graph is fine
-    styles = {u.label or "const": node_line(g, f"v{i}").split("}\" ", 1)[1]
-              for i, u in enumerate(topological_order(c))}
-    assert styles["x"] == 'fillcolor="#dbeafe"]'
-    assert styles["w"] == styles["b"] == 'fillcolor="#fde68a"]'
-    assert styles["xw"] == styles["o"] == "fillcolor=white]"
-    assert styles["const"] == 'fillcolor="#f3f4f6" fontcolor="#4b5563" style="filled,dashed"]'
-    assert styles["c"] == 'fillcolor="#bbf7d0" penwidth=2]'
-    legend = [s for s in lines(g) if "label=<<table" in s]
-    assert len(legend) == 1
-    assert re.findall(r">(\w+)</td>", legend[0]) == ["leaf", "parameter", "constant", "root"]
+    styles = {u.label or "const": style(g, f"v{i}") for i, u in enumerate(topological_order(c))}
+    assert styles["w"] == styles["b"] and styles["xw"] == styles["o"]  # one look per kind
+    kinds = {"leaf": styles["x"], "parameter": styles["w"], "constant": styles["const"], "root": styles["c"],
+             "computed": styles["xw"]}
+    assert len({tuple(sorted(look.items())) for look in kinds.values()}) == 5  # and five different looks
+    assert float(kinds["root"]["penwidth"]) > float(kinds["leaf"].get("penwidth", 1))  # a thick border
+    # The legend names the kinds drawn (not "computed", the plain white) in the colours they are drawn in.
+    assert [(kind, cell["bgcolor"]) for kind, cell in legend(g)] == [
+        (kind, kinds[kind]["fillcolor"]) for kind in ("leaf", "parameter", "constant", "root")]
 
 
 def test_highlight_marks_nodes_only_and_current_lights_its_op_and_edges():
     v = neuron()
     o = v["o"]
-    g = draw_dot(o, highlight=[v["xw"], v["x"]])
-    marked = {s.split(" ", 1)[0].strip() for s in lines(g) if RED in s and "->" not in s and "<table" not in s}
-    assert marked == {"v0", "v2"}  # a marked result and a marked parent do not light the op between them
-    assert [e for e in edges(g) if RED in e] == []
-    assert "highlighted</td>" in g.source
-    # `current` is the step: its op node and the edges into and out of it light up, nothing else.
+    plain, g = draw_dot(o), draw_dot(o, highlight=[v["xw"], v["x"]])
+    # Exactly the marked nodes look different: a marked result and a marked parent do not light the op
+    # between them (that is the step's job, below).
+    assert marked(plain, g) == ["v0", "v2"]
+    assert [label(g, i) for i in ("v0", "v2")] == [label(plain, i) for i in ("v0", "v2")]
+    # ... both in the same way: one highlight colour, which the legend shows
+    changes = [{k: x for k, x in attributes(g, i).items() if attributes(plain, i).get(k) != x} for i in ("v0", "v2")]
+    assert changes[0] == changes[1] and "color" in changes[0]
+    assert changes[0]["color"] == dict(legend(g))["highlighted"]["color"]
+    assert "highlighted" not in dict(legend(plain))
+    # `current` is the step: its op node and the edges into and out of it light up, in that colour.
     step = draw_dot(o, highlight=[v["xw"], v["x"], v["w"]], current=v["xw"])
-    lit = {s.split(" ", 1)[0].strip() for s in lines(step) if RED in s and "->" not in s and "<table" not in s}
-    assert lit == {"v0", "v1", "v2", "v2_op"}
-    assert [e.split(" [")[0] for e in edges(step) if RED in e] == ["v0 -> v2_op", "v1 -> v2_op", "v2_op -> v2"]
+    assert marked(plain, step) == ["v0", "v1", "v2", "v2_op", "v0 -> v2_op", "v1 -> v2_op", "v2_op -> v2"]
+    (path_colours,) = {e["color"] for i, e in statements(step) if i in ("v0 -> v2_op", "v1 -> v2_op", "v2_op -> v2")}
+    assert path_colours == changes[0]["color"]
     with pytest.raises(ValueError, match="current must be a Value of root's graph"):
         draw_dot(o, current=Value(1.0))
+    # One Value is enough, and a highlighted root keeps its thick border, in the highlight colour.
+    single = draw_dot(o, highlight=o)
+    assert marked(plain, single) == ["v4"]
+    assert style(single, "v4")["color"] == changes[0]["color"]
+    assert float(style(single, "v4")["penwidth"]) >= float(style(plain, "v4")["penwidth"]) > 1
 
 
 def test_a_step_lights_only_the_op_it_passes_through():
@@ -136,8 +178,8 @@ def test_a_step_lights_only_the_op_it_passes_through():
     sq = a * a; sq.label = "sq"
     f = sq + a; f.label = "f"
     first = next(backward_steps(f)).draw()
-    ops = {s.split(" ", 1)[0].strip() for s in lines(first) if "_op [" in s and "->" not in s and RED in s}
-    assert ops == {"v2_op"}  # the + (f is v2), never the * (sq is v1)
+    plain = draw_dot(f)
+    assert [m for m in marked(plain, first) if m.endswith("_op") and "->" not in m] == ["v2_op"]  # the + (f is v2), never the * (v1)
 
 
 def test_show_grad_false_leaves_grads_out():
@@ -159,7 +201,7 @@ def test_bad_arguments_get_clear_errors():
     with pytest.raises(ValueError, match=r"draw_dot: rankdir must be 'LR', 'TB', 'RL' or 'BT', got 'up'"):
         draw_dot(o, rankdir="up")
     for bad in ("500", 0, 2.5, True):
-        with pytest.raises(ValueError, match=rf"draw_dot: max_nodes must be a positive int, got {type(bad).__name__}"):
+        with pytest.raises(ValueError, match=rf"draw_dot: max_nodes must be an integer >= 1, got {re.escape(repr(bad))}$"):
             draw_dot(o, max_nodes=bad)
 
 
@@ -190,25 +232,67 @@ def test_identical_graphs_built_separately_give_identical_source():
     assert draw_dot(build()).source == draw_dot(build()).source
 
 
-AWKWARD = 'a{b}|c<d>"e\\f\\'
+def drawn_lines(svg, node_id):
+    """The lines of text dot drew for the node `node_id`, from the SVG parsed as XML (so it must be valid)."""
+    ns = "{http://www.w3.org/2000/svg}"
+    (node,) = [g for g in ET.fromstring(svg).iter(f"{ns}g")
+               if g.get("class") == "node" and g.findtext(f"{ns}title") == node_id]
+    return [(t.text or "").replace("\xa0", " ") for t in node.iter(f"{ns}text")]  # dot keeps runs of spaces as nbsp
 
 
-def test_labels_are_escaped_for_record_syntax():
-    x = Value(1.0, label=AWKWARD)
-    line = node_line(draw_dot(x, show_grad=False), "v0")
-    assert line == r'	v0 [label="{ a\{b\}\|c\<d\>\"e\\f\\ | data 1.0000 }" fillcolor="#bbf7d0" penwidth=2]'
-    two = Value(1.0, label="line 1\nline 2")
-    assert r'label="{ line 1\nline 2 | data' in draw_dot(two).source
+def as_drawn(text):
+    """What a drawing can show of `text`: control characters as their pictures (NUL as ␀), a lone surrogate as its escape."""
+    text = text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return "".join(chr(0x2400 + ord(c)) if ord(c) < 32 and c != "\n" else "␡" if c == "\x7f" else c for c in text)
+
+
+def no_markup_from_labels(svg):
+    """No tag that a hostile label could have brought into the SVG, were it not escaped."""
+    return not any(tag in svg for tag in ("<img", "<script", "</script", "<b>", "]]>"))  # dot writes <!-- -->
+
+
+@pytest.fixture
+def registered_op():
+    """register_op(name) for a test, with an identity op; the op table is restored afterwards."""
+    added = []
+
+    def register(name):
+        added.append(name)
+        return register_op(name, Op(lambda x: x, lambda x, out: (1.0,)))
+
+    yield register
+    for name in added:
+        del OPS[name]
+        delattr(Value, name)
+
+
+def test_the_hostile_strings_are_all_different_and_drawn_unchanged_where_dot_can_show_them():
+    assert len({text for _, text in HOSTILE}) == len(HOSTILE)
+    assert as_drawn("a\x00b\tc\nd") == "a␀b␉c\nd"
 
 
 @needs_dot
-def test_escaped_labels_render_as_written():
-    x = Value(1.0, label=AWKWARD)
-    y = x * 2; y.label = "<b>not html</b>"
-    svg = draw_dot(y).pipe(format="svg", encoding="utf-8")
-    texts = [html.unescape(t) for t in re.findall(r"<text[^>]*>([^<]*)</text>", svg)]
-    assert AWKWARD in texts
-    assert "<b>not html</b>" in texts
+@pytest.mark.parametrize("text", [text for _, text in HOSTILE], ids=[name for name, _ in HOSTILE])
+def test_hostile_label_is_drawn_as_written(text):
+    x = Value(1.0, label=text)
+    y = x * 2
+    svg = draw_dot(y, show_grad=False).pipe(format="svg", encoding="utf-8")
+    assert drawn_lines(svg, "v0") == [*as_drawn(text).split("\n"), "data 1.0000"]
+    assert no_markup_from_labels(svg)
+
+
+@needs_dot
+@pytest.mark.parametrize("text", [text for _, text in HOSTILE], ids=[name for name, _ in HOSTILE])
+def test_hostile_op_name_is_drawn_as_written(text, registered_op):
+    # register_op("\\", ...) wrote label="\" (a syntax error for dot); "<=>" was read as HTML and drawn as "=".
+    y = registered_op(text)(Value(1.0))
+    graph = draw_dot(y)
+    svg = graph.pipe(format="svg", encoding="utf-8")
+    assert drawn_lines(svg, "v1_op") == as_drawn(text).split("\n")
+    assert no_markup_from_labels(svg)
+    # and through what Jupyter shows, a step's display and render_graph
+    assert drawn_lines(graph._repr_mimebundle_()["image/svg+xml"], "v1_op") == as_drawn(text).split("\n")
+    assert "<svg" in next(backward_steps(y))._repr_mimebundle_()["text/html"]
 
 
 # --- size guard ---------------------------------------------------------------------------------
@@ -310,6 +394,16 @@ def test_jupyter_shows_svg_and_files_render(tmp_path):
     assert g.render(tmp_path / "graph") == str(tmp_path / "graph.svg")
 
 
+@needs_dot
+def test_render_graph_to_a_name_at_the_file_system_limit_works(tmp_path):
+    # The temporary file was named <target>.<8 hex>.tmp, 13 bytes longer than a valid 255-byte name.
+    path = tmp_path / ("m" * 251 + ".svg")
+    assert len(os.fsencode(path.name)) == 255
+    assert render_graph(Value(1.0), path) == str(path)
+    assert path.read_text().count("</svg>") == 1
+    assert os.listdir(tmp_path) == [path.name]
+
+
 def test_render_graph_rejects_what_it_cannot_write(tmp_path):
     with pytest.raises(ValueError, match=r"render_graph: unknown output format 'txt'"):
         render_graph(Value(1.0), tmp_path / "g.txt")
@@ -408,15 +502,15 @@ def test_a_step_displays_the_highlighted_graph_and_its_chain_rule_text():
     next(steps), next(steps)  # o, then b
     step = next(steps)  # xw = x * w passes its gradient to x and w
     g = step.draw()
-    assert {s.split(" ", 1)[0].strip() for s in lines(g) if RED in s and "->" not in s and "<table" not in s} == {
-        "v0", "v1", "v2", "v2_op"}
+    assert marked(draw_dot(v["o"]), g) == ["v0", "v1", "v2", "v2_op", "v0 -> v2_op", "v1 -> v2_op", "v2_op -> v2"]
     bundle = step._repr_mimebundle_()
     assert bundle["text/plain"] == ("step 3/5: xw = x * w\n"
                                     "x.grad += (∂xw/∂x = -3.0) × (xw.grad = 1.0) = -3.0  → x.grad = -6.0\n"
                                     "w.grad += (∂xw/∂w = 2.0) × (xw.grad = 1.0) = 2.0  → w.grad = 4.0")
     page = bundle["text/html"]
     assert page.startswith("<pre>step 3/5: xw = x * w\nx.grad += (∂xw/∂x = -3.0)")
-    assert page.count("<svg") == 1 and "<?xml" not in page and "#dc2626" in page
+    svg = g.pipe(format="svg", encoding="utf-8")
+    assert page.count("<svg") == 1 and "<?xml" not in page and page.endswith(svg[svg.index("<svg"):])
     assert step.draw(params=[v["w"]]).source != g.source
 
 

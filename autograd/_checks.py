@@ -1,0 +1,187 @@
+"""Input checks shared by `autograd` and `nn`: one place for "a real number, not a bool", "finite",
+"an integer >= 1", and the errors they raise.
+
+Every check takes ``who`` (who is asking: the function or class the user called, as
+``"draw_dot"`` or ``"SGD"``) and usually ``what`` (the argument, as ``"max_nodes"``), and its
+error reads ``"<who>: <what> must be ..., got ..."``. Internal: the packages import these names,
+users do not.
+
+Example:
+  >>> finite(2, "compile", "input 0")
+  2.0
+  >>> positive_int(0, "draw_dot", "max_nodes")
+  Traceback (most recent call last):
+  ...
+  ValueError: draw_dot: max_nodes must be an integer >= 1, got 0
+"""
+
+import math
+import numbers
+import reprlib
+
+__all__ = ["DOMAIN_ERRORS", "TooLargeError", "as_float", "finite", "is_int", "is_number", "nonnegative",
+           "number_in", "positive", "positive_int", "shown", "too_large"]
+
+# What an op raises outside its domain (log of 0, 0 ** -1, exp overflow, a negative base's
+# fractional power): the errors a caller that probes points catches.
+DOMAIN_ERRORS = (ArithmeticError, ValueError)
+
+_FAST_NUMBERS = frozenset((float, int))
+
+_SHOWN = reprlib.Repr()
+_SHOWN.maxstring = _SHOWN.maxother = 80
+
+
+def shown(x):
+    """`x` as an error message shows it: its repr, a long one cut in the middle (a file may hold 100,000 x's).
+
+    Example:
+      >>> shown("x" * 1000)[:12], len(shown("x" * 1000)) < 100
+      ("'xxxxxxxxxxx", True)
+    """
+    return _SHOWN.repr(x)
+
+
+def is_number(x):
+    """True for a real number that is not a bool (int, float, Fraction, a NumPy float, ...).
+
+    Example:
+      >>> is_number(2), is_number(0.5), is_number(True), is_number("1")
+      (True, True, False, False)
+    """
+    # Speed: the exact-type test settles float and int (not bool) without the ABC's slower check.
+    return x.__class__ in _FAST_NUMBERS or (isinstance(x, numbers.Real) and not isinstance(x, bool))
+
+
+def is_int(x):
+    """True for an integer that is not a bool (int, a NumPy integer, ...).
+
+    Example:
+      >>> is_int(3), is_int(3.0), is_int(True)
+      (True, False, False)
+    """
+    return isinstance(x, numbers.Integral) and not isinstance(x, bool)
+
+
+class TooLargeError(OverflowError, ValueError):
+    """A number too large for a float (an int or Fraction beyond ~1.8e308).
+
+    Both an OverflowError (what ``float()`` raises) and a ValueError (a value out of range), so
+    that callers documented to raise either one keep their word.
+
+    Example:
+      >>> issubclass(TooLargeError, OverflowError) and issubclass(TooLargeError, ValueError)
+      True
+    """
+
+
+def too_large(who, x):
+    """The error for a number `x` too large for a float, naming `who` (returned, not raised).
+
+    Example:
+      >>> too_large("Value", 10 ** 400)
+      TooLargeError('Value: int of about 10**400 is too large for a float (the largest is ~1.8e308)')
+    """
+    digits = round(math.trunc(abs(x)).bit_length() * math.log10(2))  # no str(): a huge int may refuse it
+    return TooLargeError(f"{who}: {type(x).__name__} of about 10**{digits} is too large for a float "
+                         f"(the largest is ~1.8e308)")
+
+
+def as_float(x, who):
+    """`x` (a real number) as a float; a huge int or Fraction raises `TooLargeError` naming `who`.
+
+    Example:
+      >>> as_float(3, "Value")
+      3.0
+    """
+    # float() of a huge int or Fraction raises OverflowError without saying where or what.
+    try:
+        return float(x)
+    except OverflowError:
+        raise too_large(who, x) from None
+
+
+def finite(x, who, what=None):
+    """`x` as a finite float, or a TypeError (not a real number) or ValueError (inf, nan, too large).
+
+    Args:
+      x: the value to check.
+      who: who is asking (``"compile"``); the whole prefix when `what` is None.
+      what: the argument (``"input 2"``), or None.
+
+    Returns:
+      ``float(x)``.
+
+    Example:
+      >>> finite(True, "gradcheck", "input 1")
+      Traceback (most recent call last):
+      ...
+      TypeError: gradcheck: input 1 must be a real number, got bool: True
+    """
+    name = who if what is None else f"{who}: {what}"
+    if not is_number(x):
+        raise TypeError(f"{name} must be a real number, got {type(x).__name__}: {shown(x)}")
+    x = as_float(x, name)
+    if not math.isfinite(x):
+        raise ValueError(f"{name} must be finite, got {x!r}")
+    return x
+
+
+def number_in(x, who, what, rule, ok, error=ValueError):
+    """`x` as a float if it is a real number (not a bool) for which ``ok(x)`` holds; else `error`.
+
+    Args:
+      x: the value to check.
+      who, what: who is asking, and the argument.
+      rule: what `x` must be, for the message (``"a number in (0, 1)"``).
+      ok: the test, given the number.
+      error: the exception class to raise (hypothesis strategies raise ``InvalidArgument``).
+
+    Returns:
+      ``float(x)``.
+
+    Example:
+      >>> number_in(0.5, "make_circles", "factor", "a number in (0, 1)", lambda v: 0 < v < 1)
+      0.5
+    """
+    if not (is_number(x) and ok(x)):
+        raise error(f"{who}: {what} must be {rule}, got {shown(x)}")
+    return as_float(x, f"{who}: {what}")
+
+
+def nonnegative(x, who, what, error=ValueError):
+    """`x` as a float if it is a finite real number >= 0 (a learning rate, a tolerance, a noise).
+
+    Example:
+      >>> nonnegative(-0.1, "SGD", "lr")
+      Traceback (most recent call last):
+      ...
+      ValueError: SGD: lr must be a finite number >= 0, got -0.1
+    """
+    return number_in(x, who, what, "a finite number >= 0", lambda v: 0 <= v < math.inf, error)
+
+
+def positive(x, who, what, error=ValueError):
+    """`x` as a float if it is a finite real number > 0 (a step, a bound).
+
+    Example:
+      >>> positive(1e-6, "gradcheck", "eps")
+      1e-06
+    """
+    return number_in(x, who, what, "a positive finite number", lambda v: 0 < v < math.inf, error)
+
+
+def positive_int(n, who, what, least=1, error=ValueError):
+    """`n` if it is an integer (not a bool) >= `least` (1 unless given); else `error`.
+
+    Example:
+      >>> positive_int(3, "MLP", "nin")
+      3
+      >>> positive_int(True, "MLP", "nin")
+      Traceback (most recent call last):
+      ...
+      ValueError: MLP: nin must be an integer >= 1, got True
+    """
+    if not (is_int(n) and n >= least):
+        raise error(f"{who}: {what} must be an integer >= {least}, got {shown(n)}")
+    return n

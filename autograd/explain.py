@@ -1,0 +1,216 @@
+"""A gradient as a sum over paths: the chain rule unrolled.
+
+∂root/∂x is the sum, over every path from x to root in the graph, of the product of the local
+partials along the path. `explain` shows the paths that contribute most, counts all of them, and
+adds them all up, without listing them: their number can grow exponentially with depth (a chain
+of n diamonds has 2**n paths), so everything is done by dynamic programming over the graph, and
+the largest paths are found by a best-first search that never looks at more than it shows.
+
+Example:
+  >>> from autograd import Value, explain
+  >>> x = Value(3.0, label="x")
+  >>> y = x * x; y.label = "y"
+  >>> print(explain(y, x))
+  ∂y/∂x as a sum over 2 paths:
+    x → y: (3.0) = 3.0
+    x → y: (3.0) = 3.0
+  total: 6.0
+"""
+
+import heapq
+import math
+from typing import NamedTuple
+
+from autograd._checks import positive_int
+from autograd.engine import _CONST, Value, topological_order
+from autograd.notation import node_name
+from autograd.svg import number
+
+__all__ = ["Explanation", "Path", "explain"]
+
+
+class Path(NamedTuple):
+    """One path from x to the root: its nodes, the local partial on each edge, and their product.
+
+    Attributes:
+      nodes: the Values on the path, x first, the root last.
+      partials: ∂(next node)/∂(node) for each edge, one fewer than the nodes.
+      product: the product of the partials: what this path adds to ∂root/∂x.
+
+    Example:
+      >>> from autograd import Value, explain
+      >>> x = Value(2.0)
+      >>> path = explain(x.exp() * 3, x).paths[0]
+      >>> len(path.nodes), path.partials, round(path.product, 4)
+      (3, (7.38905609893065, 3.0), 22.1672)
+    """
+
+    nodes: tuple
+    partials: tuple
+    product: float
+
+
+class Explanation:
+    """What `explain` returns: the largest paths, the number of paths, and their sum.
+
+    Attributes:
+      paths: the `top` paths with the largest |product|, largest first (a list of `Path`).
+      count: how many paths lead from x to the root (an int, exact however large).
+      total: the sum of the products over all paths: ∂root/∂x, as `grad` computes it.
+      root, x: the two Values.
+
+    Example:
+      >>> from autograd import Value, explain
+      >>> x = Value(1.0)
+      >>> e = explain(x * 2 + x, x)
+      >>> e.count, e.total, [p.product for p in e.paths]
+      (2, 3.0, [2.0, 1.0])
+    """
+
+    __slots__ = ("count", "names", "paths", "root", "total", "x")
+
+    def __init__(self, root, x, paths, count, total, names):
+        self.root, self.x, self.paths, self.count, self.total, self.names = root, x, paths, count, total, names
+
+    def __str__(self):
+        head = f"∂{self.names[self.root]}/∂{self.names.get(self.x, 'x')}"
+        if not self.count:
+            return f"{head}: no path leads from it to the root, so the gradient is 0.0\ntotal: {number(self.total)}"
+        shown = len(self.paths)
+        plural = "path" if self.count == 1 else "paths"
+        lines = [f"{head} as a sum over {self.count} {plural}" +
+                 (f" (the {shown} with the largest |product| shown):" if shown < self.count else ":")]
+        for path in self.paths:
+            route = " → ".join(self.names[v] for v in path.nodes)
+            factors = " × ".join(f"({number(d)})" for d in path.partials) or "(1.0)"
+            lines.append(f"  {route}: {factors} = {number(path.product)}")
+        if shown < self.count:
+            more = self.count - shown
+            lines.append(f"  … {more} more path{'' if more == 1 else 's'}")
+        lines.append(f"total: {number(self.total)}")
+        return "\n".join(lines)
+
+    def __repr__(self):
+        return f"<Explanation: {self.count} paths, total {self.total!r}>"
+
+
+def explain(root, x, top=10):
+    """∂root/∂x as a sum over the paths from x to root, with the largest paths shown.
+
+    Works on any DAG (diamonds, shared weights, skip connections): a node used twice by one op
+    (``x * x``) is two edges, so two paths. The paths are counted and summed by dynamic
+    programming, and the `top` largest are found by a best-first search bounded by each node's
+    largest product to the root, so it takes time about linear in the graph plus `top` times
+    the path length, even when the paths are too many to list.
+
+    Args:
+      root: the Value differentiated.
+      x: the Value differentiated with respect to (a leaf or an interior node; one not in
+        root's graph has no paths and a total of 0.0).
+      top: how many paths to show (an int >= 0).
+
+    Returns:
+      An `Explanation` (``.paths``, ``.count``, ``.total``); print it to read it.
+
+    Example:
+      >>> from autograd import Value, explain, grad
+      >>> x = Value(0.5, label="x")
+      >>> a, b = x.tanh(), x.exp()                  # a diamond: two ways from x to o
+      >>> o = a * b; o.label = "o"
+      >>> e = explain(o, x)
+      >>> e.count, abs(e.total - grad(o, [x])[0]) < 1e-12
+      (2, True)
+      >>> print(e)
+      ∂o/∂x as a sum over 2 paths:
+        x → v1 → o: (0.7864) × (1.649) = 1.297
+        x → v2 → o: (1.649) × (0.4621) = 0.7619
+      total: 2.059
+    """
+    for what, v in (("root", root), ("x", x)):
+        if not isinstance(v, Value):
+            raise TypeError(f"explain: {what} must be a Value, got {type(v).__name__}: {v!r}")
+    positive_int(top, "explain", "top", least=0)
+    order = topological_order(root)
+    names = {v: node_name(v.label, i) for i, v in enumerate(order)}
+    sweep = _Sweep(order, root, x)
+    return Explanation(root, x, sweep.largest(top), sweep.count, sweep.total, names)
+
+
+class _Sweep:
+    """The subgraph of the paths from x to root, and what dynamic programming says about it.
+
+    One forward pass finds the nodes x reaches (and, for each, the edges to the nodes using it);
+    one reverse pass over those computes, per node v: the number of paths from v to the root,
+    the sum of their products (v's adjoint: the same float operations in the same order as
+    `grad`, so `total` is `grad`'s number), and the largest |product| among them (the bound
+    of the best-first search).
+    """
+
+    def __init__(self, order, root, x):
+        # A constant the engine wrapped gets no gradient (as in grad): it starts no path.
+        reached = {x} if x._op != _CONST or x is root else set()
+        self.children = {x: []} if reached else {}
+        for node in order:
+            for slot, (p, d) in enumerate(((node._p0, node._d0), (node._p1, node._d1))):
+                if p is not None and p in reached:
+                    if node not in reached:
+                        reached.add(node)
+                        self.children[node] = []
+                    self.children[p].append((node, d, slot))
+        self.x, self.root = x, root
+        self.count, self.total, self.best = 0, 0.0, {}
+        if root in reached:
+            self._backward(order, reached)
+
+    def _backward(self, order, reached):
+        count, adjoint, best = {self.root: 1}, {self.root: 1.0}, {self.root: 1.0}
+        for node in reversed(order):
+            if node not in reached or node not in count:
+                continue
+            c, g, b = count[node], adjoint[node], best[node]
+            for slot, p in enumerate((node._p0, node._p1)):
+                if p is None or p not in reached:
+                    continue
+                d = node._d1 if slot else node._d0
+                contribution = d * g
+                adjoint[p] = adjoint[p] + contribution if p in adjoint else contribution
+                count[p] = count.get(p, 0) + c
+                best[p] = max(best.get(p, -1.0), _size(d) * b)
+        self.count, self.total, self.best = count.get(self.x, 0), adjoint.get(self.x, 0.0), best
+
+    def largest(self, top):
+        """The `top` paths with the largest |product|, largest first.
+
+        Best-first search (A* with an exact bound): a partial path from x to v is ranked by its
+        |product| times best[v], the largest |product| any completion can reach. The bound is
+        attained, so partial paths come off the heap in the order of their best completion, and
+        a complete path popped is the next largest. Partial paths are linked lists (node,
+        previous), so extending one costs O(1).
+        """
+        if not self.count or not top:
+            return []
+        found, tie = [], 0
+        heap = [(-self.best[self.x], tie, self.x, 1.0, None)]
+        while heap and len(found) < top:
+            _, _, node, product, link = heapq.heappop(heap)
+            if node is self.root:
+                found.append(self._path(node, product, link))
+                continue
+            for child, d, _ in self.children[node]:  # every child leads to the root (a DAG)
+                bound = self.best[child]
+                tie += 1  # ties keep the graph's order: deterministic
+                heapq.heappush(heap, (-_size(product * d) * bound, tie, child, product * d, ((node, d), link)))
+        return found
+
+    def _path(self, end, product, link):
+        nodes, partials = [end], []
+        while link is not None:
+            (node, d), link = link
+            nodes.append(node)
+            partials.append(d)
+        return Path(tuple(reversed(nodes)), tuple(reversed(partials)), product)
+
+
+def _size(v):
+    # |v| for ranking; NaN ranks below every number (an infinite partial still ranks first).
+    return abs(v) if not math.isnan(v) else -1.0

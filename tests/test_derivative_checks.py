@@ -1,0 +1,188 @@
+"""`check_modes` and `taylor_test`: derivative checks that need no finite differences. Each passes
+on every op of the table and on random DAGs, and fails on the bug it is for: `check_modes` on a
+rule that says one thing on floats and another on Values, `taylor_test` on a wrong partial."""
+
+import importlib
+import math
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from autograd import OPS, GradcheckError, Op, Value, check_modes, gradcheck, register_op, taylor_test
+from autograd.gradcheck import ModesTrial, RuleMismatch, TaylorStep
+from autograd.strategies import Expr, exprs, op_exprs
+
+
+def temporary_op(monkeypatch, name, op):
+    # Registered with register_op (which refuses a taken name), then removed by monkeypatch: the
+    # placeholders make monkeypatch remember that the name was free.
+    monkeypatch.setitem(OPS, name, None)
+    monkeypatch.setattr(Value, name, None, raising=False)
+    monkeypatch.delitem(OPS, name)
+    monkeypatch.delattr(Value, name)
+    register_op(name, op)
+
+
+# --- check_modes ------------------------------------------------------------------------------
+
+def test_check_modes_passes_on_a_function_of_several_outputs():
+    assert check_modes(lambda x, y: [(x * y).tanh(), x.exp() / y, x], [0.5, -1.5], trials=5)
+
+
+def test_check_modes_catches_a_rule_that_differs_on_values(monkeypatch):
+    temporary_op(monkeypatch, "drifting_square", Op(
+        lambda x: x * x, lambda x, out: (2 * x * 1.001 if isinstance(x, Value) else 2 * x,)))
+    with pytest.raises(GradcheckError) as caught:
+        check_modes(lambda x, y: x.drifting_square() * y, [3.0, 2.0])
+    rows = caught.value.failures
+    assert [type(r) for r in rows] == [RuleMismatch]
+    (row,) = rows
+    assert (row.output, row.input, row.on_floats) == (0, 0, 12.0) and row.on_values == pytest.approx(12.012)
+    text = str(caught.value)
+    assert "1 of 2 derivatives d(out)/d(in) differ" in text and "on floats" in text and "on Values" in text
+
+
+def test_check_modes_cannot_catch_a_partial_wrong_in_both_but_taylor_test_does(monkeypatch):
+    temporary_op(monkeypatch, "wrong_square", Op(lambda x: x * x, lambda x, out: (2.01 * x,)))
+    f = lambda x: x.wrong_square()
+    assert check_modes(f, [1.5])                 # forward and reverse read the same wrong partial
+    with pytest.raises(GradcheckError):
+        taylor_test(f, [1.5])
+
+
+def test_check_modes_catches_forward_and_reverse_disagreeing(monkeypatch):
+    # A forward sweep that halves every tangent: <v, J u> is wrong, <J^T v, u> is right.
+    module = importlib.import_module("autograd.gradcheck")  # `autograd.gradcheck` is also the function
+    real = module.jvp
+    monkeypatch.setattr(module, "jvp", lambda outputs, inputs, tangents: tuple(0.5 * t for t in real(outputs, inputs, tangents)))
+    with pytest.raises(GradcheckError) as caught:
+        check_modes(lambda x, y: x * y, [1.5, 2.0], trials=2)
+    assert [type(r) for r in caught.value.failures] == [ModesTrial, ModesTrial]
+    assert "disagree beyond rounding in 2 of 2 trials" in str(caught.value)
+    assert "<v, J u>" in str(caught.value) and "<J^T v, u>" in str(caught.value)
+
+
+def test_check_modes_is_deterministic_and_seeded():
+    f = lambda x, y: (x * y).sin()
+    assert check_modes(f, [0.3, 0.4], seed=None) and check_modes(f, [0.3, 0.4], seed=7)
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda: check_modes(lambda x: x, [1.0], trials=0), ValueError, "check_modes: trials must be an integer >= 1, got 0"),
+    (lambda: check_modes(lambda x: 1.0, [1.0]), TypeError, "check_modes: f must return a Value"),
+    (lambda: check_modes(lambda x: x, [math.nan]), ValueError, r"check_modes: inputs\[0\] must be finite"),
+    (lambda: taylor_test(lambda x: x, [1.0], order=3), ValueError, "taylor_test: order must be 1 or 2, got 3"),
+    (lambda: taylor_test(lambda x: x, [1.0], direction=[0.0]), ValueError, "taylor_test: direction must not be all zeros"),
+    (lambda: taylor_test(lambda x: x, [1.0], direction=[1.0, 2.0]), ValueError,
+     "taylor_test: direction has 2 entries for 1 inputs"),
+    (lambda: taylor_test(lambda x: "x", [1.0]), TypeError, "taylor_test: f must return a Value"),
+])
+def test_bad_arguments_are_sentences(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
+
+
+# --- taylor_test ------------------------------------------------------------------------------
+
+def test_taylor_rates_are_two_for_order_1_and_three_for_order_2():
+    f = lambda x, y: (x * y).sin() + y.exp()
+    assert taylor_test(f, [0.5, -1.5])[-1] == pytest.approx(2.0, abs=0.05)
+    assert taylor_test(f, [0.5, -1.5], order=2)[-1] == pytest.approx(3.0, abs=0.05)
+
+
+def test_taylor_test_of_a_linear_function_passes_with_no_rates():
+    assert taylor_test(lambda x, y: 3 * x - y + 1, [0.5, 2.0]) == []
+    assert taylor_test(lambda x, y: x * y, [0.5, 2.0], order=2) == []
+
+
+def test_taylor_test_of_several_outputs_uses_a_random_weighting():
+    assert taylor_test(lambda x, y: [x * y, x.log(), y.tanh()], [0.5, -1.5], order=2)[-1] == pytest.approx(3.0, abs=0.05)
+
+
+def test_taylor_test_catches_a_slightly_wrong_derivative_that_gradcheck_lets_through(monkeypatch):
+    # d/dx sin x as 1.0001 cos x: within gradcheck's rtol=1e-3, but the remainder shrinks like h.
+    temporary_op(monkeypatch, "nearly_sin", Op(math.sin, lambda x, out: (1.0001 * x.cos() if isinstance(x, Value)
+                                                                           else 1.0001 * math.cos(x),)))
+    f = lambda x: x.nearly_sin()
+    assert gradcheck(f, [0.7])
+    with pytest.raises(GradcheckError) as caught:
+        taylor_test(f, [0.7])
+    steps = caught.value.failures
+    assert all(isinstance(s, TaylorStep) for s in steps)
+    rates = [s.rate for s in steps if s.rate is not None]
+    assert rates[0] > 1.8 and abs(rates[-1] - 1.0) < 0.05   # h² at first, then the error's h
+    assert str(caught.value).startswith("taylor_test: the remainder shrinks at rate 1.0")
+
+
+def test_taylor_test_order_2_catches_a_wrong_second_derivative(monkeypatch):
+    # The first derivative is right on floats, and wrong on Values, so the Hessian is off.
+    temporary_op(monkeypatch, "bent_square", Op(lambda x: x * x, lambda x, out: (2.2 * x - 0.2 * x.data
+                                                                                  if isinstance(x, Value) else 2 * x,)))
+    f = lambda x: x.bent_square().sin()
+    assert taylor_test(f, [0.7])
+    with pytest.raises(GradcheckError, match="rate 2.0"):
+        taylor_test(f, [0.7], order=2)
+
+
+def test_taylor_test_leaves_out_steps_where_f_raises():
+    # log(x) at x = 0.05 with d = -1: the first steps leave its domain; the later ones are used.
+    rates = taylor_test(lambda x: x.log(), [0.05], direction=[-1.0])
+    assert rates and rates[-1] == pytest.approx(2.0, abs=0.05)
+
+
+# --- properties: every op, random DAGs, and a registered op with a wrong partial -----------------
+
+@pytest.mark.parametrize("name", list(OPS))
+@settings(max_examples=25)
+@given(data=st.data())
+def test_check_modes_and_taylor_test_pass_on_every_op(name, data):
+    expr = data.draw(op_exprs(name), label="expr")
+    assert check_modes(expr, expr.inputs)
+    taylor_test(expr, expr.inputs)
+    taylor_test(expr, expr.inputs, order=2)
+
+
+@settings(max_examples=60)
+@given(exprs())
+def test_check_modes_and_taylor_test_pass_on_random_dags(expr):
+    assert check_modes(expr, expr.inputs)
+    taylor_test(expr, expr.inputs)
+    taylor_test(expr, expr.inputs, order=2)
+
+
+def test_taylor_test_fails_on_a_registered_op_with_a_wrong_partial_wherever_it_is_used(monkeypatch):
+    temporary_op(monkeypatch, "bad_cube", Op(lambda x: x ** 3, lambda x, out: (2 * x * x,)))   # 3x², not 2x²
+
+    @settings(max_examples=40)
+    @given(exprs(), st.floats(5.0, 6.0))
+    def wrong_partial_is_caught(expr, c):
+        f = lambda *xs: expr(*xs) + (xs[0] + c).bad_cube()   # off by (x0 + c)² along x0, and x0 + c >= 1
+        with pytest.raises(GradcheckError):
+            taylor_test(f, expr.inputs, direction=[1.0] + [0.0] * (len(expr.inputs) - 1))
+
+    wrong_partial_is_caught()
+
+
+# --- regressions: points where an earlier taylor_test failed a correct derivative ---------------
+
+def test_taylor_test_rounding_level_grows_with_intermediate_values_away_from_x():
+    # x0 + x0² - x0 at x0 = 3e-25: every value is ~0 at x, but x0 + x0² rounds like eps * h at x + h d.
+    expr = Expr([3.0223803215705785e-25], [("*", (0, 0)), ("neg", (0,)), ("+", (0, 1)), ("+", (3, 2))])
+    taylor_test(expr, expr.inputs, order=2)
+
+
+def test_taylor_test_remainder_crossing_zero_before_rounding_is_not_a_wrong_derivative():
+    expr = Expr([3.4375, 3.4375], [("pow", (1, 0))])      # the h³ and h⁴ terms cancel near h = 1e-3
+    taylor_test(expr, expr.inputs, order=2)
+
+
+def test_taylor_test_near_a_kink_of_a_piecewise_linear_op():
+    expr = Expr([-0.015625], [("abs", (0,))])              # the first steps straddle 0; then exact
+    assert taylor_test(expr, expr.inputs, order=2) is not None
+
+
+def test_taylor_test_at_a_zero_rounding_floor_does_not_raise_a_math_domain_error():
+    expr = Expr([0.0], [("sin", (0,)), ("-", (0, 1))])       # x - sin x at 0: every value is 0
+    taylor_test(expr, expr.inputs)
+    taylor_test(expr, expr.inputs, order=2)
