@@ -45,10 +45,10 @@ chromium:
 test: $(VENV)/.dev graphviz chromium
 	$(PY) -m pytest --nbmake --nbmake-timeout=600 tests notebooks
 
-demo: $(VENV)/.demo graphviz
+demo: $(VENV)/.demo
 	$(PY) -m nn.demo
 
-bench: $(VENV)/.bench
+bench: $(VENV)/.bench chromium
 	$(PY) -m benchmarks
 
 notebooks: $(VENV)/.dev graphviz

@@ -142,7 +142,7 @@ def edge_path(points, edges, *, direction="LR", state="", copy=0):
 
 
 def document(width, height, body, *, title="", extra_class=""):
-    """A standalone ``<svg>`` with the drawings' stylesheet and arrow marker.
+    """A standalone ``<svg>`` with the drawings' stylesheet and arrow marker, shrunk to fit its container.
 
     Example:
       >>> document(10, 10, "").startswith('<svg xmlns="http://www.w3.org/2000/svg"')
@@ -151,7 +151,8 @@ def document(width, height, body, *, title="", extra_class=""):
     title_el = f"<title>{text(title)}</title>" if title else ""
     cls = f"dg {extra_class}".strip()
     w, h = _f(width), _f(height)
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" class="{cls}" width="{w}" height="{h}" viewBox="0 0 {w} {h}" role="img">'
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" class="{cls}" width="{w}" height="{h}" viewBox="0 0 {w} {h}" role="img" '
+            'style="max-width:100%;height:auto">'
             f"{title_el}<style>{STYLE}</style>"
             '<defs><marker id="dg-arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="11" markerHeight="11" '
             'orient="auto-start-reverse" markerUnits="userSpaceOnUse"><path d="M0,0L10,5L0,10z" fill="context-stroke"/></marker></defs>'

@@ -20,6 +20,7 @@ from dataclasses import asdict, dataclass
 from autograd import Value, jvp
 from autograd.replay import compile
 from benchmarks import peer
+from benchmarks.explorer import explorer_rows
 from nn.compile import compile_step
 from nn.datasets import make_moons
 from nn.module import MLP
@@ -27,8 +28,9 @@ from nn.module import MLP
 __all__ = ["Row", "FULL", "QUICK", "chain", "hinge_l2", "peer_mlp", "run", "table", "as_dicts"]
 
 # Sizes: the issue's, and tiny ones that only check that the code runs (`--quick`).
-FULL = {"chain": 200_000, "points": 100, "deep": 1_000_000, "repeat": 5}
-QUICK = {"chain": 400, "points": 8, "deep": 4_000, "repeat": 1}
+# explorer: the networks whose one-example loss the explorer draws (the demo's, and one near its limit).
+FULL = {"chain": 200_000, "points": 100, "deep": 1_000_000, "repeat": 5, "explorer": ([16, 16, 1], [27, 27, 27, 1])}
+QUICK = {"chain": 400, "points": 8, "deep": 4_000, "repeat": 1, "explorer": ([4, 1],)}
 TARGETS = {"eager": 0.125, "compiled": 0.01, "bytes": 200, "jvp": 1.5}  # jvp: a ratio to backward()
 LR, ALPHA = 0.05, 1e-4  # small steps: the weights (and so the timed graphs) change little between runs
 
@@ -286,7 +288,8 @@ def run(sizes, progress=lambda name: None):
     for name, workload in (("W1", lambda: _w1(sizes["chain"], sizes["repeat"])),
                            ("W3", lambda: _w3(sizes["points"], sizes["repeat"])),
                            ("W5", lambda: _w5(sizes["chain"])),
-                           ("deep chain", lambda: _deep(sizes["deep"]))):
+                           ("deep chain", lambda: _deep(sizes["deep"])),
+                           ("explorer", lambda: explorer_rows(_absolute_row, sizes["explorer"], sizes["repeat"]))):
         progress(name)
         rows += workload()
     return rows
@@ -324,6 +327,10 @@ def as_dicts(rows):
       126.0
     """
     return [asdict(r) for r in rows]
+
+
+def _absolute_row(workload, engine, value, unit, target, met):
+    return Row(workload, engine, value, unit, target=target, met=met)
 
 
 def _timed(phase, fn, *args):

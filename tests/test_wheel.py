@@ -39,11 +39,16 @@ a = Value(2.0, label="a"); b = Value(-3.0, label="b")
 y = (a * b + a).tanh(); y.label = "y"
 y.backward()
 dot = draw_dot(y).source
+svg = draw_dot(y)._picture.svg()  # the drawing laid out in Python, as Jupyter shows it without `dot`
+import os, tempfile
+from autograd import explore
+saved = explore(y).save(os.path.join(tempfile.mkdtemp(), "backprop.html"))  # script and style: package data
+page = open(saved, encoding="utf-8").read()
 """
 # Runs inside the installed venv, isolated (-I: no PYTHONPATH, no script directory) from tmp_path.
 PROBE = GRAPH + """
 import json, autograd, nn
-print(json.dumps({"autograd": autograd.__file__, "nn": nn.__file__, "dot": dot}))
+print(json.dumps({"autograd": autograd.__file__, "nn": nn.__file__, "dot": dot, "svg": svg, "page": page}))
 """
 
 
@@ -83,4 +88,7 @@ def test_installed_packages_import_from_the_venv_and_draw(installed, tmp_path):
     here = {}
     exec(GRAPH, here)
     assert probe["dot"] == here["dot"]  # the installed draw_dot draws what the repo's does
+    assert probe["svg"] == here["svg"]
+    assert probe["page"] == here["page"]  # the explorer's page: the same script, style and drawing
+    assert "export default { render }" in probe["page"] and ".dx-side" in probe["page"]
     assert "tanh" in probe["dot"]

@@ -120,9 +120,9 @@ class Timeline {
     return ["back" + (this.passes[child] === k ? " s-active" : ""), true];
   }
 
-  formula(i, shown) {
+  formula(i, show) {
     const op = this.ops[i];
-    const args = this.parents[i].map((p) => shown[p]);
+    const args = this.parents[i].map(show);
     if (args.length === 2 && !/^[\p{L}\p{N}]+$/u.test(op)) return `${args[0]} ${op} ${args[1]}`;
     return `${op}(${args.join(", ")})`;
   }
@@ -139,8 +139,8 @@ class Timeline {
       return `the leaves are given (${given}); the forward pass computes the rest`;
     }
     if (k < this.firstBackward) {
-      const values = this.data.map(num);
-      return `${names[i]} = ${this.formula(i, names)} = ${this.formula(i, values)} = ${num(this.data[i])}`;
+      const name = (p) => names[p], value = (p) => num(this.data[p]);
+      return `${names[i]} = ${this.formula(i, name)} = ${this.formula(i, value)} = ${num(this.data[i])}`;
     }
     const g = grads[i];
     if (!this.parents[i].length) return `${names[i]}.grad = ${num(g)}: the root is a leaf, nothing to pass on`;
@@ -174,7 +174,10 @@ class View {
     this.build(root, keysOn);
     this.index();
     this.go(Math.min(Math.max(0, data.step || 0), this.t.total - 1));
-    requestAnimationFrame(() => this.fit());
+    requestAnimationFrame(() => {
+      this.fit();
+      this.ready = performance.now(); // drawn and ready: what `make bench` reports as first paint
+    });
   }
 
   build(root, keysOn) {
@@ -220,23 +223,64 @@ class View {
     keysOn.addEventListener("keydown", (e) => this.key(e));
   }
 
+  // The elements the steps change, in parts: those outside the neurons' open views, then one part
+  // per view. Speed: a closed view is not painted (a 5,000-Value graph keeps nearly all its nodes
+  // there); it is painted when it opens. Each item remembers what was last written, so a step
+  // writes to the DOM only what changed.
   index() {
-    const by = (sel, attr) => {
-      const m = new Map();
-      for (const e of this.svg.querySelectorAll(sel)) {
-        const k = Number(e.getAttribute(attr));
-        if (!m.has(k)) m.set(k, []);
-        m.get(k).push(e);
-      }
-      return m;
+    const parts = [];
+    const part = (root, inside) => {
+      const within = (e) => inside || !e.closest("[data-inset]");
+      const all = (sel) => [...root.querySelectorAll(sel)].filter(within);
+      return {
+        nodes: all("[data-node]").map((e) => ({ e, i: Number(e.dataset.node), base: e.getAttribute("class").replace(/ s-\S+/g, ""), last: null })),
+        numbers: all("tspan[data-n]").map((e) => ({ e, i: Number(e.dataset.n), f: e.dataset.f, last: undefined })),
+        edges: all("path[data-e]").map((e) => ({ e, es: e.dataset.e.split(" ").map(Number), last: null, width: null })),
+      };
     };
-    this.nodes = by("[data-node]", "data-node");
-    this.base = new Map();
-    for (const [, es] of this.nodes) for (const e of es) this.base.set(e, e.getAttribute("class").replace(/ s-\S+/g, ""));
-    this.numbers = [...this.svg.querySelectorAll("tspan[data-n]")].map((e) => [e, Number(e.dataset.n), e.dataset.f]);
-    this.edges = [...this.svg.querySelectorAll("path[data-e]")].map((e) => [e, e.dataset.e.split(" ").map(Number)]);
-    this.groups = [...this.svg.querySelectorAll("[data-group]")];
+    parts.push(part(this.svg, false));
     this.insets = [...this.svg.querySelectorAll("[data-inset]")];
+    for (const inset of this.insets) parts.push(part(inset, true));
+    this.parts = parts;
+    this.groups = [...this.svg.querySelectorAll("[data-group]")].map((e) => ({ e, g: this.t.groups[Number(e.dataset.group)],
+      base: e.getAttribute("class").replace(/ s-\S+/g, ""), last: null }));
+  }
+
+  paint(part) {
+    const t = this.t, k = this.step, state = this.state, grads = this.grads, backward = k >= t.firstBackward;
+    for (const item of part.nodes) {
+      const cls = state[item.i] ? `${item.base} ${state[item.i]}` : item.base;
+      if (item.last !== cls) item.e.setAttribute("class", (item.last = cls));
+    }
+    for (const item of part.numbers) {
+      const i = item.i;
+      const v = item.f === "data" ? (t.appears[i] <= k ? t.data[i] : null) : backward ? grads[i] : null;
+      if (item.last !== v) {
+        item.last = v;
+        item.e.textContent = num(v);
+        item.e.dataset.value = v === null ? "" : String(v);
+      }
+    }
+    for (const item of part.edges) {
+      const es = item.es;
+      let [cls, passed] = t.edgeState(t.edges[es[0]][0], k);
+      let width = "";
+      if (passed) {
+        let total = 0, widest = 0;
+        for (const x of es) {
+          total += t.added[t.edges[x][0]][t.edges[x][1]];
+          widest = Math.max(widest, t.widths[x]);
+        }
+        cls += total > 0 ? " pos" : total < 0 ? " neg" : " zero";
+        width = `stroke-width:${widest}px`;
+      }
+      cls = ("edge " + cls).trim();
+      if (item.last !== cls) item.e.setAttribute("class", (item.last = cls));
+      if (item.width !== width) {
+        item.width = width;
+        width ? item.e.setAttribute("style", width) : item.e.removeAttribute("style");
+      }
+    }
   }
 
   go(k) {
@@ -247,37 +291,19 @@ class View {
     const { state, grads, backward, current } = t.states(k);
     this.state = state;
     this.grads = grads;
-    for (const [i, es] of this.nodes) for (const e of es) {
-      const cls = state[i] ? `${this.base.get(e)} ${state[i]}` : this.base.get(e);
-      if (e.getAttribute("class") !== cls) e.setAttribute("class", cls);
-    }
-    for (const [e, i, f] of this.numbers) {
-      const v = f === "data" ? (t.appears[i] <= k ? t.data[i] : null) : backward ? grads[i] : null;
-      const s = num(v);
-      if (e.textContent !== s) e.textContent = s;
-      e.dataset.value = v === null ? "" : String(v);
-    }
-    for (const [e, es] of this.edges) {
-      const [c, slot] = t.edges[es[0]];
-      let [cls, passed] = t.edgeState(c, k);
-      let width = "";
-      if (passed) {
-        const total = es.reduce((s, x) => s + t.added[t.edges[x][0]][t.edges[x][1]], 0);
-        cls += total > 0 ? " pos" : total < 0 ? " neg" : " zero";
-        width = `stroke-width:${Math.max(...es.map((x) => t.widths[x]))}px`;
+    this.paint(this.parts[0]);
+    this.insets.forEach((inset, g) => inset.classList.contains("open") && this.paint(this.parts[g + 1]));
+    for (const item of this.groups) {
+      const g = item.g;
+      let s = "";
+      for (const i of g.members) {
+        const m = state[i];
+        if (m === "s-current") { s = m; break; }
+        if ((m === "s-receiving" || m === "s-operand") && !s) s = m;
       }
-      cls = ("edge " + cls).trim();
-      if (e.getAttribute("class") !== cls) e.setAttribute("class", cls);
-      if ((e.getAttribute("style") || "") !== width) width ? e.setAttribute("style", width) : e.removeAttribute("style");
-      void slot;
-    }
-    for (const e of this.groups) {
-      const g = t.groups[Number(e.dataset.group)];
-      const marks = new Set(g.members.map((i) => state[i]));
-      let s = ["s-current", "s-receiving", "s-operand"].find((x) => marks.has(x)) || "";
       if (!s && state[g.out] === "s-pending") s = "s-pending";
-      const cls = e.getAttribute("class").replace(/ s-\S+/g, "") + (s ? " " + s : "");
-      if (e.getAttribute("class") !== cls) e.setAttribute("class", cls);
+      const cls = item.base + (s ? " " + s : "");
+      if (item.last !== cls) item.e.setAttribute("class", (item.last = cls));
     }
     this.slider.value = String(k);
     this.phase.textContent = backward ? "backward pass" : "forward pass";
@@ -343,6 +369,7 @@ class View {
     const wasOpen = inset.classList.contains("open");
     this.close();
     if (wasOpen) return;
+    this.paint(this.parts[g + 1]);
     inset.classList.add("open");
     this.svg.classList.add("dx-dim");
     this.select({ group: g }, false);
@@ -388,7 +415,7 @@ class View {
     const i = sel.node;
     row("data", num(value(i)));
     row("grad", num(grad(i)));
-    row("op", t.parents[i].length ? `${t.names[i]} = ${t.formula(i, t.names)}` : t.kinds[i] === "const" ? "a constant" : "a leaf");
+    row("op", t.parents[i].length ? `${t.names[i]} = ${t.formula(i, (p) => t.names[p])}` : t.kinds[i] === "const" ? "a constant" : "a leaf");
     const parents = t.parents[i].map((p, s) =>
       el("li", { text: `∂${t.names[i]}/∂${t.names[p]} = ${num(t.partials[i][s])}` }));
     const received = [], sum = [];
@@ -473,6 +500,7 @@ function parseSvg(text) {
 
 function prepare(svg) {
   svg.removeAttribute("role");
+  svg.removeAttribute("style"); // the stylesheet sizes it to the view
   svg.setAttribute("preserveAspectRatio", "xMidYMid meet");
   svg.classList.add("dx-svg");
   return svg;
