@@ -31,6 +31,7 @@ import os
 import pathlib
 
 from autograd import notation, svg
+from autograd._checks import is_int, positive_int
 from autograd._files import write_atomic
 from autograd.engine import Value, topological_order
 from autograd.layout import chain, layered
@@ -75,8 +76,7 @@ def explore(root, *, params=None, max_nodes=_MAX_NODES, grouped=None, title=None
     """
     if not isinstance(root, Value):
         raise TypeError(f"explore: root must be a Value, got {type(root).__name__}: {root!r}")
-    if isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 1:
-        raise ValueError(f"explore: max_nodes must be a positive int, got {type(max_nodes).__name__}: {max_nodes!r}")
+    positive_int(max_nodes, "explore", "max_nodes")
     if grouped not in (None, True, False):
         raise TypeError(f"explore: grouped must be None, True or False, got {grouped!r}")
     order = topological_order(root)
@@ -393,7 +393,7 @@ class Explorer:
 
     @step.setter
     def step(self, k):
-        if isinstance(k, bool) or not isinstance(k, int) or not -self._t.total <= k < self._t.total:
+        if not (is_int(k) and -self._t.total <= k < self._t.total):
             raise ValueError(f"Explorer: step must be an int from 0 to {self._t.total - 1}, got {k!r}")
         self._step = k % self._t.total
 

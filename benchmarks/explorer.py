@@ -9,6 +9,7 @@ The browser rows need Playwright and the system Chromium (``make bench`` install
 them they are left out with a note.
 """
 
+import concurrent.futures
 import os
 import shutil
 import statistics
@@ -83,6 +84,13 @@ def explorer_rows(row, networks, repeat=5):
 
 def _in_browser(path, repeat):
     """(ms to the explorer drawn and ready, median ms of one step), or (None, None) without a browser."""
+    # In a thread of its own: Playwright's sync API refuses to start where an event loop runs
+    # (a notebook, or a test session whose browser tests hold one).
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(_measure, path, repeat).result()
+
+
+def _measure(path, repeat):
     chromium = shutil.which("chromium") or ("/usr/bin/chromium" if os.access("/usr/bin/chromium", os.X_OK) else None)
     try:
         from playwright.sync_api import sync_playwright

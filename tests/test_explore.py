@@ -261,7 +261,7 @@ def test_bad_input_gets_clear_errors():
         y = y * 1.5
     with pytest.raises(ValueError, match=r"the graph has 21 Values, more than max_nodes=5.*max_nodes=21"):
         explore(y, max_nodes=5)
-    with pytest.raises(ValueError, match="max_nodes must be a positive int"):
+    with pytest.raises(ValueError, match="max_nodes must be an integer >= 1"):
         explore(y, max_nodes=True)
     with pytest.raises(TypeError, match="params must be Values"):
         explore(y, params=[1.0])
