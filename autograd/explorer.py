@@ -165,8 +165,9 @@ class _Timeline:
         if step < self.first_backward:
             state = ["" if self.appears[i] <= step else "s-pending" for i in range(n)]
             near = "s-operand"
-        else:
-            state = ["" if self.history[i] and self.history[i][0][0] <= step else "s-pending" for i in range(n)]
+        else:  # no gradient yet; collecting it (some consumers have passed theirs); final
+            state = ["s-pending" if not self.history[i] or self.history[i][0][0] > step
+                     else "s-done" if self.final[i] <= step else "s-partial" for i in range(n)]
             near = "s-receiving"
         if current is not None:
             for p in self.parents[current]:
@@ -671,8 +672,9 @@ def _group_box(ex, g, x, y, w, h, states, step):
     members = group["members"]
     marks = [states[i] for i in members]
     state = next((s for s in ("s-current", "s-receiving", "s-operand") if s in marks), "")
-    if not state and states[group["out"]] == "s-pending":
-        state = "s-pending"
+    if not state:  # the box as its neuron: waiting for its output, or as far as its δ (z's gradient) is
+        z, out = states[group["z"]], states[group["out"]]
+        state = "s-pending" if out == "s-pending" else "s-done" if z == "s-done" else "s-partial" if z else ""
     left, top = x - w / 2, y - h / 2
     f = svg._f
     rows = [group["z"], group["out"]] if group["out"] != group["z"] else [group["z"]]

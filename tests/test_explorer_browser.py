@@ -8,6 +8,7 @@ saves a screenshot of it to tests/screenshots/.
 
 import json
 import random
+import re
 
 import pytest
 
@@ -61,6 +62,20 @@ def expected(ex, k):
     return {str(i): [step.data_of(v), step.grad_of(v)] for i, v in enumerate(topological_order(ex.steps[0]._t.order[-1]))}
 
 
+def classes(page):
+    """The class of every node box, neuron box and edge outside the neurons' views, as the page has them."""
+    return page.evaluate("""() => [...document.querySelectorAll('g.units [data-node], g.units [data-group], g.edges path')]
+                                 .map(e => e.getAttribute('class'))""")
+
+
+def python_classes(ex, k):
+    """The same, from the drawing Python makes of step k (what a page without script shows)."""
+    units = ex.svg(k).split('<g class="units">', 1)
+    boxes = re.findall(r'<g class="([^"]*)" data-(?:node|group)=', units[1].split('<g class="inset"', 1)[0])
+    edges = re.findall(r'<path (?:style="[^"]*" )?class="([^"]*)" data-e=', units[0])
+    return edges + boxes  # in document order: the edges are drawn first
+
+
 def test_every_step_shows_the_engines_numbers_and_sentence(page, tmp_path):
     ex = open_explorer(page, tmp_path, explore(small()))
     for k in range(len(ex.steps)):
@@ -68,6 +83,15 @@ def test_every_step_shows_the_engines_numbers_and_sentence(page, tmp_path):
         assert status(page) == str(ex.steps[k]), k
         assert shown(page) == expected(ex, k), k
         assert page.text_content(".dx-counter").startswith(f"step {k + 1} / {len(ex.steps)}")
+        assert classes(page) == python_classes(ex, k), k  # the script's states are Python's
+
+
+def test_a_networks_states_match_pythons_at_every_step(page, tmp_path):
+    model, loss = network()
+    ex = open_explorer(page, tmp_path, explore(loss, params=model.parameters()))
+    for k in range(0, len(ex.steps), 3):
+        page.evaluate(f"dagradExplorer.go({k})")
+        assert classes(page) == python_classes(ex, k), k
 
 
 def test_buttons_slider_and_keys_step_forward_and_back(page, tmp_path):

@@ -557,3 +557,16 @@ def test_notes_labels_are_drawn_in_the_notes_notation():
     z.label = "z[1]_1"
     assert '"{ w₁₂⁽¹⁾ | data 0.5000' in draw_dot(z).source
     assert str(next(backward_steps(z))).startswith("w₁₂⁽¹⁾.grad += (∂z₁⁽¹⁾/∂w₁₂⁽¹⁾ = 2.0)")
+
+
+def test_backward_steps_draw_the_params_they_are_given():
+    # Regression: a step's drawing (and its Jupyter display) ignored params=, drawing weights as plain leaves.
+    x, w = Value(2.0, label="x"), Value(-1.0, label="w")
+    y = x * w
+    with_params, without = next(backward_steps(y, params=[w])), next(backward_steps(y))
+    assert "parameter</td>" in with_params.draw().source and "parameter</td>" not in without.draw().source
+    assert "parameter</td>" not in with_params.draw(params=None).source  # an explicit params= wins
+    shown = with_params._repr_mimebundle_()["text/html"]
+    assert ">parameter<" in shown
+    with pytest.raises(TypeError, match="every item of params must be a Value"):
+        backward_steps(y, params=[1.0])

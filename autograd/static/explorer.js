@@ -99,8 +99,8 @@ class Timeline {
     const grads = backward ? this.gradsAt(k) : null;
     const state = new Array(this.n);
     for (let i = 0; i < this.n; i++) {
-      const known = backward ? grads[i] !== null : this.appears[i] <= k;
-      state[i] = known ? "" : "s-pending";
+      if (!backward) state[i] = this.appears[i] <= k ? "" : "s-pending";
+      else state[i] = grads[i] === null ? "s-pending" : this.final[i] <= k ? "s-done" : "s-partial";
     }
     const current = this.nodeAt(k);
     if (current !== null) {
@@ -204,7 +204,8 @@ class View {
     this.viewport.append(zoom);
     const legend = el("div", { class: "dx-legend" }, ...[
       ["k-leaf", "input"], ["k-param", "parameter"], ["k-const", "constant"], ["k-root", "root"],
-      ["s-current", "this step"], ["s-receiving", "operands / receiving"], ["edge-pos", "+ gradient"], ["edge-neg", "− gradient"],
+      ["s-current", "this step"], ["s-receiving", "operands / receiving"], ["s-partial", "collecting"], ["s-done", "gradient final"],
+      ["edge-pos", "+ gradient"], ["edge-neg", "− gradient"],
     ].map(([cls, label]) => el("span", { class: "dx-key" }, el("i", { class: cls }), label)));
     root.replaceChildren(
       el("header", { class: "dx-head" }, el("h1", { text: t.title }), this.phase, legend),
@@ -301,7 +302,10 @@ class View {
         if (m === "s-current") { s = m; break; }
         if ((m === "s-receiving" || m === "s-operand") && !s) s = m;
       }
-      if (!s && state[g.out] === "s-pending") s = "s-pending";
+      if (!s) {  // as explorer._group_box: waiting for its output, or as far as its δ (z's gradient) is
+        const z = state[g.z], out = state[g.out];
+        s = out === "s-pending" ? "s-pending" : z === "s-done" ? "s-done" : z === "s-partial" || z === "s-pending" ? "s-partial" : "";
+      }
       const cls = item.base + (s ? " " + s : "");
       if (item.last !== cls) item.e.setAttribute("class", (item.last = cls));
     }
