@@ -178,6 +178,9 @@ class View {
       this.fit();
       this.ready = performance.now(); // drawn and ready: what `make bench` reports as first paint
     });
+    // A notebook lays the widget out after it is made, and windows resize: fit again whenever the
+    // view changes size, until the learner pans or zooms.
+    if (globalThis.ResizeObserver) new ResizeObserver(() => this.fitted && this.fit(this.fitted.box)).observe(this.viewport);
   }
 
   build(root, keysOn) {
@@ -444,6 +447,7 @@ class View {
 
   // --- pan and zoom, by the SVG's viewBox ---
   fit(box) {
+    this.fitted = { box };
     const whole = { x: 0, y: 0, width: Number(this.svg.getAttribute("width")), height: Number(this.svg.getAttribute("height")) };
     box = box || whole;
     const w = this.viewport.clientWidth || 800, h = this.viewport.clientHeight || 500;
@@ -462,6 +466,7 @@ class View {
   }
 
   zoom(f, cx, cy) {
+    this.fitted = null;
     const v = this.view;
     cx = cx === undefined ? v.x + v.w / 2 : cx;
     cy = cy === undefined ? v.y + v.h / 2 : cy;
@@ -479,6 +484,7 @@ class View {
     this.svg.addEventListener("pointerdown", (e) => {
       if (e.target.closest("[data-node],[data-group],[data-close]")) return;
       start = [e.clientX, e.clientY, { ...this.view }];
+      this.fitted = null;
       this.svg.setPointerCapture(e.pointerId);
     });
     this.svg.addEventListener("pointermove", (e) => {
