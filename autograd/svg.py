@@ -40,18 +40,24 @@ STYLE = """
 .dg .title{font-size:13px;font-weight:600}
 """
 
-_CONTROL = {i: 0x2400 + i for i in range(32)} | {0x7F: 0x2421}  # U+2400..: ␀ ␁ … ␟, ␡
+_CONTROL = {i: 0x2400 + i for i in range(32)} | {0x7F: 0x2421, 0xFFFE: 0xFFFD, 0xFFFF: 0xFFFD}  # ␀ ␁ … ␟, ␡; �
 _ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;", **_CONTROL})
 
 
 def text(s):
     """`s` made safe for SVG/HTML text and attributes: markup escaped, control characters visible.
 
+    What XML cannot hold at all is shown, not dropped: a control character as its Unicode picture
+    (NUL as ␀), a lone surrogate as its escape (``\\ud800``), U+FFFE and U+FFFF as �.
+
     Example:
       >>> text('<img src=x onerror="alert(1)">')
       '&lt;img src=x onerror=&quot;alert(1)&quot;&gt;'
     """
-    return str(s).translate(_ESCAPES)
+    s = str(s).translate(_ESCAPES)
+    if s.isascii():  # speed: the usual label
+        return s
+    return s.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def number(x):

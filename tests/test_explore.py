@@ -3,10 +3,12 @@
 import json
 import math
 import re
+from xml.etree import ElementTree
 
 import pytest
+from hostile import HOSTILE
 
-from autograd import Value, explore, explorer, grad, topological_order
+from autograd import Op, Value, explore, explorer, grad, topological_order
 from autograd.explorer import Explorer, Step
 from autograd.layout import chain, layered
 from nn import MLP, Module, Neuron
@@ -304,3 +306,24 @@ def test_numbers_that_json_cannot_hold_survive():
     data = json.loads(re.search(r'id="dagrad-explorer-data">(.*?)</script>', ex.html(), re.S)[1])
     assert data["partials"][1] == ["inf"]
     assert math.isinf(ex.steps[-1].terms[0].local_grad)
+
+
+@pytest.mark.parametrize("name, text", HOSTILE, ids=[name for name, _ in HOSTILE])
+def test_every_hostile_string_is_drawn_as_text_as_a_label_and_as_an_op_name(name, text, user_op):
+    op = "op_" + str(abs(hash(name)))  # a method name: the hostile text goes in the label instead
+    x = Value(2.0, label=text)
+    user_op(op, Op(lambda v: v * 3.0, lambda v, out: (3.0,)))
+    y = getattr(x, op)()
+    y.label = text + "!"
+    ex = explore(y)
+    picture = ex.svg()
+    root = ElementTree.fromstring(picture)  # well-formed XML: the widget parses it as such
+    titles = [e.text for e in root.iter("{http://www.w3.org/2000/svg}title")]
+    shown = text.translate({i: 0x2400 + i for i in range(32)} | {0x7F: 0x2421})
+    shown = shown.encode("utf-8", "backslashreplace").decode("utf-8")
+    assert shown in titles and shown + "!" in titles
+    page = ex.html()
+    page.encode("utf-8")  # writable as UTF-8 (a lone surrogate would not be)
+    body = page.split("<body", 1)[1]
+    assert "<img" not in body and "<b>" not in body and "<!-- x" not in body
+    assert body.count("<script") == 2 and body.count("</script>") == 2
