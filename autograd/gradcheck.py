@@ -9,14 +9,13 @@ derivative cannot be checked there: it is reported as not differentiable, never 
 """
 
 import math
-import numbers
 import random
 import sys
 from typing import NamedTuple
 
-from autograd._checks import DOMAIN_ERRORS, finite, is_int, nonnegative, number_in, positive_int
+from autograd._checks import DOMAIN_ERRORS, is_int, nonnegative, number_in, positive_int
 from autograd.engine import OPS, Value, grad, is_grad_enabled, jvp, topological_order
-from autograd.functional import _call, _vector
+from autograd.functional import _call, _point, _vector
 
 __all__ = ["GradcheckError", "GradcheckFailure", "gradcheck", "gradgradcheck",
            "ModesTrial", "RuleMismatch", "TaylorStep", "check_modes", "taylor_test"]
@@ -184,7 +183,7 @@ def gradgradcheck(f, inputs, *, eps=None, atol=1e-5, rtol=1e-3, raise_exception=
 def _check(what, f, inputs, order, eps, atol, rtol, raise_exception):
     if not callable(f):
         raise TypeError(f"{what}: f must be a function of Values (one per input), got {type(f).__name__}: {f!r}")
-    xs = _as_point(what, inputs)
+    xs = _point(what, inputs)
     _check_settings(what, eps, atol, rtol)
     if not is_grad_enabled():
         raise RuntimeError(f"{what}: called inside no_grad(), where no graph is recorded; call it outside no_grad")
@@ -218,22 +217,6 @@ def _check(what, f, inputs, order, eps, atol, rtol, raise_exception):
     failures.sort(key=lambda row: row.index)
     total = len(quantities) * len(xs)
     raise GradcheckError(_report(what, failures, total, eps, atol, rtol), failures)
-
-
-def _as_point(who, inputs):
-    if isinstance(inputs, (numbers.Real, Value)):
-        inputs = [inputs]
-    elif isinstance(inputs, (str, bytes)) or not hasattr(inputs, "__iter__"):
-        raise TypeError(f"{who}: inputs must be a number or a sequence of numbers, got {type(inputs).__name__}: {inputs!r}")
-    xs = []
-    for j, x in enumerate(inputs):
-        if isinstance(x, Value):
-            raise TypeError(f"{who}: inputs must be numbers ({who} makes its own leaf Values for f), "
-                            f"got a Value at input {j}: {x!r}; pass its .data")
-        xs.append(finite(x, who, f"input {j}"))
-    if not xs:
-        raise ValueError(f"{who}: no inputs to differentiate with respect to; give at least one number")
-    return xs
 
 
 def _check_settings(who, eps, atol, rtol):
