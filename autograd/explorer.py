@@ -19,7 +19,7 @@ Example:
   >>> [str(s) for s in ex.steps][1:3]
   ['v2 = x * w = 2.0 * -3.0 = -6.0', 'o = tanh(v2) = tanh(-6.0) = -1.0']
   >>> print(ex.steps[3])
-  o.grad = 1.0 is final; it passes on: v2.grad += (∂o/∂v2 = 2.458e-05) × 1.0 = 2.458e-05
+  o.grad = 1.0 is final; it passes on: v2.grad += (∂o/∂v2 = 2.458e-05) × 1.0 = 2.458e-05 → v2.grad = 2.458e-05
 """
 
 import bisect
@@ -48,8 +48,9 @@ _PORT_SIZE = (110.0, 48.0)
 def explore(root, *, params=None, max_nodes=_MAX_NODES, grouped=None, title=None):
     """Record the forward and backward pass of `root`'s graph, to step through in Jupyter or a browser.
 
-    `explore` changes no ``.grad``: it computes the gradients of `root` itself (as `grad` does),
-    so it can be called before or after ``backward()`` and always shows d(root)/d(node).
+    `explore` changes no ``.grad``: it runs ``root.backward()``'s loop on numbers of its own, so it
+    can be called before or after ``backward()`` and always shows d(root)/d(node) (wrapped
+    constants included, as ``backward()`` fills in theirs).
 
     Args:
       root: the Value whose graph to explore (a loss, say).
@@ -77,6 +78,8 @@ def explore(root, *, params=None, max_nodes=_MAX_NODES, grouped=None, title=None
     if not isinstance(root, Value):
         raise TypeError(f"explore: root must be a Value, got {type(root).__name__}: {root!r}")
     positive_int(max_nodes, "explore", "max_nodes")
+    if title is not None and not isinstance(title, str):
+        raise TypeError(f"explore: title must be a str or None, got {type(title).__name__}: {title!r}")
     if grouped not in (None, True, False):
         raise TypeError(f"explore: grouped must be None, True or False, got {grouped!r}")
     order = topological_order(root)
@@ -106,8 +109,7 @@ class _Timeline:
         self.partials = [v.local_grads for v in order]
         self.data = [v.data for v in order]
         self.names = [notation.node_name(v.label, i) for i, v in enumerate(order)]
-        self.kinds = [_kind(v, params) for v in order]
-        self.kinds[-1] = "root"
+        self.kinds = [svg.kind_of(v, order[-1], params) for v in order]
         self.consumers = [[] for _ in range(n)]
         for i, ps in enumerate(self.parents):
             for p in dict.fromkeys(ps):
@@ -184,16 +186,6 @@ class _Timeline:
         if self.passes[child] > step:
             return "", None
         return "back" + (" s-active" if self.passes[child] == step else ""), True
-
-
-def _kind(v, params):
-    if v.op == "const":
-        return "const"
-    if v.parents:
-        return "computed"
-    if v in params or (not params and (notation.parse(v.label) or (None,))[0] in ("w", "b")):
-        return "param"
-    return "leaf"
 
 
 # --- steps, as Python objects ----------------------------------------------------------------
@@ -296,29 +288,29 @@ class Step:
         t, i = self._t, self._t.node_at(self.index)
         names, num = t.names, svg.number
         if i is None:
-            counts = {k: sum(1 for j in range(len(t.order)) if not t.parents[j] and t.kinds[j] == k)
-                      for k in ("leaf", "param", "const", "root")}
-            given = ", ".join(f"{c} {w}" for w, c in zip(("inputs", "parameters", "constants", "root"), counts.values()) if c)
-            return f"the leaves are given ({given}); the forward pass computes the rest"
+            return f"the leaves are given ({_leaf_counts(t)}); the forward pass computes the rest"
         if self.phase == "forward":
-            return f"{names[i]} = {_formula(t, i, names)} = {_formula(t, i, [num(x) for x in t.data])} = {num(t.data[i])}"
+            op, ps = t.order[i].op, t.parents[i]
+            return (f"{names[i]} = {notation.formula(op, [names[p] for p in ps])} = "
+                    f"{notation.formula(op, [num(t.data[p]) for p in ps])} = {num(t.data[i])}")
         g = t.grad_at(i, self.index)
         if not t.parents[i]:
             return f"{names[i]}.grad = {num(g)}: the root is a leaf, nothing to pass on"
-        terms = "; ".join(f"{names[p]}.grad += (∂{names[i]}/∂{names[p]} = {num(local)}) × {num(g)} = {num(a)}"
-                          for p, local, a in zip(t.parents[i], t.partials[i], t.added[i]))
+        terms = "; ".join(f"{names[p]}.grad += (∂{names[i]}/∂{names[p]} = {num(local)}) × {num(g)} = {num(a)} "
+                          f"→ {names[p]}.grad = {num(after)}"
+                          for p, local, a, after in zip(t.parents[i], t.partials[i], t.added[i], t.after[i]))
         return f"{names[i]}.grad = {num(g)} is final; it passes on: {terms}"
 
     def __repr__(self):
         return f"<Step {self.index + 1}/{self._t.total} ({self.phase}): {self}>"
 
 
-def _formula(t, i, shown):
-    """What node i computes, written with `shown` for its parents: ``x * w``, ``tanh(z)``."""
-    op, args = t.order[i].op, [shown[p] for p in t.parents[i]]
-    if len(args) == 2 and not op.isalnum():
-        return f"{args[0]} {op} {args[1]}"
-    return f"{op}({', '.join(args)})"
+def _leaf_counts(t):
+    """"2 inputs, 337 parameters, 1 constant": the leaves of each kind, for step 0's sentence."""
+    kinds = [t.kinds[j] for j in range(len(t.order)) if not t.parents[j]]
+    words = (("leaf", "input", "inputs"), ("param", "parameter", "parameters"), ("const", "constant", "constants"),
+             ("root", "root", "roots"))
+    return ", ".join(f"{n} {one if n == 1 else many}" for kind, one, many in words if (n := kinds.count(kind)))
 
 
 # --- the explorer -----------------------------------------------------------------------------
@@ -406,8 +398,12 @@ class Explorer:
           >>> explore(Value(1.0, label="x") * 2).svg().startswith("<svg")
           True
         """
-        step = self._step if step is None else step
-        return _draw(self, step)
+        if step is None:
+            step = self._step
+        elif not (is_int(step) and -self._t.total <= step < self._t.total):
+            raise ValueError(f"Explorer.svg: step must be an int from 0 to {self._t.total - 1} (or negative, from "
+                             f"the end), got {step!r}")
+        return _draw(self, step % self._t.total)
 
     def html(self):
         """The whole page as a string: drawing, data, script and style inline; no network needed.
@@ -561,8 +557,9 @@ class _Drawing:
             edge_of.setdefault((t.parents[c][k], c), []).append(e)
         self.edge_of = edge_of
         biggest = max((abs(a) for ads in t.added for a in ads if math.isfinite(a)), default=0.0) or 1.0
+        # Edge widths by |contribution|, on a square-root scale (small ones stay visible); inf and nan widest.
         self.widths = [round(1.2 + 4.8 * math.sqrt(min(1.0, abs(t.added[c][k]) / biggest)), 2)
-                  if math.isfinite(t.added[c][k]) else 6.0 for c, k in self.edges]
+                       if math.isfinite(t.added[c][k]) else 6.0 for c, k in self.edges]
         unit = [ex._member[i] if ex._member[i] >= 0 else None for i in range(len(t.order))]
         units = list(dict.fromkeys(("g", u) if u is not None else ("n", i) for i, u in enumerate(unit)))
         unit_of = [("g", u) if u is not None else ("n", i) for i, u in enumerate(unit)]
@@ -659,7 +656,7 @@ def _edge(route, es, cls, passed, t, d, direction="LR"):
         c = cls
         if passed:
             total = sum(t.added[edges[e][0]][edges[e][1]] for e in group)
-            c += " pos" if total > 0 else " neg" if total < 0 else " zero"
+            c += " pos" if total > 0 else " neg" if total < 0 else " zero" if total == 0 else " nan"
         path = svg.edge_path(route, group, direction=direction, state=c, copy=k)
         if passed:
             path = path.replace("<path ", f'<path style="stroke-width:{max(d.widths[e] for e in group)}px" ', 1)
@@ -676,7 +673,7 @@ def _group_box(ex, g, x, y, w, h, states, step):
         z, out = states[group["z"]], states[group["out"]]
         state = "s-pending" if out == "s-pending" else "s-done" if z == "s-done" else "s-partial" if z else ""
     left, top = x - w / 2, y - h / 2
-    f = svg._f
+    f = svg.coord
     rows = [group["z"], group["out"]] if group["out"] != group["z"] else [group["z"]]
     lines = []
     for r, i in enumerate(rows):
@@ -699,7 +696,7 @@ def _inset_svg(ex, g, inset, x, y, states, step, drawing):
     head = 26.0
     w, h = lay.width, lay.height + head
     left, top = x - w / 2, y - h / 2
-    f = svg._f
+    f = svg.coord
     parts = [f'<g class="inset" data-inset="{g}"><rect class="card" x="{f(left)}" y="{f(top)}" width="{f(w)}" '
              f'height="{f(h)}" rx="10"/><text class="title" x="{f(left + 12)}" y="{f(top + 18)}">'
              f'{svg.text(group["name"])}: inside</text>'
@@ -722,6 +719,8 @@ def _inset_svg(ex, g, inset, x, y, states, step, drawing):
 def _value_set(xs):
     if xs is None:
         return set()
+    if isinstance(xs, (str, bytes)) or not (isinstance(xs, Value) or hasattr(xs, "__iter__")):
+        raise TypeError(f"explore: params must be a Value or a collection of Values, got {type(xs).__name__}: {xs!r}")
     xs = [xs] if isinstance(xs, Value) else list(xs)
     for x in xs:
         if not isinstance(x, Value):

@@ -13,7 +13,8 @@ missing. It is the classic Sugiyama scheme, kept small:
 
 Why our own: the alternatives are Graphviz (a system program, absent on many classroom machines)
 or a JavaScript library run in the page (the page would then compute what the tests cannot see).
-This is ~200 lines, deterministic, and fast enough for the explorer's 5,000-Value limit.
+It is deterministic, and fast enough for the explorer's 5,000-Value limit (0.26 s at 4,787 Values,
+layout, drawing and saving together).
 
 Example:
   >>> layout = layered(["x", "w", "xw"], {"xw": ["x", "w"]}, {n: (40, 20) for n in ["x", "w", "xw"]})
@@ -27,6 +28,7 @@ __all__ = ["Layout", "chain", "layered"]
 
 _SWEEPS = 8  # barycentre sweeps; the best order seen is kept, so more only costs time
 _SMOOTHING = 6  # alternating passes of the position solver
+_POINT_ROOM = 12.0  # the room a long edge takes where it crosses a rank
 
 
 class Layout(NamedTuple):
@@ -81,6 +83,8 @@ def layered(nodes, parents, sizes, *, direction="LR", rank_gap=56.0, node_gap=10
     edges = list(dict.fromkeys((p, c) for c in nodes for p in parents.get(c, ())))  # distinct, in order
     rank = _ranks(nodes, edges)
     layers, chains = _with_points(nodes, edges, rank, index)
+    for points in chains.values():  # a waypoint takes a little room, so a long edge keeps off the boxes
+        across.update((point, _POINT_ROOM) for point in points)
     _order(layers, chains)
     coord = _positions(layers, chains, across, node_gap)
     # Rank coordinates: each rank as wide as its widest node.
@@ -250,7 +254,7 @@ def _pack(wanted, sizes, gap):
     return [o + v for o, v in zip(offsets, u)]
 
 
-def chain(nodes, parents, sizes, *, col_gap=28.0, row_gap=8.0, margin=14.0):
+def chain(nodes, parents, sizes, *, col_gap=28.0, row_gap=16.0, margin=14.0):
     """Lay out a graph that is one long chain with inputs: the chain down the right, each link's inputs to its left.
 
     This is a neuron opened up: z = (((b + w₁a₁) + w₂a₂) + …) is a chain of sums, and row j reads
@@ -276,7 +280,29 @@ def chain(nodes, parents, sizes, *, col_gap=28.0, row_gap=8.0, margin=14.0):
       (True, True)
     """
     inside = set(nodes)
-    depth = {}  # the longest path of computed nodes ending at each node
+    spine, depth = _spine(nodes, parents, inside)
+    row, column = _rows(nodes, parents, inside, spine, depth)
+    rows = max(row.values()) + 1
+    heights = [max((sizes[n][1] for n in nodes if row[n] == r), default=0.0) for r in range(rows)]
+    cols = sorted(set(column.values()))
+    widths = {c: max(sizes[n][0] for n in nodes if column[n] == c) for c in cols}
+    xs, x = {}, margin
+    for c in cols:
+        xs[c] = x + widths[c] / 2
+        x += widths[c] + col_gap
+    ys, y = [], margin
+    for h in heights:
+        ys.append(y + h / 2)
+        y += h + row_gap
+    position = {n: (xs[column[n]], ys[row[n]]) for n in nodes}
+    routes = _chain_routes(nodes, parents, inside, set(spine), position, sizes, row, column,
+                           [yy - h / 2 for yy, h in zip(ys, heights)], row_gap)
+    return Layout(position, routes, x - col_gap + margin, y - row_gap + margin, row)
+
+
+def _spine(nodes, parents, inside):
+    """The chain, top to bottom, and each node's depth (the longest path of computed nodes ending at it)."""
+    depth = {}
     for n in nodes:
         ps = [p for p in parents.get(n, ()) if p in inside]
         depth[n] = 1 + max((depth[p] for p in ps), default=-1) if ps else 0
@@ -286,10 +312,12 @@ def chain(nodes, parents, sizes, *, col_gap=28.0, row_gap=8.0, margin=14.0):
         # the first term of the sum, and it reads better in the row of the first partial sum.
         ps = [p for p in parents.get(spine[-1], ()) if p in inside and depth[p] > 1]
         if not ps:
-            break
+            return spine[::-1], depth
         spine.append(max(ps, key=lambda p: (depth[p], -nodes.index(p))))
-    spine.reverse()
-    on_spine = set(spine)
+
+
+def _rows(nodes, parents, inside, spine, depth):
+    """Each node's row (the chain node it feeds) and column (0 for the chain, then leftwards)."""
     row, column, placed = {}, {}, set(spine)
     for r, s in enumerate(spine):
         row[s], column[s] = r, 0
@@ -305,36 +333,31 @@ def chain(nodes, parents, sizes, *, col_gap=28.0, row_gap=8.0, margin=14.0):
                 placed.add(p)
                 k += 1
                 row[p], column[p] = r, -k
-            frontier = [p for n in frontier for p in dict.fromkeys(parents.get(n, ())) if p in inside and p not in placed
-                        and p not in own_leaves]
-            frontier = list(dict.fromkeys(frontier))
+            frontier = list(dict.fromkeys(p for n in frontier for p in dict.fromkeys(parents.get(n, ()))
+                                          if p in inside and p not in placed and p not in own_leaves))
     for n in nodes:  # anything the walk missed (not an ancestor of the chain's end) gets a row of its own
         if n not in row:
             row[n], column[n] = len(spine), -1 - sum(1 for m in row if row[m] == len(spine))
-    rows = max(row.values()) + 1
-    heights = [max((sizes[n][1] for n in nodes if row[n] == r), default=0.0) for r in range(rows)]
-    cols = sorted(set(column.values()))
-    widths = {c: max(sizes[n][0] for n in nodes if column[n] == c) for c in cols}
-    xs, x = {}, margin
-    for c in cols:
-        xs[c] = x + widths[c] / 2
-        x += widths[c] + col_gap
-    ys, y = [], margin
-    for h in heights:
-        ys.append(y + h / 2)
-        y += h + row_gap
-    position = {n: (xs[column[n]], ys[row[n]]) for n in nodes}
-    routes = {}
+    return row, column
+
+
+def _chain_routes(nodes, parents, inside, on_spine, position, sizes, row, column, row_tops, row_gap):
+    """Edges of `chain`: down the chain, left to right within a row, and over the boxes between as arches."""
+    routes, arches = {}, {}
     for c in nodes:
         for p in dict.fromkeys(parents.get(c, ())):
             if p not in inside:
                 continue
             (px, py), (cx, cy) = position[p], position[c]
+            (pw, ph), (cw, ch) = sizes[p], sizes[c]
             if p in on_spine and c in on_spine:  # down the chain
-                routes[p, c] = [(px, py + sizes[p][1] / 2), (cx, cy - sizes[c][1] / 2)]
-            elif column[c] - column[p] > 1 and row[p] == row[c]:  # over the boxes between: an arch
-                top = py - heights[row[p]] / 2 - row_gap / 2
-                routes[p, c] = [(px + sizes[p][0] / 2, py), ((px + cx) / 2, top), (cx - sizes[c][0] / 2, cy)]
+                routes[p, c] = [(px, py + ph / 2), (cx, cy - ch / 2)]
+            elif column[c] - column[p] > 1 and row[p] == row[c]:
+                # Over the boxes between: up from the parent's top, across above the row, down into
+                # the child's top (left of the chain's own edge); each arch of a row a little higher.
+                k = arches[row[p]] = arches.get(row[p], -1) + 1
+                y = row_tops[row[p]] - row_gap / 2 - 3.0 * k
+                routes[p, c] = [(px, py - ph / 2), (px, y), (cx - cw / 2 + 14, y), (cx - cw / 2 + 14, cy - ch / 2)]
             else:
-                routes[p, c] = [(px + sizes[p][0] / 2, py), (cx - sizes[c][0] / 2, cy)]
-    return Layout(position, routes, x - col_gap + margin, y - row_gap + margin, row)
+                routes[p, c] = [(px + pw / 2, py), (cx - cw / 2, cy)]
+    return routes

@@ -17,7 +17,7 @@ Example:
 import re
 from typing import NamedTuple
 
-__all__ = ["NodeName", "label", "node_name", "parse", "pretty"]
+__all__ = ["NodeName", "formula", "label", "node_name", "parse", "pretty"]
 
 _LABEL = re.compile(r"([A-Za-z]+)\[(\d+)\]_(\d+(?:,\d+)?)")
 _TWO_INDICES = frozenset({"w"})  # w_ij; b_i, z_i, a_i and anything else have one index
@@ -108,3 +108,15 @@ def node_name(text, i):
       ('w₁₂⁽¹⁾', 'v7')
     """
     return pretty(str(text)) if text else f"v{i}"
+
+
+def formula(op, args):
+    """What a node computes, written with `args` for its operands: ``x * w`` for an operator, ``tanh(z)`` otherwise.
+
+    Example:
+      >>> formula("*", ["x", "w"]), formula("tanh", ["z"]), formula("atan2", ["y", "x"])
+      ('x * w', 'tanh(z)', 'atan2(y, x)')
+    """
+    if len(args) == 2 and not op.isidentifier():
+        return f"{args[0]} {op} {args[1]}"
+    return f"{op}({', '.join(args)})"

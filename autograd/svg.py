@@ -15,7 +15,9 @@ Example:
   a&lt;b &amp; ␀
 """
 
-__all__ = ["NODE_SIZE", "STYLE", "document", "edge_path", "node", "number", "op_label", "text"]
+from autograd import notation
+
+__all__ = ["NODE_SIZE", "STYLE", "coord", "document", "edge_path", "kind_of", "node", "number", "op_label", "text"]
 
 NODE_SIZE = (132.0, 48.0)  # a Value's box: name and op, data, grad
 
@@ -34,6 +36,8 @@ STYLE = """
 .dg .s-operand>rect,.dg .s-receiving>rect{stroke:#7c3aed;stroke-width:3}
 .dg .edge.s-active{stroke:#ea580c;stroke-width:2.4}.dg .edge.s-pending{opacity:.35}
 .dg .edge.pos{stroke:#2563eb}.dg .edge.neg{stroke:#dc2626}.dg .edge.zero{stroke:#9ca3af;stroke-dasharray:3 3}
+.dg .edge.nan{stroke:#f59e0b;stroke-dasharray:1 3}
+.dg .edge.back.s-active{stroke:#ea580c}
 .dg .edge.back{marker-start:url(#dg-arrow)}.dg .edge.fwd{marker-end:url(#dg-arrow)}
 .dg .inset{display:none}.dg .inset.open{display:inline}
 .dg .inset>rect.card{fill:#fff;stroke:#334155;stroke-width:1.5;filter:drop-shadow(0 4px 10px rgba(0,0,0,.25))}
@@ -98,26 +102,50 @@ def node(i, x, y, *, kind, name, op, data, grad, state="", width=NODE_SIZE[0], h
     """
     left, top = x - width / 2, y - height / 2
     cls = f"node k-{kind}{' port' if port else ''}{' ' + state if state else ''}"
-    op_text = f'<text class="op" x="{_f(left + width - 6)}" y="{_f(top + 14)}" text-anchor="end">{text(op)}</text>' if op else ""
+    op_text = (f'<text class="op" x="{coord(left + width - 6)}" y="{coord(top + 14)}" text-anchor="end">{text(op)}</text>'
+               if op else "")
+    # Room for the name: ~7 px a character of 11 px bold text, beside the op's ~6 px a character.
+    room = max(4, int((width - 14 - (6 * len(op) + 6 if op else 0)) / 7))
+    x = coord(left + 7)
     return (f'<g class="{cls}" data-node="{i}"><title>{text(name)}</title>'
-            f'<rect x="{_f(left)}" y="{_f(top)}" width="{_f(width)}" height="{_f(height)}" rx="6"/>'
-            f'<text class="name" x="{_f(left + 7)}" y="{_f(top + 14)}">{text(_clip(name, 18))}</text>{op_text}'
-            f'<text x="{_f(left + 7)}" y="{_f(top + 29)}">data <tspan data-n="{i}" data-f="data">{number(data)}</tspan></text>'
-            f'<text class="grad" x="{_f(left + 7)}" y="{_f(top + 43)}">grad <tspan data-n="{i}" data-f="grad">{number(grad)}</tspan></text>'
+            f'<rect x="{coord(left)}" y="{coord(top)}" width="{coord(width)}" height="{coord(height)}" rx="6"/>'
+            f'<text class="name" x="{x}" y="{coord(top + 14)}">{text(_clip(name, room))}</text>{op_text}'
+            f'<text x="{x}" y="{coord(top + 29)}">data <tspan data-n="{i}" data-f="data">{number(data)}</tspan></text>'
+            f'<text class="grad" x="{x}" y="{coord(top + 43)}">grad <tspan data-n="{i}" data-f="grad">{number(grad)}</tspan></text>'
             "</g>")
 
 
-_OP_LABELS = {"*": "×", "-": "−", "/": "÷", "neg": "−x", "**": "xⁿ", "pow": "xʸ", "const": "constant"}
-
-
 def op_label(op):
-    """How a box names its op: ``×`` for ``*``, ``constant`` for a wrapped number, a registered op as it is.
+    """How a box names its op: as written in code (``*``, ``tanh``), and ``constant`` for a number the engine wrapped.
 
     Example:
-      >>> op_label("*"), op_label("tanh")
-      ('×', 'tanh')
+      >>> op_label("*"), op_label("const")
+      ('*', 'constant')
     """
-    return _OP_LABELS.get(op, op)
+    return "constant" if op == "const" else op
+
+
+def kind_of(v, root, params):
+    """What a Value is in a drawing: ``root``, ``param``, ``const`` (a number the engine wrapped), ``computed`` or ``leaf``.
+
+    A leaf is a parameter if it is in `params`, or, when `params` is empty, if `nn` labelled it as
+    a weight or a bias (``w[l]_ij``, ``b[l]_i``).
+
+    Example:
+      >>> from autograd import Value
+      >>> w, x = Value(1.0, label="w[1]_11"), Value(2.0)
+      >>> [kind_of(v, None, set()) for v in (w, x, w * x)]
+      ['param', 'leaf', 'computed']
+    """
+    if v is root:
+        return "root"
+    if v.op == "const":
+        return "const"
+    if v.parents:
+        return "computed"
+    if v in params or (not params and (notation.parse(v.label) or (None,))[0] in ("w", "b")):
+        return "param"
+    return "leaf"
 
 
 def edge_path(points, edges, *, direction="LR", state="", copy=0):
@@ -135,14 +163,14 @@ def edge_path(points, edges, *, direction="LR", state="", copy=0):
         shift = 5.0 * (copy + 1) // 2 * (1 if copy % 2 else -1)
         points = [(x, y + shift) for x, y in points] if direction != "TB" else [(x + shift, y) for x, y in points]
     (x0, y0), *rest = points
-    d = [f"M{_f(x0)},{_f(y0)}"]
+    d = [f"M{coord(x0)},{coord(y0)}"]
     for x1, y1 in rest:  # cubic segments that leave and enter along the layout's direction
         if direction == "LR" or (direction == "auto" and abs(x1 - x0) >= abs(y1 - y0)):
             mid = (x0 + x1) / 2
-            d.append(f"C{_f(mid)},{_f(y0)} {_f(mid)},{_f(y1)} {_f(x1)},{_f(y1)}")
+            d.append(f"C{coord(mid)},{coord(y0)} {coord(mid)},{coord(y1)} {coord(x1)},{coord(y1)}")
         else:
             mid = (y0 + y1) / 2
-            d.append(f"C{_f(x0)},{_f(mid)} {_f(x1)},{_f(mid)} {_f(x1)},{_f(y1)}")
+            d.append(f"C{coord(x0)},{coord(mid)} {coord(x1)},{coord(mid)} {coord(x1)},{coord(y1)}")
         x0, y0 = x1, y1
     cls = f"edge {state}".strip()
     return f'<path class="{cls}" data-e="{" ".join(map(str, edges))}" d="{"".join(d)}"/>'
@@ -157,7 +185,7 @@ def document(width, height, body, *, title="", extra_class=""):
     """
     title_el = f"<title>{text(title)}</title>" if title else ""
     cls = f"dg {extra_class}".strip()
-    w, h = _f(width), _f(height)
+    w, h = coord(width), coord(height)
     return (f'<svg xmlns="http://www.w3.org/2000/svg" class="{cls}" width="{w}" height="{h}" viewBox="0 0 {w} {h}" role="img" '
             'style="max-width:100%;height:auto">'
             f"{title_el}<style>{STYLE}</style>"
@@ -166,8 +194,13 @@ def document(width, height, body, *, title="", extra_class=""):
             f"{body}</svg>")
 
 
-def _f(v):
-    """A coordinate, short: one decimal at most (``12``, ``12.5``)."""
+def coord(v):
+    """A coordinate as SVG text, short: one decimal at most.
+
+    Example:
+      >>> coord(12.0), coord(12.46)
+      ('12', '12.5')
+    """
     v = round(v, 1)
     return str(int(v)) if v == int(v) else str(v)
 

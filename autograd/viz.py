@@ -44,6 +44,7 @@ _KIND_STYLE = {
     "constant":  {"fillcolor": "#f3f4f6", "style": "filled,dashed", "fontcolor": "#4b5563"},
     "computed":  {"fillcolor": "white"},
 }
+_KIND_NAMES = {"root": "root", "param": "parameter", "const": "constant", "computed": "computed", "leaf": "leaf"}
 _HIGHLIGHT = {"color": "#dc2626", "penwidth": "3"}
 _HIGHLIGHT_EDGE = {"color": "#dc2626", "penwidth": "2"}
 _OP_STYLE = {"shape": "ellipse", "style": "filled", "fillcolor": "#e5e7eb", "fontsize": "10", "height": "0.3"}
@@ -137,8 +138,7 @@ def draw_dot(root, *, rankdir="LR", highlight=None, max_nodes=_MAX_NODES, show_g
         edge_attr={"arrowsize": "0.7", "fontname": "Helvetica", "fontsize": "9", "fontcolor": "#4b5563"})
     kinds = {}
     for i, v in enumerate(order):
-        kind = ("root" if v is root else "parameter" if v in params else "constant" if v.op == "const"
-                else "computed" if v.parents else "leaf")
+        kind = _KIND_NAMES[svg.kind_of(v, root, params)]
         kinds[kind] = True
         fields = [_dot_escape(notation.node_name(v.label, i), record=True), f"data {v.data:.4f}"]
         if show_grad:  # a gradient not computed yet (in a step's snapshot) is "—", not 0
@@ -189,8 +189,7 @@ class _Picture(NamedTuple):
                 body.append(svg.edge_path(route, [], direction=direction, state=state, copy=k))
         body.append('</g><g class="units">')
         for i, v in enumerate(self.order):
-            kind = ("root" if v is self.root else "param" if v in self.params else "const" if v.op == "const"
-                    else "computed" if v.parents else "leaf")
+            kind = svg.kind_of(v, self.root, self.params)
             state = "s-current" if v is self.current else "s-receiving" if v in self.marked else ""
             grad = None if self.grads is None else self.grads[i]
             body.append(svg.node(i, *lay.position[i], kind=kind, name=notation.node_name(v.label, i), op=svg.op_label(v.op),
@@ -387,9 +386,7 @@ class BackwardStep:
         args = [names[p] for p in node.parents]
         if not args:
             return names[node]
-        if len(args) == 2 and not node.op.isalpha():
-            return f"{names[node]} = {args[0]} {node.op} {args[1]}"
-        return f"{names[node]} = {node.op}({', '.join(args)})"
+        return f"{names[node]} = {notation.formula(node.op, args)}"
 
     def draw(self, **kwargs):
         """`draw_dot` of the whole graph as it was at this step: this node, its op and its parents lit.

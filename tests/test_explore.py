@@ -94,10 +94,24 @@ def test_steps_read_as_the_forward_formula_and_the_chain_rule():
     assert str(steps[0]) == "the leaves are given (2 inputs); the forward pass computes the rest"
     assert str(steps[1]) == "xw = x * w = 2.0 * -3.0 = -6.0"
     assert str(steps[2]) == "o = tanh(xw) = tanh(-6.0) = -1.0"
-    assert str(steps[3]) == "o.grad = 1.0 is final; it passes on: xw.grad += (∂o/∂xw = 2.458e-05) × 1.0 = 2.458e-05"
+    assert str(steps[3]) == ("o.grad = 1.0 is final; it passes on: xw.grad += (∂o/∂xw = 2.458e-05) × 1.0 = 2.458e-05"
+                             " → xw.grad = 2.458e-05")
     assert str(steps[4]) == ("xw.grad = 2.458e-05 is final; it passes on: x.grad += (∂xw/∂x = -3.0) × 2.458e-05 = "
-                             "-7.373e-05; w.grad += (∂xw/∂w = 2.0) × 2.458e-05 = 4.915e-05")
+                             "-7.373e-05 → x.grad = -7.373e-05; w.grad += (∂xw/∂w = 2.0) × 2.458e-05 = 4.915e-05 → "
+                             "w.grad = 4.915e-05")
     assert repr(steps[1]).startswith("<Step 2/5 (forward): xw = x * w")
+
+
+def test_a_node_used_twice_shows_the_running_total_and_counts_read_well():
+    a = Value(3.0, label="a")
+    b = a * a; b.label = "b"
+    f = b + a; f.label = "f"
+    steps = explore(f).steps
+    assert str(steps[0]) == "the leaves are given (1 input); the forward pass computes the rest"
+    assert str(steps[-1]) == ("b.grad = 1.0 is final; it passes on: a.grad += (∂b/∂a = 3.0) × 1.0 = 3.0 → a.grad = 4.0; "
+                              "a.grad += (∂b/∂a = 3.0) × 1.0 = 3.0 → a.grad = 7.0")
+    c = a * 2.0
+    assert str(explore(c).steps[0]) == "the leaves are given (1 input, 1 constant); the forward pass computes the rest"
 
 
 def test_a_leaf_root_has_one_backward_step():
@@ -267,11 +281,19 @@ def test_bad_input_gets_clear_errors():
         explore(y, max_nodes=True)
     with pytest.raises(TypeError, match="params must be Values"):
         explore(y, params=[1.0])
+    with pytest.raises(TypeError, match=r"params must be a Value or a collection of Values, got str: 'ab'"):
+        explore(y, params="ab")
+    with pytest.raises(TypeError, match=r"title must be a str or None, got int: 5"):
+        explore(y, title=5)
     ex = explore(y)
     with pytest.raises(ValueError, match=r"step must be an int from 0 to 20"):
         ex.step = 21
     ex.step = -1
     assert ex.step == 20
+    assert ex.svg(-1) == ex.svg(20)
+    for bad in (21, "1", True):
+        with pytest.raises(ValueError, match=r"Explorer.svg: step must be an int from 0 to 20"):
+            ex.svg(bad)
     with pytest.raises(ValueError, match="is not a Value of this graph"):
         ex.steps[0].grad_of(Value(2.0))
 

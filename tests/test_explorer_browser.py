@@ -245,3 +245,37 @@ def test_the_widget_steps_only_while_focused_and_syncs_the_step(page, widget_pag
     assert page.evaluate("globalThis.saved") == [3]  # the step goes back to Python
     page.evaluate("pythonSets(5)")  # and comes from Python
     assert page.text_content(".dx-status") == str(ex.steps[5])
+
+
+def test_keys_open_neurons_leave_browser_shortcuts_alone_and_escape_follows_the_step_again(page, tmp_path):
+    model, loss = network()
+    ex = open_explorer(page, tmp_path, explore(loss, params=model.parameters()))
+    page.focus('[data-group="1"]')
+    page.keyboard.press("Enter")  # a neuron box is a button: Enter opens it
+    assert page.locator('[data-inset="1"]').is_visible()
+    page.keyboard.press("Escape")
+    assert not page.locator('[data-inset="1"]').is_visible()
+    page.keyboard.press("Alt+ArrowRight")  # the browser's, not the explorer's
+    assert status(page) == str(ex.steps[0])
+    page.keyboard.press("ArrowRight")
+    assert status(page) == str(ex.steps[1])
+    assert page.evaluate("location.hash") == "#step=2"  # the address names the step
+    # Clicking a node pins the details to it; Escape goes back to following the step.
+    x1 = ex._t.names.index("x_1")
+    page.click(f'g.units [data-node="{x1}"]')
+    page.keyboard.press("ArrowRight")
+    assert page.text_content(".dx-side h2") == "x_1"
+    page.keyboard.press("Escape")
+    page.keyboard.press("ArrowRight")
+    current = ex.steps[int(page.evaluate("dagradExplorer.step"))].node
+    assert page.text_content(".dx-side h2") == ex._t.names[ex._t.index[current]]
+
+
+def test_a_link_opens_the_page_at_a_step(page, tmp_path):
+    ex = explore(small())
+    path = ex.save(tmp_path / "b.html")
+    page.open_file(path)
+    page.goto(page.url.split("#")[0] + "#step=5")
+    page.reload()
+    page.wait_for_function("() => globalThis.dagradExplorer !== undefined")
+    assert status(page) == str(ex.steps[4])

@@ -123,8 +123,18 @@ class Timeline {
   formula(i, show) {
     const op = this.ops[i];
     const args = this.parents[i].map(show);
-    if (args.length === 2 && !/^[\p{L}\p{N}]+$/u.test(op)) return `${args[0]} ${op} ${args[1]}`;
+    if (args.length === 2 && !/^[\p{L}_][\p{L}\p{N}_]*$/u.test(op)) return `${args[0]} ${op} ${args[1]}`; // as notation.formula
     return `${op}(${args.join(", ")})`;
+  }
+
+  // Each parent's gradient right after its term of step k (the parents' totals at step k - 1, plus the terms).
+  afterTerms(i, k) {
+    const before = this.gradsAt(k - 1), totals = new Map();
+    return this.parents[i].map((p, s) => {
+      const g = (totals.has(p) ? totals.get(p) : before[p] === null ? 0.0 : before[p]) + this.added[i][s];
+      totals.set(p, g);
+      return g;
+    });
   }
 
   // The step's sentence, as str(step) in Python.
@@ -134,8 +144,9 @@ class Timeline {
     if (i === null) {
       const leaves = this.kinds.filter((kind, j) => !this.parents[j].length);
       const count = (kind) => leaves.filter((x) => x === kind).length;
-      const given = [["inputs", "leaf"], ["parameters", "param"], ["constants", "const"], ["root", "root"]]
-        .map(([w, kind]) => [count(kind), w]).filter(([c]) => c).map(([c, w]) => `${c} ${w}`).join(", ");
+      const given = [["leaf", "input", "inputs"], ["param", "parameter", "parameters"], ["const", "constant", "constants"],
+        ["root", "root", "roots"]].map(([kind, one, many]) => [count(kind), one, many]).filter(([n]) => n)
+        .map(([n, one, many]) => `${n} ${n === 1 ? one : many}`).join(", ");
       return `the leaves are given (${given}); the forward pass computes the rest`;
     }
     if (k < this.firstBackward) {
@@ -144,8 +155,10 @@ class Timeline {
     }
     const g = grads[i];
     if (!this.parents[i].length) return `${names[i]}.grad = ${num(g)}: the root is a leaf, nothing to pass on`;
+    const after = this.afterTerms(i, k);
     const terms = this.parents[i].map((p, s) =>
-      `${names[p]}.grad += (∂${names[i]}/∂${names[p]} = ${num(this.partials[i][s])}) × ${num(g)} = ${num(this.added[i][s])}`);
+      `${names[p]}.grad += (∂${names[i]}/∂${names[p]} = ${num(this.partials[i][s])}) × ${num(g)} = ${num(this.added[i][s])}` +
+      ` → ${names[p]}.grad = ${num(after[s])}`);
     return `${names[i]}.grad = ${num(g)} is final; it passes on: ${terms.join("; ")}`;
   }
 }
@@ -208,7 +221,7 @@ class View {
     const legend = el("div", { class: "dx-legend" }, ...[
       ["k-leaf", "input"], ["k-param", "parameter"], ["k-const", "constant"], ["k-root", "root"],
       ["s-current", "this step"], ["s-receiving", "operands / receiving"], ["s-partial", "collecting"], ["s-done", "gradient final"],
-      ["edge-pos", "+ gradient"], ["edge-neg", "− gradient"],
+      ["edge-pos", "+ gradient"], ["edge-neg", "− gradient"], ["edge-zero", "zero"], ["edge-nan", "nan"],
     ].map(([cls, label]) => el("span", { class: "dx-key" }, el("i", { class: cls }), label)));
     root.replaceChildren(
       el("header", { class: "dx-head" }, el("h1", { text: t.title }), this.phase, legend),
@@ -275,7 +288,7 @@ class View {
           total += t.added[t.edges[x][0]][t.edges[x][1]];
           widest = Math.max(widest, t.widths[x]);
         }
-        cls += total > 0 ? " pos" : total < 0 ? " neg" : " zero";
+        cls += total > 0 ? " pos" : total < 0 ? " neg" : total === 0 ? " zero" : " nan";
         width = `stroke-width:${widest}px`;
       }
       cls = ("edge " + cls).trim();
@@ -342,10 +355,15 @@ class View {
   }
 
   key(e) {
+    if (e.altKey || e.ctrlKey || e.metaKey) return; // browser and notebook shortcuts stay theirs
+    const box = e.target.closest && e.target.closest("[data-group]");
+    const open = this.insets.some((i) => i.classList.contains("open"));
     const actions = {
       ArrowRight: () => this.go(this.step + 1), ArrowLeft: () => this.go(this.step - 1),
-      Home: () => this.go(0), End: () => this.go(this.t.total - 1), " ": () => this.toggle(),
-      Escape: () => this.close(),
+      Home: () => this.go(0), End: () => this.go(this.t.total - 1),
+      " ": () => (box ? this.open(Number(box.dataset.group)) : this.toggle()),
+      Enter: box ? () => this.open(Number(box.dataset.group)) : null,
+      Escape: open || this.selected ? () => (this.close(), this.follow()) : null, // else the notebook's Escape
     };
     const act = actions[e.key];
     if (!act || e.target.tagName === "SELECT" || e.target.tagName === "INPUT" && e.target.type !== "range") return;
@@ -367,7 +385,13 @@ class View {
       return;
     }
     const group = e.target.closest("[data-group]");
-    if (group) this.open(Number(group.dataset.group));
+    if (group) return this.open(Number(group.dataset.group));
+    this.follow(); // the background: back to following the current step
+  }
+
+  follow() {
+    const current = this.t.nodeAt(this.step);
+    this.select(current === null ? null : { node: current }, true);
   }
 
   open(g) {
@@ -377,6 +401,7 @@ class View {
     this.close();
     if (wasOpen) return;
     this.paint(this.parts[g + 1]);
+    this.before = { ...this.view, fitted: this.fitted };
     inset.classList.add("open");
     this.svg.classList.add("dx-dim");
     this.select({ group: g }, false);
@@ -387,7 +412,12 @@ class View {
     const open = this.insets.filter((i) => i.classList.contains("open"));
     open.forEach((i) => i.classList.remove("open"));
     this.svg.classList.remove("dx-dim");
-    if (open.length) this.fit();
+    if (open.length && this.before) { // back to the view the learner had
+      const { fitted, ...view } = this.before;
+      this.view = view;
+      this.fitted = fitted;
+      this.apply();
+    }
   }
 
   select(what, following) {
@@ -422,9 +452,13 @@ class View {
     const i = sel.node;
     row("data", num(value(i)));
     row("grad", num(grad(i)));
-    row("op", t.parents[i].length ? `${t.names[i]} = ${t.formula(i, (p) => t.names[p])}` : t.kinds[i] === "const" ? "a constant" : "a leaf");
+    const what = { const: "a constant (a number the engine wrapped)", param: "a parameter (a leaf)", leaf: "an input (a leaf)",
+      root: "the root (a leaf)" };
+    row("op", t.parents[i].length ? `${t.names[i]} = ${t.formula(i, (p) => t.names[p])}` : what[t.kinds[i]]);
+    if (i === t.root) row("seed", `∂${t.names[i]}/∂${t.names[i]} = 1.0: where the backward pass starts`);
+    const twice = t.parents[i].length === 2 && t.parents[i][0] === t.parents[i][1];
     const parents = t.parents[i].map((p, s) =>
-      el("li", { text: `∂${t.names[i]}/∂${t.names[p]} = ${num(t.partials[i][s])}` }));
+      el("li", { text: `∂${t.names[i]}/∂${t.names[p]}${twice ? ` (operand ${s + 1})` : ""} = ${num(t.partials[i][s])}` }));
     const received = [], sum = [];
     for (const c of t.consumers[i]) {
       t.parents[c].forEach((p, s) => {
@@ -480,20 +514,29 @@ class View {
   }
 
   pan() {
+    // A drag pans from anywhere, boxes included (a dense network is mostly boxes); a press that
+    // does not move 4 px is a click.
     let start = null;
     this.svg.addEventListener("pointerdown", (e) => {
-      if (e.target.closest("[data-node],[data-group],[data-close]")) return;
-      start = [e.clientX, e.clientY, { ...this.view }];
-      this.fitted = null;
-      this.svg.setPointerCapture(e.pointerId);
+      if (e.button === 0) start = { x: e.clientX, y: e.clientY, view: { ...this.view }, moved: false, id: e.pointerId };
     });
     this.svg.addEventListener("pointermove", (e) => {
       if (!start) return;
-      const r = this.svg.getBoundingClientRect(), [x0, y0, v] = start;
-      this.view = { ...v, x: v.x - ((e.clientX - x0) / r.width) * v.w, y: v.y - ((e.clientY - y0) / r.height) * v.h };
+      if (!start.moved && Math.hypot(e.clientX - start.x, e.clientY - start.y) < 4) return;
+      if (!start.moved) {
+        start.moved = true;
+        this.fitted = null;
+        this.svg.setPointerCapture(start.id);
+      }
+      const r = this.svg.getBoundingClientRect(), v = start.view;
+      this.view = { ...v, x: v.x - ((e.clientX - start.x) / r.width) * v.w, y: v.y - ((e.clientY - start.y) / r.height) * v.h };
       this.apply();
     });
-    this.svg.addEventListener("pointerup", () => (start = null));
+    this.svg.addEventListener("pointerup", () => (this.dragged = start && start.moved, start = null));
+    this.svg.addEventListener("click", (e) => {
+      if (this.dragged) e.stopImmediatePropagation(); // the end of a drag is not a click
+      this.dragged = false;
+    }, true);
     this.svg.addEventListener("wheel", (e) => {
       if (this.inNotebook && !e.ctrlKey && !e.metaKey) return; // let the notebook scroll
       e.preventDefault();
@@ -551,5 +594,7 @@ if (page) {
   const data = JSON.parse(page.textContent);
   const linked = /step=(\d+)/.exec(location.hash); // a link to one step: page.html#step=12 (counted from 1)
   if (linked) data.step = Number(linked[1]) - 1;
-  globalThis.dagradExplorer = new View(root, svg, data, { keysOn: document });
+  // The address follows the step, so a step can be shared as a link (page.html#step=12).
+  const onStep = (k) => history.replaceState(null, "", `#step=${k + 1}`);
+  globalThis.dagradExplorer = new View(root, svg, data, { keysOn: document, onStep });
 }
