@@ -598,3 +598,59 @@ def test_compile_graph_data_are_inputs_not_constants():
         compile_graph(w * 2.0, [w])([1.0], [[1.0]])
     with pytest.raises(ValueError, match="data\\[0\\]\\[0\\] is the same Value as input 0"):
         compile_graph(w * 2.0, [w], data=[[w]])
+
+
+# --- the same program on arrays (issue 13, part 2) -------------------------------------------------
+
+np = pytest.importorskip("numpy")  # the dev extras install it (dagrad[fast]); the engine never needs it
+
+
+def assert_rows_match_the_scalar_replay(f, X):
+    out, grads = f.batch(X)
+    assert out.shape == (len(X),) and grads.shape == (len(X), f.n_inputs)
+    for r, x in enumerate(X):
+        value, gradient = f(list(x))
+        assert close(out[r], value), (r, out[r], value)
+        assert all(close(a, b) for a, b in zip(grads[r], gradient)), (r, grads[r], gradient)
+    assert np.array_equal(f.batch(X, grads=False), out)
+
+
+def test_batch_rows_equal_the_scalar_replay_on_an_mlp_with_kinks_per_element():
+    model = nn.MLP(2, [8, 8, 1], seed=3)
+    f = compile(lambda a, b: model([a, b]).abs() + (a - b).relu(), [0.5, -0.5])
+    rng = random.Random(0)
+    X = [[rng.uniform(-3, 3), rng.uniform(-3, 3)] for _ in range(300)] + [[0.0, 0.0], [1.0, 1.0]]
+    assert_rows_match_the_scalar_replay(f, X)
+
+
+def test_batch_runs_every_op_and_a_rule_the_table_calls():
+    fn = lambda x, y: ((x * x + 1.0).log() + (y * y).sqrt() + (x / (y * y + 1.0)) ** 3 + x.tanh().exp()
+                       + x.sin() * y.cos() + x.sigmoid() + y.softplus() + (x * y).reciprocal())
+    f = compile(fn, [0.5, 1.5])
+    rng = random.Random(1)
+    assert_rows_match_the_scalar_replay(f, [[rng.uniform(0.1, 2), rng.uniform(-2, -0.1)] for _ in range(50)])
+
+
+def test_batch_names_the_first_row_outside_the_domain():
+    f = compile(lambda x, y: (x - y).log(), [2.0, 1.0])
+    with pytest.raises(ValueError, match=r"row 2, \[1.0, 3.0\], is outside an op's domain: log: input must be > 0"):
+        f.batch([[2.0, 1.0], [5.0, 1.0], [1.0, 3.0], [0.0, 1.0]])
+    out, grads = compile(lambda x: x.sqrt(), [4.0]).batch([[0.0], [4.0]])  # an inf that is no error
+    assert out.tolist() == [0.0, 2.0] and grads.tolist() == [[math.inf], [0.25]]
+
+
+def test_batch_without_numpy_says_how_to_install_it(monkeypatch):
+    f = compile(lambda x: x * 2.0, [1.0])
+    monkeypatch.setitem(sys.modules, "numpy", None)
+    with pytest.raises(ImportError, match=r"needs NumPy, an optional extra: pip install 'dagrad\[fast\]'"):
+        f.batch([[1.0]])
+    assert f([1.0]) == (2.0, [2.0])  # the scalar replay needs nothing
+
+
+def test_batch_checks_the_shape_of_x():
+    f = compile(lambda x, y: x * y, [1.0, 2.0])
+    with pytest.raises(ValueError, match=r"X must have shape \(n_points, 2\), got \(1, 3\)"):
+        f.batch([[1.0, 2.0, 3.0]])
+    w = Value(1.0)
+    with pytest.raises(TypeError, match="compiled with data leaves"):
+        compile_graph(w * Value(2.0), [w], data=[[Value(3.0)]]).batch([[1.0]])
