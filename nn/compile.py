@@ -109,6 +109,14 @@ class CompiledStep:
 
     @property
     def n_programs(self):
+        """How many programs the step has traced and compiled: one per batch size (and targets, if structure).
+
+        Example:
+          >>> from nn import MLP, mse_loss
+          >>> step = compile_step(MLP(1, [2, 1], seed=0), mse_loss, [[1.0], [2.0]], [0.0, 1.0])
+          >>> _ = step([[3.0], [4.0]], [1.0, 0.0]); step.n_programs
+          1
+        """
         return len(self._programs)
 
     def __call__(self, X=None, y=None):
