@@ -53,7 +53,7 @@ import inspect
 import keyword
 import math
 
-from autograd._checks import finite, shown
+from autograd._checks import DOMAIN_ERRORS, finite, shown
 from autograd.engine import OPS, Value, is_grad_enabled, topological_order
 
 __all__ = ["compile", "compile_graph", "CompiledFunction", "TraceMismatchError"]
@@ -624,7 +624,7 @@ def _batch(f, X, grads):
             b = min(a + _CHUNK, n)
             try:
                 result = replay([X[a:b, k] for k in range(f.n_inputs)])
-            except (ArithmeticError, ValueError):  # from a rule run element by element
+            except DOMAIN_ERRORS:  # from a rule run element by element
                 failed = True
                 continue
             out[a:b] = result[0] if grads else result
@@ -637,7 +637,7 @@ def _batch(f, X, grads):
     for r in np.flatnonzero(bad):
         try:
             value, gradient = f._replay(X[r].tolist())
-        except (ArithmeticError, ValueError) as e:
+        except DOMAIN_ERRORS as e:
             raise ValueError(f"{who}: row {r}, {X[r].tolist()}, is outside an op's domain: {e}") from None
         out[r] = value
         if grads:

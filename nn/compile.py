@@ -23,8 +23,8 @@ Example:
 """
 
 import math
-import numbers
 
+from autograd._checks import is_number
 from autograd.engine import Value, is_grad_enabled
 from autograd.replay import compile_graph
 
@@ -216,7 +216,7 @@ class CompiledStep:
 
 def _as_values(t):
     """A target as leaf Values: a number as a Value, a list of numbers as a list of them."""
-    if isinstance(t, numbers.Real) and not isinstance(t, bool):
+    if is_number(t):
         return Value(t)
     if isinstance(t, (list, tuple)):
         return [_as_values(u) for u in t]
