@@ -47,12 +47,13 @@ names of the table's ops that are Python identifiers; never a label or any other
 and it runs without builtins.
 """
 
+import ast
 import builtins
 import inspect
 import keyword
 import math
 
-from autograd._checks import finite
+from autograd._checks import DOMAIN_ERRORS, finite, shown
 from autograd.engine import OPS, Value, is_grad_enabled, topological_order
 
 __all__ = ["compile", "compile_graph", "CompiledFunction", "TraceMismatchError"]
@@ -105,20 +106,24 @@ def compile(fn, example_inputs):
     return CompiledFunction(output, leaves, f"compiled {_name(fn)}", fn=fn)
 
 
-def compile_graph(output, inputs, extras=()):
+def compile_graph(output, inputs, extras=(), data=()):
     """Compile a graph you have already built, as a function of some of its leaves.
 
-    Every other leaf (a model's data, a Value made along the way) is baked in as a constant.
-    `nn.compile_step` uses it with a model's parameters as the inputs.
+    `inputs` are differentiated; `data` leaves are read at each call but not differentiated (a
+    batch's examples and targets), so one program serves every batch of the same shape. Every
+    other leaf (a Value made along the way) is baked in as a constant. `nn.compile_step` uses it
+    with a model's parameters as the inputs and one data row per example.
 
     Args:
       output: the Value to replay and differentiate (a scalar loss).
       inputs: leaf Values of the graph (``op == ""``) that become the inputs, in order.
       extras: more Values whose values each call also returns, not differentiated (a model's
         predictions, say); with any, a call returns ``(out, grads, extra_values)``.
+      data: rows of leaf Values (a list of lists, one row per example, say) whose values a call
+        takes as its second argument, ``f(inputs, data)``, rows of numbers of the same shape.
 
     Returns:
-      A `CompiledFunction` of ``len(inputs)`` floats.
+      A `CompiledFunction` of ``len(inputs)`` floats (and, with `data`, rows of floats).
 
     Example:
       >>> w, b = Value(2.0), Value(1.0)
@@ -126,8 +131,13 @@ def compile_graph(output, inputs, extras=()):
       >>> f = compile_graph((z - 4.0) ** 2, [w, b], extras=[z])
       >>> f([2.0, 1.0])
       (9.0, [18.0, 6.0], [7.0])
+      >>> x, t = Value(3.0), Value(4.0)               # an example and its target: data
+      >>> g = compile_graph((w * x + b - t) ** 2, [w, b], data=[[x, t]])
+      >>> g([2.0, 1.0], [[3.0, 4.0]]), g([2.0, 1.0], [[1.0, 0.0]])
+      ((9.0, [18.0, 6.0]), (9.0, [6.0, 6.0]))
     """
-    return CompiledFunction(output, list(inputs), "compiled graph", extras=list(extras))
+    rows = [list(row) for row in data]
+    return CompiledFunction(output, list(inputs), "compiled graph", extras=list(extras), data=rows)
 
 
 class CompiledFunction:
@@ -136,6 +146,7 @@ class CompiledFunction:
     Attributes:
       source: the generated Python source: the forward pass, then the chain rule line by line.
       n_inputs: how many floats a call takes.
+      data_shape: with data leaves (`compile_graph`), the length of each data row; else ``()``.
       n_ops: how many ops a call replays (ops on constants alone are folded at trace time).
 
     Example:
@@ -153,10 +164,12 @@ class CompiledFunction:
       <BLANKLINE>
     """
 
-    def __init__(self, output, inputs, who, *, fn=None, extras=()):
+    def __init__(self, output, inputs, who, *, fn=None, extras=(), data=()):
         self._who, self._fn = who, fn
-        sources, bindings, self.n_ops = _Emitter(output, inputs, extras, who).program()
+        self.data_shape = tuple(len(row) for row in data)
+        sources, bindings, self.n_ops = _Emitter(output, inputs, extras, who, data).program()
         self.source, self.n_inputs = "\n".join(sources), len(inputs)
+        self._bindings = bindings
         # Builtins are withheld: the generated code calls only the table's functions. Each
         # function is compiled on its own, so only one syntax tree is in memory at a time.
         namespace = {"__builtins__": {}, **_CONSTANTS, **bindings}
@@ -164,12 +177,45 @@ class CompiledFunction:
             exec(builtins.compile(source, f"<{who}>", "exec"), namespace)
         self._replay = namespace["replay"]
 
-    def __call__(self, inputs):
-        """Replay at `inputs`: ``(out, grads)``, a float and a list with one float per input.
+    def __call__(self, inputs, data=None):
+        """Replay at `inputs` (and, if compiled with data leaves, `data`): ``(out, grads)``.
 
-        With `extras` (see `compile_graph`), ``(out, grads, extra_values)``.
+        ``out`` is a float and ``grads`` a list with one float per input; with `extras` (see
+        `compile_graph`), ``(out, grads, extra_values)``.
         """
-        return self._replay(_floats(inputs, self.n_inputs, self._who))
+        inputs = _floats(inputs, self.n_inputs, self._who)
+        if not self.data_shape:
+            if data is not None:
+                raise TypeError(f"{self._who}: got data, but this function was compiled without data leaves; "
+                                f"call it with the inputs alone")
+            return self._replay(inputs)
+        return self._replay(inputs, _rows(data, self.data_shape, self._who))
+
+    def batch(self, X, grads=True):
+        """Replay at many points at once: the same program run on NumPy arrays, one column per input.
+
+        Each row equals the scalar replay at that point to ~1e-12 relative (NumPy's tanh, exp, log
+        may differ from the math module's in the last bit); kinks and branches (relu, abs) are
+        judged per element. Needs NumPy (``pip install 'dagrad[fast]'``); nothing else imports it.
+
+        Args:
+          X: the points, shape (n_points, n_inputs): a 2-D array or a list of lists of numbers.
+          grads: also return the gradients (the backward half); False runs the forward alone.
+
+        Returns:
+          ``(out, grads)``: arrays of shapes (n_points,) and (n_points, n_inputs); or ``out``
+          alone with ``grads=False``.
+
+        Raises:
+          ValueError: a point is outside an op's domain (the error names the first such row).
+
+        Example:
+          >>> f = compile(lambda x, y: (x * y).relu() + x, [1.0, 2.0])
+          >>> out, grads = f.batch([[1.0, 2.0], [2.0, -1.0]])   # relu's kink judged per row
+          >>> out.tolist(), grads.tolist()
+          ([3.0, 2.0], [[3.0, 1.0], [1.0, 0.0]])
+        """
+        return _batch(self, X, grads)
 
     def check(self, inputs):
         """Re-trace the function at `inputs`; raise if its graph differs, else return the replay.
@@ -197,17 +243,17 @@ class CompiledFunction:
         self.check_graph(output, leaves)
         return self([leaf.data for leaf in leaves])
 
-    def check_graph(self, output, inputs, extras=()):
+    def check_graph(self, output, inputs, extras=(), data=()):
         """Raise `TraceMismatchError` unless the graph given compiles to this same program.
 
         Args:
-          output, inputs, extras: a freshly built graph, as for `compile_graph`.
+          output, inputs, extras, data: a freshly built graph, as for `compile_graph`.
 
         Example:
           >>> x = Value(1.0); f = compile_graph(x * 2.0, [x])
           >>> y = Value(5.0); f.check_graph(y * 2.0, [y])   # the same program: no error
         """
-        source = "\n".join(_Emitter(output, list(inputs), list(extras), self._who).program()[0])
+        source = "\n".join(_Emitter(output, list(inputs), list(extras), self._who, [list(r) for r in data]).program()[0])
         if source == self.source:
             return
         old, new = self.source.splitlines(), source.splitlines()
@@ -262,6 +308,23 @@ def _floats(values, n, who, what="input"):
     return values
 
 
+def _rows(data, shape, who):
+    """`data` as a list of rows of finite floats, shaped as `shape` (each row's length); errors name the row."""
+    if data is None:
+        raise TypeError(f"{who}: this function was compiled with data leaves: call it as f(inputs, data) "
+                        f"with {len(shape)} rows of numbers")
+    if isinstance(data, (str, bytes)) or not hasattr(data, "__len__"):
+        raise TypeError(f"{who}: data must be a list of rows of numbers, got {type(data).__name__}: {shown(data)}")
+    if len(data) != len(shape):
+        raise ValueError(f"{who}: expected {len(shape)} data rows (as traced), got {len(data)}; a batch of "
+                         f"another size needs a program of its own (nn.compile_step keeps one per size)")
+    rows = [_floats(row, None, who, f"number in data row {r}") for r, row in enumerate(data)]
+    for r, (row, n) in enumerate(zip(rows, shape)):
+        if len(row) != n:
+            raise ValueError(f"{who}: data row {r} has {len(row)} numbers, traced with {n}")
+    return rows
+
+
 def _name(fn):
     return getattr(fn, "__name__", type(fn).__name__)
 
@@ -292,12 +355,15 @@ class _Emitter:
       stored: the nodes whose gradient so far is in ``G``, not in a variable of this function.
     """
 
-    def __init__(self, output, inputs, extras, who):
-        self.order, self.parents, self.live, self.upstream = _analyse(output, inputs, extras, who)
-        self.output, self.inputs, self.extras, self.who = output, inputs, extras, who
+    def __init__(self, output, inputs, extras, who, data=()):
+        self.order, self.parents, self.live, self.needs, self.upstream = _analyse(output, inputs, extras, who, data)
+        self.output, self.inputs, self.extras, self.who, self.data = output, inputs, extras, who, data
         self.index = {node: i for i, node in enumerate(self.order)}
         self.kind = [node.op for node in self.order]
-        self.position = {self.index[x]: k for k, x in enumerate(inputs) if x in self.index}
+        # Where each leaf's value comes from: inputs[k], or data[r][c] (a row per example).
+        self.source = {self.index[x]: f"inputs[{k}]" for k, x in enumerate(inputs) if x in self.index}
+        self.source.update((self.index[x], f"data[{r}][{c}]") for r, row in enumerate(data)
+                           for c, x in enumerate(row) if x in self.index)
         self.ops = [i for i, node in enumerate(self.order) if self.live[i] and self.kind[i]]
         self.slot = {i: n for n, i in enumerate(self.ops)}  # each op's place in V
         self.rules = self._rules()
@@ -306,7 +372,7 @@ class _Emitter:
         self.consumers, self.seen = [0] * len(self.order), [0] * len(self.order)
         for i in self.ops:
             for j in self.parents[i] if self.upstream[i] else ():
-                self.consumers[j] += self.live[j]
+                self.consumers[j] += self.needs[j]
         self.split = len(self.ops) > _PART
         self.functions = [] if self.split else [[]]
         self.defined, self.grad, self.stored = set(), {}, set()
@@ -319,7 +385,7 @@ class _Emitter:
                 self._forward_op(i)
         out = self.index[self.output]
         self.grad[out] = "1.0"
-        for run in self._functions([i for i in reversed(self.ops) if self.upstream[i]], load_values=True):
+        for run in self._functions([i for i in reversed(self.ops) if self.upstream[i] and self.needs[i]], load_values=True):
             for i in run:
                 self._backward_op(i)
         if self.split:
@@ -329,7 +395,8 @@ class _Emitter:
         if self.extras:
             results.append("[" + ", ".join(self._value(self.index[e]) for e in self.extras) + "]")
         self._write(f"return {', '.join(results)}")
-        heads = [f"def part{k}(inputs, V, G):" for k in range(len(self.functions) - 1)] + ["def replay(inputs):"]
+        args = "inputs, data" if self.data else "inputs"
+        heads = [f"def part{k}({args}, V, G):" for k in range(len(self.functions) - 1)] + [f"def replay({args}):"]
         sources = [head + "\n    " + "\n    ".join(body) + "\n" for head, body in zip(heads, self.functions)]
         return sources, self.bindings, len(self.ops)
 
@@ -363,13 +430,13 @@ class _Emitter:
         template = self.rules[self.kind[i], len(ps)][1]
         g, args = self._gradient(i), [self._value(j) for j in ps] + [self._value(i)]
         if template is None:  # call the table's rule; unpack the partials the live parents need
-            partials = [f"d{i}_{k}" if self.live[j] else "_" for k, j in enumerate(ps)]
+            partials = [f"d{i}_{k}" if self.needs[j] else "_" for k, j in enumerate(ps)]
             fn = self._bind(self.kind[i], "partials", OPS[self.kind[i]].partials)
             self._write(f"{', '.join(partials)}, = {fn}({', '.join(args)})")
         else:
             partials = [d.format(*args) for d in template]
         for j, d in zip(ps, partials):
-            if self.live[j]:
+            if self.needs[j]:
                 self._add_to_gradient(j, d, g)
         del self.grad[i]  # used up: nothing to hand over
 
@@ -392,7 +459,7 @@ class _Emitter:
         if not self.live[j]:
             return _literal(self.order[j].data)
         if j not in self.defined:
-            self._write(f"v{j} = " + (f"inputs[{self.position[j]}]" if j in self.position else f"V[{self.slot[j]}]"))
+            self._write(f"v{j} = " + self.source.get(j, f"V[{self.slot.get(j)}]"))
             self.defined.add(j)
         return f"v{j}"
 
@@ -450,36 +517,45 @@ class _Emitter:
         """Start ``replay``: make ``V`` and ``G``, then call the parts written so far in turn."""
         self._new_function()
         self.functions[-1][:0] = [f"V = [0.0] * {len(self.ops)}", f"G = [0.0] * {len(self.order)}",
-                                  *(f"part{k}(inputs, V, G)" for k in range(len(self.functions) - 1))]
+                                  *(f"part{k}({'inputs, data' if self.data else 'inputs'}, V, G)" for k in range(len(self.functions) - 1))]
 
 
-def _analyse(output, inputs, extras, who):
-    """(nodes in topological order, each one's parents by position, live, upstream), checked.
+def _analyse(output, inputs, extras, who, data=()):
+    """(nodes in topological order, each one's parents by position, live, needs, upstream), checked.
 
-    A node is live if it depends on an input; the others are constants, folded to their traced
-    values (the forwards are pure, so replay would compute exactly those values). A node is
-    upstream if the output depends on it: only those get gradients.
+    A node is live if it depends on an input or a data leaf; the others are constants, folded to
+    their traced values (the forwards are pure, so replay would compute exactly those values). A
+    node needs a gradient if it depends on an input (data are not differentiated), and it is
+    upstream if the output depends on it: only nodes that are both get gradients.
     """
     for what, x in (("output", output), *((f"extra {k}", e) for k, e in enumerate(extras))):
         if not isinstance(x, Value):
             raise TypeError(f"{who}: {what} must be a Value, got {type(x).__name__}: {x!r}")
     slot = {}
-    for k, x in enumerate(inputs):
+    leaves = [("inputs", f"input {k}", f"index {k}", x) for k, x in enumerate(inputs)]
+    leaves += [("data", f"data[{r}][{c}]", f"row {r}, column {c}", x) for r, row in enumerate(data) for c, x in enumerate(row)]
+    for kind, what, where, x in leaves:
         if not isinstance(x, Value):
-            raise TypeError(f"{who}: inputs must be Values, got {type(x).__name__}: {x!r} at index {k}")
+            raise TypeError(f"{who}: {kind} must be Values, got {type(x).__name__}: {x!r} at {where}")
         if x.op:
-            raise ValueError(f"{who}: input {k} must be a leaf Value (op ''), got one with op {x.op!r}; "
-                             f"inputs are leaves such as parameters")
+            raise ValueError(f"{who}: {what} must be a leaf Value (op ''), got one with op {x.op!r}; "
+                             f"inputs and data are leaves such as parameters and examples")
         if x in slot:
-            raise ValueError(f"{who}: input {k} is the same Value as input {slot[x]}; give each input once")
-        slot[x] = k
+            raise ValueError(f"{who}: {what} is the same Value as {slot[x]}; give each input and data leaf once")
+        slot[x] = what
     order = topological_order(output, *extras)
     index = {node: i for i, node in enumerate(order)}
     parents = [[index[p] for p in node.parents] for node in order]
+    needs = [False] * len(order)
+    for x in inputs:
+        if x in index:
+            needs[index[x]] = True
     live = [node in slot for node in order]
     for i, ps in enumerate(parents):
-        live[i] = live[i] or any(live[j] for j in ps)
-    if not live[index[output]]:
+        if ps:
+            live[i] = any(live[j] for j in ps)
+            needs[i] = any(needs[j] for j in ps)
+    if not needs[index[output]]:
         raise ValueError(f"{who}: the output does not depend on any input, so there is nothing to replay "
                          f"(a function that reads .data cuts the graph: use Value operations)")
     upstream = [False] * len(order)
@@ -487,7 +563,7 @@ def _analyse(output, inputs, extras, who):
     for i in reversed(range(len(order))):
         for j in parents[i] if upstream[i] else ():
             upstream[j] = True
-    return order, parents, live, upstream
+    return order, parents, live, needs, upstream
 
 
 def _rules(name, points, who):
@@ -514,6 +590,119 @@ def _literal(x):
 
 
 _CONSTANTS = {"inf": math.inf, "nan": math.nan}
+
+
+# --- the same program on NumPy arrays ----------------------------------------------------------
+
+_CHUNK = 8192  # points per array pass: ~64 KB an array, so a pass's arrays stay in cache
+
+
+def _batch(f, X, grads):
+    """`CompiledFunction.batch`: the scalar program, rewritten for arrays (once, cached), run in chunks."""
+    who = f"{f._who}.batch"
+    try:
+        import numpy as np
+    except ImportError:
+        raise ImportError(f"{who} needs NumPy, an optional extra: pip install 'dagrad[fast]' "
+                          f"(or pip install numpy); the scalar replay f(inputs) needs nothing") from None
+    if f.data_shape:
+        raise TypeError(f"{who}: this function was compiled with data leaves; batch runs functions of their inputs alone")
+    try:
+        X = np.array(X, dtype=float, ndmin=2)
+    except (TypeError, ValueError) as e:
+        raise TypeError(f"{who}: X must be a 2-D array of numbers, (n_points, {f.n_inputs}); {e}") from None
+    if X.ndim != 2 or X.shape[1] != f.n_inputs:
+        raise ValueError(f"{who}: X must have shape (n_points, {f.n_inputs}), got {X.shape}")
+    programs = f.__dict__.setdefault("_array_programs", {})
+    if grads not in programs:
+        programs[grads] = _array_program(f, np, grads)
+    replay, n = programs[grads], len(X)
+    out, dx = np.empty(n), np.empty((n, f.n_inputs)) if grads else None
+    failed = False
+    with np.errstate(all="ignore"):  # a domain error shows as inf or nan, judged below row by row
+        for a in range(0, n, _CHUNK):
+            b = min(a + _CHUNK, n)
+            try:
+                result = replay([X[a:b, k] for k in range(f.n_inputs)])
+            except DOMAIN_ERRORS:  # from a rule run element by element
+                failed = True
+                continue
+            out[a:b] = result[0] if grads else result
+            if grads:
+                for k, g in enumerate(result[1]):
+                    dx[a:b, k] = g
+    # Rows that are not finite everywhere (or a chunk that raised) are replayed on floats: the
+    # scalar replay names a domain error, or gives the row its exact value (sqrt's inf at 0).
+    bad = np.ones(n, bool) if failed else ~np.isfinite(out) | (~np.isfinite(dx).all(axis=1) if grads else False)
+    for r in np.flatnonzero(bad):
+        try:
+            value, gradient = f._replay(X[r].tolist())
+        except DOMAIN_ERRORS as e:
+            raise ValueError(f"{who}: row {r}, {X[r].tolist()}, is outside an op's domain: {e}") from None
+        out[r] = value
+        if grads:
+            dx[r] = gradient
+    return (out, dx) if grads else out
+
+
+def _array_program(f, np, grads):
+    """The replay function rewritten for arrays: conditional expressions as where(), no in-place adds."""
+    if "def part" in f.source:
+        raise ValueError(f"{f._who}.batch: a program of more than {_PART:,} ops is not run on arrays")
+    tree = ast.parse(f.source)
+    function = tree.body[-1]
+    body = [_ArrayForm().visit(statement) for statement in function.body]
+    if not grads:  # the forward half: drop the gradient lines, return the value alone
+        backward = lambda s: any(isinstance(t, ast.Name) and t.id[0] in "gd" or isinstance(t, ast.Tuple)
+                                 for t in getattr(s, "targets", [getattr(s, "target", None)]))
+        body = [s for s in body if not backward(s)]
+        body[-1] = ast.Return(body[-1].value.elts[0])
+    function.body = body
+    ast.fix_missing_locations(tree)
+    namespace = {"__builtins__": {}, **_CONSTANTS, "where": np.where, "number": lambda a: np.asarray(a, dtype=float),
+                 **{name: _array_function(fn, np, name.endswith("_partials")) for name, fn in f._bindings.items()}}
+    exec(builtins.compile(tree, f"<{f._who} on arrays>", "exec"), namespace)
+    return namespace["replay"]
+
+
+class _ArrayForm(ast.NodeTransformer):
+    """Rewrites the scalar program for arrays: ``(a if c else b)`` becomes ``where(c, a, b)``, and
+    ``g += t`` becomes ``g = g + t`` (on arrays ``+=`` adds in place, into an array another name shares)."""
+
+    def visit_IfExp(self, node):
+        self.generic_visit(node)
+        return ast.Call(ast.Name("where", ast.Load()), [node.test, node.body, node.orelse], [])
+
+    def visit_BinOp(self, node):
+        # A comparison used as a number (``(x > 0) - (x < 0)``, abs's sign): True - False is 1 on
+        # Python's bools, an error on NumPy's, so the comparison is made a float array first.
+        self.generic_visit(node)
+        node.left, node.right = (ast.Call(ast.Name("number", ast.Load()), [side], []) if isinstance(side, ast.Compare)
+                                 else side for side in (node.left, node.right))
+        return node
+
+    def visit_AugAssign(self, node):
+        self.generic_visit(node)
+        name = node.target.id
+        return ast.Assign([ast.Name(name, ast.Store())], ast.BinOp(ast.Name(name, ast.Load()), node.op, node.value))
+
+
+def _array_function(fn, np, partials):
+    """A table function for arrays: NumPy's own where it is the same function, else applied point by point."""
+    from autograd import engine
+
+    same = {math.tanh: np.tanh, math.sin: np.sin, math.cos: np.cos, abs: np.abs, engine._exp: np.exp,
+            engine._log: np.log, engine._sqrt: np.sqrt, engine._div: np.divide, engine._pow: np.power}
+    if not partials and fn in same:
+        return same[fn]
+
+    def pointwise(*args):
+        columns = np.broadcast_arrays(*(np.asarray(a, dtype=float) for a in args))
+        results = [fn(*point) for point in zip(*(c.tolist() for c in columns))]
+        if partials:
+            return tuple(np.array(r, dtype=float) for r in zip(*results))
+        return np.array(results, dtype=float)
+    return pointwise
 
 
 # --- recording rules as source ---------------------------------------------------------------

@@ -10,6 +10,7 @@ process (`benchmarks.ceiling`) so that its objects do not slow the collector her
 
 import gc
 import json
+import math
 import statistics
 import subprocess
 import sys
@@ -29,8 +30,8 @@ __all__ = ["Row", "FULL", "QUICK", "chain", "hinge_l2", "peer_mlp", "run", "tabl
 
 # Sizes: the issue's, and tiny ones that only check that the code runs (`--quick`).
 # explorer: the networks whose one-example loss the explorer draws (the demo's, and one near its limit).
-FULL = {"chain": 200_000, "points": 100, "deep": 1_000_000, "repeat": 5, "explorer": ([16, 16, 1], [27, 27, 27, 1])}
-QUICK = {"chain": 400, "points": 8, "deep": 4_000, "repeat": 1, "explorer": ([4, 1],)}
+FULL = {"chain": 200_000, "points": 100, "grid": 160_000, "deep": 1_000_000, "repeat": 5, "explorer": ([16, 16, 1], [27, 27, 27, 1])}
+QUICK = {"chain": 400, "points": 8, "grid": 1_000, "deep": 4_000, "repeat": 1, "explorer": ([4, 1],)}
 TARGETS = {"eager": 0.125, "compiled": 0.01, "bytes": 200, "jvp": 1.5}  # jvp: a ratio to backward()
 LR, ALPHA = 0.05, 1e-4  # small steps: the weights (and so the timed graphs) change little between runs
 
@@ -233,6 +234,70 @@ def _w3(points, repeat):
     return rows
 
 
+# --- compiled replay, round two: minibatch steps, arrays, compile time (issue 13) -------------------
+
+def _minibatch_rows(points, batch, repeat):
+    """A compiled step on minibatches (data as inputs) against the same step with its batch baked in."""
+    from autograd.replay import compile_graph
+
+    X, labels = make_moons(points, noise=0.1, seed=0)
+    y = [2 * t - 1 for t in labels]
+    model = MLP(2, [16, 16, 1], seed=1337)
+    params = model.parameters()
+    step = compile_step(model, lambda scores, y: hinge_l2(scores, y, params), X[:batch], y[:batch])
+    baked = compile_graph(hinge_l2([model(x) for x in X[:batch]], y[:batch], params), params)
+    batches = [(X[k:k + batch], y[k:k + batch]) for k in range(0, points - batch + 1, batch)]
+
+    def data_as_inputs():
+        t0 = time.perf_counter()
+        for Xb, yb in batches:
+            step(Xb, yb)
+        return {"step": (time.perf_counter() - t0) / len(batches)}
+
+    def baked_in():
+        t0 = time.perf_counter()
+        for _ in batches:  # what CompiledStep does around its program, minus the data
+            values = [p.data for p in params]
+            all(map(math.isfinite, values))
+            for p, g in zip(params, baked(values)[1]):
+                p.grad += g + 0.0
+        return {"step": (time.perf_counter() - t0) / len(batches)}
+    t = _interleaved({"data": data_as_inputs, "baked": baked_in}, repeat)
+    per_example = {e: t[e]["step"] / batch * 1e6 for e in t}
+    ratio, goal = per_example["data"] / per_example["baked"], 1.25
+    name = f"minibatch step, MLP 2-16-16-1, batches of {batch}"
+    return [Row(f"{name}: data as inputs, {per_example['data']:.1f} µs/example (baked in: {per_example['baked']:.1f})",
+                "dagrad compiled", ratio, "× baked in", target=f"≤ {goal}× baked in", met=ratio <= goal),
+            Row(f"{name}: programs compiled for {len(batches)} batches", "dagrad compiled", step.n_programs, "programs")]
+
+
+def _batch_rows(points, repeat):
+    """CompiledFunction.batch: value and input gradients of MLP(2, [16, 16, 1]) at `points` points."""
+    try:
+        import numpy as np
+    except ImportError:
+        return []
+    model = MLP(2, [16, 16, 1], seed=1337)
+    f = compile(lambda a, b: model([a, b]), [0.1, 0.2])
+    X = np.random.default_rng(0).uniform(-2, 2, (points, 2))
+    t = _interleaved({"batch": lambda: _timed("batch", f.batch, X)}, repeat)
+    seconds, goal = t["batch"]["batch"], 0.5
+    return [Row(f"batch replay: MLP 2-16-16-1 at {points:,} points, value + input gradients", "dagrad compiled",
+                seconds, "s", target=f"≤ {goal} s" if points >= 160_000 else "", met=seconds <= goal)]
+
+
+def _compile_rows(rows):
+    """The break-even: how many steps the compiled W3 step needs to pay for its compile."""
+    by = {(r.workload, r.engine): r.value for r in rows}
+    name = next((r.workload for r in rows if r.workload.startswith("W3") and r.engine == "dagrad compiled"
+                 and r.unit == "ms/step"), None)
+    if name is None:
+        return []
+    compile_ms = by[(f"{name}: trace + compile, once", "dagrad compiled")]
+    saved = by[(name, "dagrad")] - by[(name, "dagrad compiled")]
+    return [Row(f"{name}: compile pays for itself after", "dagrad compiled", compile_ms / saved, "steps")]
+
+
 # --- W5: memory per node; and a million-op chain ----------------------------------------------
 
 def _bytes_per_node(value_type, ops):
@@ -287,12 +352,14 @@ def run(sizes, progress=lambda name: None):
     rows = []
     for name, workload in (("W1", lambda: _w1(sizes["chain"], sizes["repeat"])),
                            ("W3", lambda: _w3(sizes["points"], sizes["repeat"])),
+                           ("minibatch", lambda: _minibatch_rows(sizes["points"], min(10, sizes["points"] // 2), sizes["repeat"])),
+                           ("batch replay", lambda: _batch_rows(sizes["grid"], sizes["repeat"])),
                            ("W5", lambda: _w5(sizes["chain"])),
                            ("deep chain", lambda: _deep(sizes["deep"])),
                            ("explorer", lambda: explorer_rows(_absolute_row, sizes["explorer"], sizes["repeat"]))):
         progress(name)
         rows += workload()
-    return rows
+    return rows + _compile_rows(rows)
 
 
 def table(rows):

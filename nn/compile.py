@@ -1,7 +1,9 @@
 """`compile_step`: train a model with a compiled forward and backward pass (see `autograd.replay`).
 
-The step is traced once, with the model's parameters as its inputs and the batch baked in. Each
-call reads the parameters' current ``.data`` and adds the gradients to their ``.grad`` exactly as
+The step is traced once per batch size, with the model's parameters as its inputs and the batch's
+examples and targets as data inputs: ``step()`` replays the traced batch and ``step(Xb, yb)``
+any other batch of that size with no new compile, which is what minibatch SGD needs. Each call
+reads the parameters' current ``.data`` and adds the gradients to their ``.grad`` exactly as
 building the graph and calling ``loss.backward()`` would, bit for bit, also when ``.grad`` is not
 zero; so optimizers, eager steps, `save` and `load_state_dict` all work alongside it.
 
@@ -15,10 +17,14 @@ Example:
   ...     opt.zero_grad(); loss = step(); opt.step()
   >>> [s > 0 for s in step.predictions]   # the scores of the last step, before its update
   [True, False, True]
+  >>> loss = step([[0.3, -0.8], [1.0, 0.5], [-1.0, 0.2]], [1, 1, -1])   # another batch, same program
+  >>> step.n_programs
+  1
 """
 
 import math
 
+from autograd._checks import is_number
 from autograd.engine import Value, is_grad_enabled
 from autograd.replay import compile_graph
 
@@ -26,25 +32,31 @@ __all__ = ["compile_step", "CompiledStep"]
 
 
 def compile_step(model, loss_fn, X, y):
-    """Trace one training step's loss once; return a step that replays it, compiled, on the current parameters.
+    """Trace one training step's loss; return a step that replays it, compiled, on the current parameters and any batch.
 
-    A compiled step is valid while the graph's structure does not depend on the parameter values:
-    true of `MLP` with any activation and of `mse_loss`, `l1_loss`, `hinge_loss` and
+    A compiled step is valid while the graph's structure does not depend on the parameter values
+    or the data: true of `MLP` with any activation and of `mse_loss`, `l1_loss`, `hinge_loss` and
     `binary_cross_entropy`; not of a loss that picks its formula by a value (``if s.data > 0:``),
-    which `CompiledStep.check` detects. `cross_entropy` subtracts each row's largest logit, read
-    from ``.data``, to avoid overflow: the step keeps the traced ones, which changes the result by
-    rounding only while the logits stay within ~700 of them (`check` reports the change).
+    which `CompiledStep.check` detects.
+
+    Targets. Number targets are data inputs, like the examples: the loss is traced with each
+    target as a leaf Value (nn's losses take those), so ``step(Xb, yb)`` replays any targets. A
+    loss that refuses Value targets has targets that decide the graph's shape, such as
+    `cross_entropy`'s class indices: they are then baked in, and the step keeps one program per
+    (batch size, targets), traced on first use. `cross_entropy` also subtracts each row's largest
+    logit, read from ``.data``, to avoid overflow: a program keeps the shifts of the batch it
+    traced, which changes the result by rounding only while the logits stay within ~700 of them.
 
     Args:
       model: a `Module`; its ``parameters()`` become the step's inputs.
       loss_fn: ``loss_fn(predictions, targets) -> Value`` with ``predictions = [model(x) for x in X]``,
         e.g. `hinge_loss`. Close over the model for a penalty on the weights:
         ``lambda s, t: hinge_loss(s, t) + 1e-4 * sum(p * p for p in model.parameters())``.
-      X: the batch's inputs, one per example; baked into the step.
-      y: the targets, passed to `loss_fn` as given; baked into the step.
+      X: the example batch's inputs, one list of numbers per example; traced, and replayed by ``step()``.
+      y: its targets, passed to `loss_fn` (as leaf Values holding them, if it takes those).
 
     Returns:
-      A `CompiledStep`: ``loss = step()``.
+      A `CompiledStep`: ``loss = step()`` on the traced batch, ``loss = step(Xb, yb)`` on another.
 
     Example:
       >>> from nn import MLP, mse_loss
@@ -58,16 +70,20 @@ def compile_step(model, loss_fn, X, y):
 
 
 class CompiledStep:
-    """A training step compiled once: ``loss = step()`` adds d(loss)/d(p) to each parameter's ``.grad``.
+    """A training step compiled per batch size: ``loss = step(Xb, yb)`` adds d(loss)/d(p) to each parameter's ``.grad``.
 
     Made by `compile_step`. A call returns the loss as a float and keeps the model's outputs for
-    the batch in `predictions` (for an accuracy, say).
+    the batch in `predictions` (for an accuracy, say). The programs are cached by batch size (and
+    by the targets, when they are structure; see `compile_step`): the last, smaller batch of an
+    epoch costs one trace, once.
 
     Attributes:
-      function: the `autograd.CompiledFunction`; ``print(step.function.source)`` shows the
-        whole step written out.
+      function: the `autograd.CompiledFunction` of the traced batch; ``print(step.function.source)``
+        shows the whole step written out.
       predictions: the model's outputs for each example at the last call (floats, or lists of
         floats for a model with several outputs), computed before any update.
+      targets_are_data: True if the targets are data inputs, False if they are baked in.
+      n_programs: how many programs the step has traced and compiled so far.
 
     Example:
       >>> from nn import MLP, mse_loss
@@ -76,6 +92,8 @@ class CompiledStep:
       >>> model.zero_grad(); loss = step()
       >>> loss == step.predictions[0] ** 2, any(p.grad != 0 for p in model.parameters())
       (True, True)
+      >>> _ = step([[2.0], [3.0]], [1.0, 0.0]); step.n_programs   # a batch of 2: traced once
+      2
     """
 
     def __init__(self, model, loss_fn, X, y):
@@ -84,30 +102,53 @@ class CompiledStep:
                                "compile outside it")
         self._model, self._loss_fn, self._X, self._y = model, loss_fn, X, y
         self._params = model.parameters()
-        loss, outputs, self._shape = self._trace()
-        self.function = compile_graph(loss, self._params, outputs)
+        self._programs = {}
+        self.targets_are_data = None  # decided by the first trace
+        self.function = self._program(X, y)[0]
         self.predictions = None
 
-    def __call__(self):
-        """Replay the step at the parameters' current values; returns the loss (a float)."""
+    @property
+    def n_programs(self):
+        """How many programs the step has traced and compiled: one per batch size (and targets, if structure).
+
+        Example:
+          >>> from nn import MLP, mse_loss
+          >>> step = compile_step(MLP(1, [2, 1], seed=0), mse_loss, [[1.0], [2.0]], [0.0, 1.0])
+          >>> _ = step([[3.0], [4.0]], [1.0, 0.0]); step.n_programs
+          1
+        """
+        return len(self._programs)
+
+    def __call__(self, X=None, y=None):
+        """Replay the step at the parameters' current values on a batch; returns the loss (a float).
+
+        Args:
+          X, y: a batch (examples and targets); by default the traced one.
+        """
+        if (X is None) != (y is None):
+            raise TypeError("compile_step: give a batch as step(X, y), both the examples and the targets, "
+                            "or neither for the traced batch")
+        if X is None:
+            X, y = self._X, self._y
+        function, shape = self._program(X, y)
         params = self._params
         values = [p.data for p in params]
         if not all(map(math.isfinite, values)):
             name, x = next((n, p.data) for n, p in self._model.named_parameters() if not math.isfinite(p.data))
             raise ValueError(f"compile_step: parameter {name!r} is {x!r}; the training has diverged "
                              f"(try a smaller learning rate)")
-        loss, grads, outputs = self.function(values)
+        loss, grads, outputs = function(values, self._rows(X, y))
         for p, g in zip(params, grads):
             # Accumulate as loss.backward() does: it sums a pass's contributions from 0.0 and adds
             # the sum once. `g` is that sum, except that it starts from the first contribution and
             # so may be -0.0 where backward's is 0.0: `+ 0.0` turns -0.0 into 0.0 (and changes
             # nothing else), so p.grad gets the same bits as after loss.backward().
             p.grad += g + 0.0
-        self.predictions = [outputs[k] if n is None else outputs[k:k + n] for k, n in self._shape]
+        self.predictions = [outputs[k] if n is None else outputs[k:k + n] for k, n in shape]
         return loss
 
     def check(self):
-        """Re-trace at the current parameters; raise `TraceMismatchError` if the graph has changed.
+        """Re-trace the traced batch at the current parameters; raise `TraceMismatchError` if the graph has changed.
 
         Costs one eager forward pass; use it in tests, or now and then while training.
 
@@ -117,13 +158,46 @@ class CompiledStep:
           >>> step = compile_step(model, mse_loss, [[1.0]], [0.0])
           >>> step.check()   # same graph: no error
         """
-        loss, outputs, _ = self._trace()
-        self.function.check_graph(loss, self._params, outputs)
+        loss, outputs, _, rows = self._trace(self._X, self._y)
+        self.function.check_graph(loss, self._params, outputs, rows)
 
-    def _trace(self):
-        """(loss, the outputs as one flat list, where each example's outputs start and how many)."""
-        predictions = [self._model(x) for x in self._X]
-        loss = self._loss_fn(predictions, self._y)
+    def _key(self, X, y):
+        """The cache key of a batch: its size, and its targets when they are structure."""
+        if len(X) != len(y):
+            raise ValueError(f"compile_step: got {len(X)} examples but {len(y)} targets; give one target per example")
+        return len(X) if self.targets_are_data is not False else (len(X), _hashable(y))
+
+    def _program(self, X, y):
+        """(compiled function, predictions' shape) for this batch: from the cache, or traced and compiled."""
+        key = self._key(X, y) if self._programs else None
+        if key not in self._programs:
+            loss, outputs, shape, rows = self._trace(X, y)
+            key = self._key(X, y)
+            self._programs[key] = (compile_graph(loss, self._params, outputs, rows), shape)
+        return self._programs[key]
+
+    def _rows(self, X, y):
+        """The data rows of a batch: each example's numbers, then its targets' if they are data."""
+        if not self.targets_are_data:
+            return X
+        return [[*x, *_flat(t)] for x, t in zip(X, y)]
+
+    def _trace(self, X, y):
+        """(loss, the outputs as one flat list, where each example's outputs start and how many, data rows)."""
+        inputs = [[Value(c) for c in x] for x in X]
+        predictions = [self._model(x) for x in inputs]
+        loss = targets = None
+        if self.targets_are_data is not False:
+            try:
+                targets = [_as_values(t) for t in y]
+                loss = self._loss_fn(predictions, targets)
+            except (TypeError, ValueError):  # the loss wants numbers: targets are structure
+                if self.targets_are_data:
+                    raise
+                targets = None
+            self.targets_are_data = targets is not None
+        if targets is None:
+            loss = self._loss_fn(predictions, y)
         if not isinstance(loss, Value):
             raise TypeError(f"compile_step: loss_fn must return one Value (the loss), "
                             f"got {type(loss).__name__}: {loss!r}")
@@ -132,8 +206,26 @@ class CompiledStep:
             several = not isinstance(p, Value)
             shape.append((len(outputs), len(p) if several else None))
             outputs.extend(p if several else [p])
-        return loss, outputs, shape
+        rows = inputs if targets is None else [[*x, *_flat(t)] for x, t in zip(inputs, targets)]
+        return loss, outputs, shape, rows
 
     def __repr__(self):
         model = type(self._model).__name__
         return f"<CompiledStep of {model}: {len(self._params)} parameters, {self.function.n_ops} ops>"
+
+
+def _as_values(t):
+    """A target as leaf Values: a number as a Value, a list of numbers as a list of them."""
+    if is_number(t):
+        return Value(t)
+    if isinstance(t, (list, tuple)):
+        return [_as_values(u) for u in t]
+    raise TypeError(f"compile_step: a target must be a number or a list of numbers to be data, got {t!r}")
+
+
+def _flat(t):
+    return [x for u in t for x in _flat(u)] if isinstance(t, list) else [t]
+
+
+def _hashable(y):
+    return tuple(_hashable(t) if isinstance(t, (list, tuple)) else t for t in y)

@@ -13,22 +13,26 @@ rate decaying linearly from 1.0 to 0.1. Then writes, to ``out/`` by default:
 
 Options: ``--steps N`` (default 100), ``--seed S`` (for the data and the weights, default 1337),
 ``--out DIR`` (default ``out/``), ``--quiet`` (no progress bar), ``--compiled`` (train with a
-compiled step, `nn.compile_step`: the same weights, bit for bit, in less time).
+compiled step, `nn.compile_step`: the same weights, bit for bit, in less time), ``--batch-size N``
+(each step draws N points at random, minibatch SGD; default: all of them).
 
-Needs the demo extras: ``pip install 'dagrad[demo]'`` (matplotlib, tqdm, graphviz).
+Needs the demo extras: ``pip install 'dagrad[demo]'`` (matplotlib, tqdm, graphviz, numpy).
 
 Example (a shell)::
 
   python -m nn.demo                          # or: make demo, or: dagrad-demo
   python -m nn.demo --steps 50 --seed 0 --out /tmp/moons --quiet
   python -m nn.demo --compiled
+  python -m nn.demo --compiled --batch-size 10
 """
 
 import argparse
 import os
+import random
 import sys
 import time
 
+from autograd import replay
 from autograd._checks import positive_int
 from autograd.engine import Value, no_grad
 from nn.compile import compile_step
@@ -41,7 +45,7 @@ __all__ = ["accuracy", "backprop_step", "compiled_step", "main", "objective", "p
 
 STEPS, SEED, OUT = 100, 1337, "out"
 N_SAMPLES, NOISE, ALPHA = 100, 0.1, 1e-4
-GRID = 64  # decision-boundary resolution: GRID x GRID model evaluations, ~0.7 s
+GRID = 400  # decision-boundary resolution: GRID x GRID points, one compiled replay on arrays (~0.1 s)
 
 
 def objective(model, scores, y, alpha=ALPHA):
@@ -111,62 +115,47 @@ def backprop_step(model, X, y):
 def compiled_step(model, X, y):
     """A `train` step_fn that replays the `objective` compiled (`nn.compile_step`): same gradients, faster.
 
-    The graph of the whole batch's loss is traced once, here, with `model`, `X` and `y` baked in;
-    each step then runs it as straight-line float code at the parameters' current values. The
-    step function takes `train`'s arguments and checks them against what was compiled: another
-    model, other points or other labels raise a ValueError rather than train on the traced ones.
+    The graph of the batch's loss is traced once, here, with the points and labels as data inputs;
+    each step then runs it as straight-line float code at the parameters' current values on the
+    batch it is given. A batch of another size (a minibatch) is traced once, on first use. The
+    step function checks that it is given the model it was compiled for.
 
     Args:
       model: the model being trained.
-      X: the points (baked into the compiled step).
-      y: their labels, -1 or +1 (baked in too).
+      X: the points to trace with (a batch of the size most steps use).
+      y: their labels, -1 or +1.
 
     Returns:
       A function ``(model, inputs, y) -> (loss, accuracy)`` for `train`'s ``step_fn``, where
-      `model`, `inputs` (lists of numbers or Values) and `y` must be the ones compiled.
+      `model` must be the one compiled and `inputs` (lists of numbers or Values) and `y` are any batch.
 
     Example:
       >>> X, labels = make_moons(20, noise=0.1, seed=0); y = [2 * t - 1 for t in labels]
       >>> model = MLP(2, [8, 1], seed=0)
-      >>> len(train(model, X, y, steps=3, step_fn=compiled_step(model, X, y), quiet=True))
+      >>> len(train(model, X, y, steps=3, step_fn=compiled_step(model, X, y), quiet=True, batch_size=5))
       3
     """
     step = compile_step(model, lambda scores, targets: objective(model, scores, targets), X, y)
-    points, labels = [[float(c) for c in x] for x in X], list(y)
 
     def step_fn(given_model, inputs, given_y):
         if given_model is not model:
             raise ValueError(f"compiled_step: this step was compiled for another {type(model).__name__}; "
                              f"make one per model: compiled_step(model, X, y)")
         # Speed: one pass over the batch's numbers, microseconds against a step of milliseconds.
-        _check_batch([[getattr(c, "data", c) for c in x] for x in inputs], points, list(given_y), labels)
-        return step(), accuracy(step.predictions, labels)
+        loss = step([[getattr(c, "data", c) for c in x] for x in inputs], given_y)
+        return loss, accuracy(step.predictions, given_y)
 
     return step_fn
 
 
-def _check_batch(points, compiled_points, labels, compiled_labels):
-    """Raise a ValueError naming the first difference unless the batch is the one compiled."""
-    if len(points) != len(compiled_points) or len(labels) != len(compiled_labels):
-        what = f"{len(points)} points and {len(labels)} labels, compiled with {len(compiled_points)} and {len(compiled_labels)}"
-    elif points != compiled_points:
-        k = next(k for k, (a, b) in enumerate(zip(points, compiled_points)) if a != b)
-        what = f"point {k} is {points[k]}, compiled with {compiled_points[k]}"
-    elif labels != compiled_labels:
-        k = next(k for k, (a, b) in enumerate(zip(labels, compiled_labels)) if a != b)
-        what = f"label {k} is {labels[k]}, compiled with {compiled_labels[k]}"
-    else:
-        return
-    raise ValueError(f"compiled_step: the batch differs from the one compiled ({what}); the points and labels "
-                     f"are baked into the step: make a new one with compiled_step(model, X, y)")
-
-
-def train(model, X, y, steps=STEPS, *, step_fn=backprop_step, quiet=False):
+def train(model, X, y, steps=STEPS, *, step_fn=backprop_step, quiet=False, batch_size=None, seed=SEED):
     """Train `model` with micrograd's demo schedule: SGD, lr = 1.0 − 0.9·k/steps at step k.
 
     Each step zeroes the gradients, calls ``step_fn(model, inputs, y)`` (which fills in the
-    gradients and returns the loss and accuracy), and takes an SGD step. A tqdm progress bar shows
-    the loss and accuracy.
+    gradients and returns the loss and accuracy), and takes an SGD step. With a `batch_size`
+    smaller than the data, each step draws a minibatch of that many points at random (without
+    replacement, from ``random.Random(seed)``), the notes' stochastic gradient descent; by default
+    every step uses all of them. A tqdm progress bar shows the loss and accuracy.
 
     Args:
       model: a model returning one score per point, e.g. ``MLP(2, [16, 16, 1])``.
@@ -177,6 +166,8 @@ def train(model, X, y, steps=STEPS, *, step_fn=backprop_step, quiet=False):
         `inputs` is `X` as lists of leaf Values, the same ones every step; by default
         `backprop_step`, which rebuilds the graph every step.
       quiet: hide the progress bar.
+      batch_size: points per step (an integer >= 1); by default all of them.
+      seed: seeds the minibatches' draw.
 
     Returns:
       The history: one ``(loss, accuracy)`` pair per step, measured before that step's update.
@@ -188,17 +179,23 @@ def train(model, X, y, steps=STEPS, *, step_fn=backprop_step, quiet=False):
       (5, True)
     """
     positive_int(steps, "train", "steps")
+    if batch_size is not None:
+        positive_int(batch_size, "train", "batch_size")
     from tqdm import tqdm
 
     # Wrapped once, not per step: a float input becomes a new constant node in each product w * x
     # of the first layer, every step (measured: ~5-10% of the demo's step time).
     inputs = [[Value(c) for c in x] for x in X]
     optimizer = SGD(model.parameters(), lr=1.0)
-    history = []
+    history, rng, everything = [], random.Random(seed), batch_size is None or batch_size >= len(X)
     with tqdm(range(steps), desc="training", unit="step", disable=quiet) as bar:
         for k in bar:
             optimizer.zero_grad()
-            loss, acc = step_fn(model, inputs, y)
+            if everything:
+                loss, acc = step_fn(model, inputs, y)
+            else:
+                batch = rng.sample(range(len(X)), batch_size)
+                loss, acc = step_fn(model, [inputs[i] for i in batch], [y[i] for i in batch])
             optimizer.lr = 1.0 - 0.9 * k / steps
             optimizer.step()
             history.append((loss, acc))
@@ -206,7 +203,7 @@ def train(model, X, y, steps=STEPS, *, step_fn=backprop_step, quiet=False):
     return history
 
 
-def run(steps=STEPS, seed=SEED, out=OUT, quiet=False, *, compiled=False, step_fn=None):
+def run(steps=STEPS, seed=SEED, out=OUT, quiet=False, *, compiled=False, step_fn=None, batch_size=None):
     """The whole demo: make the data, train, evaluate, and write the drawings and the weights.
 
     Args:
@@ -217,6 +214,7 @@ def run(steps=STEPS, seed=SEED, out=OUT, quiet=False, *, compiled=False, step_fn
       compiled: train with `compiled_step` (the same weights, bit for bit, faster); not
         together with `step_fn`.
       step_fn: how `train` computes the gradients (see `train`); by default `backprop_step`.
+      batch_size: points per step (minibatch SGD, see `train`); by default all of them.
 
     Raises:
       ValueError: both `compiled` and `step_fn` are given (each says how to compute the gradients).
@@ -243,7 +241,7 @@ def run(steps=STEPS, seed=SEED, out=OUT, quiet=False, *, compiled=False, step_fn
         step_fn = compiled_step(model, X, y)
     elif step_fn is None:
         step_fn = backprop_step
-    history = train(model, X, y, steps, step_fn=step_fn, quiet=quiet)
+    history = train(model, X, y, steps, step_fn=step_fn, quiet=quiet, batch_size=batch_size, seed=seed)
     seconds = time.perf_counter() - start
     with no_grad():  # the history is measured before each update; this is after the last one
         scores = [model(x) for x in X]
@@ -260,7 +258,7 @@ def run(steps=STEPS, seed=SEED, out=OUT, quiet=False, *, compiled=False, step_fn
 
 
 def main(argv=None):
-    """The command line: ``python -m nn.demo [--steps N] [--seed S] [--out DIR] [--quiet] [--compiled]``.
+    """The command line: ``python -m nn.demo [--steps N] [--seed S] [--out DIR] [--quiet] [--compiled] [--batch-size N]``.
 
     Args:
       argv: the arguments (a list of strings); by default ``sys.argv[1:]``.
@@ -283,8 +281,10 @@ def main(argv=None):
     parser.add_argument("--quiet", action="store_true", help="no progress bar; print only the summary line")
     parser.add_argument("--compiled", action="store_true",
                         help="train with a compiled step (nn.compile_step): the same weights, bit for bit, faster")
+    parser.add_argument("--batch-size", type=_positive_int, default=None, metavar="N",
+                        help="points per step, drawn at random each step (minibatch SGD; default: all of them)")
     args = parser.parse_args(argv)
-    result = run(args.steps, args.seed, args.out, args.quiet, compiled=args.compiled)
+    result = run(args.steps, args.seed, args.out, args.quiet, compiled=args.compiled, batch_size=args.batch_size)
     print(f"dagrad demo: {result['accuracy']:.1%} training accuracy after {args.steps} steps "
           f"(loss {result['loss']:.4f}, {result['seconds']:.1f} s); wrote {', '.join(result['files'])}")
     return 0
@@ -348,12 +348,17 @@ def plot_decision_boundary(model, X, y, path=None):
     (x_lo, y_lo), (x_hi, y_hi) = [min(c) - 0.5 for c in zip(*X)], [max(c) + 0.5 for c in zip(*X)]
     xs = [x_lo + (x_hi - x_lo) * i / (GRID - 1) for i in range(GRID)]
     ys = [y_lo + (y_hi - y_lo) * j / (GRID - 1) for j in range(GRID)]
-    with no_grad():  # thousands of evaluations: no graph, no gradients
-        scores = [[model([a, b]).data for a in xs] for b in ys]
+    # 160,000 points: the model compiled once and run on arrays (CompiledFunction.batch), not one
+    # eager graph per point (a minute); fine enough that the boundary shows no staircase.
+    import numpy as np
+
+    score = replay.compile(lambda a, b: model([a, b]), X[0])
+    grid_x, grid_y = np.meshgrid(xs, ys)
+    scores = score.batch(np.column_stack([grid_x.ravel(), grid_y.ravel()]), grads=False).reshape(grid_x.shape)
     fig = Figure(figsize=(6, 5), layout="constrained")
     ax = fig.subplots()
     ax.contourf(xs, ys, scores, levels=[-1e300, 0, 1e300], cmap=ListedColormap(["#f4c7c3", "#c6dbef"]))
-    if min(map(min, scores)) < 0 < max(map(max, scores)):  # else no boundary to draw (and a warning)
+    if scores.min() < 0 < scores.max():  # else no boundary to draw (and a warning)
         ax.contour(xs, ys, scores, levels=[0], colors="black", linewidths=1)
     for label, color in ((-1, "tab:red"), (1, "tab:blue")):
         ax.scatter(*zip(*[x for x, t in zip(X, y) if t == label]), color=color, s=25, edgecolors="black",
@@ -381,9 +386,9 @@ def _explore_example(model, X, y):
 
 
 def _positive_int(text):
-    """argparse's type for --steps: the text as an integer >= 1 (argparse names the option)."""
+    """argparse's type for --steps and --batch-size: the text as an integer >= 1 (argparse names the option)."""
     try:
-        return positive_int(int(text), "--steps", "steps")
+        return positive_int(int(text), "argparse", "the number")
     except ValueError:  # not an integer, or < 1
         raise argparse.ArgumentTypeError(f"must be an integer >= 1, got {text!r}") from None
 

@@ -79,7 +79,7 @@ def hinge_loss(scores, targets, reduction="mean"):
     """
     pairs = _pairs("hinge_loss", scores, targets, reduction)
     for i, (_, t) in enumerate(pairs):
-        if t != 1 and t != -1:
+        if _number(t) not in (1, -1):
             raise ValueError(f"hinge_loss: targets must be -1 or +1, got {t!r} at index {i} "
                              f"(map 0/1 labels with 2 * y - 1)")
     return _reduce([(1 - t * s).relu() for s, t in pairs], reduction)
@@ -109,7 +109,7 @@ def binary_cross_entropy(logits, targets, reduction="mean"):
     """
     pairs = _pairs("binary_cross_entropy", logits, targets, reduction)
     for i, (_, t) in enumerate(pairs):
-        if not 0 <= t <= 1:
+        if not 0 <= _number(t) <= 1:
             raise ValueError(f"binary_cross_entropy: targets must be in [0, 1], got {t!r} at index {i} "
                              f"(map -1/+1 labels with (y + 1) / 2)")
     return _reduce([z.softplus() - t * z for z, t in pairs], reduction)
@@ -174,8 +174,14 @@ def _pairs(name, predictions, targets, reduction):
                          f"give one target per prediction")
     if not preds:
         raise ValueError(f"{name}: got no predictions")
-    targs = [finite(t, name, f"the target at index {i}") for i, t in enumerate(targs)]
+    # A target may be a Value (a data leaf of a compiled step, `nn.compile_step`): used as it is.
+    targs = [t if isinstance(t, Value) else finite(t, name, f"the target at index {i}") for i, t in enumerate(targs)]
     return [(_as_prediction(name, p), t) for p, t in zip(preds, targs)]
+
+
+def _number(t):
+    """A target's number: the value of a Value target (see `_pairs`), else the target itself."""
+    return t.data if isinstance(t, Value) else t
 
 
 def _check_reduction(name, reduction):

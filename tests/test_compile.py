@@ -512,3 +512,145 @@ def test_compile_step_errors():
         compile_step(model, nn.mse_loss, [[1.0, 2.0]], [0.5])
     with pytest.raises(TypeError, match="loss_fn must return one Value"):
         compile_step(model, lambda s, t: 0.0, [[1.0, 2.0]], [0.5])
+
+
+# --- data as inputs: one program for every batch of a size (issue 13, part 1) ---------------------
+
+def eager_grads(model, loss_fn, X, y):
+    """(loss, parameter gradients) of loss.backward() on the batch, from zero gradients."""
+    model.zero_grad()
+    loss = loss_fn([model(x) for x in X], y)
+    loss.backward()
+    return loss.data, [p.grad for p in model.parameters()]
+
+
+def step_grads(step, model, *batch):
+    model.zero_grad()
+    return step(*batch), [p.grad for p in model.parameters()]
+
+
+@pytest.mark.parametrize("loss, targets", [
+    (nn.mse_loss, lambda rng: rng.uniform(-2, 2)), (nn.l1_loss, lambda rng: rng.uniform(-2, 2)),
+    (nn.hinge_loss, lambda rng: rng.choice([-1, 1])), (nn.binary_cross_entropy, lambda rng: rng.random()),
+])
+def test_compile_step_on_another_batch_equals_backward_on_that_batch_bit_for_bit(loss, targets):
+    rng = random.Random(5)
+    batch = lambda: ([[rng.uniform(-2, 2), rng.uniform(-2, 2)] for _ in range(6)], [targets(rng) for _ in range(6)])
+    model = nn.MLP(2, [5, 1], seed=2)
+    step = compile_step(model, lambda s, t: loss(s, t) + 1e-3 * sum(p * p for p in model.parameters()), *batch())
+    assert step.targets_are_data
+    for _ in range(4):
+        X, y = batch()
+        want = eager_grads(model, step._loss_fn, X, y)
+        assert_bits(step_grads(step, model, X, y), want)
+        with no_grad():
+            assert step.predictions == [model(x).data for x in X]
+    assert step.n_programs == 1  # every batch of 6 replayed the one program: no new compile
+
+
+def test_a_batch_of_another_size_is_traced_once_and_cached():
+    X, y = moons(10, seed=3)
+    model = nn.MLP(2, [4, 1], seed=0)
+    step = compile_step(model, hinge_l2(model), X, y)
+    for _ in range(3):  # an epoch of batches of 4, 4, 2: the batch of 2 costs one trace, once
+        for k in range(0, 10, 4):
+            Xb, yb = X[k:k + 4], y[k:k + 4]
+            assert_bits(step_grads(step, model, Xb, yb), eager_grads(model, hinge_l2(model), Xb, yb))
+    assert step.n_programs == 3  # 10 (traced), 4 and 2
+    assert_bits(step_grads(step, model), eager_grads(model, hinge_l2(model), X, y))  # step(): the traced batch
+
+
+def test_cross_entropy_targets_are_structure_and_key_the_cache():
+    X = [[1.0, -0.5], [0.25, 2.0]]
+    model = nn.MLP(2, [4, 3], seed=0)
+    step = compile_step(model, nn.cross_entropy, X, [0, 2])
+    assert step.targets_are_data is False
+    for targets in ([2, 1], [0, 2], [2, 1]):  # the shifts are those of each traced batch: equal on it
+        assert_bits(step_grads(step, model, X, targets), eager_grads(model, nn.cross_entropy, X, targets))
+    assert step.n_programs == 2  # (2, (0, 2)) and (2, (2, 1))
+
+
+def test_compile_step_batch_errors():
+    model = nn.MLP(2, [3, 1], seed=0)
+    step = compile_step(model, nn.mse_loss, [[1.0, 2.0]], [0.5])
+    with pytest.raises(TypeError, match="both the examples and the targets"):
+        step([[1.0, 2.0]])
+    with pytest.raises(ValueError, match="got 2 examples but 1 targets"):
+        step([[1.0, 2.0], [3.0, 4.0]], [0.5])
+    with pytest.raises(ValueError, match="data row 0 has 2 numbers, traced with 3"):
+        step([[1.0]], [0.5])
+    with pytest.raises(ValueError, match="number in data row 0 2 must be finite"):
+        step([[1.0, 2.0]], [math.inf])
+
+
+def test_compile_graph_data_are_inputs_not_constants():
+    w, x, t = Value(0.5), Value(3.0), Value(1.5)
+    f = compile_graph((w * x - t).tanh() ** 2, [w], data=[[x, t]])
+    assert "3.0" not in f.source and "1.5" not in f.source and "data[0][0]" in f.source, f.source
+    for xs in ([3.0, 1.5], [-3.0, 0.25], [0.0, 0.0]):
+        fn = lambda w: (w * xs[0] - xs[1]).tanh() ** 2  # noqa: B023
+        assert_bits(f([0.75], [xs]), eager(fn, [0.75]))
+    with pytest.raises(TypeError, match="call it as f\\(inputs, data\\)"):
+        f([0.75])
+    with pytest.raises(ValueError, match="expected 1 data rows"):
+        f([0.75], [[1.0, 2.0], [3.0, 4.0]])
+    with pytest.raises(TypeError, match="compiled without data leaves"):
+        compile_graph(w * 2.0, [w])([1.0], [[1.0]])
+    with pytest.raises(ValueError, match="data\\[0\\]\\[0\\] is the same Value as input 0"):
+        compile_graph(w * 2.0, [w], data=[[w]])
+
+
+# --- the same program on arrays (issue 13, part 2) -------------------------------------------------
+
+np = pytest.importorskip("numpy")  # the dev extras install it (dagrad[fast]); the engine never needs it
+
+
+def assert_rows_match_the_scalar_replay(f, X):
+    out, grads = f.batch(X)
+    assert out.shape == (len(X),) and grads.shape == (len(X), f.n_inputs)
+    for r, x in enumerate(X):
+        value, gradient = f(list(x))
+        assert close(out[r], value), (r, out[r], value)
+        assert all(close(a, b) for a, b in zip(grads[r], gradient)), (r, grads[r], gradient)
+    assert np.array_equal(f.batch(X, grads=False), out)
+
+
+def test_batch_rows_equal_the_scalar_replay_on_an_mlp_with_kinks_per_element():
+    model = nn.MLP(2, [8, 8, 1], seed=3)
+    f = compile(lambda a, b: model([a, b]).abs() + (a - b).relu(), [0.5, -0.5])
+    rng = random.Random(0)
+    X = [[rng.uniform(-3, 3), rng.uniform(-3, 3)] for _ in range(300)] + [[0.0, 0.0], [1.0, 1.0]]
+    assert_rows_match_the_scalar_replay(f, X)
+
+
+def test_batch_runs_every_op_and_a_rule_the_table_calls():
+    fn = lambda x, y: ((x * x + 1.0).log() + (y * y).sqrt() + (x / (y * y + 1.0)) ** 3 + x.tanh().exp()
+                       + x.sin() * y.cos() + x.sigmoid() + y.softplus() + (x * y).reciprocal())
+    f = compile(fn, [0.5, 1.5])
+    rng = random.Random(1)
+    assert_rows_match_the_scalar_replay(f, [[rng.uniform(0.1, 2), rng.uniform(-2, -0.1)] for _ in range(50)])
+
+
+def test_batch_names_the_first_row_outside_the_domain():
+    f = compile(lambda x, y: (x - y).log(), [2.0, 1.0])
+    with pytest.raises(ValueError, match=r"row 2, \[1.0, 3.0\], is outside an op's domain: log: input must be > 0"):
+        f.batch([[2.0, 1.0], [5.0, 1.0], [1.0, 3.0], [0.0, 1.0]])
+    out, grads = compile(lambda x: x.sqrt(), [4.0]).batch([[0.0], [4.0]])  # an inf that is no error
+    assert out.tolist() == [0.0, 2.0] and grads.tolist() == [[math.inf], [0.25]]
+
+
+def test_batch_without_numpy_says_how_to_install_it(monkeypatch):
+    f = compile(lambda x: x * 2.0, [1.0])
+    monkeypatch.setitem(sys.modules, "numpy", None)
+    with pytest.raises(ImportError, match=r"needs NumPy, an optional extra: pip install 'dagrad\[fast\]'"):
+        f.batch([[1.0]])
+    assert f([1.0]) == (2.0, [2.0])  # the scalar replay needs nothing
+
+
+def test_batch_checks_the_shape_of_x():
+    f = compile(lambda x, y: x * y, [1.0, 2.0])
+    with pytest.raises(ValueError, match=r"X must have shape \(n_points, 2\), got \(1, 3\)"):
+        f.batch([[1.0, 2.0, 3.0]])
+    w = Value(1.0)
+    with pytest.raises(TypeError, match="compiled with data leaves"):
+        compile_graph(w * Value(2.0), [w], data=[[Value(3.0)]]).batch([[1.0]])
