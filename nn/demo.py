@@ -166,7 +166,7 @@ def train(model, X, y, steps=STEPS, *, step_fn=backprop_step, quiet=False):
 
     Each step zeroes the gradients, calls ``step_fn(model, inputs, y)`` (which fills in the
     gradients and returns the loss and accuracy), and takes an SGD step. A tqdm progress bar shows
-    the loss and accuracy.
+    the loss and accuracy (in Jupyter, one widget that updates in place).
 
     Args:
       model: a model returning one score per point, e.g. ``MLP(2, [16, 16, 1])``.
@@ -188,7 +188,7 @@ def train(model, X, y, steps=STEPS, *, step_fn=backprop_step, quiet=False):
       (5, True)
     """
     positive_int(steps, "train", "steps")
-    from tqdm import tqdm
+    from tqdm.auto import tqdm  # in Jupyter one live widget line, not a block of stderr lines; text in a terminal
 
     # Wrapped once, not per step: a float input becomes a new constant node in each product w * x
     # of the first layer, every step (measured: ~5-10% of the demo's step time).
