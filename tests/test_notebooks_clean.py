@@ -74,3 +74,55 @@ def test_every_cell_passes_run_twice_and_run_all_passes_twice_in_one_kernel(path
     stderr = [(i, out.text[:200]) for i, cell in code for out in cell.outputs
               if out.output_type == "stream" and out.name == "stderr"]
     assert not stderr, f"{os.path.basename(path)}: cells write to stderr: {stderr}"
+    unlabelled = pictures_without_alt_text(cell for _, cell in code)
+    assert not unlabelled, (f"{os.path.basename(path)}: cells {unlabelled} show a picture without alt text; show it with "
+                            f"notebooks/figures.py's show(picture, alt)")
+
+
+def pictures_without_alt_text(cells):
+    """Indices of the cells that show a picture a reader cannot have described: a bare PNG or SVG output
+    (Jupyter and nbconvert show those with no alt text), an <img> without alt, or an SVG with no label."""
+    bad = []
+    for i, cell in enumerate(cells):
+        for out in cell.get("outputs", []):
+            data = out.get("data", {})
+            page = data.get("text/html", "")
+            bare = not page and ("image/png" in data or "image/svg+xml" in data)
+            imgs = re.findall(r"<img\b[^>]*>", page)
+            if (bare or any(not re.search(r'\balt="[^"]+"', img) for img in imgs)
+                    or ("<svg" in page and "aria-label=" not in page and "<title>" not in page)):
+                bad.append(i)
+    return bad
+
+
+def test_the_alt_text_check_finds_pictures_without_it():
+    def cell(data):
+        return {"outputs": [{"data": data}]}
+    assert pictures_without_alt_text([
+        cell({"image/png": "iVBOR"}),                                        # a bare plot
+        cell({"image/svg+xml": "<svg></svg>", "text/plain": "<Digraph>"}),  # a bare drawing
+        cell({"text/html": '<img src="data:image/png;base64,iVBOR">'}),      # an <img> without alt
+        cell({"text/html": "<div><svg></svg></div>"}),                        # an SVG without a label
+        cell({"text/html": '<img alt="a plot" src="x.png">'}),               # fine
+        cell({"text/html": '<figure aria-label="a graph"><svg></svg></figure>'}),  # fine
+        cell({"text/plain": "42"}),                                           # not a picture
+    ]) == [0, 1, 2, 3]
+
+
+def test_show_gives_a_figure_and_a_drawing_alt_text():
+    import sys
+    sys.path.insert(0, os.path.join(os.path.dirname(NOTEBOOKS[0])))
+    try:
+        from figures import picture_html
+    finally:
+        sys.path.pop(0)
+    from matplotlib.figure import Figure
+
+    from autograd import Value, draw_dot
+
+    html = picture_html(Figure(figsize=(2, 1)), 'a "quoted" plot <b>')
+    assert html.startswith('<img alt="a &quot;quoted&quot; plot &lt;b&gt;" src="data:image/png;base64,')
+    drawing = picture_html(draw_dot(Value(1.0, label="x") * 2), "x times 2")
+    assert drawing.startswith('<figure role="img" aria-label="x times 2"') and "max-width:100%" in drawing
+    with pytest.raises(ValueError, match="alt must be a sentence"):
+        picture_html(Figure(), " ")
