@@ -126,3 +126,18 @@ def test_show_gives_a_figure_and_a_drawing_alt_text():
     assert drawing.startswith('<figure role="img" aria-label="x times 2"') and "max-width:100%" in drawing
     with pytest.raises(ValueError, match="alt must be a sentence"):
         picture_html(Figure(), " ")
+
+
+def test_demo_train_in_a_notebook_shows_one_widget_not_a_block_of_stderr_lines(tmp_path):
+    """Issue 14: demo.train's text progress bar printed ~75 stderr lines in notebook 03 (a pink block)."""
+    from nbclient import NotebookClient
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(
+        "from nn import MLP, datasets, demo\n"
+        "X, labels = datasets.make_moons(10, noise=0.1, seed=0)\n"
+        "history = demo.train(MLP(2, [4, 1], seed=0), X, [2 * t - 1 for t in labels], steps=30)")]
+    NotebookClient(nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
+    outputs = nb.cells[0].outputs
+    assert not [out for out in outputs if out.get("name") == "stderr"], outputs
+    assert any("application/vnd.jupyter.widget-view+json" in out.get("data", {}) for out in outputs), outputs
