@@ -1,6 +1,7 @@
 """dagrad's neural-network library, built from `autograd.Value`s.
 
-Submodules: `nn.datasets` (toy data sets) and `nn.reference` (the notes' backprop on plain lists).
+Submodules: `nn.datasets` (toy data sets), `nn.reference` (the notes' backprop on plain lists) and
+`nn.export` (`to_torch` / `from_torch`: an `MLP` as PyTorch layers and back).
 
 Example:
   >>> from nn import MLP, mse_loss, SGD
@@ -12,9 +13,10 @@ Example:
 
 from nn import datasets
 from nn.compile import compile_step
+from nn.export import from_torch, to_torch
 from nn.losses import binary_cross_entropy, cross_entropy, hinge_loss, l1_loss, mse_loss
 from nn.module import MLP, Layer, Module, Neuron
 from nn.optim import SGD, Adam
 
 __all__ = ["MLP", "SGD", "Adam", "Layer", "Module", "Neuron", "binary_cross_entropy", "compile_step", "cross_entropy",
-           "datasets", "hinge_loss", "l1_loss", "mse_loss"]
+           "datasets", "from_torch", "hinge_loss", "l1_loss", "mse_loss", "to_torch"]

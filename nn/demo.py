@@ -155,7 +155,8 @@ def train(model, X, y, steps=STEPS, *, step_fn=backprop_step, quiet=False, batch
     gradients and returns the loss and accuracy), and takes an SGD step. With a `batch_size`
     smaller than the data, each step draws a minibatch of that many points at random (without
     replacement, from ``random.Random(seed)``), the notes' stochastic gradient descent; by default
-    every step uses all of them. A tqdm progress bar shows the loss and accuracy.
+    every step uses all of them. A tqdm progress bar shows the loss and accuracy (in Jupyter, one
+    widget that updates in place).
 
     Args:
       model: a model returning one score per point, e.g. ``MLP(2, [16, 16, 1])``.
@@ -181,7 +182,7 @@ def train(model, X, y, steps=STEPS, *, step_fn=backprop_step, quiet=False, batch
     positive_int(steps, "train", "steps")
     if batch_size is not None:
         positive_int(batch_size, "train", "batch_size")
-    from tqdm import tqdm
+    from tqdm.auto import tqdm  # in Jupyter one live widget line, not a block of stderr lines; text in a terminal
 
     # Wrapped once, not per step: a float input becomes a new constant node in each product w * x
     # of the first layer, every step (measured: ~5-10% of the demo's step time).
