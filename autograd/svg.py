@@ -15,6 +15,10 @@ Example:
   a&lt;b &amp; ␀
 """
 
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
 __all__ = ["NODE_SIZE", "STYLE", "document", "edge_path", "node", "number", "op_label", "text"]
 
 NODE_SIZE = (132.0, 48.0)  # a Value's box: name and op, data, grad
@@ -41,10 +45,10 @@ STYLE = """
 """
 
 _CONTROL = {i: 0x2400 + i for i in range(32)} | {0x7F: 0x2421}  # U+2400..: ␀ ␁ … ␟, ␡
-_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;", **_CONTROL})
+_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;", **_CONTROL})  # type: ignore[misc]  # str and int keys, which maketrans takes
 
 
-def text(s):
+def text(s: object) -> str:
     """`s` made safe for SVG/HTML text and attributes: markup escaped, control characters visible.
 
     Example:
@@ -54,7 +58,7 @@ def text(s):
     return str(s).translate(_ESCAPES)
 
 
-def number(x):
+def number(x: float | None) -> str:
     """A number as the drawings show it: 4 significant digits, always with a point (-3.0); None is "—".
 
     The explorer's script formats the same way (a browser test compares the two).
@@ -69,7 +73,8 @@ def number(x):
     return s if any(c in s for c in ".en") else s + ".0"  # "1e+20", "inf" and "nan" need no point
 
 
-def node(i, x, y, *, kind, name, op, data, grad, state="", width=NODE_SIZE[0], height=NODE_SIZE[1], port=False):
+def node(i: int, x: float, y: float, *, kind: str, name: str, op: str, data: float | None, grad: float | None,
+         state: str = "", width: float = NODE_SIZE[0], height: float = NODE_SIZE[1], port: bool = False) -> str:
     """One Value's box, centred at (x, y): name and op on top, then ``data`` and ``grad``.
 
     Args:
@@ -103,7 +108,7 @@ def node(i, x, y, *, kind, name, op, data, grad, state="", width=NODE_SIZE[0], h
 _OP_LABELS = {"*": "×", "-": "−", "/": "÷", "neg": "−x", "**": "xⁿ", "pow": "xʸ", "const": "constant"}
 
 
-def op_label(op):
+def op_label(op: str) -> str:
     """How a box names its op: ``×`` for ``*``, ``constant`` for a wrapped number, a registered op as it is.
 
     Example:
@@ -113,7 +118,8 @@ def op_label(op):
     return _OP_LABELS.get(op, op)
 
 
-def edge_path(points, edges, *, direction="LR", state="", copy=0):
+def edge_path(points: Sequence[tuple[float, float]], edges: Iterable[int], *, direction: str = "LR", state: str = "",
+              copy: int = 0) -> str:
     """An edge through `points` as a smooth curve; `edges` are the graph edges it stands for.
 
     `direction` is the layout's (``"LR"`` or ``"TB"``), or ``"auto"``: each segment leaves and
@@ -141,7 +147,7 @@ def edge_path(points, edges, *, direction="LR", state="", copy=0):
     return f'<path class="{cls}" data-e="{" ".join(map(str, edges))}" d="{"".join(d)}"/>'
 
 
-def document(width, height, body, *, title="", extra_class=""):
+def document(width: float, height: float, body: str, *, title: str = "", extra_class: str = "") -> str:
     """A standalone ``<svg>`` with the drawings' stylesheet and arrow marker, shrunk to fit its container.
 
     Example:
@@ -159,13 +165,13 @@ def document(width, height, body, *, title="", extra_class=""):
             f"{body}</svg>")
 
 
-def _f(v):
+def _f(v: float) -> str:
     """A coordinate, short: one decimal at most (``12``, ``12.5``)."""
     v = round(v, 1)
     return str(int(v)) if v == int(v) else str(v)
 
 
-def _clip(s, n):
+def _clip(s: object, n: int) -> str:
     s = str(s)
     return s if len(s) <= n else s[:n - 1] + "…"
 
