@@ -21,7 +21,7 @@ import math
 import numbers
 import reprlib
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, SupportsFloat, TypeGuard
+from typing import TYPE_CHECKING, Any, SupportsFloat
 
 if TYPE_CHECKING:  # TypeIs is in typing from Python 3.13; only type checkers read it here
     from typing_extensions import TypeIs
@@ -60,7 +60,7 @@ def is_number(x: object) -> TypeIs[float]:
     return x.__class__ in _FAST_NUMBERS or (isinstance(x, numbers.Real) and not isinstance(x, bool))
 
 
-def is_int(x: object) -> TypeGuard[int]:
+def is_int(x: object) -> TypeIs[int]:
     """True for an integer that is not a bool (int, a NumPy integer, ...).
 
     Example:

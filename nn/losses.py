@@ -208,7 +208,7 @@ def cross_entropy(logits: Any, targets: Any, reduction: str = "mean") -> Value |
             raise ValueError(f"cross_entropy: target {t!r} at index {i} is out of range for {len(row)} "
                              f"classes (must be 0 .. {len(row) - 1})")
         m = max(z.data for z in row)
-        lse = sum((z - m).exp() for z in row).log() + m
+        lse = sum((z - m).exp() for z in row).log() + m  # type: ignore[union-attr]  # a row is not empty: never sum's 0
         losses.append(lse - row[t])
     return _reduce(losses, reduction)
 
