@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 if TYPE_CHECKING:
     from autograd.engine import Value
 
-__all__ = ["Gradients", "Partials", "Scalar", "ScalarFunction", "Values", "Vector", "Weights"]
+__all__ = ["Function", "Gradients", "Numbers", "Partials", "Scalar", "Values", "Weights"]
 
 # One Value or several: what grad, jvp, topological_order and friends accept.
 Values: TypeAlias = "Value | Iterable[Value]"
@@ -29,7 +29,7 @@ Weights: TypeAlias = "Value | float | Iterable[Value | float]"
 Gradients: TypeAlias = "tuple[float, ...] | tuple[Value, ...]"
 # A partials rule of the op table: (inputs..., out) -> one partial per input, floats or Values.
 Partials: TypeAlias = "Callable[..., tuple[Any, ...]]"
-# A function of Values that functional, gradcheck and compile differentiate: one output or several.
-ScalarFunction: TypeAlias = "Callable[..., Value | Sequence[Value]]"
-# Numbers, one per input: a point, a direction.
-Vector: TypeAlias = "Sequence[float]"
+# f, for functional, gradcheck and compile: one Value per input in, a Value or a list or tuple of them out.
+Function: TypeAlias = "Callable[..., Value | Sequence[Value]]"
+# A point or a direction: one number per input, or one number alone.
+Numbers: TypeAlias = "float | Sequence[float]"

@@ -18,7 +18,7 @@ Example:
 from __future__ import annotations
 
 import numbers
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from autograd import engine
@@ -28,10 +28,7 @@ from autograd.engine import Value, grad, is_grad_enabled
 __all__ = ["vjp", "jvp", "jacobian", "hessian", "hvp"]
 
 if TYPE_CHECKING:
-    # f: a function of one Value per input, returning one Value or a list or tuple of them.
-    Function = Callable[..., Value | Sequence[Value]]
-    # The point, or a direction: one number per input (a lone number for one input).
-    Numbers = float | Sequence[float]
+    from autograd._types import Function, Numbers
 
 
 def vjp(f: Function, inputs: Numbers, v: Numbers | None = None) -> tuple[float | list[float], list[float]]:
