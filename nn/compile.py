@@ -17,15 +17,23 @@ Example:
   [True, False, True]
 """
 
+from __future__ import annotations
+
 import math
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 from autograd.engine import Value, is_grad_enabled
 from autograd.replay import compile_graph
 
+if TYPE_CHECKING:
+    from autograd.replay import CompiledFunction
+    from nn.module import Module
+
 __all__ = ["compile_step", "CompiledStep"]
 
 
-def compile_step(model, loss_fn, X, y):
+def compile_step(model: Module, loss_fn: Callable[[Any, Any], Value], X: Sequence[Any], y: Any) -> CompiledStep:
     """Trace one training step's loss once; return a step that replays it, compiled, on the current parameters.
 
     A compiled step is valid while the graph's structure does not depend on the parameter values:
@@ -78,7 +86,10 @@ class CompiledStep:
       (True, True)
     """
 
-    def __init__(self, model, loss_fn, X, y):
+    function: CompiledFunction[tuple[float, list[float], list[float]]]
+    predictions: list[float | list[float]] | None
+
+    def __init__(self, model: Module, loss_fn: Callable[[Any, Any], Value], X: Sequence[Any], y: Any) -> None:
         if not is_grad_enabled():
             raise RuntimeError("compile_step: cannot trace inside no_grad(), which records no graph; "
                                "compile outside it")
@@ -88,7 +99,7 @@ class CompiledStep:
         self.function = compile_graph(loss, self._params, outputs)
         self.predictions = None
 
-    def __call__(self):
+    def __call__(self) -> float:
         """Replay the step at the parameters' current values; returns the loss (a float)."""
         params = self._params
         values = [p.data for p in params]
@@ -106,7 +117,7 @@ class CompiledStep:
         self.predictions = [outputs[k] if n is None else outputs[k:k + n] for k, n in self._shape]
         return loss
 
-    def check(self):
+    def check(self) -> None:
         """Re-trace at the current parameters; raise `TraceMismatchError` if the graph has changed.
 
         Costs one eager forward pass; use it in tests, or now and then while training.
@@ -120,20 +131,20 @@ class CompiledStep:
         loss, outputs, _ = self._trace()
         self.function.check_graph(loss, self._params, outputs)
 
-    def _trace(self):
+    def _trace(self) -> tuple[Value, list[Value], list[tuple[int, int | None]]]:
         """(loss, the outputs as one flat list, where each example's outputs start and how many)."""
         predictions = [self._model(x) for x in self._X]
         loss = self._loss_fn(predictions, self._y)
         if not isinstance(loss, Value):
             raise TypeError(f"compile_step: loss_fn must return one Value (the loss), "
                             f"got {type(loss).__name__}: {loss!r}")
-        outputs, shape = [], []
+        outputs, shape = [], []  # type: list[Value], list[tuple[int, int | None]]
         for p in predictions:
             several = not isinstance(p, Value)
             shape.append((len(outputs), len(p) if several else None))
             outputs.extend(p if several else [p])
         return loss, outputs, shape
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         model = type(self._model).__name__
         return f"<CompiledStep of {model}: {len(self._params)} parameters, {self.function.n_ops} ops>"
