@@ -427,10 +427,13 @@ class MLP(Module):
         self.layers = [Layer(sizes[l - 1], sizes[l], activation if l < len(nouts) else output_activation, rng,
                              layer_index=l) for l in range(1, len(sizes))]
 
-    if TYPE_CHECKING:  # the width of the last layer is a runtime number: a checker cannot tell which
-        def __call__(self, x: Sequence[Scalar]) -> Value | list[Value]: ...
+    # The width of the last layer is a runtime number, so a checker cannot tell a Value from a list:
+    # `Value | Any` (typeshed's "Any trick") lets the usual one-output model be used as a Value
+    # without narrowing, while a checker still knows what a Value has.
+    if TYPE_CHECKING:
+        def __call__(self, x: Sequence[Scalar]) -> Value | Any: ...
 
-    def forward(self, x: Sequence[Scalar]) -> Value | list[Value]:
+    def forward(self, x: Sequence[Scalar]) -> Value | Any:
         """The output: a Value if the last layer has one, else a list.
 
         Example:
@@ -439,7 +442,7 @@ class MLP(Module):
         """
         for layer in self.layers:
             x = layer(x)
-        return x[0] if len(x) == 1 else x  # type: ignore[return-value]  # x is now the last layer's list of Values
+        return x[0] if len(x) == 1 else x
 
     def __repr__(self) -> str:
         nouts = [len(layer.neurons) for layer in self.layers]
