@@ -24,10 +24,14 @@ Example (a shell)::
   python -m nn.demo --compiled
 """
 
+from __future__ import annotations
+
 import argparse
 import os
 import sys
 import time
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 from autograd._checks import positive_int
 from autograd.engine import Value, no_grad
@@ -37,6 +41,15 @@ from nn.losses import hinge_loss
 from nn.module import MLP
 from nn.optim import SGD
 
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+    from autograd.explorer import Explorer
+    from nn.module import Module
+
+    # A train step: (model, inputs, labels) -> (loss, accuracy), the gradients left in .grad.
+    StepFn = Callable[[Module, list[list[Value]], Sequence[float]], tuple[float, float]]
+
 __all__ = ["accuracy", "backprop_step", "compiled_step", "main", "objective", "plot_decision_boundary", "plot_history", "run", "train"]
 
 STEPS, SEED, OUT = 100, 1337, "out"
@@ -44,7 +57,7 @@ N_SAMPLES, NOISE, ALPHA = 100, 0.1, 1e-4
 GRID = 64  # decision-boundary resolution: GRID x GRID model evaluations, ~0.7 s
 
 
-def objective(model, scores, y, alpha=ALPHA):
+def objective(model: Module, scores: Sequence[Value | float], y: Sequence[float], alpha: float = ALPHA) -> Value:
     """The demo's loss: mean hinge loss of the scores plus ``alpha`` times the sum of squared parameters.
 
     Args:
@@ -65,7 +78,7 @@ def objective(model, scores, y, alpha=ALPHA):
     return hinge_loss(scores, y) + alpha * sum(p * p for p in model.parameters())
 
 
-def accuracy(scores, y):
+def accuracy(scores: Sequence[Value | float], y: Sequence[float]) -> float:
     """The fraction of points whose score has the sign of their ±1 label (a score of 0 counts as −1).
 
     Args:
@@ -79,10 +92,10 @@ def accuracy(scores, y):
       >>> accuracy([0.5, -2.0, 0.1], [1, -1, -1])
       0.6666666666666666
     """
-    return sum((getattr(s, "data", s) > 0) == (t > 0) for s, t in zip(scores, y)) / len(y)
+    return sum((getattr(s, "data", s) > 0) == (t > 0) for s, t in zip(scores, y)) / len(y)  # type: ignore[operator]  # s.data or s: a float
 
 
-def backprop_step(model, X, y):
+def backprop_step(model: Module, X: Sequence[Sequence[Value | float]], y: Sequence[float]) -> tuple[float, float]:
     """The default `train` step: build the `objective`'s graph and backpropagate through it.
 
     Leaves d(loss)/d(parameter) in every parameter's ``.grad``, added to what is there (`train`
@@ -108,7 +121,7 @@ def backprop_step(model, X, y):
     return loss.data, accuracy(scores, y)
 
 
-def compiled_step(model, X, y):
+def compiled_step(model: Module, X: Sequence[Sequence[float]], y: Sequence[float]) -> StepFn:
     """A `train` step_fn that replays the `objective` compiled (`nn.compile_step`): same gradients, faster.
 
     The graph of the whole batch's loss is traced once, here, with `model`, `X` and `y` baked in;
@@ -134,18 +147,19 @@ def compiled_step(model, X, y):
     step = compile_step(model, lambda scores, targets: objective(model, scores, targets), X, y)
     points, labels = [[float(c) for c in x] for x in X], list(y)
 
-    def step_fn(given_model, inputs, given_y):
+    def step_fn(given_model: Module, inputs: list[list[Value]], given_y: Sequence[float]) -> tuple[float, float]:
         if given_model is not model:
             raise ValueError(f"compiled_step: this step was compiled for another {type(model).__name__}; "
                              f"make one per model: compiled_step(model, X, y)")
         # Speed: one pass over the batch's numbers, microseconds against a step of milliseconds.
         _check_batch([[getattr(c, "data", c) for c in x] for x in inputs], points, list(given_y), labels)
-        return step(), accuracy(step.predictions, labels)
+        return step(), accuracy(step.predictions, labels)  # type: ignore[arg-type]  # a call sets them: floats
 
     return step_fn
 
 
-def _check_batch(points, compiled_points, labels, compiled_labels):
+def _check_batch(points: list[list[Any]], compiled_points: list[list[float]], labels: list[Any],
+                 compiled_labels: list[float]) -> None:
     """Raise a ValueError naming the first difference unless the batch is the one compiled."""
     if len(points) != len(compiled_points) or len(labels) != len(compiled_labels):
         what = f"{len(points)} points and {len(labels)} labels, compiled with {len(compiled_points)} and {len(compiled_labels)}"
@@ -161,7 +175,8 @@ def _check_batch(points, compiled_points, labels, compiled_labels):
                      f"are baked into the step: make a new one with compiled_step(model, X, y)")
 
 
-def train(model, X, y, steps=STEPS, *, step_fn=backprop_step, quiet=False):
+def train(model: Module, X: Sequence[Sequence[float]], y: Sequence[float], steps: int = STEPS, *, step_fn: StepFn = backprop_step,
+          quiet: bool = False) -> list[tuple[float, float]]:
     """Train `model` with micrograd's demo schedule: SGD, lr = 1.0 − 0.9·k/steps at step k.
 
     Each step zeroes the gradients, calls ``step_fn(model, inputs, y)`` (which fills in the
@@ -194,7 +209,7 @@ def train(model, X, y, steps=STEPS, *, step_fn=backprop_step, quiet=False):
     # of the first layer, every step (measured: ~5-10% of the demo's step time).
     inputs = [[Value(c) for c in x] for x in X]
     optimizer = SGD(model.parameters(), lr=1.0)
-    history = []
+    history: list[tuple[float, float]] = []
     with tqdm(range(steps), desc="training", unit="step", disable=quiet) as bar:
         for k in bar:
             optimizer.zero_grad()
@@ -206,7 +221,8 @@ def train(model, X, y, steps=STEPS, *, step_fn=backprop_step, quiet=False):
     return history
 
 
-def run(steps=STEPS, seed=SEED, out=OUT, quiet=False, *, compiled=False, step_fn=None):
+def run(steps: int = STEPS, seed: int = SEED, out: str = OUT, quiet: bool = False, *, compiled: bool = False,
+        step_fn: StepFn | None = None) -> dict[str, Any]:
     """The whole demo: make the data, train, evaluate, and write the drawings and the weights.
 
     Args:
@@ -259,7 +275,7 @@ def run(steps=STEPS, seed=SEED, out=OUT, quiet=False, *, compiled=False, step_fn
     return {"accuracy": accuracy(scores, y), "loss": loss.data, "seconds": seconds, "files": files}
 
 
-def main(argv=None):
+def main(argv: Sequence[str] | None = None) -> int:
     """The command line: ``python -m nn.demo [--steps N] [--seed S] [--out DIR] [--quiet] [--compiled]``.
 
     Args:
@@ -294,7 +310,7 @@ def main(argv=None):
 # matplotlib's object-oriented Figure renders with Agg and never touches pyplot's global state,
 # so the demo runs headless and leaves a Jupyter session's backend alone.
 
-def plot_history(history, path=None):
+def plot_history(history: Sequence[tuple[float, float]], path: str | None = None) -> Figure:
     """Plot the loss (log scale) and the training accuracy of each step, side by side.
 
     Args:
@@ -325,7 +341,7 @@ def plot_history(history, path=None):
     return fig
 
 
-def plot_decision_boundary(model, X, y, path=None):
+def plot_decision_boundary(model: Module, X: Sequence[Sequence[float]], y: Sequence[float], path: str | None = None) -> Figure:
     """Colour the plane by the sign of the model's score, with the data points and the line score = 0.
 
     Args:
@@ -356,7 +372,7 @@ def plot_decision_boundary(model, X, y, path=None):
     if min(map(min, scores)) < 0 < max(map(max, scores)):  # else no boundary to draw (and a warning)
         ax.contour(xs, ys, scores, levels=[0], colors="black", linewidths=1)
     for label, color in ((-1, "tab:red"), (1, "tab:blue")):
-        ax.scatter(*zip(*[x for x, t in zip(X, y) if t == label]), color=color, s=25, edgecolors="black",
+        ax.scatter(*zip(*[x for x, t in zip(X, y) if t == label]), color=color, s=25, edgecolors="black",  # type: ignore[misc]
                    linewidths=0.5, label=f"y = {label:+d}")
     ax.legend(loc="upper right")
     ax.set(xlabel="$x_1$", ylabel="$x_2$", title="decision boundary: score = 0")
@@ -365,7 +381,7 @@ def plot_decision_boundary(model, X, y, path=None):
     return fig
 
 
-def _explore_example(model, X, y):
+def _explore_example(model: Module, X: Sequence[Sequence[float]], y: Sequence[float]) -> Explorer:
     """The explorer of one example's loss: the first whose hinge loss is not zero (so neither is its gradient)."""
     from autograd.explorer import explore
 
@@ -380,7 +396,7 @@ def _explore_example(model, X, y):
                    title=f"backprop on example {k + 1} of the demo (y = {label:+d}), before training")
 
 
-def _positive_int(text):
+def _positive_int(text: str) -> int:
     """argparse's type for --steps: the text as an integer >= 1 (argparse names the option)."""
     try:
         return positive_int(int(text), "--steps", "steps")
