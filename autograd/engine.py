@@ -472,7 +472,9 @@ def _start_backward(root: Value, grad: float) -> tuple[list[Value], list[Value],
     """
     order = topological_order(root)
     # Speed: two flat lists, appended to per leaf only (no tuple or dict entry per node).
-    leaves, earlier = [], []  # type: list[Value], list[float]
+    leaves: list[Value]
+    earlier: list[float]
+    leaves, earlier = [], []
     keep, remember = leaves.append, earlier.append
     for node in order:
         if node._p0 is None:
@@ -582,7 +584,10 @@ def topological_order(*roots: Value) -> list[Value]:
     for root in roots:
         if not isinstance(root, Value):
             raise TypeError(f"topological_order: roots must be Values, got {type(root).__name__}: {root!r}")
-    expanded, done, order = set(), set(), []  # type: set[Value], set[Value], list[Value]
+    expanded: set[Value]
+    done: set[Value]
+    order: list[Value]
+    expanded, done, order = set(), set(), []
     stack = list(reversed(roots))
     push, pop, expand, finish, emit = stack.append, stack.pop, expanded.add, done.add, order.append
     while stack:
@@ -651,7 +656,7 @@ def grad(outputs: Values, inputs: Values, grad_outputs: Weights | None = None, c
         grad_outputs = [grad_outputs] if is_number(grad_outputs) or isinstance(grad_outputs, Value) else list(grad_outputs)
         if len(grad_outputs) != len(outputs):
             raise ValueError(f"grad: got {len(grad_outputs)} grad_outputs for {len(outputs)} outputs; give one per output")
-    grads = {}  # type: dict[Value, Any]
+    grads: dict[Value, Any] = {}
     g: Any  # a float, or a Value under create_graph
     for k, (out, g) in enumerate(zip(outputs, grad_outputs)):
         if not (create_graph and isinstance(g, Value)):  # a Value weight is differentiated through
@@ -726,7 +731,9 @@ def jvp(outputs: Values, inputs: Values, tangents: Weights, create_graph: bool =
         raise ValueError(f"jvp: got {len(tangents)} tangents for {len(inputs)} inputs; give one per input")
     # Seeds: a constant the engine wrapped passes nothing on (grad gives it no gradient either),
     # so its tangent only counts where it is itself an output.
-    seeds, const_seeds = {}, {}  # type: dict[Value, Any], dict[Value, Any]
+    seeds: dict[Value, Any]
+    const_seeds: dict[Value, Any]
+    seeds, const_seeds = {}, {}
     for k, (x, t) in enumerate(zip(inputs, tangents)):
         if not (create_graph and isinstance(t, Value)):  # a Value tangent is differentiated through
             t = t.data if isinstance(t, Value) else _seed("jvp", f"tangents[{k}]", t)
