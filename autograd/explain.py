@@ -156,6 +156,8 @@ class _Sweep:
     """
 
     children: dict[Value, list[tuple[Value, float, int]]]
+    count: int
+    total: float
     best: dict[Value, float]
 
     def __init__(self, order: list[Value], root: Value, x: Value) -> None:
@@ -170,12 +172,15 @@ class _Sweep:
                         self.children[node] = []
                     self.children[p].append((node, d, slot))
         self.x, self.root = x, root
-        self.count, self.total, self.best = 0, 0.0, {}  # type: int, float, dict[Value, float]
+        self.count, self.total, self.best = 0, 0.0, {}
         if root in reached:
             self._backward(order, reached)
 
     def _backward(self, order: list[Value], reached: set[Value]) -> None:
-        count, adjoint, best = {self.root: 1}, {self.root: 1.0}, {self.root: 1.0}  # type: dict[Value, int], dict[Value, float], dict[Value, float]
+        count: dict[Value, int]
+        adjoint: dict[Value, float]
+        best: dict[Value, float]
+        count, adjoint, best = {self.root: 1}, {self.root: 1.0}, {self.root: 1.0}
         for node in reversed(order):
             if node not in reached or node not in count:
                 continue
@@ -201,7 +206,9 @@ class _Sweep:
         """
         if not self.count or not top:
             return []
-        found, tie = [], 0  # type: list[Path], int
+        found: list[Path]
+        tie: int
+        found, tie = [], 0
         heap: list[tuple[float, int, Value, float, Any]] = [(-self.best[self.x], tie, self.x, 1.0, None)]
         while heap and len(found) < top:
             _, _, node, product, link = heapq.heappop(heap)
@@ -215,7 +222,9 @@ class _Sweep:
         return found
 
     def _path(self, end: Value, product: float, link: Any) -> Path:
-        nodes, partials = [end], []  # type: list[Value], list[float]
+        nodes: list[Value]
+        partials: list[float]
+        nodes, partials = [end], []
         while link is not None:
             (node, d), link = link
             nodes.append(node)
