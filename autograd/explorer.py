@@ -636,7 +636,9 @@ def _sorted_units(units: list[Unit], parents: dict[Unit, list[Unit]]) -> list[Un
     for u in units:
         for p in dict.fromkeys(parents[u]):
             children[p].append(u)
-    out, heap = [], [(rank[u], u) for u in units if not waiting[u]]  # type: list[Unit], list[tuple[int, Unit]]
+    out: list[Unit]
+    heap: list[tuple[int, Unit]]
+    out, heap = [], [(rank[u], u) for u in units if not waiting[u]]
     heapq.heapify(heap)
     while heap:
         _, u = heapq.heappop(heap)
