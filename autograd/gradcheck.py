@@ -269,7 +269,9 @@ def _quantities(what: str, f: Callable[..., Any], xs: list[float], order: int) -
     traces = [_trace(o, leaves) for o in outputs]
     if order == 0:
         return leaves, outputs, traces
-    quantities, quantity_traces = [], []  # type: list[Value | None], list[list[_TraceNode]]
+    quantities: list[Value | None]
+    quantity_traces: list[list[_TraceNode]]
+    quantities, quantity_traces = [], []
     for o, t in zip(outputs, traces):
         smooth = _smoothness(t, None, None, None) is None
         quantities += grad(o, leaves, create_graph=True) if smooth else [None] * len(leaves)
@@ -543,7 +545,9 @@ def check_modes(f: Function, inputs: Numbers, trials: int = 3, seed: int | None 
     rounding = 4 * _EPS * len(order)
     sizes = [_path_sizes(order, leaf, outputs) for leaf in leaves]  # sizes[j][k]: Σ_paths |Π partials|
     rng = random.Random(0 if seed is None else seed)
-    trial_rows, failures = [], []  # type: list[ModesTrial], list[ModesTrial | RuleMismatch]
+    trial_rows: list[ModesTrial]
+    failures: list[ModesTrial | RuleMismatch]
+    trial_rows, failures = [], []
     for trial in range(trials):
         u = [rng.gauss(0.0, 1.0) for _ in leaves]
         v = [rng.gauss(0.0, 1.0) for _ in outputs]
