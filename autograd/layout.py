@@ -89,7 +89,9 @@ def layered(nodes: Sequence[Hashable], parents: Mapping[Any, Sequence[Hashable]]
     coord = _positions(layers, chains, across, node_gap)
     # Rank coordinates: each rank as wide as its widest node.
     widths = [max((along.get(n, 0.0) for n in layer), default=0.0) for layer in layers]
-    starts, x = [], margin  # type: list[float], float
+    starts: list[float]
+    x: float
+    starts, x = [], margin
     for w in widths:
         starts.append(x + w / 2)
         x += w + rank_gap
@@ -148,7 +150,9 @@ class _Point:
 
 def _neighbours(layers: list[list[Any]], chains: dict[tuple[Any, Any], list[Any]]) -> tuple[dict[Any, list[Any]], dict[Any, list[Any]]]:
     """{node: [nodes on the previous rank]}, {node: [nodes on the next rank]}, waypoints included."""
-    before, after = {}, {}  # type: dict[Any, list[Any]], dict[Any, list[Any]]
+    before: dict[Any, list[Any]]
+    after: dict[Any, list[Any]]
+    before, after = {}, {}
     for layer in layers:
         for n in layer:
             before[n], after[n] = [], []
@@ -241,7 +245,9 @@ def _pack(wanted: list[float], sizes: list[float], gap: float) -> list[float]:
     """Positions nearest `wanted` (least squares) that keep the order and the gaps: pool adjacent violators."""
     # With offsets o_k (the packed position of node k), y_k = o_k + u_k keeps the gaps exactly
     # when u is non-decreasing: fit u to wanted - o by isotonic regression.
-    offsets, o = [], 0.0  # type: list[float], float
+    offsets: list[float]
+    o: float
+    offsets, o = [], 0.0
     for k, h in enumerate(sizes):
         if k:
             o += sizes[k - 1] / 2 + gap + h / 2
