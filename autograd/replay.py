@@ -311,7 +311,9 @@ class _Emitter:
     """
 
     functions: list[list[str]]
+    defined: set[int]
     grad: dict[int, str]
+    stored: set[int]
     names: dict[str, str]
     bindings: dict[str, Callable[..., Any]]
 
@@ -332,7 +334,7 @@ class _Emitter:
                 self.consumers[j] += self.live[j]
         self.split = len(self.ops) > _PART
         self.functions = [] if self.split else [[]]
-        self.defined, self.grad, self.stored = set(), {}, set()  # type: set[int], dict[int, str], set[int]
+        self.defined, self.grad, self.stored = set(), {}, set()
         self.names, self.bindings = {}, {}  # the table's functions the program calls, by name
 
     def program(self) -> tuple[list[str], dict[str, Callable[..., Any]], int]:
@@ -358,7 +360,9 @@ class _Emitter:
 
     def _rules(self) -> dict[tuple[str, int], tuple[Any, Any]]:
         """Each (op, arity)'s (forward template, partials templates), checked at all its nodes (`_rules`)."""
-        data, by_rule = [node.data for node in self.order], {}  # type: list[float], dict[tuple[str, int], list[int]]
+        data: list[float]
+        by_rule: dict[tuple[str, int], list[int]]
+        data, by_rule = [node.data for node in self.order], {}
         for i in self.ops:
             by_rule.setdefault((self.kind[i], len(self.parents[i])), []).append(i)
         return {key: _rules(key[0], [[data[j] for j in self.parents[i]] + [data[i]] for i in nodes], self.who)
@@ -631,7 +635,9 @@ def _recorded(rule: Callable[..., Any], n: int) -> list[str] | None:
     paths become nested ``(a if condition else b)`` expressions that ask the rule's questions in
     the rule's order, so the replay computes exactly what the rule computes on floats.
     """
-    paths, todo = [], [()]  # type: list[tuple[list[tuple[str, bool]], list[str]]], list[tuple[bool, ...]]
+    paths: list[tuple[list[tuple[str, bool]], list[str]]]
+    todo: list[tuple[bool, ...]]
+    paths, todo = [], [()]
     while todo:
         path = _Path(todo.pop())
         try:
