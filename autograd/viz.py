@@ -493,7 +493,9 @@ def _steps(root: Value, grad: float, params: set[Value]) -> Iterator[BackwardSte
     for leaf, g in passed.items():
         leaf.grad = g + earlier[leaf]
     names = {v: notation.node_name(v.label, i) for i, v in enumerate(order)}
-    total, log = len(order), []  # type: int, list[BackwardStep]
+    total: int
+    log: list[BackwardStep]
+    total, log = len(order), []
     for index, node in enumerate(reversed(order)):
         g = node.grad
         terms: list[StepTerm] = []
