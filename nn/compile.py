@@ -138,7 +138,9 @@ class CompiledStep:
         if not isinstance(loss, Value):
             raise TypeError(f"compile_step: loss_fn must return one Value (the loss), "
                             f"got {type(loss).__name__}: {loss!r}")
-        outputs, shape = [], []  # type: list[Value], list[tuple[int, int | None]]
+        outputs: list[Value]
+        shape: list[tuple[int, int | None]]
+        outputs, shape = [], []
         for p in predictions:
             several = not isinstance(p, Value)
             shape.append((len(outputs), len(p) if several else None))
