@@ -87,7 +87,10 @@ class Module:
         """
         # An explicit stack, not recursion; `seen` (by identity) lists a shared parameter once and
         # stops a module that refers back to its parent from looping.
-        named, seen, stack = [], set(), [("", self)]  # type: list[tuple[str, Value]], set[int], list[tuple[str, Value | Module]]
+        named: list[tuple[str, Value]]
+        seen: set[int]
+        stack: list[tuple[str, Value | Module]]
+        named, seen, stack = [], set(), [("", self)]
         while stack:
             name, obj = stack.pop()
             if id(obj) in seen:
