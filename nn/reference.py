@@ -112,7 +112,9 @@ def forward(W: Weights, b: Biases, x: Sequence[float], activation: str = "sigmoi
       ([0.0], [0.5])
     """
     L = len(W)
-    z, a = {}, {0: list(x)}  # type: dict[int, list[float]], dict[int, list[float]]
+    z: dict[int, list[float]]
+    a: dict[int, list[float]]
+    z, a = {}, {0: list(x)}
     for l in range(1, L + 1):
         # zip would silently drop the extra entries of a mismatched vector: a wrong answer, not an error.
         if len(b[l]) != len(W[l]):
@@ -160,7 +162,9 @@ def backward(W: Weights, b: Biases, xs: Sequence[Sequence[float]], targets: Sequ
                          f"and {len(targets)} targets")
     L = len(W)
     N = sum(len(t) for t in targets)
-    C, deltas = 0.0, []  # type: float, list[dict[int, list[float]]]
+    C: float
+    deltas: list[dict[int, list[float]]]
+    C, deltas = 0.0, []
     dW = {l: [[0.0] * len(row) for row in W[l]] for l in W}
     db = {l: [0.0] * len(b[l]) for l in b}
     for x, y_hat in zip(xs, targets):
