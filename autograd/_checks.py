@@ -15,9 +15,16 @@ Example:
   ValueError: draw_dot: max_nodes must be an integer >= 1, got 0
 """
 
+from __future__ import annotations
+
 import math
 import numbers
 import reprlib
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, SupportsFloat
+
+if TYPE_CHECKING:  # TypeIs is in typing from Python 3.13; only type checkers read it here
+    from typing_extensions import TypeIs
 
 __all__ = ["DOMAIN_ERRORS", "TooLargeError", "as_float", "finite", "is_int", "is_number", "nonnegative",
            "number_in", "positive", "positive_int", "shown", "too_large"]
@@ -32,7 +39,7 @@ _SHOWN = reprlib.Repr()
 _SHOWN.maxstring = _SHOWN.maxother = 80
 
 
-def shown(x):
+def shown(x: object) -> str:
     """`x` as an error message shows it: its repr, a long one cut in the middle (a file may hold 100,000 x's).
 
     Example:
@@ -42,7 +49,7 @@ def shown(x):
     return _SHOWN.repr(x)
 
 
-def is_number(x):
+def is_number(x: object) -> TypeIs[float]:
     """True for a real number that is not a bool (int, float, Fraction, a NumPy float, ...).
 
     Example:
@@ -53,7 +60,7 @@ def is_number(x):
     return x.__class__ in _FAST_NUMBERS or (isinstance(x, numbers.Real) and not isinstance(x, bool))
 
 
-def is_int(x):
+def is_int(x: object) -> TypeIs[int]:
     """True for an integer that is not a bool (int, a NumPy integer, ...).
 
     Example:
@@ -75,7 +82,7 @@ class TooLargeError(OverflowError, ValueError):
     """
 
 
-def too_large(who, x):
+def too_large(who: str, x: Any) -> TooLargeError:
     """The error for a number `x` too large for a float, naming `who` (returned, not raised).
 
     Example:
@@ -87,7 +94,7 @@ def too_large(who, x):
                          f"(the largest is ~1.8e308)")
 
 
-def as_float(x, who):
+def as_float(x: SupportsFloat, who: str) -> float:
     """`x` (a real number) as a float; a huge int or Fraction raises `TooLargeError` naming `who`.
 
     Example:
@@ -101,7 +108,7 @@ def as_float(x, who):
         raise too_large(who, x) from None
 
 
-def finite(x, who, what=None):
+def finite(x: object, who: str, what: str | None = None) -> float:
     """`x` as a finite float, or a TypeError (not a real number) or ValueError (inf, nan, too large).
 
     Args:
@@ -127,7 +134,8 @@ def finite(x, who, what=None):
     return x
 
 
-def number_in(x, who, what, rule, ok, error=ValueError):
+def number_in(x: object, who: str, what: str, rule: str, ok: Callable[[float], bool],
+              error: type[Exception] = ValueError) -> float:
     """`x` as a float if it is a real number (not a bool) for which ``ok(x)`` holds; else `error`.
 
     Args:
@@ -149,7 +157,7 @@ def number_in(x, who, what, rule, ok, error=ValueError):
     return as_float(x, f"{who}: {what}")
 
 
-def nonnegative(x, who, what, error=ValueError):
+def nonnegative(x: object, who: str, what: str, error: type[Exception] = ValueError) -> float:
     """`x` as a float if it is a finite real number >= 0 (a learning rate, a tolerance, a noise).
 
     Example:
@@ -161,7 +169,7 @@ def nonnegative(x, who, what, error=ValueError):
     return number_in(x, who, what, "a finite number >= 0", lambda v: 0 <= v < math.inf, error)
 
 
-def positive(x, who, what, error=ValueError):
+def positive(x: object, who: str, what: str, error: type[Exception] = ValueError) -> float:
     """`x` as a float if it is a finite real number > 0 (a step, a bound).
 
     Example:
@@ -171,7 +179,7 @@ def positive(x, who, what, error=ValueError):
     return number_in(x, who, what, "a positive finite number", lambda v: 0 < v < math.inf, error)
 
 
-def positive_int(n, who, what, least=1, error=ValueError):
+def positive_int(n: object, who: str, what: str, least: int = 1, error: type[Exception] = ValueError) -> int:
     """`n` if it is an integer (not a bool) >= `least` (1 unless given); else `error`.
 
     Example:

@@ -1,11 +1,13 @@
 """Writing files whole: the one place that does temp-file-and-rename for the project."""
 
+from __future__ import annotations
+
 import contextlib
 import os
 import secrets
 
 
-def write_atomic(path, data):
+def write_atomic(path: str | bytes | os.PathLike[str] | os.PathLike[bytes], data: str | bytes) -> None:
     """Replace the file at `path` with `data` (str or bytes): readers see the old file or the new one.
 
     The data goes to a temporary file beside the target, is flushed to disk, and is renamed over
@@ -29,7 +31,7 @@ def write_atomic(path, data):
     # Beside the target (a rename across file systems is not atomic), under a name of its own: the
     # target's name plus a suffix would fail for a target name at the file system's limit.
     name = f".{secrets.token_hex(8)}.tmp"
-    tmp = os.path.join(os.path.dirname(path), os.fsencode(name) if isinstance(path, bytes) else name)
+    tmp = os.path.join(os.path.dirname(path), os.fsencode(name) if isinstance(path, bytes) else name)  # type: ignore[arg-type]  # bytes with bytes, str with str
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
         with os.fdopen(fd, "wb") as f:

@@ -17,14 +17,22 @@ Example:
   (3.0, 2.0)
 """
 
+from __future__ import annotations
+
 import functools
 import inspect
 import math
 from collections.abc import Callable
 from contextvars import ContextVar
-from typing import NamedTuple
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple, ParamSpec, TypeVar, cast, overload
 
 from autograd._checks import as_float, is_number, too_large
+
+if TYPE_CHECKING:
+    from autograd._types import Gradients, Partials, Scalar, Values, Weights
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
 
 __all__ = ["Value", "Op", "OPS", "grad", "jvp", "no_grad", "is_grad_enabled", "register_op", "topological_order"]
 
@@ -46,13 +54,13 @@ class Op(NamedTuple):
       (9.0, (6.0,), 1)
     """
 
-    forward: Callable
-    partials: Callable
-    domain: Callable = lambda *inputs: True
-    kinks: tuple = ()
+    forward: Callable[..., float]
+    partials: Partials
+    domain: Callable[..., bool] = lambda *inputs: True
+    kinks: tuple[float, ...] = ()
 
     @property
-    def arity(self):
+    def arity(self) -> int:
         """How many inputs the op takes: the partials rule's parameters, less ``out``.
 
         The rule must name each input and ``out`` as plain parameters (a function or a callable
@@ -70,7 +78,7 @@ _KINDS = {inspect.Parameter.VAR_POSITIONAL: "a *args parameter", inspect.Paramet
           inspect.Parameter.KEYWORD_ONLY: "a keyword-only parameter"}
 
 
-def _arity(partials, who):
+def _arity(partials: object, who: str) -> int:
     """The number of inputs of a partials rule ``(inputs..., out)``, or a TypeError saying what is wrong."""
     if not callable(partials):
         raise TypeError(f"{who}: partials must be a function (inputs..., out) -> tuple, "
@@ -95,55 +103,55 @@ def _arity(partials, who):
 
 # --- forwards that need care: each raises an error naming the op and the value ---------------
 
-def _exp(x):
+def _exp(x: float) -> float:
     try:
         return math.exp(x)
     except OverflowError:
         raise OverflowError(f"exp: result overflows a float, got input {x!r} (exp overflows above ~709.78)") from None
 
 
-def _log(x):
+def _log(x: float) -> float:
     if x <= 0:
         raise ValueError(f"log: input must be > 0, got {x!r}")
     return math.log(x)
 
 
-def _sqrt(x):
+def _sqrt(x: float) -> float:
     if x < 0:
         raise ValueError(f"sqrt: input must be >= 0, got {x!r}")
     return math.sqrt(x)
 
 
-def _div(x, y):
+def _div(x: float, y: float) -> float:
     if y == 0:
         raise ZeroDivisionError(f"/: division by zero ({x!r} / {y!r})")
     return x / y
 
 
-def _pow(x, n, op="**"):
+def _pow(x: float, n: float, op: str = "**") -> float:
     if x == 0 and n < 0:
         raise ZeroDivisionError(f"{op}: 0.0 cannot be raised to a negative power, got exponent {n!r}")
     if x < 0 and not n.is_integer():  # float.is_integer: False for inf and nan, which int() rejects
         raise ValueError(f"{op}: a negative base needs an integer exponent (no complex results), got {x!r} ** {n!r}")
     try:
-        return x ** n
+        return x ** n  # type: ignore[no-any-return]  # float ** float is Any to a checker (complex); not here
     except OverflowError:
         raise OverflowError(f"{op}: result overflows a float, got {x!r} ** {n!r}") from None
 
 
-def _reciprocal(x):
+def _reciprocal(x: float) -> float:
     # 1 / x, and 1 / ±0 = ±inf as IEEE and torch.reciprocal: the derivatives of sqrt and of
     # x ** 0.5 are 1 / 0 at 0, and must stay differentiable there (see `_recip`).
     return 1.0 / x if x != 0 else math.copysign(math.inf, x)
 
 
-def _pow_value(x, y):
+def _pow_value(x: float, y: float) -> float:
     if x <= 0:
         raise ValueError(f"pow: the base must be > 0 when the exponent is a Value, got base {x!r}")
     return _pow(x, y, "pow")
 
 
-def _sigmoid(x):
+def _sigmoid(x: float) -> float:
     # Two branches so that exp never overflows: for x = -1000, exp(x) underflows to 0.0 instead.
     if x >= 0:
         return 1.0 / (1.0 + math.exp(-x))
@@ -151,23 +159,23 @@ def _sigmoid(x):
     return e / (1.0 + e)
 
 
-def _softplus(x):
+def _softplus(x: float) -> float:
     # log(1 + e^x) as max(x, 0) + log(1 + e^-|x|): the exponent is never positive, so no overflow.
     return max(x, 0.0) + math.log1p(math.exp(-abs(x)))
 
 
 # Elementary functions the partials need, on floats or Values (a float `sin` is math.sin).
-def _sig(x): return x.sigmoid() if isinstance(x, Value) else _sigmoid(x)
-def _sin(x): return x.sin() if isinstance(x, Value) else math.sin(x)
-def _cos(x): return x.cos() if isinstance(x, Value) else math.cos(x)
-def _ln(x): return x.log() if isinstance(x, Value) else _log(x)
-def _recip(x): return x.reciprocal() if isinstance(x, Value) else _reciprocal(x)
+def _sig(x: Scalar) -> Any: return x.sigmoid() if isinstance(x, Value) else _sigmoid(x)
+def _sin(x: Scalar) -> Any: return x.sin() if isinstance(x, Value) else math.sin(x)
+def _cos(x: Scalar) -> Any: return x.cos() if isinstance(x, Value) else math.cos(x)
+def _ln(x: Scalar) -> Any: return x.log() if isinstance(x, Value) else _log(x)
+def _recip(x: Scalar) -> Any: return x.reciprocal() if isinstance(x, Value) else _reciprocal(x)
 # The derivative of a step is 0 almost everywhere: a constant, also when building a graph.
-def _step(x): return 1.0 if getattr(x, "data", x) > 0 else 0.0
-def _sign(x): x = getattr(x, "data", x); return (x > 0) - (x < 0) + 0.0
+def _step(x: Any) -> float: return 1.0 if getattr(x, "data", x) > 0 else 0.0
+def _sign(x: Any) -> float: x = getattr(x, "data", x); return (x > 0) - (x < 0) + 0.0  # type: ignore[no-any-return]
 
 
-def _dpow(x, n, out, n_at_least_1):
+def _dpow(x: Any, n: Any, out: Any, n_at_least_1: bool) -> Any:
     # d(x ** n)/dx = n x^(n-1), for n >= 1 as written: x ** (n - 1) cannot overflow unless out
     # did, and it stays right where out underflows (x ** 2 at 1e-200: 2e-200, not 0).
     # For n < 1, x^(n-1) can overflow, where x ** (n - 1) would raise: then n * out / x, which
@@ -210,7 +218,7 @@ OPS = {
     "neg":   Op(float.__neg__,  lambda x, out: (-1.0,)),
     "**":    Op(_pow,           lambda x, n, out: (_dpow(x, n, out, n >= 1), 0.0),
                 domain=lambda x, n: x > 0 or (x != 0 and n.is_integer())),
-    "pow":   Op(_pow_value,     lambda x, y, out: (_dpow(x, y, out, getattr(y, "data", y) >= 1), out * _ln(x)),
+    "pow":   Op(_pow_value,     lambda x, y, out: (_dpow(x, y, out, getattr(y, "data", y) >= 1), out * _ln(x)),  # type: ignore[operator]
                 domain=lambda x, y: x > 0),
     "exp":   Op(_exp,           lambda x, out: (out,),
                 domain=lambda x: x < 700),
@@ -233,19 +241,19 @@ OPS = {
 # and is passed to the partials as a float, so `create_graph` never differentiates through it.
 _CONST = "const"
 
-_grad_enabled = ContextVar("dagrad_grad_enabled", default=True)
-_new = object.__new__
+_grad_enabled: ContextVar[bool] = ContextVar("dagrad_grad_enabled", default=True)
+_new: Callable[[type[Value]], Value] = object.__new__
 
 
 # --- node construction: one function per op, made from its row of the table ------------------
 # Speed: these closures (one per op, not per node) bind the row's forward and partials once and
 # fill the node's slots directly, skipping a generic *args path and `__init__`'s type check.
 
-def _unary(name, doc):
+def _unary(name: str, doc: str) -> Callable[[Value], Value]:
     forward, partials = OPS[name][:2]
     grad_enabled = _grad_enabled.get
 
-    def method(self):
+    def method(self: Value) -> Value:
         x = self.data
         out = forward(x)
         if not grad_enabled():
@@ -266,19 +274,19 @@ def _unary(name, doc):
     return method
 
 
-def _doc(summary, node, result):
+def _doc(summary: str, node: str, result: str) -> str:
     """A one-input op's docstring: what it computes, and a doctest of its value and partial."""
     return f"{summary}\n\nExample:\n  >>> y = {node}\n  >>> y.data, y.local_grads\n  {result}\n"
 
 
-def _binary(name, doc=None):
+def _binary(name: str, doc: str | None = None) -> Callable[[Value, Scalar], Value]:
     forward, partials = OPS[name][:2]
     grad_enabled = _grad_enabled.get
 
-    def method(self, other):
+    def method(self: Value, other: Scalar) -> Value:
         if other.__class__ is not Value:
             if not is_number(other):
-                return NotImplemented
+                return NotImplemented  # type: ignore[no-any-return]  # (a checker exempts only methods named __op__)
             other = _const(other, name)
         x = self.data
         y = other.data
@@ -301,10 +309,12 @@ def _binary(name, doc=None):
     return method
 
 
-def _reflected(method):
+def _reflected(method: Callable[[Value, Scalar], Value]) -> Callable[[Value, float], Value]:
     # `2 - x` arrives as x.__rsub__(2): make the number a constant node and apply the op to it.
-    def reflected(self, other):
-        return method(_const(other, method.__name__), self) if is_number(other) else NotImplemented
+    def reflected(self: Value, other: float) -> Value:
+        if is_number(other):
+            return method(_const(other, method.__name__), self)
+        return NotImplemented
 
     return reflected
 
@@ -336,8 +346,16 @@ class Value:
     # their partials live in four slots (p0, d0, p1, d1) instead of tuples: no per-node tuple
     # allocations (fewer objects for the garbage collector to scan) and 96 bytes a node.
     __slots__ = ("data", "grad", "_p0", "_d0", "_p1", "_d1", "_op", "label")
+    data: float
+    grad: float
+    label: str
+    _op: str
+    _p0: Value | None
+    _p1: Value | None
+    _d0: Any  # a float, or a Value in the partials re-evaluated under create_graph
+    _d1: Any
 
-    def __init__(self, data, label=""):
+    def __init__(self, data: float, label: str = "") -> None:
         if not is_number(data):
             raise TypeError(f"Value: data must be a real number (int or float), got {type(data).__name__}: {data!r}")
         if not isinstance(label, str):
@@ -346,7 +364,7 @@ class Value:
         self._p0, self._d0, self._p1, self._d1 = None, 0.0, None, 0.0
 
     @property
-    def parents(self):
+    def parents(self) -> tuple[Value, ...]:
         """The operands, in operand order (a tuple; empty for a leaf).
 
         Example:
@@ -357,7 +375,7 @@ class Value:
         return tuple(p for p in (self._p0, self._p1) if p is not None)
 
     @property
-    def local_grads(self):
+    def local_grads(self) -> tuple[float, ...]:
         """d(self)/d(parent) for each parent, as floats evaluated at the forward values.
 
         Example:
@@ -367,7 +385,7 @@ class Value:
         return (self._d0, self._d1)[:len(self.parents)]
 
     @property
-    def op(self):
+    def op(self) -> str:
         """The op that produced this node; ``""`` for a leaf, ``"const"`` for a wrapped number.
 
         Example:
@@ -377,7 +395,7 @@ class Value:
         """
         return self._op
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"Value(data={self.data:.4g}, grad={self.grad:.4g})"
 
     __add__ = _binary("+")
@@ -389,7 +407,7 @@ class Value:
     __neg__ = _unary("neg", _doc("-x.", "-Value(2.0)", "(-2.0, (-1.0,))"))
     _pow, _pow_value = _binary("**"), _binary("pow")
 
-    def __pow__(self, other):
+    def __pow__(self, other: Scalar) -> Value:
         # A number exponent is a constant ("**"); a Value exponent gets a gradient too ("pow").
         return self._pow_value(other) if other.__class__ is Value else self._pow(other)
 
@@ -409,7 +427,7 @@ class Value:
                                            "Value(4.0).reciprocal()", "(0.25, (-0.0625,))"))
     abs = __abs__ = _unary("abs", _doc("|x| (also ``abs(x)``); derivative 0 at 0.", "Value(-2.0).abs()", "(2.0, (-1.0,))"))
 
-    def backward(self, grad=1.0):
+    def backward(self, grad: float = 1.0) -> None:
         """Fill in ``.grad`` of every node this one depends on: d(self)/d(node) times `grad`.
 
         Interior nodes are reset first, so they show the gradient of the latest call. Leaves
@@ -444,7 +462,7 @@ class Value:
             leaf.grad += g
 
 
-def _start_backward(root, grad):
+def _start_backward(root: Value, grad: float) -> tuple[list[Value], list[Value], list[float]]:
     """What every backward pass does first; shared with `backward_steps`.
 
     Every node's ``.grad`` is set to 0.0 (interior nodes show the latest pass; a leaf collects
@@ -454,6 +472,8 @@ def _start_backward(root, grad):
     """
     order = topological_order(root)
     # Speed: two flat lists, appended to per leaf only (no tuple or dict entry per node).
+    leaves: list[Value]
+    earlier: list[float]
     leaves, earlier = [], []
     keep, remember = leaves.append, earlier.append
     for node in order:
@@ -465,7 +485,7 @@ def _start_backward(root, grad):
     return order, leaves, earlier
 
 
-def register_op(name, op):
+def register_op(name: str, op: Op) -> Callable[..., Value]:
     """Add a primitive op to the table and a `Value` method for it (``x.name()`` or ``x.name(y)``).
 
     The property tests, `gradcheck`'s suite, the strategies and the drawings all read `OPS`, so a
@@ -515,7 +535,7 @@ def register_op(name, op):
     return method
 
 
-def _seed(who, what, g):
+def _seed(who: str, what: str, g: object) -> float:
     """A gradient given by the user, as a float; a clear TypeError for anything else."""
     if not is_number(g):
         hint = "; pass its .data" if isinstance(g, Value) else ""
@@ -523,7 +543,7 @@ def _seed(who, what, g):
     return as_float(g, who)
 
 
-def _leaf(data, op=""):
+def _leaf(data: float, op: str = "") -> Value:
     node = _new(Value)  # skip __init__'s type check: `data` is a float we made
     node.data = data
     node.grad = 0.0
@@ -534,7 +554,7 @@ def _leaf(data, op=""):
     return node
 
 
-def _const(x, op):
+def _const(x: float, op: str) -> Value:
     # A number operand of `op`, as a constant leaf. Speed: a try costs nothing until it catches.
     try:
         return _leaf(float(x), _CONST)
@@ -542,7 +562,7 @@ def _const(x, op):
         raise too_large(op, x) from None
 
 
-def topological_order(*roots):
+def topological_order(*roots: Value) -> list[Value]:
     """Every node the roots depend on, each after all of its parents; deterministic, iterative.
 
     Args:
@@ -564,6 +584,9 @@ def topological_order(*roots):
     for root in roots:
         if not isinstance(root, Value):
             raise TypeError(f"topological_order: roots must be Values, got {type(root).__name__}: {root!r}")
+    expanded: set[Value]
+    done: set[Value]
+    order: list[Value]
     expanded, done, order = set(), set(), []
     stack = list(reversed(roots))
     push, pop, expand, finish, emit = stack.append, stack.pop, expanded.add, done.add, order.append
@@ -585,7 +608,18 @@ def topological_order(*roots):
     return order
 
 
-def grad(outputs, inputs, grad_outputs=None, create_graph=False):
+# The gradients' type follows create_graph: floats, or Values that can be differentiated again.
+@overload
+def grad(outputs: Values, inputs: Values, grad_outputs: Weights | None = None,
+         create_graph: Literal[False] = False) -> tuple[float, ...]: ...
+@overload
+def grad(outputs: Values, inputs: Values, grad_outputs: Weights | None, create_graph: Literal[True]) -> tuple[Value, ...]: ...
+@overload
+def grad(outputs: Values, inputs: Values, grad_outputs: Weights | None = None, *,
+         create_graph: Literal[True]) -> tuple[Value, ...]: ...
+@overload
+def grad(outputs: Values, inputs: Values, grad_outputs: Weights | None = None, create_graph: bool = False) -> Gradients: ...
+def grad(outputs: Values, inputs: Values, grad_outputs: Weights | None = None, create_graph: bool = False) -> Gradients:
     """Gradients of `outputs` with respect to `inputs`: the vector–Jacobian product.
 
     Computes ``sum_k grad_outputs[k] * d outputs[k] / d inputs[i]`` for each input, without
@@ -622,7 +656,8 @@ def grad(outputs, inputs, grad_outputs=None, create_graph=False):
         grad_outputs = [grad_outputs] if is_number(grad_outputs) or isinstance(grad_outputs, Value) else list(grad_outputs)
         if len(grad_outputs) != len(outputs):
             raise ValueError(f"grad: got {len(grad_outputs)} grad_outputs for {len(outputs)} outputs; give one per output")
-    grads = {}
+    grads: dict[Value, Any] = {}
+    g: Any  # a float, or a Value under create_graph
     for k, (out, g) in enumerate(zip(outputs, grad_outputs)):
         if not (create_graph and isinstance(g, Value)):  # a Value weight is differentiated through
             g = g.data if isinstance(g, Value) else _seed("grad", f"grad_outputs[{k}]", g)
@@ -645,7 +680,13 @@ def grad(outputs, inputs, grad_outputs=None, create_graph=False):
     return tuple(_as_result(grads.get(x, 0.0), create_graph) for x in inputs)
 
 
-def jvp(outputs, inputs, tangents, create_graph=False):
+@overload
+def jvp(outputs: Values, inputs: Values, tangents: Weights, create_graph: Literal[False] = False) -> tuple[float, ...]: ...
+@overload
+def jvp(outputs: Values, inputs: Values, tangents: Weights, create_graph: Literal[True]) -> tuple[Value, ...]: ...
+@overload
+def jvp(outputs: Values, inputs: Values, tangents: Weights, create_graph: bool = False) -> Gradients: ...
+def jvp(outputs: Values, inputs: Values, tangents: Weights, create_graph: bool = False) -> Gradients:
     """Forward mode: the Jacobian–vector product of `outputs` with `tangents` at `inputs`.
 
     Computes ``sum_i d outputs[k] / d inputs[i] * tangents[i]`` for each output in one sweep in
@@ -690,6 +731,8 @@ def jvp(outputs, inputs, tangents, create_graph=False):
         raise ValueError(f"jvp: got {len(tangents)} tangents for {len(inputs)} inputs; give one per input")
     # Seeds: a constant the engine wrapped passes nothing on (grad gives it no gradient either),
     # so its tangent only counts where it is itself an output.
+    seeds: dict[Value, Any]
+    const_seeds: dict[Value, Any]
     seeds, const_seeds = {}, {}
     for k, (x, t) in enumerate(zip(inputs, tangents)):
         if not (create_graph and isinstance(t, Value)):  # a Value tangent is differentiated through
@@ -701,7 +744,7 @@ def jvp(outputs, inputs, tangents, create_graph=False):
     return tuple(_as_result(tangent.get(out, const_seeds.get(out, 0.0)), create_graph) for out in outputs)
 
 
-def _jvp_floats(order, tangent):
+def _jvp_floats(order: list[Value], tangent: dict[Any, Any]) -> dict[Any, Any]:
     # The forward sweep on stored partials. Speed: one dict lookup per parent slot (get(None) is
     # None, so an empty second slot needs no test), no tuples; nodes no input reaches are
     # skipped; and when every seed is a leaf (the usual case), no lookup of the node's own seed.
@@ -726,7 +769,7 @@ def _jvp_floats(order, tangent):
     return tangent
 
 
-def _jvp_graph(order, tangent):
+def _jvp_graph(order: list[Value], tangent: dict[Value, Any]) -> dict[Value, Any]:
     # create_graph: the op's partials re-evaluated on Values (constants as floats), as in grad.
     for node in order:
         parents = node.parents
@@ -743,7 +786,7 @@ def _jvp_graph(order, tangent):
     return tangent
 
 
-def _as_values(what, xs, fn="grad"):
+def _as_values(what: str, xs: object, fn: str = "grad") -> list[Value]:
     if isinstance(xs, Value):
         return [xs]
     if isinstance(xs, (str, bytes)) or not hasattr(xs, "__iter__"):
@@ -755,7 +798,7 @@ def _as_values(what, xs, fn="grad"):
     return xs
 
 
-def _as_result(g, create_graph):
+def _as_result(g: Any, create_graph: bool) -> Any:
     # A float times a Value is a Value, but a gradient that only met constant partials
     # (d(x + 1)/dx = 1.0), or none (an unrelated input), is still a float: make the type depend
     # on `create_graph` alone.
@@ -786,14 +829,14 @@ class no_grad:
 
     __slots__ = ()  # no per-use state here: an instance shared by threads or tasks must not mix their states
 
-    def __enter__(self):
+    def __enter__(self) -> no_grad:
         # The state to restore goes on this context's stack (a tuple: a task that copied the
         # context at its creation never sees another task's later pushes).
         _saved_states.set((*_saved_states.get(), _grad_enabled.get()))
         _grad_enabled.set(False)
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> Literal[False]:
         saved = _saved_states.get()
         if not saved:
             raise RuntimeError("no_grad: __exit__ without a matching __enter__ in this thread or task; "
@@ -802,7 +845,7 @@ class no_grad:
         _grad_enabled.set(saved[-1])
         return False
 
-    def __call__(self, fn):
+    def __call__(self, fn: Callable[_P, _R]) -> Callable[_P, _R]:
         """Decorate `fn` so that each call runs inside `no_grad` (safe across threads and tasks).
 
         An ``async def`` function runs inside `no_grad` until it returns (an asyncio task has its
@@ -827,14 +870,14 @@ class no_grad:
                             f"between yields in the caller's context; use `with no_grad():` inside it")
         if inspect.iscoroutinefunction(fn):
             @functools.wraps(fn)
-            async def without_grad_async(*args, **kwargs):
+            async def without_grad_async(*args: Any, **kwargs: Any) -> Any:
                 with self:
                     return await fn(*args, **kwargs)
 
-            return without_grad_async
+            return cast("Callable[_P, _R]", without_grad_async)  # a coroutine function stays one
 
         @functools.wraps(fn)
-        def without_grad(*args, **kwargs):
+        def without_grad(*args: _P.args, **kwargs: _P.kwargs) -> _R:
             with self:
                 return fn(*args, **kwargs)
 
@@ -842,10 +885,10 @@ class no_grad:
 
 
 # The states that the open `with no_grad()` blocks of this thread or task restore, innermost last.
-_saved_states = ContextVar("dagrad_no_grad_saved_states", default=())
+_saved_states: ContextVar[tuple[bool, ...]] = ContextVar("dagrad_no_grad_saved_states", default=())
 
 
-def is_grad_enabled():
+def is_grad_enabled() -> bool:
     """Whether ops record the graph: True, unless inside `no_grad`.
 
     Returns:

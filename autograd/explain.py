@@ -17,9 +17,11 @@ Example:
   total: 6.0
 """
 
+from __future__ import annotations
+
 import heapq
 import math
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from autograd._checks import positive_int
 from autograd.engine import _CONST, Value, topological_order
@@ -45,8 +47,8 @@ class Path(NamedTuple):
       (3, (7.38905609893065, 3.0), 22.1672)
     """
 
-    nodes: tuple
-    partials: tuple
+    nodes: tuple[Value, ...]
+    partials: tuple[float, ...]
     product: float
 
 
@@ -69,10 +71,17 @@ class Explanation:
 
     __slots__ = ("count", "names", "paths", "root", "total", "x")
 
-    def __init__(self, root, x, paths, count, total, names):
+    root: Value
+    x: Value
+    paths: list[Path]
+    count: int
+    total: float
+    names: dict[Value, str]
+
+    def __init__(self, root: Value, x: Value, paths: list[Path], count: int, total: float, names: dict[Value, str]) -> None:
         self.root, self.x, self.paths, self.count, self.total, self.names = root, x, paths, count, total, names
 
-    def __str__(self):
+    def __str__(self) -> str:
         head = f"∂{self.names[self.root]}/∂{self.names.get(self.x, 'x')}"
         if not self.count:
             return f"{head}: no path leads from it to the root, so the gradient is 0.0\ntotal: {number(self.total)}"
@@ -90,11 +99,11 @@ class Explanation:
         lines.append(f"total: {number(self.total)}")
         return "\n".join(lines)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"<Explanation: {self.count} paths, total {self.total!r}>"
 
 
-def explain(root, x, top=10):
+def explain(root: Value, x: Value, top: int = 10) -> Explanation:
     """∂root/∂x as a sum over the paths from x to root, with the largest paths shown.
 
     Works on any DAG (diamonds, shared weights, skip connections): a node used twice by one op
@@ -146,9 +155,14 @@ class _Sweep:
     of the best-first search).
     """
 
-    def __init__(self, order, root, x):
+    children: dict[Value, list[tuple[Value, float, int]]]
+    count: int
+    total: float
+    best: dict[Value, float]
+
+    def __init__(self, order: list[Value], root: Value, x: Value) -> None:
         # A constant the engine wrapped gets no gradient (as in grad): it starts no path.
-        reached = {x} if x._op != _CONST or x is root else set()
+        reached: set[Value] = {x} if x._op != _CONST or x is root else set()
         self.children = {x: []} if reached else {}
         for node in order:
             for slot, (p, d) in enumerate(((node._p0, node._d0), (node._p1, node._d1))):
@@ -162,7 +176,10 @@ class _Sweep:
         if root in reached:
             self._backward(order, reached)
 
-    def _backward(self, order, reached):
+    def _backward(self, order: list[Value], reached: set[Value]) -> None:
+        count: dict[Value, int]
+        adjoint: dict[Value, float]
+        best: dict[Value, float]
         count, adjoint, best = {self.root: 1}, {self.root: 1.0}, {self.root: 1.0}
         for node in reversed(order):
             if node not in reached or node not in count:
@@ -178,7 +195,7 @@ class _Sweep:
                 best[p] = max(best.get(p, -1.0), _size(d) * b)
         self.count, self.total, self.best = count.get(self.x, 0), adjoint.get(self.x, 0.0), best
 
-    def largest(self, top):
+    def largest(self, top: int) -> list[Path]:
         """The `top` paths with the largest |product|, largest first.
 
         Best-first search (A* with an exact bound): a partial path from x to v is ranked by its
@@ -189,8 +206,10 @@ class _Sweep:
         """
         if not self.count or not top:
             return []
+        found: list[Path]
+        tie: int
         found, tie = [], 0
-        heap = [(-self.best[self.x], tie, self.x, 1.0, None)]
+        heap: list[tuple[float, int, Value, float, Any]] = [(-self.best[self.x], tie, self.x, 1.0, None)]
         while heap and len(found) < top:
             _, _, node, product, link = heapq.heappop(heap)
             if node is self.root:
@@ -202,7 +221,9 @@ class _Sweep:
                 heapq.heappush(heap, (-_size(product * d) * bound, tie, child, product * d, ((node, d), link)))
         return found
 
-    def _path(self, end, product, link):
+    def _path(self, end: Value, product: float, link: Any) -> Path:
+        nodes: list[Value]
+        partials: list[float]
         nodes, partials = [end], []
         while link is not None:
             (node, d), link = link
@@ -211,6 +232,6 @@ class _Sweep:
         return Path(tuple(reversed(nodes)), tuple(reversed(partials)), product)
 
 
-def _size(v):
+def _size(v: float) -> float:
     # |v| for ranking; NaN ranks below every number (an infinite partial still ranks first).
     return abs(v) if not math.isnan(v) else -1.0

@@ -22,6 +22,8 @@ Example:
   o.grad = 1.0 is final; it passes on: v2.grad += (∂o/∂v2 = 2.458e-05) × 1.0 = 2.458e-05 → v2.grad = 2.458e-05
 """
 
+from __future__ import annotations
+
 import bisect
 import functools
 import heapq
@@ -29,12 +31,20 @@ import json
 import math
 import os
 import pathlib
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 from autograd import notation, svg
 from autograd._checks import is_int, positive_int
 from autograd._files import write_atomic
 from autograd.engine import Value, topological_order
-from autograd.layout import chain, layered
+from autograd.layout import Layout, chain, layered
+
+if TYPE_CHECKING:
+    from autograd.viz import StepTerm
+
+    Unit = tuple[str, int]  # ("n", i): Value i drawn alone; ("g", g): neuron box g
+    Group = dict[str, Any]  # a neuron box: name, members, z, out, activation, ...
 
 __all__ = ["Explorer", "Step", "explore"]
 
@@ -45,7 +55,8 @@ _COST_SIZE = (180.0, 40.0)
 _PORT_SIZE = (110.0, 48.0)
 
 
-def explore(root, *, params=None, max_nodes=_MAX_NODES, grouped=None, title=None):
+def explore(root: Value, *, params: Value | Iterable[Value] | None = None, max_nodes: int = _MAX_NODES,
+            grouped: bool | None = None, title: str | None = None) -> Explorer:
     """Record the forward and backward pass of `root`'s graph, to step through in Jupyter or a browser.
 
     `explore` changes no ``.grad``: it runs ``root.backward()``'s loop on numbers of its own, so it
@@ -101,7 +112,7 @@ class _Timeline:
     the engine's order (`Value.backward`'s loop), so each equals what ``backward()`` leaves.
     """
 
-    def __init__(self, order, params):
+    def __init__(self, order: list[Value], params: set[Value]) -> None:
         self.order = order
         index = self.index = {v: i for i, v in enumerate(order)}
         n = len(order)
@@ -110,7 +121,7 @@ class _Timeline:
         self.data = [v.data for v in order]
         self.names = [notation.node_name(v.label, i) for i, v in enumerate(order)]
         self.kinds = [svg.kind_of(v, order[-1], params) for v in order]
-        self.consumers = [[] for _ in range(n)]
+        self.consumers: list[list[int]] = [[] for _ in range(n)]
         for i, ps in enumerate(self.parents):
             for p in dict.fromkeys(ps):
                 self.consumers[p].append(i)
@@ -125,10 +136,10 @@ class _Timeline:
         # The backward pass, run once: each node's gradient after every change, with its step.
         grad = [0.0] * n
         grad[n - 1] = 1.0
-        self.history = [[] for _ in range(n)]  # [(step, grad after)]
-        self.added = [()] * n  # each op's contributions to its parents, at its step
-        self.after = [()] * n  # each parent's gradient right after its contribution
-        self.passes = [None] * n  # the step at which each node passes its gradient on
+        self.history: list[list[tuple[int, float]]] = [[] for _ in range(n)]  # [(step, grad after)]
+        self.added: list[tuple[float, ...]] = [()] * n  # each op's contributions to its parents, at its step
+        self.after: list[tuple[float, ...]] = [()] * n  # each parent's gradient right after its contribution
+        self.passes: list[Any] = [None] * n  # the step at which each node passes its gradient on
         for k, i in enumerate(self.backward, self.first_backward):
             self.passes[i] = k
             if i == n - 1:
@@ -146,22 +157,22 @@ class _Timeline:
         self.final = [max((self.passes[c] for c in self.consumers[i]), default=self.passes[i] or 0)
                       for i in range(n)]
 
-    def data_at(self, i, step):
+    def data_at(self, i: int, step: int) -> float | None:
         return self.data[i] if self.appears[i] <= step else None
 
-    def grad_at(self, i, step):
+    def grad_at(self, i: int, step: int) -> float | None:
         changes = self.history[i]
         k = bisect.bisect_right(changes, (step, math.inf))
         return changes[k - 1][1] if k else None
 
-    def node_at(self, step):
+    def node_at(self, step: int) -> int | None:
         if step == 0:
             return None
         if step < self.first_backward:
             return self.forward[step - 1]
         return self.backward[step - self.first_backward]
 
-    def states(self, step):
+    def states(self, step: int) -> list[str]:
         """Each node's state class at `step` (the script computes the same)."""
         n, current = len(self.order), self.node_at(step)
         if step < self.first_backward:
@@ -177,7 +188,7 @@ class _Timeline:
             state[current] = "s-current"
         return state
 
-    def edge_state(self, child, step):
+    def edge_state(self, child: int, step: int) -> tuple[str, bool | None]:
         """(class, width) of the edges into `child` at `step`: forward, waiting, or passed back with a sign."""
         if step < self.first_backward:
             if self.appears[child] > step:
@@ -210,12 +221,14 @@ class Step:
     """
 
     __slots__ = ("_t", "index")
+    _t: _Timeline
+    index: int
 
-    def __init__(self, timeline, index):
+    def __init__(self, timeline: _Timeline, index: int) -> None:
         self._t, self.index = timeline, index
 
     @property
-    def phase(self):
+    def phase(self) -> str:
         """``"forward"`` or ``"backward"``.
 
         Example:
@@ -226,7 +239,7 @@ class Step:
         return "forward" if self.index < self._t.first_backward else "backward"
 
     @property
-    def node(self):
+    def node(self) -> Value | None:
         """The step's Value: the op computed (forward) or passing its gradient on (backward); None for step 0.
 
         Example:
@@ -239,7 +252,7 @@ class Step:
         return None if i is None else self._t.order[i]
 
     @property
-    def terms(self):
+    def terms(self) -> tuple[StepTerm, ...]:
         """What a backward step adds to each parent: `StepTerm` (parent, local_grad, added, grad_after).
 
         Example:
@@ -256,7 +269,7 @@ class Step:
         return tuple(StepTerm(t.order[p], local, a, after)
                      for p, local, a, after in zip(t.parents[i], t.partials[i], t.added[i], t.after[i]))
 
-    def data_of(self, v):
+    def data_of(self, v: Value) -> float | None:
         """`v`'s value if the forward pass has computed it by this step, else None.
 
         Example:
@@ -267,7 +280,7 @@ class Step:
         """
         return self._t.data_at(self._index_of(v), self.index)
 
-    def grad_of(self, v):
+    def grad_of(self, v: Value) -> float | None:
         """d(root)/d(v) accumulated so far at this step; None before any gradient reached `v`.
 
         Example:
@@ -278,13 +291,13 @@ class Step:
         """
         return self._t.grad_at(self._index_of(v), self.index)
 
-    def _index_of(self, v):
+    def _index_of(self, v: object) -> int:
         i = self._t.index.get(v) if isinstance(v, Value) else None
         if i is None:
             raise ValueError(f"Step: {v!r} is not a Value of this graph")
         return i
 
-    def __str__(self):
+    def __str__(self) -> str:
         t, i = self._t, self._t.node_at(self.index)
         names, num = t.names, svg.number
         if i is None:
@@ -301,11 +314,11 @@ class Step:
                           for p, local, a, after in zip(t.parents[i], t.partials[i], t.added[i], t.after[i]))
         return f"{names[i]}.grad = {num(g)} is final; it passes on: {terms}"
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"<Step {self.index + 1}/{self._t.total} ({self.phase}): {self}>"
 
 
-def _leaf_counts(t):
+def _leaf_counts(t: _Timeline) -> str:
     """"2 inputs, 337 parameters, 1 constant": the leaves of each kind, for step 0's sentence."""
     kinds = [t.kinds[j] for j in range(len(t.order)) if not t.parents[j]]
     words = (("leaf", "input", "inputs"), ("param", "parameter", "parameters"), ("const", "constant", "constants"),
@@ -340,7 +353,11 @@ class Explorer:
       2
     """
 
-    def __init__(self, timeline, grouped, title):
+    steps: list[Step]
+    grouped: bool
+    title: str
+
+    def __init__(self, timeline: _Timeline, grouped: bool | None, title: str | None) -> None:
         self._t = t = timeline
         self.steps = [Step(t, k) for k in range(t.total)]
         self._step = 0
@@ -355,10 +372,10 @@ class Explorer:
             for i in group["members"]:
                 self._member[i] = g
         self.title = title or (f"backprop explorer: {t.names[-1]}, {len(t.order)} Values")
-        self._picture = None  # the layout and what the drawing is made of (a _Drawing), made on first use
+        self._picture: _Drawing | None = None  # the layout and what the drawing is made of (a _Drawing), made on first use
 
     @property
-    def groups(self):
+    def groups(self) -> list[list[Value]]:
         """Every Value in exactly one group: a neuron's nodes together, any other Value alone.
 
         Example:
@@ -372,7 +389,7 @@ class Explorer:
         return [[t.order[i] for i in g["members"]] for g in self._groups] + alone
 
     @property
-    def step(self):
+    def step(self) -> int:
         """The step shown on display or save (an index into `steps`; negative counts from the end).
 
         Example:
@@ -385,12 +402,12 @@ class Explorer:
         return self._step
 
     @step.setter
-    def step(self, k):
+    def step(self, k: int) -> None:
         if not (is_int(k) and -self._t.total <= k < self._t.total):
             raise ValueError(f"Explorer: step must be an int from 0 to {self._t.total - 1}, got {k!r}")
         self._step = k % self._t.total
 
-    def svg(self, step=None):
+    def svg(self, step: int | None = None) -> str:
         """The drawing at `step` (default: `step`) as standalone SVG: what a page without script shows.
 
         Example:
@@ -405,7 +422,7 @@ class Explorer:
                              f"the end), got {step!r}")
         return _draw(self, step % self._t.total)
 
-    def html(self):
+    def html(self) -> str:
         """The whole page as a string: drawing, data, script and style inline; no network needed.
 
         Example:
@@ -419,7 +436,7 @@ class Explorer:
         return _PAGE.format(title=svg.text(self.title), css=_static("explorer.css"), svg=self.svg(),
                             data=data, js=_static("explorer.js"))
 
-    def save(self, path):
+    def save(self, path: str | os.PathLike[str]) -> str:
         """Write the explorer as one self-contained HTML file (script, style and data inline).
 
         The page works offline in any modern browser, makes no network request and needs no
@@ -443,7 +460,7 @@ class Explorer:
         write_atomic(path, self.html())
         return path
 
-    def widget(self):
+    def widget(self) -> Any:
         """An anywidget of this explorer (``pip install 'dagrad[notebooks]'``); Jupyter shows it.
 
         Displaying the `Explorer` itself shows this widget; call it to hold the widget, e.g. to read
@@ -457,7 +474,8 @@ class Explorer:
         """
         return _widget_class()(svg=self.svg(), data=json.dumps(self._data(), allow_nan=False), step=self._step)
 
-    def _repr_mimebundle_(self, include=None, exclude=None, **kwargs):
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None,
+                          **kwargs: Any) -> dict[str, Any] | tuple[dict[str, Any], dict[str, Any]]:
         caption = f"<p><b>{svg.text(self.title)}</b>: step {self._step + 1} of {self._t.total}: {svg.text(self.steps[self._step])}</p>"
         static = {"text/html": f"<div>{caption}{self.svg()}</div>", "text/plain": repr(self)}
         try:
@@ -471,12 +489,12 @@ class Explorer:
         # A front end shows the widget when it can, else the drawing of this step (nbconvert, GitHub).
         return {**static, **data}, metadata
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"<Explorer {self.title}: {self._t.total} steps>"
 
     # --- what the page reads ------------------------------------------------------------------
 
-    def _data(self):
+    def _data(self) -> dict[str, Any]:
         t, d = self._t, self._drawing()
         return {
             "title": self.title,
@@ -490,7 +508,7 @@ class Explorer:
             "step": self._step,
         }
 
-    def _drawing(self):
+    def _drawing(self) -> _Drawing:
         if self._picture is None:
             self._picture = _Drawing(self).build()
         return self._picture
@@ -498,7 +516,7 @@ class Explorer:
 
 # --- grouping by neuron -----------------------------------------------------------------------
 
-def _neuron_groups(t):
+def _neuron_groups(t: _Timeline) -> list[Group]:
     """Neurons found from nn's labels: z[l]_i, a[l]_i, w[l]_ij, b[l]_i, and the ops between them.
 
     A labelled node belongs to its neuron. An op or constant whose every consumer is in one
@@ -507,7 +525,7 @@ def _neuron_groups(t):
     has a z (the graph was not built by nn's layers).
     """
     n = len(t.order)
-    key = [None] * n
+    key: list[Any] = [None] * n
     for i, v in enumerate(t.order):
         name = notation.parse(v.label)
         if name is not None and name.name in ("z", "a", "w", "b"):
@@ -518,7 +536,7 @@ def _neuron_groups(t):
             if len(ks) == 1 and None not in ks:
                 key[i] = ks.pop()
     zs = {key[i]: i for i, v in enumerate(t.order) if (notation.parse(v.label) or (None,))[0] == "z"}
-    groups = []
+    groups: list[Group] = []
     for k in sorted(zs):
         members = [i for i in range(n) if key[i] == k]
         outs = [i for i in members if (notation.parse(t.order[i].label) or (None,))[0] == "a"]
@@ -545,14 +563,24 @@ def _neuron_groups(t):
 class _Drawing:
     """The layout and the SVG parts of an explorer: units (boxes or Values), edges and open views."""
 
-    def __init__(self, explorer):
+    layout: Layout
+    links: dict[tuple[Unit, Unit], list[int]]
+    unit_of: list[Unit]
+    insets: list[dict[str, Any]]
+    units: list[Unit]
+    sizes: dict[Unit, tuple[float, float]]
+    edges: list[list[int]]
+    edge_of: dict[tuple[int, int], list[int]]
+    widths: list[float]
+
+    def __init__(self, explorer: Explorer) -> None:
         self.ex, self.t = explorer, explorer._t
 
-    def build(self):
+    def build(self) -> _Drawing:
         t, ex = self.t, self.ex
         # One edge per (child, operand) of the graph: what the script passes gradient along.
         self.edges = [[c, k] for c in range(len(t.order)) for k in range(len(t.parents[c]))]
-        edge_of = {}
+        edge_of: dict[tuple[int, int], list[int]] = {}
         for e, (c, k) in enumerate(self.edges):
             edge_of.setdefault((t.parents[c][k], c), []).append(e)
         self.edge_of = edge_of
@@ -563,8 +591,8 @@ class _Drawing:
         unit = [ex._member[i] if ex._member[i] >= 0 else None for i in range(len(t.order))]
         units = list(dict.fromkeys(("g", u) if u is not None else ("n", i) for i, u in enumerate(unit)))
         unit_of = [("g", u) if u is not None else ("n", i) for i, u in enumerate(unit)]
-        parents = {u: [] for u in units}
-        links = {}  # (parent unit, child unit) -> graph edges
+        parents: dict[Unit, list[Unit]] = {u: [] for u in units}
+        links: dict[tuple[Unit, Unit], list[int]] = {}  # (parent unit, child unit) -> graph edges
         for (p, c), es in edge_of.items():
             a, b = unit_of[p], unit_of[c]
             if a != b:
@@ -578,12 +606,12 @@ class _Drawing:
         self.units, self.sizes = units, sizes
         return self
 
-    def _unit_size(self, u):
+    def _unit_size(self, u: Unit) -> tuple[float, float]:
         if u[0] == "n":
             return svg.NODE_SIZE
         return _COST_SIZE if self.ex._groups[u[1]]["activation"] == "cost" else _GROUP_SIZE
 
-    def _inset(self, g):
+    def _inset(self, g: int) -> dict[str, Any]:
         """A neuron opened: its nodes laid out, with its inputs from outside as ports."""
         t, members = self.t, self.ex._groups[g]["members"]
         inside = set(members)
@@ -598,14 +626,16 @@ class _Drawing:
         return {"layout": lay, "direction": "LR", "ports": set(ports)}
 
 
-def _sorted_units(units, parents):
+def _sorted_units(units: list[Unit], parents: dict[Unit, list[Unit]]) -> list[Unit]:
     """The units in a topological order of the unit graph (Kahn's algorithm, ties by first appearance)."""
     rank = {u: k for k, u in enumerate(units)}
     waiting = {u: len(set(parents[u])) for u in units}
-    children = {u: [] for u in units}
+    children: dict[Unit, list[Unit]] = {u: [] for u in units}
     for u in units:
         for p in dict.fromkeys(parents[u]):
             children[p].append(u)
+    out: list[Unit]
+    heap: list[tuple[int, Unit]]
     out, heap = [], [(rank[u], u) for u in units if not waiting[u]]
     heapq.heapify(heap)
     while heap:
@@ -621,7 +651,7 @@ def _sorted_units(units, parents):
     return out
 
 
-def _draw(ex, step):
+def _draw(ex: Explorer, step: int) -> str:
     """The SVG of explorer `ex` at `step`."""
     t, d = ex._t, ex._drawing()
     states = t.states(step)
@@ -640,12 +670,14 @@ def _draw(ex, step):
     return svg.document(d.layout.width, d.layout.height, "".join(body), title=ex.title)
 
 
-def _node(t, i, x, y, state, step, w=svg.NODE_SIZE[0], h=svg.NODE_SIZE[1], port=False):
+def _node(t: _Timeline, i: int, x: float, y: float, state: str, step: int, w: float = svg.NODE_SIZE[0],
+          h: float = svg.NODE_SIZE[1], port: bool = False) -> str:
     return svg.node(i, x, y, kind=t.kinds[i], name=t.names[i], op=svg.op_label(t.order[i].op), data=t.data_at(i, step),
                     grad=t.grad_at(i, step), state=state, width=w, height=h, port=port)
 
 
-def _edge(route, es, cls, passed, t, d, direction="LR"):
+def _edge(route: list[tuple[float, float]], es: list[int], cls: str, passed: bool | None, t: _Timeline, d: _Drawing,
+          direction: str = "LR") -> str:
     """The path of graph edges `es` along `route`: one path per edge when they join the same two
     nodes (x * x), one path for all when a route stands for edges between two boxes."""
     edges = d.edges
@@ -664,7 +696,7 @@ def _edge(route, es, cls, passed, t, d, direction="LR"):
     return "".join(paths)
 
 
-def _group_box(ex, g, x, y, w, h, states, step):
+def _group_box(ex: Explorer, g: int, x: float, y: float, w: float, h: float, states: list[str], step: int) -> str:
     t, group = ex._t, ex._groups[g]
     members = group["members"]
     marks = [states[i] for i in members]
@@ -691,7 +723,8 @@ def _group_box(ex, g, x, y, w, h, states, step):
             + "".join(lines) + "</g>")
 
 
-def _inset_svg(ex, g, inset, x, y, states, step, drawing):
+def _inset_svg(ex: Explorer, g: int, inset: dict[str, Any], x: float, y: float, states: list[str], step: int,
+              drawing: _Drawing) -> str:
     t, lay, group = ex._t, inset["layout"], ex._groups[g]
     head = 26.0
     w, h = lay.width, lay.height + head
@@ -716,7 +749,7 @@ def _inset_svg(ex, g, inset, x, y, states, step, drawing):
 
 # --- small helpers ---------------------------------------------------------------------------
 
-def _value_set(xs):
+def _value_set(xs: Value | Iterable[Value] | None) -> set[Value]:
     if xs is None:
         return set()
     if isinstance(xs, (str, bytes)) or not (isinstance(xs, Value) or hasattr(xs, "__iter__")):
@@ -728,18 +761,18 @@ def _value_set(xs):
     return set(xs)
 
 
-def _json_number(x):
+def _json_number(x: float) -> float | str:
     # JSON has no inf or nan: the script reads these three strings back as numbers.
     return x if math.isfinite(x) else repr(x)
 
 
 @functools.cache
-def _static(name):
+def _static(name: str) -> str:
     return (_STATIC / name).read_text(encoding="utf-8")
 
 
 @functools.cache
-def _widget_class():
+def _widget_class() -> Any:
     try:
         import anywidget
         import traitlets

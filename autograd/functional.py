@@ -15,8 +15,11 @@ Example:
   [[0.0, 2.0], [1.0, 1.0]]
 """
 
+from __future__ import annotations
+
 import numbers
-from typing import NamedTuple
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from autograd import engine
 from autograd._checks import finite, is_number
@@ -24,8 +27,11 @@ from autograd.engine import Value, grad, is_grad_enabled
 
 __all__ = ["vjp", "jvp", "jacobian", "hessian", "hvp"]
 
+if TYPE_CHECKING:
+    from autograd._types import Function, Numbers
 
-def vjp(f, inputs, v=None):
+
+def vjp(f: Function, inputs: Numbers, v: Numbers | None = None) -> tuple[float | list[float], list[float]]:
     """The vector–Jacobian product of `f` at `inputs` with `v` (reverse mode, one sweep).
 
     Args:
@@ -52,7 +58,7 @@ def vjp(f, inputs, v=None):
     return call.values(), list(grad(call.outputs, call.leaves, weights))
 
 
-def jvp(f, inputs, v=None):
+def jvp(f: Function, inputs: Numbers, v: Numbers | None = None) -> tuple[float | list[float], float | list[float]]:
     """The Jacobian–vector product of `f` at `inputs` with `v` (forward mode, one sweep).
 
     Args:
@@ -79,7 +85,7 @@ def jvp(f, inputs, v=None):
     return call.values(), products[0] if call.scalar else list(products)
 
 
-def jacobian(f, inputs, mode="reverse"):
+def jacobian(f: Function, inputs: Numbers, mode: str = "reverse") -> list[list[float]]:
     """The Jacobian of `f` at `inputs`: m rows (outputs) of n columns (inputs).
 
     ``mode="reverse"`` builds it row by row, one `grad` sweep per output (m sweeps: the cheap
@@ -112,7 +118,7 @@ def jacobian(f, inputs, mode="reverse"):
     return [list(row) for row in zip(*columns)]
 
 
-def hessian(f, inputs):
+def hessian(f: Callable[..., Value], inputs: Numbers) -> list[list[float]]:
     """The Hessian of a scalar `f` at `inputs`: n × n second derivatives, symmetric to rounding.
 
     Reverse over reverse: the gradient as a graph (``grad(..., create_graph=True)``), then one
@@ -135,7 +141,7 @@ def hessian(f, inputs):
     return [list(grad(g, call.leaves)) for g in first]
 
 
-def hvp(f, inputs, v):
+def hvp(f: Callable[..., Value], inputs: Numbers, v: Numbers) -> list[float]:
     """The Hessian of a scalar `f` at `inputs` times `v`, without forming the Hessian.
 
     Forward over reverse: the gradient as a graph (``grad(..., create_graph=True)``), then one
@@ -167,16 +173,16 @@ def hvp(f, inputs, v):
 class _Call(NamedTuple):
     """`f` evaluated at the point: its leaves, its outputs (a list) and whether it returned one Value."""
 
-    leaves: list
-    outputs: list
+    leaves: list[Value]
+    outputs: list[Value]
     scalar: bool
 
-    def values(self):
+    def values(self) -> float | list[float]:
         """The outputs' values as the functional API returns them: a float, or a list of floats."""
         return self.outputs[0].data if self.scalar else [out.data for out in self.outputs]
 
 
-def _call(what, f, inputs, scalar=False):
+def _call(what: str, f: Callable[..., object], inputs: object, scalar: bool = False) -> _Call:
     """Check `f` and `inputs`, make a leaf per input, call f, and check what it returned.
 
     `scalar`: the function needs one output (a Hessian): a list of several is refused.
@@ -200,7 +206,7 @@ def _call(what, f, inputs, scalar=False):
     return _Call(leaves, outputs, isinstance(result, Value))
 
 
-def _point(what, inputs):
+def _point(what: str, inputs: Any) -> list[float]:
     """The inputs as a non-empty list of finite floats; a clear error naming `what` otherwise."""
     if isinstance(inputs, (numbers.Real, Value)):
         inputs = [inputs]
@@ -217,7 +223,7 @@ def _point(what, inputs):
     return xs
 
 
-def _vector(what, name, v, count, per):
+def _vector(what: str, name: str, v: Any, count: int, per: str) -> list[float]:
     """`v` as `count` finite floats, one per `per` ("input", "output of f")."""
     if v is None:
         raise TypeError(f"{what}: {name} is needed: give one number per {per} ({count})")
@@ -225,7 +231,7 @@ def _vector(what, name, v, count, per):
         v = [v]
     elif isinstance(v, (str, bytes, Value)) or not hasattr(v, "__iter__"):
         raise TypeError(f"{what}: {name} must be a sequence of numbers, one per {per}, got {type(v).__name__}: {v!r}")
-    v = [finite(x, f"{what}: {name}[{k}]") for k, x in enumerate(v)]
-    if len(v) != count:
-        raise ValueError(f"{what}: {name} has {len(v)} entries for {count} {per}s; give one per {per}")
-    return v
+    xs = [finite(x, f"{what}: {name}[{k}]") for k, x in enumerate(v)]
+    if len(xs) != count:
+        raise ValueError(f"{what}: {name} has {len(xs)} entries for {count} {per}s; give one per {per}")
+    return xs

@@ -8,14 +8,20 @@ a kink (``Op.kinks``: relu, abs at 0), leave an op's domain (``Op.domain``) or m
 derivative cannot be checked there: it is reported as not differentiable, never as a mismatch.
 """
 
+from __future__ import annotations
+
 import math
 import random
 import sys
-from typing import NamedTuple
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from autograd._checks import DOMAIN_ERRORS, is_int, nonnegative, number_in, positive_int
 from autograd.engine import OPS, Value, grad, is_grad_enabled, jvp, topological_order
 from autograd.functional import _call, _point, _vector
+
+if TYPE_CHECKING:
+    from autograd._types import Function, Numbers
 
 __all__ = ["GradcheckError", "GradcheckFailure", "gradcheck", "gradgradcheck",
            "ModesTrial", "RuleMismatch", "TaylorStep", "check_modes", "taylor_test"]
@@ -47,7 +53,7 @@ class GradcheckFailure(NamedTuple):
       (1.5, 0.5)
     """
 
-    index: tuple
+    index: tuple[int, ...]  # type: ignore[assignment]  # the field shadows tuple.index, as it always has
     input: float
     analytic: float | None
     numeric: float | None
@@ -55,7 +61,7 @@ class GradcheckFailure(NamedTuple):
     reason: str = ""
 
     @property
-    def abs_err(self):
+    def abs_err(self) -> float | None:
         """``|analytic - numeric|``, or None if either is missing.
 
         Example:
@@ -67,7 +73,7 @@ class GradcheckFailure(NamedTuple):
         return abs(self.analytic - self.numeric)
 
     @property
-    def rel_err(self):
+    def rel_err(self) -> float | None:
         """``abs_err / |numeric|`` (inf when numeric is 0 and they differ), or None.
 
         Example:
@@ -79,7 +85,7 @@ class GradcheckFailure(NamedTuple):
             return None
         if self.numeric == 0:
             return 0.0 if err == 0 else math.inf
-        return err / abs(self.numeric)
+        return err / abs(self.numeric)  # type: ignore[arg-type]  # err is a number, so numeric is too
 
 
 class GradcheckError(AssertionError):
@@ -99,12 +105,15 @@ class GradcheckError(AssertionError):
       1.5 3.0
     """
 
-    def __init__(self, message, failures):
+    failures: list[Any]  # GradcheckFailure rows, or check_modes' and taylor_test's own rows
+
+    def __init__(self, message: str, failures: list[Any]) -> None:
         super().__init__(message)
         self.failures = failures
 
 
-def gradcheck(f, inputs, *, eps=None, atol=1e-5, rtol=1e-3, raise_exception=True):
+def gradcheck(f: Function, inputs: Numbers, *, eps: float | None = None, atol: float = 1e-5, rtol: float = 1e-3,
+              raise_exception: bool = True) -> bool:
     """Check the engine's first derivatives of `f` against central finite differences.
 
     For every output k and input j it compares ``grad(outputs[k], leaves)[j]`` with
@@ -141,7 +150,8 @@ def gradcheck(f, inputs, *, eps=None, atol=1e-5, rtol=1e-3, raise_exception=True
     return _check("gradcheck", f, inputs, 0, eps, atol, rtol, raise_exception)
 
 
-def gradgradcheck(f, inputs, *, eps=None, atol=1e-5, rtol=1e-3, raise_exception=True):
+def gradgradcheck(f: Function, inputs: Numbers, *, eps: float | None = None, atol: float = 1e-5, rtol: float = 1e-3,
+                  raise_exception: bool = True) -> bool:
     """Check the engine's second derivatives of `f` against finite differences of the first.
 
     For every output k and inputs i, j it compares d/d(x_j) of the first derivative
@@ -180,7 +190,8 @@ def gradgradcheck(f, inputs, *, eps=None, atol=1e-5, rtol=1e-3, raise_exception=
 
 # --- the shared machinery: "quantities" are f's outputs (order 0) or its first derivatives (1) --
 
-def _check(what, f, inputs, order, eps, atol, rtol, raise_exception):
+def _check(what: str, f: Callable[..., Any], inputs: object, order: int, eps: float | None, atol: float, rtol: float,
+           raise_exception: bool) -> bool:
     if not callable(f):
         raise TypeError(f"{what}: f must be a function of Values (one per input), got {type(f).__name__}: {f!r}")
     xs = _point(what, inputs)
@@ -189,7 +200,7 @@ def _check(what, f, inputs, order, eps, atol, rtol, raise_exception):
         raise RuntimeError(f"{what}: called inside no_grad(), where no graph is recorded; call it outside no_grad")
     leaves, quantities, traces = _quantities(what, f, xs, order)  # f raising here propagates
     analytic = [(None,) * len(xs) if q is None else grad(q, leaves) for q in quantities]
-    failures = []
+    failures: list[GradcheckFailure] = []
     for j, x in enumerate(xs):
         h = eps if eps is not None else _REL_STEP * max(1.0, abs(x))
         if x + h == x - h:
@@ -208,7 +219,7 @@ def _check(what, f, inputs, order, eps, atol, rtol, raise_exception):
             index = _index(q, j, len(xs), order)
             if why is not None:
                 failures.append(GradcheckFailure(index, x, a, numeric, tol, "not differentiable: " + why))
-            elif not abs(a - numeric) <= tol:  # `not <=` so that a NaN fails
+            elif not abs(a - numeric) <= tol:  # type: ignore[operator]  # smooth: both numbers. `not <=`: a NaN fails
                 failures.append(GradcheckFailure(index, x, a, numeric, tol))
     if not failures:
         return True
@@ -219,14 +230,14 @@ def _check(what, f, inputs, order, eps, atol, rtol, raise_exception):
     raise GradcheckError(_report(what, failures, total, eps, atol, rtol), failures)
 
 
-def _check_settings(who, eps, atol, rtol):
+def _check_settings(who: str, eps: object, atol: object, rtol: object) -> None:
     if eps is not None:
         number_in(eps, who, "eps", "a positive finite number or None (automatic)", lambda v: 0 < v < math.inf)
     for what, tol in (("atol", atol), ("rtol", rtol)):
         nonnegative(tol, who, what)
 
 
-def _quantities(what, f, xs, order):
+def _quantities(what: str, f: Callable[..., Any], xs: list[float], order: int) -> tuple[list[Value], list[Any], list[list[_TraceNode]]]:
     """Evaluate f at xs: the leaves, the quantities (Values) and, per quantity, its output's trace.
 
     A quantity whose output is not smooth at xs (an op outside its domain) is None for order 1:
@@ -241,6 +252,8 @@ def _quantities(what, f, xs, order):
     traces = [_trace(o, leaves) for o in outputs]
     if order == 0:
         return leaves, outputs, traces
+    quantities: list[Value | None]
+    quantity_traces: list[list[_TraceNode]]
     quantities, quantity_traces = [], []
     for o, t in zip(outputs, traces):
         smooth = _smoothness(t, None, None, None) is None
@@ -252,8 +265,8 @@ def _quantities(what, f, xs, order):
 class _Shifted(NamedTuple):
     """f evaluated with one input moved by the step: each quantity's value and trace, or what f raised."""
 
-    values: tuple = ()  # per quantity: its value (None where it could not be evaluated)
-    traces: tuple = ()  # per quantity: its output's trace, a list of `_TraceNode`
+    values: tuple[float | None, ...] = ()  # per quantity: its value (None where it could not be evaluated)
+    traces: tuple[list[_TraceNode], ...] = ()  # per quantity: its output's trace, a list of `_TraceNode`
     error: Exception | None = None  # what f raised there (then no values and no traces)
 
 
@@ -261,13 +274,13 @@ class _TraceNode(NamedTuple):
     """One op node of an output's graph, as far as smoothness goes (see `_trace`)."""
 
     op: str           # its name in OPS
-    sides: tuple      # per input and kink: -1, 0 or 1, the side of the kink the input is on
-    kinks: tuple      # the op's kinks
+    sides: tuple[int, ...]    # per input and kink: -1, 0 or 1, the side of the kink the input is on
+    kinks: tuple[float, ...]  # the op's kinks
     in_domain: bool   # whether its inputs are in the op's domain
     depends: int      # bit j set: the node depends on input j
 
 
-def _shifted(what, f, xs, j, xj, order):
+def _shifted(what: str, f: Callable[..., Any], xs: list[float], j: int, xj: float, order: int) -> _Shifted:
     """The quantities' values and traces with input j moved to xj, or the exception f raised, as a `_Shifted`."""
     shifted = list(xs)
     shifted[j] = xj
@@ -278,11 +291,11 @@ def _shifted(what, f, xs, j, xj, order):
     return _Shifted(tuple(None if q is None else q.data for q in quantities), tuple(traces))
 
 
-def _trace(output, leaves):
+def _trace(output: Value, leaves: list[Value]) -> list[_TraceNode]:
     """What decides whether `output` is smooth: per op node, its op, its inputs' side of each
     kink, whether its inputs are in the op's domain, and which leaves it depends on (bit j)."""
     depends = {leaf: 1 << j for j, leaf in enumerate(leaves)}
-    trace = []
+    trace: list[_TraceNode] = []
     for node in topological_order(output):
         parents = node.parents
         mask = depends.get(node, 0)
@@ -298,7 +311,8 @@ def _trace(output, leaves):
     return trace
 
 
-def _smoothness(center, minus, plus, j):
+def _smoothness(center: list[_TraceNode], minus: list[_TraceNode] | None, plus: list[_TraceNode] | None,
+                j: int | None) -> str | None:
     """None if the traces show f smooth over the step of input j (every input if j is None);
     else why not, as a sentence. Nodes that do not depend on input j cannot make it non-smooth."""
     for where, trace in (("the input", center), ("input - h", minus), ("input + h", plus)):
@@ -314,7 +328,7 @@ def _smoothness(center, minus, plus, j):
     return None
 
 
-def _why_not_smooth(q, trace, plus, minus, j):
+def _why_not_smooth(q: int, trace: list[_TraceNode], plus: _Shifted, minus: _Shifted, j: int | None) -> str | None:
     """Why quantity q cannot be differenced over the step of input j, or None."""
     why = _smoothness(trace, None, None, j)  # at the input itself first: the likeliest cause
     if why is not None:
@@ -327,18 +341,18 @@ def _why_not_smooth(q, trace, plus, minus, j):
     return _smoothness(trace, minus.traces[q], plus.traces[q], j)
 
 
-def _value(side, q):
+def _value(side: _Shifted, q: int) -> float | None:
     """Quantity q's value on one side of the step (a `_Shifted`); None if f raised there or has no such output."""
     return None if q >= len(side.values) else side.values[q]
 
 
-def _index(q, j, n, order):
+def _index(q: int, j: int, n: int, order: int) -> tuple[int, ...]:
     return (q, j) if order == 0 else (q // n, q % n, j)
 
 
 # --- the report: a fixed-width table that reads well in a terminal and a notebook -------------
 
-def _report(what, failures, total, eps, atol, rtol):
+def _report(what: str, failures: list[GradcheckFailure], total: int, eps: float | None, atol: float, rtol: float) -> str:
     mismatches = sum(1 for row in failures if not row.reason)
     if what == "gradcheck":
         derivative, columns, inp = "derivatives d(out)/d(in)", ("out", "in"), "input"
@@ -366,7 +380,7 @@ def _report(what, failures, total, eps, atol, rtol):
     return "\n".join(lines)
 
 
-def _number(v):
+def _number(v: float | None) -> str:
     return "-" if v is None else f"{v:.6g}"
 
 
@@ -401,7 +415,7 @@ class ModesTrial(NamedTuple):
     tol: float
 
     @property
-    def difference(self):
+    def difference(self) -> float:
         """``|forward - reverse|``.
 
         Example:
@@ -432,7 +446,7 @@ class RuleMismatch(NamedTuple):
     tol: float
 
     @property
-    def difference(self):
+    def difference(self) -> float:
         """``|on_floats - on_values|``.
 
         Example:
@@ -464,7 +478,7 @@ class TaylorStep(NamedTuple):
     note: str = ""
 
 
-def check_modes(f, inputs, trials=3, seed=None):
+def check_modes(f: Function, inputs: Numbers, trials: int = 3, seed: int | None = None) -> bool:
     """Check forward mode against reverse mode, and every rule on Values against on floats.
 
     For random u (one number per input) and v (one per output), ``<v, J u>`` from forward mode
@@ -514,6 +528,8 @@ def check_modes(f, inputs, trials=3, seed=None):
     rounding = 4 * _EPS * len(order)
     sizes = [_path_sizes(order, leaf, outputs) for leaf in leaves]  # sizes[j][k]: Σ_paths |Π partials|
     rng = random.Random(0 if seed is None else seed)
+    trial_rows: list[ModesTrial]
+    failures: list[ModesTrial | RuleMismatch]
     trial_rows, failures = [], []
     for trial in range(trials):
         u = [rng.gauss(0.0, 1.0) for _ in leaves]
@@ -537,7 +553,7 @@ def check_modes(f, inputs, trials=3, seed=None):
     return True
 
 
-def _path_sizes(order, leaf, outputs):
+def _path_sizes(order: list[Value], leaf: Value, outputs: list[Value]) -> list[float]:
     """For each output, Σ over the paths from `leaf` of |Π partials|: the scale of rounding errors
     in the derivative's sum (an `autograd.jvp` sweep on |partials|)."""
     size = {leaf: 1.0}
@@ -552,7 +568,7 @@ def _path_sizes(order, leaf, outputs):
     return [size.get(out, 0.0) for out in outputs]
 
 
-def _modes_report(trial_rows, failures, pairs):
+def _modes_report(trial_rows: list[ModesTrial], failures: list[ModesTrial | RuleMismatch], pairs: int) -> str:
     modes = [row for row in failures if isinstance(row, ModesTrial)]
     rules = [row for row in failures if isinstance(row, RuleMismatch)]
     lines = [
@@ -574,7 +590,8 @@ def _modes_report(trial_rows, failures, pairs):
     return "\n".join(lines)
 
 
-def taylor_test(f, inputs, direction=None, order=1, seed=None):
+def taylor_test(f: Function, inputs: Numbers, direction: Numbers | None = None, order: int = 1,
+                seed: int | None = None) -> list[float]:
     """Check the derivatives of `f` by the rate at which its Taylor remainder shrinks.
 
     Along a direction d, the remainder ``r(h) = |f(x + h d) - f(x) - h ∇f·d|`` (order 1) shrinks
@@ -636,7 +653,7 @@ def taylor_test(f, inputs, direction=None, order=1, seed=None):
         curvature = math.fsum(dj * t for dj, t in zip(d, jvp(gradient, leaves, d)))
     noise = _rounding(outputs, w)
     h = 0.1 * max(1.0, *map(abs, xs)) / max(map(abs, d))
-    steps = []
+    steps: list[TaylorStep] = []
     vanished = None
     for _ in range(30):  # h shrinks 4x a step: 1e-19 of its start at the end
         step, vanished = _taylor_step(f, xs, d, w, h, f0, slope, curvature, noise, steps)
@@ -657,7 +674,8 @@ def taylor_test(f, inputs, direction=None, order=1, seed=None):
     return rates
 
 
-def _taylor_step(f, xs, d, w, h, f0, slope, curvature, noise, steps):
+def _taylor_step(f: Callable[..., Any], xs: list[float], d: list[float], w: list[float], h: float, f0: float, slope: float,
+                 curvature: float, noise: float, steps: list[TaylorStep]) -> tuple[TaylorStep, float | None]:
     """(the step: the remainder at h, with the rate from the previous step used, or why h is left
     out; the least rate at which the remainder fell to rounding level from the step before, or None)."""
     try:
@@ -674,21 +692,22 @@ def _taylor_step(f, xs, d, w, h, f0, slope, curvature, noise, steps):
     if not remainder > floor:  # also NaN
         if previous is None:
             return TaylorStep(h, remainder, None, "left out: rounding level"), None
-        least = math.log(floor / previous.remainder) / math.log(h / previous.h) if floor else math.inf
+        least = math.log(floor / previous.remainder) / math.log(h / previous.h) if floor else math.inf  # type: ignore[operator]
         return TaylorStep(h, remainder, None, f"left out: rounding level, reached at a rate >= {least:.3g}"), least
     if previous is None:
         return TaylorStep(h, remainder, None), None
-    return TaylorStep(h, remainder, math.log(remainder / previous.remainder) / math.log(h / previous.h)), None
+    # (`previous` has no note, so it has a remainder)
+    return TaylorStep(h, remainder, math.log(remainder / previous.remainder) / math.log(h / previous.h)), None  # type: ignore[operator]
 
 
-def _rounding(outputs, w):
+def _rounding(outputs: list[Value], w: list[float]) -> float:
     """A bound on the rounding error of one evaluation of the weighted outputs: every node's value
     is off by up to eps |value|, which reaches the result times that node's gradient."""
     nodes = topological_order(*outputs)
     return _EPS * math.fsum(abs(g * v.data) for g, v in zip(grad(outputs, nodes, w), nodes))
 
 
-def _taylor_report(steps, observed, order, outputs):
+def _taylor_report(steps: list[TaylorStep], observed: float, order: int, outputs: int) -> str:
     derivative = "a first derivative" if order == 1 else "a first or second derivative"
     lines = [
         (f"taylor_test: the remainder shrinks at rate {observed:.2f} as h shrinks, not {order + 1} (order + 1): "

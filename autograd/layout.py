@@ -22,7 +22,10 @@ Example:
   True
 """
 
-from typing import NamedTuple
+from __future__ import annotations
+
+from collections.abc import Hashable, Mapping, Sequence
+from typing import Any, NamedTuple
 
 __all__ = ["Layout", "chain", "layered"]
 
@@ -46,14 +49,15 @@ class Layout(NamedTuple):
       20.0
     """
 
-    position: dict
-    routes: dict
+    position: dict[Any, tuple[float, float]]
+    routes: dict[tuple[Any, Any], list[tuple[float, float]]]
     width: float
     height: float
-    rank: dict
+    rank: dict[Any, int]
 
 
-def layered(nodes, parents, sizes, *, direction="LR", rank_gap=56.0, node_gap=10.0, margin=16.0):
+def layered(nodes: Sequence[Hashable], parents: Mapping[Any, Sequence[Hashable]], sizes: Mapping[Any, tuple[float, float]], *,
+            direction: str = "LR", rank_gap: float = 56.0, node_gap: float = 10.0, margin: float = 16.0) -> Layout:
     """Lay out a DAG in ranks: parents before children, left to right (or top to bottom).
 
     Args:
@@ -89,6 +93,8 @@ def layered(nodes, parents, sizes, *, direction="LR", rank_gap=56.0, node_gap=10
     coord = _positions(layers, chains, across, node_gap)
     # Rank coordinates: each rank as wide as its widest node.
     widths = [max((along.get(n, 0.0) for n in layer), default=0.0) for layer in layers]
+    starts: list[float]
+    x: float
     starts, x = [], margin
     for w in widths:
         starts.append(x + w / 2)
@@ -98,12 +104,12 @@ def layered(nodes, parents, sizes, *, direction="LR", rank_gap=56.0, node_gap=10
     high = max((coord[n] + across.get(n, 0.0) / 2 for layer in layers for n in layer), default=0.0)
     shift = margin - low
     place = {n: (starts[r], coord[n] + shift) for r, layer in enumerate(layers) for n in layer}
-    routes = {}
+    routes: dict[tuple[Any, Any], list[tuple[float, float]]] = {}
     for (p, c), points in chains.items():
         (px, py), (cx, cy) = place[p], place[c]
         route = [(px + along[p] / 2, py), *(place[d] for d in points), (cx - along[c] / 2, cy)]
         routes[p, c] = route
-    size = (total_along, high - low + 2 * margin)
+    size: tuple[float, ...] = (total_along, high - low + 2 * margin)
     if direction == "TB":  # swap the axes back
         place = {n: (y, x) for n, (x, y) in place.items()}
         routes = {e: [(y, x) for x, y in route] for e, route in routes.items()}
@@ -111,28 +117,29 @@ def layered(nodes, parents, sizes, *, direction="LR", rank_gap=56.0, node_gap=10
     return Layout({n: place[n] for n in nodes}, routes, float(size[0]), float(size[1]), rank)
 
 
-def _ranks(nodes, edges):
+def _ranks(nodes: Sequence[Any], edges: list[tuple[Any, Any]]) -> dict[Any, int]:
     """Each node as late as possible: one rank before its earliest consumer; sinks last."""
-    consumers = {n: [] for n in nodes}
+    consumers: dict[Any, list[Any]] = {n: [] for n in nodes}
     for p, c in edges:
         consumers[p].append(c)
-    depth = {}  # ranks counted back from the sinks
+    depth: dict[Any, int] = {}  # ranks counted back from the sinks
     for n in reversed(nodes):
         depth[n] = max((depth[c] + 1 for c in consumers[n]), default=0)
     last = max(depth.values(), default=0)
     return {n: last - depth[n] for n in nodes}
 
 
-def _with_points(nodes, edges, rank, index):
+def _with_points(nodes: Sequence[Any], edges: list[tuple[Any, Any]], rank: dict[Any, int],
+                 index: dict[Any, int]) -> tuple[list[list[Any]], dict[tuple[Any, Any], list[Any]]]:
     """The ranks as lists of nodes, with a waypoint on every rank an edge crosses.
 
     Returns (layers, chains): chains maps each edge to its waypoints, which are tuples
     ``(edge number, k)`` and appear in the layers like nodes.
     """
-    layers = [[] for _ in range(max(rank.values(), default=-1) + 1)]
+    layers: list[list[Any]] = [[] for _ in range(max(rank.values(), default=-1) + 1)]
     for n in sorted(nodes, key=index.__getitem__):
         layers[rank[n]].append(n)
-    chains = {}
+    chains: dict[tuple[Any, Any], list[Any]] = {}
     for e, (p, c) in enumerate(edges):
         points = [(_Point, e, r) for r in range(rank[p] + 1, rank[c])]
         for point in points:
@@ -145,8 +152,10 @@ class _Point:
     """Marks a waypoint tuple ``(_Point, edge, rank)``: no user node can equal one."""
 
 
-def _neighbours(layers, chains):
+def _neighbours(layers: list[list[Any]], chains: dict[tuple[Any, Any], list[Any]]) -> tuple[dict[Any, list[Any]], dict[Any, list[Any]]]:
     """{node: [nodes on the previous rank]}, {node: [nodes on the next rank]}, waypoints included."""
+    before: dict[Any, list[Any]]
+    after: dict[Any, list[Any]]
     before, after = {}, {}
     for layer in layers:
         for n in layer:
@@ -159,7 +168,7 @@ def _neighbours(layers, chains):
     return before, after
 
 
-def _order(layers, chains):
+def _order(layers: list[list[Any]], chains: dict[tuple[Any, Any], list[Any]]) -> None:
     """Reorder each rank in place by barycentre sweeps; keep the order with fewest crossings."""
     before, after = _neighbours(layers, chains)
     best, fewest = [list(layer) for layer in layers], _crossings(layers, after)
@@ -172,7 +181,8 @@ def _order(layers, chains):
             links = before if forward else after
             current = {n: k for k, n in enumerate(layers[r])}
 
-            def centre(n, links=links, where=where, current=current):
+            def centre(n: Any, links: dict[Any, list[Any]] = links, where: dict[Any, int] = where,
+                       current: dict[Any, int] = current) -> tuple[float, int]:
                 ks = [where[m] for m in links[n]]
                 # A node with no neighbour there keeps its place: its own index, scaled.
                 return (sum(ks) / len(ks) if ks else current[n] * len(where) / max(1, len(current)), current[n])
@@ -184,7 +194,7 @@ def _order(layers, chains):
     layers[:] = best
 
 
-def _crossings(layers, after):
+def _crossings(layers: list[list[Any]], after: dict[Any, list[Any]]) -> int:
     """How many pairs of edges cross between adjacent ranks (an inversion count per pair of ranks)."""
     total = 0
     for r in range(len(layers) - 1):
@@ -194,7 +204,7 @@ def _crossings(layers, after):
     return total
 
 
-def _inversions(xs):
+def _inversions(xs: list[int]) -> int:
     """Pairs i < j with xs[i] > xs[j], by merge sort: O(n log n)."""
     if len(xs) < 2:
         return 0
@@ -209,10 +219,11 @@ def _inversions(xs):
     return count
 
 
-def _positions(layers, chains, across, gap):
+def _positions(layers: list[list[Any]], chains: dict[tuple[Any, Any], list[Any]], across: dict[Any, float],
+               gap: float) -> dict[Any, float]:
     """A coordinate within its rank for every node: near its neighbours, in order, never overlapping."""
     before, after = _neighbours(layers, chains)
-    coord = {}
+    coord: dict[Any, float] = {}
     for layer in layers:  # start packed, centred on 0
         y = 0.0
         for n in layer:
@@ -234,16 +245,18 @@ def _positions(layers, chains, across, gap):
     return coord
 
 
-def _pack(wanted, sizes, gap):
+def _pack(wanted: list[float], sizes: list[float], gap: float) -> list[float]:
     """Positions nearest `wanted` (least squares) that keep the order and the gaps: pool adjacent violators."""
     # With offsets o_k (the packed position of node k), y_k = o_k + u_k keeps the gaps exactly
     # when u is non-decreasing: fit u to wanted - o by isotonic regression.
+    offsets: list[float]
+    o: float
     offsets, o = [], 0.0
     for k, h in enumerate(sizes):
         if k:
             o += sizes[k - 1] / 2 + gap + h / 2
         offsets.append(o)
-    blocks = []  # [mean, count]
+    blocks: list[list[Any]] = []  # [mean, count]
     for w, o in zip(wanted, offsets):
         blocks.append([w - o, 1])
         while len(blocks) > 1 and blocks[-2][0] > blocks[-1][0]:
@@ -254,7 +267,8 @@ def _pack(wanted, sizes, gap):
     return [o + v for o, v in zip(offsets, u)]
 
 
-def chain(nodes, parents, sizes, *, col_gap=28.0, row_gap=16.0, margin=14.0):
+def chain(nodes: Sequence[Hashable], parents: Mapping[Any, Sequence[Hashable]], sizes: Mapping[Any, tuple[float, float]], *,
+          col_gap: float = 28.0, row_gap: float = 16.0, margin: float = 14.0) -> Layout:
     """Lay out a graph that is one long chain with inputs: the chain down the right, each link's inputs to its left.
 
     This is a neuron opened up: z = (((b + w₁a₁) + w₂a₂) + …) is a chain of sums, and row j reads

@@ -14,6 +14,8 @@ Example:
   ('w[2]_13', NodeName(name='w', layer=2, indices=(1, 3)), 'w₁₃⁽²⁾')
 """
 
+from __future__ import annotations
+
 import re
 from typing import NamedTuple
 
@@ -35,10 +37,10 @@ class NodeName(NamedTuple):
 
     name: str
     layer: int
-    indices: tuple
+    indices: tuple[int, ...]
 
 
-def label(name, layer, *indices):
+def label(name: str, layer: int, *indices: int) -> str:
     """The label of a node in the notes' notation, in ASCII: ``w[1]_12``, ``w[2]_16,3``, ``z[1]_4``.
 
     Args:
@@ -57,7 +59,7 @@ def label(name, layer, *indices):
     return f"{name}[{layer}]_{sep.join(map(str, indices))}"
 
 
-def parse(text):
+def parse(text: object) -> NodeName | None:
     """Read a label written by `label`; None for any other text.
 
     Args:
@@ -87,7 +89,7 @@ def parse(text):
     return NodeName(name, int(m[2]), indices)
 
 
-def pretty(text):
+def pretty(text: str) -> str:
     """A label in the notes' notation: ``w[2]_13`` as w₁₃⁽²⁾; any other text as it is.
 
     Example:
@@ -100,7 +102,7 @@ def pretty(text):
     return f"{m[1]}{m[3].translate(_SUBSCRIPT)}{f'({m[2]})'.translate(_SUPERSCRIPT)}"
 
 
-def node_name(text, i):
+def node_name(text: object, i: int) -> str:
     """How drawings and steps name the i-th Value of a topological order: its label (`pretty`), or ``v<i>``.
 
     Example:

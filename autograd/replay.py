@@ -47,16 +47,23 @@ names of the table's ops that are Python identifiers; never a label or any other
 and it runs without builtins.
 """
 
+from __future__ import annotations
+
 import ast
 import builtins
 import inspect
 import keyword
 import math
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, Generic, TypeVar, overload
 
 from autograd._checks import DOMAIN_ERRORS, finite, shown
 from autograd.engine import OPS, Value, is_grad_enabled, topological_order
 
 __all__ = ["compile", "compile_graph", "CompiledFunction", "TraceMismatchError"]
+
+# What a replay returns: (out, grads), or (out, grads, extra values) when compiled with extras.
+_Result = TypeVar("_Result", bound=tuple[Any, ...])
 
 # Python's float operators, written as the operators they are: an op whose forward *is* one of
 # these functions is inlined. Identity, not equality of results, decides, so a table row that
@@ -82,7 +89,7 @@ class TraceMismatchError(RuntimeError):
     """
 
 
-def compile(fn, example_inputs):
+def compile(fn: Callable[..., Value], example_inputs: Sequence[float]) -> CompiledFunction[tuple[float, list[float]]]:
     """Trace `fn` once with Values; return a function of floats that replays forward and backward.
 
     Like ``torch.jit.trace``: the result is valid while `fn`'s graph structure does not depend on
@@ -106,7 +113,14 @@ def compile(fn, example_inputs):
     return CompiledFunction(output, leaves, f"compiled {_name(fn)}", fn=fn)
 
 
-def compile_graph(output, inputs, extras=(), data=()):
+@overload
+def compile_graph(output: Value, inputs: Iterable[Value], *,
+                  data: Iterable[Iterable[Value]] = ()) -> CompiledFunction[tuple[float, list[float]]]: ...
+@overload
+def compile_graph(output: Value, inputs: Iterable[Value], extras: Iterable[Value],
+                  data: Iterable[Iterable[Value]] = ()) -> CompiledFunction[tuple[float, list[float], list[float]]]: ...
+def compile_graph(output: Value, inputs: Iterable[Value], extras: Iterable[Value] = (),
+                  data: Iterable[Iterable[Value]] = ()) -> CompiledFunction[Any]:
     """Compile a graph you have already built, as a function of some of its leaves.
 
     `inputs` are differentiated; `data` leaves are read at each call but not differentiated (a
@@ -140,7 +154,7 @@ def compile_graph(output, inputs, extras=(), data=()):
     return CompiledFunction(output, list(inputs), "compiled graph", extras=list(extras), data=rows)
 
 
-class CompiledFunction:
+class CompiledFunction(Generic[_Result]):
     """A traced graph as a function of floats: ``out, grads = f(inputs)``; made by `compile` or `compile_graph`.
 
     Attributes:
@@ -164,7 +178,13 @@ class CompiledFunction:
       <BLANKLINE>
     """
 
-    def __init__(self, output, inputs, who, *, fn=None, extras=(), data=()):
+    source: str
+    n_inputs: int
+    n_ops: int
+    _replay: Callable[..., _Result]
+
+    def __init__(self, output: Value, inputs: list[Value], who: str, *, fn: Callable[..., Value] | None = None,
+                 extras: list[Value] | tuple[()] = (), data: Any = ()) -> None:
         self._who, self._fn = who, fn
         self.data_shape = tuple(len(row) for row in data)
         sources, bindings, self.n_ops = _Emitter(output, inputs, extras, who, data).program()
@@ -172,12 +192,12 @@ class CompiledFunction:
         self._bindings = bindings
         # Builtins are withheld: the generated code calls only the table's functions. Each
         # function is compiled on its own, so only one syntax tree is in memory at a time.
-        namespace = {"__builtins__": {}, **_CONSTANTS, **bindings}
+        namespace: dict[str, Any] = {"__builtins__": {}, **_CONSTANTS, **bindings}
         for source in sources:
             exec(builtins.compile(source, f"<{who}>", "exec"), namespace)
         self._replay = namespace["replay"]
 
-    def __call__(self, inputs, data=None):
+    def __call__(self, inputs: Sequence[float], data: Any = None) -> _Result:
         """Replay at `inputs` (and, if compiled with data leaves, `data`): ``(out, grads)``.
 
         ``out`` is a float and ``grads`` a list with one float per input; with `extras` (see
@@ -217,7 +237,7 @@ class CompiledFunction:
         """
         return _batch(self, X, grads)
 
-    def check(self, inputs):
+    def check(self, inputs: Sequence[float]) -> _Result:
         """Re-trace the function at `inputs`; raise if its graph differs, else return the replay.
 
         Costs one eager trace: use it in tests, or now and then during training.
@@ -243,7 +263,7 @@ class CompiledFunction:
         self.check_graph(output, leaves)
         return self([leaf.data for leaf in leaves])
 
-    def check_graph(self, output, inputs, extras=(), data=()):
+    def check_graph(self, output: Value, inputs: Iterable[Value], extras: Iterable[Value] = (), data: Any = ()) -> None:
         """Raise `TraceMismatchError` unless the graph given compiles to this same program.
 
         Args:
@@ -258,20 +278,20 @@ class CompiledFunction:
             return
         old, new = self.source.splitlines(), source.splitlines()
         line = next((k for k, (a, b) in enumerate(zip(old, new)) if a != b), min(len(old), len(new)))
-        shown = lambda lines: f"`{lines[line].strip()}`" if line < len(lines) else "nothing"
+        shown: Callable[[list[str]], str] = lambda lines: f"`{lines[line].strip()}`" if line < len(lines) else "nothing"
         raise TraceMismatchError(
             f"{self._who}: the graph traced now differs from the compiled one (line {line + 1}: compiled "
             f"{shown(old)}, traced now {shown(new)}). A compiled function replays one fixed graph, so it is "
             f"valid only while the graph's structure does not depend on the input values (no `if x.data > 0:`, "
             f"no numbers computed from .data); compile again, or use the eager engine")
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"<CompiledFunction {self._who}: {self.n_inputs} inputs, {self.n_ops} ops>"
 
 
 # --- tracing ----------------------------------------------------------------------------------
 
-def _trace(fn, inputs, who):
+def _trace(fn: object, inputs: object, who: str) -> tuple[Value, list[Value]]:
     """(output, input leaves) of `fn` called on fresh leaves holding `inputs`."""
     if not callable(fn):
         raise TypeError(f"{who}: expected a function of Values, got {type(fn).__name__}: {fn!r}")
@@ -293,7 +313,7 @@ def _trace(fn, inputs, who):
     return output, leaves
 
 
-def _floats(values, n, who, what="input"):
+def _floats(values: Any, n: int | None, who: str, what: str = "input") -> Sequence[float]:
     """`values` as a list of finite floats (`n` of them unless None); errors name `who` and the index."""
     if not isinstance(values, (list, tuple)):
         if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
@@ -308,7 +328,7 @@ def _floats(values, n, who, what="input"):
     return values
 
 
-def _rows(data, shape, who):
+def _rows(data: Any, shape: list[int], who: str) -> list[list[float]]:
     """`data` as a list of rows of finite floats, shaped as `shape` (each row's length); errors name the row."""
     if data is None:
         raise TypeError(f"{who}: this function was compiled with data leaves: call it as f(inputs, data) "
@@ -325,7 +345,7 @@ def _rows(data, shape, who):
     return rows
 
 
-def _name(fn):
+def _name(fn: object) -> str:
     return getattr(fn, "__name__", type(fn).__name__)
 
 
@@ -355,7 +375,14 @@ class _Emitter:
       stored: the nodes whose gradient so far is in ``G``, not in a variable of this function.
     """
 
-    def __init__(self, output, inputs, extras, who, data=()):
+    functions: list[list[str]]
+    defined: set[int]
+    grad: dict[int, str]
+    stored: set[int]
+    names: dict[str, str]
+    bindings: dict[str, Callable[..., Any]]
+
+    def __init__(self, output: Value, inputs: list[Value], extras: list[Value] | tuple[()], who: str, data: Any = ()) -> None:
         self.order, self.parents, self.live, self.needs, self.upstream = _analyse(output, inputs, extras, who, data)
         self.output, self.inputs, self.extras, self.who, self.data = output, inputs, extras, who, data
         self.index = {node: i for i, node in enumerate(self.order)}
@@ -378,7 +405,7 @@ class _Emitter:
         self.defined, self.grad, self.stored = set(), {}, set()
         self.names, self.bindings = {}, {}  # the table's functions the program calls, by name
 
-    def program(self):
+    def program(self) -> tuple[list[str], dict[str, Callable[..., Any]], int]:
         """(sources of the generated functions, their bindings, the number of ops replayed)."""
         for run in self._functions(self.ops, save_values=True):
             for i in run:
@@ -400,20 +427,22 @@ class _Emitter:
         sources = [head + "\n    " + "\n    ".join(body) + "\n" for head, body in zip(heads, self.functions)]
         return sources, self.bindings, len(self.ops)
 
-    def _rules(self):
+    def _rules(self) -> dict[tuple[str, int], tuple[Any, Any]]:
         """Each (op, arity)'s (forward template, partials templates), checked at all its nodes (`_rules`)."""
+        data: list[float]
+        by_rule: dict[tuple[str, int], list[int]]
         data, by_rule = [node.data for node in self.order], {}
         for i in self.ops:
             by_rule.setdefault((self.kind[i], len(self.parents[i])), []).append(i)
         return {key: _rules(key[0], [[data[j] for j in self.parents[i]] + [data[i]] for i in nodes], self.who)
                 for key, nodes in by_rule.items()}
 
-    def _write(self, line):
+    def _write(self, line: str) -> None:
         self.functions[-1].append(line)
 
     # --- the two passes ---------------------------------------------------------------------------
 
-    def _forward_op(self, i):
+    def _forward_op(self, i: int) -> None:
         """``v<i> = ...``: the op's forward, inline or as a call to the table's function."""
         ps = self.parents[i]
         template, args = self.rules[self.kind[i], len(ps)][0], [self._value(j) for j in ps]
@@ -424,7 +453,7 @@ class _Emitter:
             self._write(f"v{i} = {template.format(*args)}")
         self.defined.add(i)
 
-    def _backward_op(self, i):
+    def _backward_op(self, i: int) -> None:
         """Node i's gradient times its partials, added to each live parent's gradient."""
         ps = self.parents[i]
         template = self.rules[self.kind[i], len(ps)][1]
@@ -440,7 +469,7 @@ class _Emitter:
                 self._add_to_gradient(j, d, g)
         del self.grad[i]  # used up: nothing to hand over
 
-    def _add_to_gradient(self, j, d, g):
+    def _add_to_gradient(self, j: int, d: str, g: str) -> None:
         # local * g, as the engine computes it; a product with 1.0 or -1.0 is exact, so it is
         # written as g, -g, or the partial alone when g is the output's 1.0.
         term = g if d == "1.0" else f"-{g}" if d == "(-1.0)" else d if g == "1.0" else f"{d} * {g}"
@@ -454,7 +483,7 @@ class _Emitter:
             self._write(f"g{j} = {term}")
             self.grad[j] = f"g{j}"
 
-    def _value(self, j):
+    def _value(self, j: int) -> str:
         """Node j's value as source: a literal for a constant, else its variable (read in first if need be)."""
         if not self.live[j]:
             return _literal(self.order[j].data)
@@ -463,7 +492,7 @@ class _Emitter:
             self.defined.add(j)
         return f"v{j}"
 
-    def _gradient(self, j):
+    def _gradient(self, j: int) -> str | None:
         """Node j's gradient so far as source (read in from ``G`` if need be), or None if it has none."""
         if j in self.stored:
             self._write(f"g{j} = G[{j}]")
@@ -471,7 +500,7 @@ class _Emitter:
             self.grad[j] = f"g{j}"
         return self.grad.get(j)
 
-    def _bind(self, op_name, role, function):
+    def _bind(self, op_name: str, role: str, function: Callable[..., Any]) -> str:
         """A name for an op's forward or partials in the generated code: the op's name when it is an identifier."""
         if op_name not in self.names:
             base = op_name if op_name.isidentifier() and not keyword.iskeyword(op_name) else f"op{list(OPS).index(op_name)}"
@@ -484,7 +513,7 @@ class _Emitter:
 
     # --- splitting a long program into functions ----------------------------------------------------
 
-    def _functions(self, nodes, *, save_values=False, load_values=False):
+    def _functions(self, nodes: list[int], *, save_values: bool = False, load_values: bool = False) -> Iterable[list[int]]:
         """`nodes` in runs, each to be written into a function of its own: one run, unless split.
 
         A forward run ends by saving its values to ``V`` (`save_values`); a backward run starts by
@@ -504,7 +533,7 @@ class _Emitter:
             if save_values:
                 self._write(f"V[{self.slot[run[0]]}:{self.slot[run[-1]] + 1}] = " + ", ".join(f"v{i}" for i in run) + ",")
 
-    def _new_function(self):
+    def _new_function(self) -> None:
         """Start writing the next function; the gradients held in variables are handed over in ``G``."""
         self.functions.append([])
         self.defined.clear()
@@ -513,14 +542,15 @@ class _Emitter:
                 self.functions[-2].append(f"G[{j}] = {g}")
                 self.stored.add(j)
 
-    def _replay_calling_parts(self):
+    def _replay_calling_parts(self) -> None:
         """Start ``replay``: make ``V`` and ``G``, then call the parts written so far in turn."""
         self._new_function()
         self.functions[-1][:0] = [f"V = [0.0] * {len(self.ops)}", f"G = [0.0] * {len(self.order)}",
                                   *(f"part{k}({'inputs, data' if self.data else 'inputs'}, V, G)" for k in range(len(self.functions) - 1))]
 
 
-def _analyse(output, inputs, extras, who, data=()):
+def _analyse(output: Value, inputs: list[Value], extras: list[Value] | tuple[()], who: str,
+             data: Any = ()) -> tuple[list[Value], list[list[int]], list[bool], list[bool], list[bool]]:
     """(nodes in topological order, each one's parents by position, live, needs, upstream), checked.
 
     A node is live if it depends on an input or a data leaf; the others are constants, folded to
@@ -531,7 +561,7 @@ def _analyse(output, inputs, extras, who, data=()):
     for what, x in (("output", output), *((f"extra {k}", e) for k, e in enumerate(extras))):
         if not isinstance(x, Value):
             raise TypeError(f"{who}: {what} must be a Value, got {type(x).__name__}: {x!r}")
-    slot = {}
+    slot: dict[Value, int] = {}
     leaves = [("inputs", f"input {k}", f"index {k}", x) for k, x in enumerate(inputs)]
     leaves += [("data", f"data[{r}][{c}]", f"row {r}, column {c}", x) for r, row in enumerate(data) for c, x in enumerate(row)]
     for kind, what, where, x in leaves:
@@ -566,7 +596,7 @@ def _analyse(output, inputs, extras, who, data=()):
     return order, parents, live, needs, upstream
 
 
-def _rules(name, points, who):
+def _rules(name: str, points: list[list[float]], who: str) -> tuple[Any, Any]:
     """(forward template, partials templates) of the op `name`, or None for the table's function.
 
     `points` are the traced (inputs..., out) of every node made by the op: a recorded rule is
@@ -583,7 +613,7 @@ def _rules(name, points, who):
     return forward, _verified(op.partials, points)
 
 
-def _literal(x):
+def _literal(x: float) -> str:
     """A number as source: repr round-trips a float exactly; negatives in parentheses (``(-2.0) ** v1``)."""
     text = repr(x)  # 'inf' and 'nan' are names bound to those floats (_CONSTANTS)
     return f"({text})" if text[0] == "-" else text
@@ -722,45 +752,45 @@ class _Symbol:
 
     __slots__ = ("src", "path")
 
-    def __init__(self, src, path):
+    def __init__(self, src: str, path: _Path) -> None:
         self.src, self.path = src, path
 
     # A Symbol stands for a float, so a rule that tests ``x.__class__ is float`` or
     # ``isinstance(x, float)`` takes its float branch (unittest.mock's `spec` uses the same hook).
     __class__ = property(lambda self: float)
 
-    def _op(self, symbol, other, reflected=False):
+    def _op(self, symbol: str, other: Any, reflected: bool = False) -> _Symbol:
         if isinstance(other, _Symbol):
             other = other.src
         elif type(other) in (bool, int, float):
             other = _literal(other)
         else:
-            return NotImplemented
+            return NotImplemented  # type: ignore[no-any-return]  # (a checker exempts only methods named __op__)
         return _Symbol(f"({other} {symbol} {self.src})" if reflected else f"({self.src} {symbol} {other})", self.path)
 
-    def __add__(self, o): return self._op("+", o)
-    def __radd__(self, o): return self._op("+", o, True)
-    def __sub__(self, o): return self._op("-", o)
-    def __rsub__(self, o): return self._op("-", o, True)
-    def __mul__(self, o): return self._op("*", o)
-    def __rmul__(self, o): return self._op("*", o, True)
-    def __truediv__(self, o): return self._op("/", o)
-    def __rtruediv__(self, o): return self._op("/", o, True)
-    def __pow__(self, o): return self._op("**", o)
-    def __rpow__(self, o): return self._op("**", o, True)
-    def __neg__(self): return _Symbol(f"(-{self.src})", self.path)
-    def __eq__(self, o): return self._op("==", o)
-    def __ne__(self, o): return self._op("!=", o)
-    def __lt__(self, o): return self._op("<", o)
-    def __le__(self, o): return self._op("<=", o)
-    def __gt__(self, o): return self._op(">", o)
-    def __ge__(self, o): return self._op(">=", o)
-    __hash__ = None  # a Symbol in a set or dict is not recordable
+    def __add__(self, o: Any) -> _Symbol: return self._op("+", o)
+    def __radd__(self, o: Any) -> _Symbol: return self._op("+", o, True)
+    def __sub__(self, o: Any) -> _Symbol: return self._op("-", o)
+    def __rsub__(self, o: Any) -> _Symbol: return self._op("-", o, True)
+    def __mul__(self, o: Any) -> _Symbol: return self._op("*", o)
+    def __rmul__(self, o: Any) -> _Symbol: return self._op("*", o, True)
+    def __truediv__(self, o: Any) -> _Symbol: return self._op("/", o)
+    def __rtruediv__(self, o: Any) -> _Symbol: return self._op("/", o, True)
+    def __pow__(self, o: Any) -> _Symbol: return self._op("**", o)
+    def __rpow__(self, o: Any) -> _Symbol: return self._op("**", o, True)
+    def __neg__(self) -> _Symbol: return _Symbol(f"(-{self.src})", self.path)
+    def __eq__(self, o: Any) -> _Symbol: return self._op("==", o)  # type: ignore[override]
+    def __ne__(self, o: Any) -> _Symbol: return self._op("!=", o)  # type: ignore[override]
+    def __lt__(self, o: Any) -> _Symbol: return self._op("<", o)
+    def __le__(self, o: Any) -> _Symbol: return self._op("<=", o)
+    def __gt__(self, o: Any) -> _Symbol: return self._op(">", o)
+    def __ge__(self, o: Any) -> _Symbol: return self._op(">=", o)
+    __hash__ = None  # type: ignore[assignment]  # a Symbol in a set or dict is not recordable
 
-    def __bool__(self):
+    def __bool__(self) -> bool:
         return self.path.decide(self.src)
 
-    def _refuse(self, *args):
+    def _refuse(self, *args: object) -> Any:
         raise _Unrecordable(self.src)
 
     __float__ = __int__ = __index__ = __complex__ = __round__ = __abs__ = _refuse
@@ -770,11 +800,13 @@ class _Path:
     """The decisions of one run of a rule: given ones first (`prefix`), then True for new ones."""
 
     __slots__ = ("prefix", "taken")
+    prefix: tuple[bool, ...]
+    taken: list[tuple[str, bool]]
 
-    def __init__(self, prefix):
+    def __init__(self, prefix: tuple[bool, ...]) -> None:
         self.prefix, self.taken = prefix, []
 
-    def decide(self, condition):
+    def decide(self, condition: str) -> bool:
         k = len(self.taken)
         if k == _MAX_DECISIONS:
             raise _Unrecordable("too many branches")
@@ -787,13 +819,15 @@ class _Path:
 _MAX_DECISIONS = 4
 
 
-def _recorded(rule, n):
+def _recorded(rule: Callable[..., Any], n: int) -> list[str] | None:
     """`rule` of `n` arguments as source templates over ``{0}, {1}, ...``, one per result, or None.
 
     The rule runs on Symbols once per path through its branches (every decision sequence); the
     paths become nested ``(a if condition else b)`` expressions that ask the rule's questions in
     the rule's order, so the replay computes exactly what the rule computes on floats.
     """
+    paths: list[tuple[list[tuple[str, bool]], list[str]]]
+    todo: list[tuple[bool, ...]]
     paths, todo = [], [()]
     while todo:
         path = _Path(todo.pop())
@@ -809,7 +843,7 @@ def _recorded(rule, n):
     return _join(paths, 0)
 
 
-def _verified(rule, points):
+def _verified(rule: Callable[..., Any], points: list[list[float]]) -> list[str] | None:
     """`rule` recorded (see `_recorded`) if the record equals the rule at every point, else None.
 
     A rule could treat a Symbol unlike a float (``type(x) is float``); comparing at every traced
@@ -834,7 +868,7 @@ def _verified(rule, points):
     return templates
 
 
-def _join(paths, depth):
+def _join(paths: list[tuple[list[tuple[str, bool]], list[str]]], depth: int) -> list[str]:
     """One template per result from the paths sharing their first `depth` decisions."""
     if len(paths) == 1 and len(paths[0][0]) == depth:
         return paths[0][1]

@@ -20,9 +20,13 @@ Example:
   >>> test_first_derivatives()
 """
 
+from __future__ import annotations
+
 import itertools
 import math
 import operator
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any
 
 try:
     from hypothesis import strategies as st
@@ -33,10 +37,14 @@ except ImportError as e:  # a testing helper: hypothesis is not a dependency of 
 from autograd._checks import DOMAIN_ERRORS, finite, is_int, nonnegative, positive, positive_int
 from autograd.engine import OPS, Value
 
+if TYPE_CHECKING:
+    # One step of an Expr: (op name, args), each arg a node's number (or the exponent of "**").
+    Step = tuple[str, tuple[Any, ...]]
+
 __all__ = ["Expr", "apply_float", "apply_value", "exprs", "op_exprs", "op_inputs"]
 
 # How a user writes each op on Values; any other op is the Value method named like it (x.tanh()).
-_OPERATORS = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv,
+_OPERATORS: dict[str, Callable[..., Any]] = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv,
               "**": operator.pow, "pow": operator.pow, "neg": operator.neg}
 _INFIX = {"+": "+", "-": "-", "*": "*", "/": "/", "**": "**", "pow": "**"}
 # The exponent of `x ** 2` is a number, not a node (a Value exponent is the op "pow").
@@ -45,7 +53,7 @@ _EXPONENTS = (2.0, 3.0, -1.0, 0.5, -2.0, 1.5, -0.5)
 _INPUTS = st.floats(-4.0, 4.0)
 
 
-def apply_value(name, *args):
+def apply_value(name: str, *args: Any) -> Any:
     """Apply the op `name` of `OPS` to Values as a user writes it: an operator or a method.
 
     ``+ - * / **`` and ``pow`` (a Value exponent) are operators, ``neg`` is unary minus; any other
@@ -71,7 +79,7 @@ def apply_value(name, *args):
     return method(*args[1:])
 
 
-def apply_float(name, *args):
+def apply_float(name: str, *args: float) -> float:
     """Apply the op `name` of `OPS` to floats: its forward, exactly what a Value computes.
 
     Args:
@@ -113,14 +121,16 @@ class Expr:
     """
 
     __slots__ = ("inputs", "steps")
+    inputs: tuple[float, ...]
+    steps: tuple[Step, ...]
 
-    def __init__(self, inputs, steps):
+    def __init__(self, inputs: Iterable[float], steps: Iterable[Step]) -> None:
         self.inputs = tuple(finite(x, "Expr", "input") for x in inputs)
         if not self.inputs:
             raise ValueError("Expr: needs at least one input")
         self.steps = tuple(_checked_step(len(self.inputs) + k, step) for k, step in enumerate(steps))
 
-    def __call__(self, *xs):
+    def __call__(self, *xs: Value | float) -> Value:
         """Build the engine's graph: one Value per input (a number is wrapped as a leaf).
 
         Example:
@@ -130,10 +140,11 @@ class Expr:
         """
         if len(xs) != len(self.inputs):
             raise TypeError(f"Expr: takes one Value per input ({len(self.inputs)}), got {len(xs)}")
-        return self.evaluate(apply_value, [x if isinstance(x, Value) else Value(x, label=f"x{i}")
-                                           for i, x in enumerate(xs)])
+        out: Value = self.evaluate(apply_value, [x if isinstance(x, Value) else Value(x, label=f"x{i}")
+                                                 for i, x in enumerate(xs)])
+        return out
 
-    def evaluate(self, apply=apply_float, inputs=None):
+    def evaluate(self, apply: Callable[..., Any] = apply_float, inputs: Sequence[Any] | None = None) -> Any:
         """Evaluate with any arithmetic: ``apply(op name, *operands)`` computes one step.
 
         Args:
@@ -157,7 +168,7 @@ class Expr:
             nodes.append(apply(name, *(a if p == number else nodes[a] for p, a in enumerate(args))))
         return nodes[-1]
 
-    def leaves(self):
+    def leaves(self) -> list[Value]:
         """Fresh leaf Values holding the inputs, labeled x0, x1, ...
 
         Example:
@@ -166,7 +177,7 @@ class Expr:
         """
         return [Value(x, label=f"x{i}") for i, x in enumerate(self.inputs)]
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         n = len(self.inputs)
         names = [f"x{i}" for i in range(n)] + [f"v{n + k}" for k in range(len(self.steps))]
         lines = [f"x{i} = {x!r}" for i, x in enumerate(self.inputs)]
@@ -183,7 +194,8 @@ class Expr:
         return "; ".join(lines) + f" -> {names[-1]}"
 
 
-def exprs(*, ops=None, max_inputs=3, max_steps=6, inputs=None, bound=1e3, margin=1e-3):
+def exprs(*, ops: str | Iterable[str] | None = None, max_inputs: int = 3, max_steps: int = 6,
+          inputs: st.SearchStrategy[float] | None = None, bound: float = 1e3, margin: float = 1e-3) -> st.SearchStrategy[Expr]:
     """A strategy for random expression DAGs (`Expr`) over the op table, with shared nodes.
 
     Each step applies an op to earlier nodes (any of them, so nodes are reused); a step is only
@@ -219,7 +231,8 @@ def exprs(*, ops=None, max_inputs=3, max_steps=6, inputs=None, bound=1e3, margin
     return _exprs(names, max_inputs, max_steps, _input_strategy("exprs", inputs), *_limits("exprs", bound, margin))
 
 
-def op_inputs(name, *, inputs=None, bound=1e3, margin=1e-3):
+def op_inputs(name: str, *, inputs: st.SearchStrategy[float] | None = None, bound: float = 1e3,
+              margin: float = 1e-3) -> st.SearchStrategy[tuple[float, ...]]:
     """A strategy for operands of one op: inside its domain, away from its kinks and edges.
 
     The same rules as `exprs` for one step on inputs: values, partials within `bound`; the
@@ -246,14 +259,15 @@ def op_inputs(name, *, inputs=None, bound=1e3, margin=1e-3):
     values, number = _input_strategy("op_inputs", inputs), _NUMBER_OPERAND.get(name)
     operands = [st.sampled_from(_EXPONENTS) if p == number else values for p in range(OPS[name].arity)]
 
-    def smooth(xs):
+    def smooth(xs: tuple[float, ...]) -> bool:
         refs, args = _one_step(name, xs)
         return _step_at(name, args, refs, _unit_rows(len(refs)), _scales(refs), bound, margin) is not None
 
     return st.tuples(*operands).filter(smooth)
 
 
-def op_exprs(name, *, inputs=None, bound=1e3, margin=1e-3):
+def op_exprs(name: str, *, inputs: st.SearchStrategy[float] | None = None, bound: float = 1e3,
+             margin: float = 1e-3) -> st.SearchStrategy[Expr]:
     """A strategy for `Expr` applying one op to fresh inputs drawn by `op_inputs`.
 
     Args:
@@ -271,7 +285,7 @@ def op_exprs(name, *, inputs=None, bound=1e3, margin=1e-3):
       ...     assert gradcheck(expr, expr.inputs)
       >>> test_division()
     """
-    def single(xs):
+    def single(xs: tuple[float, ...]) -> Expr:
         refs, args = _one_step(name, xs)
         return Expr(refs, [(name, args)])
 
@@ -281,13 +295,14 @@ def op_exprs(name, *, inputs=None, bound=1e3, margin=1e-3):
 # --- drawing ----------------------------------------------------------------------------------
 
 @st.composite
-def _exprs(draw, names, max_inputs, max_steps, input_values, bound, margin):
+def _exprs(draw: st.DrawFn, names: list[str] | None, max_inputs: int, max_steps: int, input_values: st.SearchStrategy[float],
+           bound: float, margin: float) -> Expr:
     names = list(OPS) if names is None else names  # read now, so an op added to OPS is drawn
     xs = draw(st.lists(input_values, min_size=1, max_size=max_inputs))
     values, jacs, scales = list(xs), _unit_rows(len(xs)), _scales(xs)
-    steps = []
+    steps: list[Step] = []
 
-    def add(name, args, value, jac):
+    def add(name: str, args: tuple[float, ...], value: float, jac: tuple[float, ...]) -> None:
         steps.append((name, args))
         values.append(value)
         jacs.append(jac)
@@ -316,10 +331,11 @@ def _exprs(draw, names, max_inputs, max_steps, input_values, bound, margin):
     return Expr(xs, steps)
 
 
-def _smooth_operands(name, exponent, values, jacs, scales, bound, margin):
+def _smooth_operands(name: str, exponent: float, values: list[float], jacs: list[tuple[float, ...]], scales: list[float],
+                     bound: float, margin: float) -> list[tuple[tuple[Any, ...], float, tuple[float, ...]]]:
     """Every (args, value, derivatives) with which OPS[name] is smooth on the nodes so far."""
     number, arity = _NUMBER_OPERAND.get(name), OPS[name].arity
-    smooth = []
+    smooth: list[tuple[tuple[Any, ...], float, tuple[float, ...]]] = []
     for nodes in itertools.product(range(len(values)), repeat=arity - (number is not None)):
         nodes = iter(nodes)
         args = tuple(exponent if p == number else next(nodes) for p in range(arity))
@@ -329,7 +345,7 @@ def _smooth_operands(name, exponent, values, jacs, scales, bound, margin):
     return smooth
 
 
-def _one_step(name, xs):
+def _one_step(name: str, xs: Sequence[float]) -> tuple[list[float], tuple[Any, ...]]:
     """Operands of one op as an expression: (the inputs, the step's args) where every operand
     but a number operand is an input of its own."""
     number = _NUMBER_OPERAND.get(name)
@@ -338,14 +354,16 @@ def _one_step(name, xs):
     return inputs, tuple(x if p == number else next(nodes) for p, x in enumerate(xs))
 
 
-def _step_at(name, args, values, jacs, scales, bound, margin):
+def _step_at(name: str, args: tuple[Any, ...], values: Sequence[float], jacs: Sequence[tuple[float, ...]], scales: list[float],
+             bound: float, margin: float) -> tuple[float, tuple[float, ...]] | None:
     number = _NUMBER_OPERAND.get(name)
     xs = [a if p == number else values[a] for p, a in enumerate(args)]
     rows = [None if p == number else jacs[a] for p, a in enumerate(args)]
     return _step(name, xs, rows, scales, bound, margin)
 
 
-def _step(name, xs, jacs, scales, bound, margin):
+def _step(name: str, xs: list[float], jacs: list[tuple[float, ...] | None], scales: list[float], bound: float,
+          margin: float) -> tuple[float, tuple[float, ...]] | None:
     """(value, derivatives w.r.t. the inputs) of OPS[name] at operands xs, or None if not safe.
 
     `jacs` holds each operand's derivatives with respect to the inputs (None for a number
@@ -376,15 +394,15 @@ def _step(name, xs, jacs, scales, bound, margin):
 
 # --- checking arguments -----------------------------------------------------------------------
 
-def _unit_rows(n):
+def _unit_rows(n: int) -> list[tuple[float, ...]]:
     return [tuple(float(i == j) for j in range(n)) for i in range(n)]
 
 
-def _scales(xs):
+def _scales(xs: Sequence[float]) -> list[float]:
     return [max(1.0, abs(x)) for x in xs]
 
 
-def _op_names(what, ops):
+def _op_names(what: str, ops: str | Iterable[str]) -> list[str]:
     names = [ops] if isinstance(ops, str) else list(ops)
     unknown = [n for n in names if n not in OPS]
     if unknown:
@@ -394,7 +412,7 @@ def _op_names(what, ops):
     return names
 
 
-def _input_strategy(what, inputs):
+def _input_strategy(what: str, inputs: object) -> st.SearchStrategy[float]:
     if inputs is None:
         return _INPUTS
     if not isinstance(inputs, st.SearchStrategy):
@@ -403,11 +421,11 @@ def _input_strategy(what, inputs):
     return inputs
 
 
-def _limits(who, bound, margin):
+def _limits(who: str, bound: float, margin: float) -> tuple[float, float]:
     return positive(bound, who, "bound", InvalidArgument), nonnegative(margin, who, "margin", InvalidArgument)
 
 
-def _checked_step(index, step):
+def _checked_step(index: int, step: Any) -> Step:
     """Validate one (op name, args) of an Expr whose node `index` it computes."""
     try:
         name, args = step

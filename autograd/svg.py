@@ -15,7 +15,15 @@ Example:
   a&lt;b &amp; ␀
 """
 
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
+
 from autograd import notation
+
+if TYPE_CHECKING:
+    pass
 
 __all__ = ["NODE_SIZE", "STYLE", "coord", "document", "edge_path", "kind_of", "node", "number", "op_label", "text"]
 
@@ -46,10 +54,10 @@ STYLE = """
 """
 
 _CONTROL = {i: 0x2400 + i for i in range(32)} | {0x7F: 0x2421, 0xFFFE: 0xFFFD, 0xFFFF: 0xFFFD}  # ␀ ␁ … ␟, ␡; �
-_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;", **_CONTROL})
+_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;", **_CONTROL})  # type: ignore[misc]  # str and int keys, which maketrans takes
 
 
-def text(s):
+def text(s: object) -> str:
     """`s` made safe for SVG/HTML text and attributes: markup escaped, control characters visible.
 
     What XML cannot hold at all is shown, not dropped: a control character as its Unicode picture
@@ -65,7 +73,7 @@ def text(s):
     return s.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
-def number(x):
+def number(x: float | None) -> str:
     """A number as the drawings show it: 4 significant digits, always with a point (-3.0); None is "—".
 
     The explorer's script formats the same way (a browser test compares the two).
@@ -80,7 +88,8 @@ def number(x):
     return s if any(c in s for c in ".en") else s + ".0"  # "1e+20", "inf" and "nan" need no point
 
 
-def node(i, x, y, *, kind, name, op, data, grad, state="", width=NODE_SIZE[0], height=NODE_SIZE[1], port=False):
+def node(i: int, x: float, y: float, *, kind: str, name: str, op: str, data: float | None, grad: float | None,
+         state: str = "", width: float = NODE_SIZE[0], height: float = NODE_SIZE[1], port: bool = False) -> str:
     """One Value's box, centred at (x, y): name and op on top, then ``data`` and ``grad``.
 
     Args:
@@ -115,7 +124,7 @@ def node(i, x, y, *, kind, name, op, data, grad, state="", width=NODE_SIZE[0], h
             "</g>")
 
 
-def op_label(op):
+def op_label(op: str) -> str:
     """How a box names its op: as written in code (``*``, ``tanh``), and ``constant`` for a number the engine wrapped.
 
     Example:
@@ -148,7 +157,8 @@ def kind_of(v, root, params):
     return "leaf"
 
 
-def edge_path(points, edges, *, direction="LR", state="", copy=0):
+def edge_path(points: Sequence[tuple[float, float]], edges: Iterable[int], *, direction: str = "LR", state: str = "",
+              copy: int = 0) -> str:
     """An edge through `points` as a smooth curve; `edges` are the graph edges it stands for.
 
     `direction` is the layout's (``"LR"`` or ``"TB"``), or ``"auto"``: each segment leaves and
@@ -176,7 +186,7 @@ def edge_path(points, edges, *, direction="LR", state="", copy=0):
     return f'<path class="{cls}" data-e="{" ".join(map(str, edges))}" d="{"".join(d)}"/>'
 
 
-def document(width, height, body, *, title="", extra_class=""):
+def document(width: float, height: float, body: str, *, title: str = "", extra_class: str = "") -> str:
     """A standalone ``<svg>`` with the drawings' stylesheet and arrow marker, shrunk to fit its container.
 
     Example:
@@ -194,7 +204,7 @@ def document(width, height, body, *, title="", extra_class=""):
             f"{body}</svg>")
 
 
-def coord(v):
+def coord(v: float) -> str:
     """A coordinate as SVG text, short: one decimal at most.
 
     Example:
@@ -205,7 +215,7 @@ def coord(v):
     return str(int(v)) if v == int(v) else str(v)
 
 
-def _clip(s, n):
+def _clip(s: object, n: int) -> str:
     s = str(s)
     return s if len(s) <= n else s[:n - 1] + "…"
 

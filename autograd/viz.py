@@ -17,16 +17,22 @@ Example:
   x.grad = -3.0 is final (x is a leaf: nothing to pass on)
 """
 
+from __future__ import annotations
+
 import functools
 import html
 import os
-from typing import NamedTuple
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from autograd import notation, svg
 from autograd._checks import positive_int
 from autograd._files import write_atomic
 from autograd.engine import Value, _seed, _start_backward, topological_order
 from autograd.layout import layered
+
+if TYPE_CHECKING:
+    import graphviz  # no type information of its own: a Digraph is Any to a checker
 
 __all__ = ["BackwardStep", "StepTerm", "backward_steps", "draw_dot", "pretty_label", "render_graph"]
 
@@ -61,8 +67,9 @@ _LABEL_TABLE = str.maketrans(_LABEL_ESCAPES)
 _RECORD_TABLE = str.maketrans({**_LABEL_ESCAPES, **{c: "\\" + c for c in "{|}"}})
 
 
-def draw_dot(root, *, rankdir="LR", highlight=None, max_nodes=_MAX_NODES, show_grad=True, params=None, current=None,
-             _grads=None):
+def draw_dot(root: Value, *, rankdir: str = "LR", highlight: Value | Iterable[Value] | None = None, max_nodes: int = _MAX_NODES,
+             show_grad: bool = True, params: Value | Iterable[Value] | None = None, current: Value | None = None,
+             _grads: dict[Value, float] | None = None) -> graphviz.Digraph:
     """Draw the computation graph that produced `root` as a `graphviz.Digraph`.
 
     One record per Value shows its name, ``data`` and ``grad`` (``%.4f``), and one small node per
@@ -167,15 +174,15 @@ def draw_dot(root, *, rankdir="LR", highlight=None, max_nodes=_MAX_NODES, show_g
 class _Picture(NamedTuple):
     """What `draw_dot` drew, kept on the drawing so that Jupyter can lay it out in Python without ``dot``."""
 
-    order: list
+    order: list[Value]
     root: Value
-    params: set
-    grads: list | None
-    marked: set
+    params: set[Value]
+    grads: list[float | None] | None
+    marked: set[Value]
     current: Value | None
     rankdir: str
 
-    def svg(self):
+    def svg(self) -> str:
         """The drawing as SVG, laid out by `autograd.layout` (what Jupyter shows when ``dot`` is missing)."""
         index = {v: i for i, v in enumerate(self.order)}
         parents = {i: [index[p] for p in v.parents] for i, v in enumerate(self.order)}
@@ -199,7 +206,7 @@ class _Picture(NamedTuple):
         return svg.document(lay.width, lay.height, "".join(body), title=title)
 
 
-def _legend(kinds):
+def _legend(kinds: Iterable[str]) -> str:
     # One row of small labelled swatches under the drawing, for the kinds it shows.
     cells = "".join(
         f'<td border="1" color="{_HIGHLIGHT["color"]}">{kind}</td>' if kind == "highlighted"
@@ -212,7 +219,7 @@ def _legend(kinds):
 pretty_label = notation.pretty
 
 
-def _dot_escape(text, record=False):
+def _dot_escape(text: str, record: bool = False) -> str:
     """`text` as DOT that Graphviz draws as written, in a plain label or (`record`) a record field.
 
     Every character is replaced on its own (one `str.translate`), so no escape is escaped twice;
@@ -224,17 +231,17 @@ def _dot_escape(text, record=False):
 
 
 @functools.cache
-def _digraph_class():
+def _digraph_class() -> type[graphviz.Digraph]:
     """The Digraph subclass draw_dot returns, made on first use so that importing needs no graphviz."""
     try:
         import graphviz
     except ImportError:
         raise ImportError(f"draw_dot: {_NO_GRAPHVIZ}") from None
 
-    class Digraph(graphviz.Digraph):
+    class Digraph(graphviz.Digraph):  # type: ignore[misc]  # graphviz has no types: its Digraph is Any
         """A `graphviz.Digraph` that Jupyter shows as DOT source, with how to install Graphviz, when ``dot`` is missing."""
 
-        def _repr_mimebundle_(self, include=None, exclude=None, **kwargs):
+        def _repr_mimebundle_(self, include: Any = None, exclude: Any = None, **kwargs: Any) -> Any:
             try:
                 return super()._repr_mimebundle_(include, exclude, **kwargs)
             except graphviz.ExecutableNotFound:
@@ -245,7 +252,7 @@ def _digraph_class():
     return Digraph
 
 
-def render_graph(graph, path, *, format=None):
+def render_graph(graph: Value | graphviz.Digraph, path: str | os.PathLike[str], *, format: str | None = None) -> str:
     """Write a drawing to `path` (SVG, PNG, PDF or any Graphviz format), replacing the file whole.
 
     Args:
@@ -341,14 +348,22 @@ class BackwardStep:
 
     __slots__ = ("_log", "_names", "_params", "grad", "index", "node", "root", "terms", "total")
 
-    def __init__(self, node, grad, terms, index, total, root, names, log=None, params=None):
+    node: Value
+    grad: float
+    terms: tuple[StepTerm, ...]
+    index: int
+    total: int
+    root: Value
+
+    def __init__(self, node: Value, grad: float, terms: tuple[StepTerm, ...], index: int, total: int, root: Value,
+                 names: dict[Value, str], log: list[BackwardStep] | None = None, params: set[Value] | None = None) -> None:
         self.node, self.grad, self.terms = node, grad, terms
         self.index, self.total, self.root, self._names = index, total, root, names
         # The steps of this pass so far (shared, appended to as the pass goes on): a step's
         # snapshot is read from the ones up to it, so it never changes afterwards.
         self._log, self._params = ([self] if log is None else log), params
 
-    def grad_of(self, v):
+    def grad_of(self, v: Value) -> float | None:
         """``v.grad`` as it was right after this step; None if no gradient had reached `v` yet in this pass.
 
         Example:
@@ -360,7 +375,7 @@ class BackwardStep:
         """
         return self._snapshot().get(v)
 
-    def _snapshot(self):
+    def _snapshot(self) -> dict[Value, float]:
         first = self._log[0]
         grads = {first.node: first.grad}
         for step in self._log[:self.index + 1]:
@@ -368,7 +383,7 @@ class BackwardStep:
                 grads[t.parent] = t.grad_after
         return grads
 
-    def __str__(self):
+    def __str__(self) -> str:
         n = self._names[self.node]
         if not self.terms:
             kind = "a constant" if self.node.op == "const" else "a leaf"
@@ -377,10 +392,10 @@ class BackwardStep:
                          f"= {svg.number(t.added)}  → {p}.grad = {svg.number(t.grad_after)}"
                          for t in self.terms for p in [self._names[t.parent]])
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"<BackwardStep {self.index + 1}/{self.total}: {self._formula()}>"
 
-    def _formula(self):
+    def _formula(self) -> str:
         # What the node computes, in its names: "o = x * w", "a = tanh(z)", or just "x" for a leaf.
         node, names = self.node, self._names
         args = [names[p] for p in node.parents]
@@ -388,7 +403,7 @@ class BackwardStep:
             return names[node]
         return f"{names[node]} = {notation.formula(node.op, args)}"
 
-    def draw(self, **kwargs):
+    def draw(self, **kwargs: Any) -> graphviz.Digraph:
         """`draw_dot` of the whole graph as it was at this step: this node, its op and its parents lit.
 
         Gradients not computed yet at this step read "—".
@@ -407,7 +422,7 @@ class BackwardStep:
         return draw_dot(self.root, highlight=(self.node, *self.node.parents), current=self.node, _grads=self._snapshot(),
                         **kwargs)
 
-    def _repr_mimebundle_(self, include=None, exclude=None, **kwargs):
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None, **kwargs: Any) -> dict[str, str]:
         # Whatever stops the drawing (too big, no graphviz, no dot), the chain rule still shows.
         text = f"step {self.index + 1}/{self.total}: {self._formula()}\n{self}"
         if self.total > _MAX_NODES:
@@ -426,7 +441,7 @@ class BackwardStep:
         return {"text/html": f"<pre>{html.escape(text)}</pre>\n{picture}", "text/plain": text}
 
 
-def backward_steps(root, grad=1.0, *, params=None):
+def backward_steps(root: Value, grad: float = 1.0, *, params: Value | Iterable[Value] | None = None) -> Iterator[BackwardStep]:
     """Run ``root.backward(grad)`` one node at a time, yielding a `BackwardStep` per node.
 
     Nodes come in reverse topological order (the root first), each after every node that uses it,
@@ -462,7 +477,7 @@ def backward_steps(root, grad=1.0, *, params=None):
     return _steps(root, _seed("backward_steps", "grad", grad), params)
 
 
-def _steps(root, grad, params):
+def _steps(root: Value, grad: float, params: set[Value]) -> Iterator[BackwardStep]:
     # Value.backward's start and loop, in the same order of float operations, so the results
     # agree bit for bit; it only pauses after each node. backward() collects a leaf's sum for the
     # pass in its .grad and adds the leaf's earlier gradient at the end; here the sums are kept
@@ -475,10 +490,12 @@ def _steps(root, grad, params):
     for leaf, g in passed.items():
         leaf.grad = g + earlier[leaf]
     names = {v: notation.node_name(v.label, i) for i, v in enumerate(order)}
+    total: int
+    log: list[BackwardStep]
     total, log = len(order), []
     for index, node in enumerate(reversed(order)):
         g = node.grad
-        terms = []
+        terms: list[StepTerm] = []
         for parent, local in zip(node.parents, node.local_grads):
             added = local * g
             if parent in passed:
@@ -491,12 +508,12 @@ def _steps(root, grad, params):
         yield log[-1]
 
 
-def _check_value(fn, what, x):
+def _check_value(fn: str, what: str, x: object) -> None:
     if not isinstance(x, Value):
         raise TypeError(f"{fn}: {what} must be a Value, got {type(x).__name__}: {x!r}")
 
 
-def _value_set(fn, what, xs):
+def _value_set(fn: str, what: str, xs: Value | Iterable[Value] | None) -> set[Value]:
     """A Value, a collection of Values, or None, as a set (Values hash by identity)."""
     if xs is None:
         return set()

@@ -22,16 +22,24 @@ Example:
   1
 """
 
+from __future__ import annotations
+
 import math
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 from autograd._checks import is_number
 from autograd.engine import Value, is_grad_enabled
 from autograd.replay import compile_graph
 
+if TYPE_CHECKING:
+    from autograd.replay import CompiledFunction
+    from nn.module import Module
+
 __all__ = ["compile_step", "CompiledStep"]
 
 
-def compile_step(model, loss_fn, X, y):
+def compile_step(model: Module, loss_fn: Callable[[Any, Any], Value], X: Sequence[Any], y: Any) -> CompiledStep:
     """Trace one training step's loss; return a step that replays it, compiled, on the current parameters and any batch.
 
     A compiled step is valid while the graph's structure does not depend on the parameter values
@@ -96,7 +104,10 @@ class CompiledStep:
       2
     """
 
-    def __init__(self, model, loss_fn, X, y):
+    function: CompiledFunction[tuple[float, list[float], list[float]]]
+    predictions: list[float | list[float]] | None
+
+    def __init__(self, model: Module, loss_fn: Callable[[Any, Any], Value], X: Sequence[Any], y: Any) -> None:
         if not is_grad_enabled():
             raise RuntimeError("compile_step: cannot trace inside no_grad(), which records no graph; "
                                "compile outside it")
@@ -108,7 +119,7 @@ class CompiledStep:
         self.predictions = None
 
     @property
-    def n_programs(self):
+    def n_programs(self) -> int:
         """How many programs the step has traced and compiled: one per batch size (and targets, if structure).
 
         Example:
@@ -119,7 +130,7 @@ class CompiledStep:
         """
         return len(self._programs)
 
-    def __call__(self, X=None, y=None):
+    def __call__(self, X: Sequence[Any] | None = None, y: Any = None) -> float:
         """Replay the step at the parameters' current values on a batch; returns the loss (a float).
 
         Args:
@@ -147,7 +158,7 @@ class CompiledStep:
         self.predictions = [outputs[k] if n is None else outputs[k:k + n] for k, n in shape]
         return loss
 
-    def check(self):
+    def check(self) -> None:
         """Re-trace the traced batch at the current parameters; raise `TraceMismatchError` if the graph has changed.
 
         Costs one eager forward pass; use it in tests, or now and then while training.
@@ -161,13 +172,13 @@ class CompiledStep:
         loss, outputs, _, rows = self._trace(self._X, self._y)
         self.function.check_graph(loss, self._params, outputs, rows)
 
-    def _key(self, X, y):
+    def _key(self, X: Sequence[Any], y: Any) -> Any:
         """The cache key of a batch: its size, and its targets when they are structure."""
         if len(X) != len(y):
             raise ValueError(f"compile_step: got {len(X)} examples but {len(y)} targets; give one target per example")
         return len(X) if self.targets_are_data is not False else (len(X), _hashable(y))
 
-    def _program(self, X, y):
+    def _program(self, X: Sequence[Any], y: Any) -> tuple[Any, list[tuple[int, int | None]]]:
         """(compiled function, predictions' shape) for this batch: from the cache, or traced and compiled."""
         key = self._key(X, y) if self._programs else None
         if key not in self._programs:
@@ -176,13 +187,13 @@ class CompiledStep:
             self._programs[key] = (compile_graph(loss, self._params, outputs, rows), shape)
         return self._programs[key]
 
-    def _rows(self, X, y):
+    def _rows(self, X: Sequence[Any], y: Any) -> Any:
         """The data rows of a batch: each example's numbers, then its targets' if they are data."""
         if not self.targets_are_data:
             return X
         return [[*x, *_flat(t)] for x, t in zip(X, y)]
 
-    def _trace(self, X, y):
+    def _trace(self, X: Sequence[Any], y: Any) -> tuple[Value, list[Value], list[tuple[int, int | None]], Any]:
         """(loss, the outputs as one flat list, where each example's outputs start and how many, data rows)."""
         inputs = [[Value(c) for c in x] for x in X]
         predictions = [self._model(x) for x in inputs]
@@ -201,6 +212,8 @@ class CompiledStep:
         if not isinstance(loss, Value):
             raise TypeError(f"compile_step: loss_fn must return one Value (the loss), "
                             f"got {type(loss).__name__}: {loss!r}")
+        outputs: list[Value]
+        shape: list[tuple[int, int | None]]
         outputs, shape = [], []
         for p in predictions:
             several = not isinstance(p, Value)
@@ -209,7 +222,7 @@ class CompiledStep:
         rows = inputs if targets is None else [[*x, *_flat(t)] for x, t in zip(inputs, targets)]
         return loss, outputs, shape, rows
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         model = type(self._model).__name__
         return f"<CompiledStep of {model}: {len(self._params)} parameters, {self.function.n_ops} ops>"
 

@@ -13,15 +13,19 @@ Example:
   (4, 2, [0, 0, 1, 1])
 """
 
+from __future__ import annotations
+
 import math
 import random
+from collections.abc import Sequence
+from typing import Any
 
 from autograd._checks import is_int, nonnegative, number_in, positive_int
 
 __all__ = ["make_blobs", "make_circles", "make_moons"]
 
 
-def make_moons(n_samples=100, noise=0.0, seed=None):
+def make_moons(n_samples: int = 100, noise: float = 0.0, seed: int | None = None) -> tuple[list[list[float]], list[int]]:
     """Two interleaving half circles: the classic non-linearly-separable toy problem.
 
     The upper moon (label 0) is the half circle of radius 1 around (0, 0); the lower moon (label 1)
@@ -51,7 +55,8 @@ def make_moons(n_samples=100, noise=0.0, seed=None):
     return _finish(points, noise, rng)
 
 
-def make_circles(n_samples=100, noise=0.0, factor=0.8, seed=None):
+def make_circles(n_samples: int = 100, noise: float = 0.0, factor: float = 0.8,
+                 seed: int | None = None) -> tuple[list[list[float]], list[int]]:
     """A small circle inside a large one: separable by radius, not by any line.
 
     Args:
@@ -80,7 +85,9 @@ def make_circles(n_samples=100, noise=0.0, factor=0.8, seed=None):
     return _finish(points, noise, rng)
 
 
-def make_blobs(n_samples=100, centers=3, cluster_std=1.0, seed=None, *, n_features=2, center_box=(-10.0, 10.0)):
+def make_blobs(n_samples: int = 100, centers: int | Sequence[Sequence[float]] = 3, cluster_std: float = 1.0,
+               seed: int | None = None, *, n_features: int = 2,
+               center_box: tuple[float, float] = (-10.0, 10.0)) -> tuple[list[list[float]], list[int]]:
     """Gaussian blobs around a few centers, one class per center.
 
     Args:
@@ -126,21 +133,21 @@ def make_blobs(n_samples=100, centers=3, cluster_std=1.0, seed=None, *, n_featur
 
 # --- shared pieces ------------------------------------------------------------------------------
 
-def _linspace(start, stop, n, endpoint):
+def _linspace(start: float, stop: float, n: int, endpoint: bool) -> list[float]:
     """n evenly spaced numbers from start to stop (inclusive when endpoint), as numpy.linspace."""
     intervals = n - 1 if endpoint else n
     step = (stop - start) / intervals if intervals > 0 else 0.0
     return [start + i * step for i in range(n)]
 
 
-def _finish(points, noise, rng):
+def _finish(points: list[tuple[list[float], int]], noise: float, rng: random.Random) -> tuple[list[list[float]], list[int]]:
     """Shuffle (point, label) pairs, add Gaussian noise to every coordinate, split into X and y."""
     rng.shuffle(points)
     X = [[c + rng.gauss(0.0, noise) if noise else c for c in x] for x, _ in points]
     return X, [label for _, label in points]
 
 
-def _check_box(box):
+def _check_box(box: Any) -> tuple[float, float]:
     try:
         low, high = (float(b) for b in box)
     except (TypeError, ValueError):

@@ -26,11 +26,15 @@ Example (a shell)::
   python -m nn.demo --compiled --batch-size 10
 """
 
+from __future__ import annotations
+
 import argparse
 import os
 import random
 import sys
 import time
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 from autograd import replay
 from autograd._checks import positive_int
@@ -41,6 +45,15 @@ from nn.losses import hinge_loss
 from nn.module import MLP
 from nn.optim import SGD
 
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+    from autograd.explorer import Explorer
+    from nn.module import Module
+
+    # A train step: (model, inputs, labels) -> (loss, accuracy), the gradients left in .grad.
+    StepFn = Callable[[Module, list[list[Value]], Sequence[float]], tuple[float, float]]
+
 __all__ = ["accuracy", "backprop_step", "compiled_step", "main", "objective", "plot_decision_boundary", "plot_history", "run", "train"]
 
 STEPS, SEED, OUT = 100, 1337, "out"
@@ -48,7 +61,7 @@ N_SAMPLES, NOISE, ALPHA = 100, 0.1, 1e-4
 GRID = 400  # decision-boundary resolution: GRID x GRID points, one compiled replay on arrays (~0.1 s)
 
 
-def objective(model, scores, y, alpha=ALPHA):
+def objective(model: Module, scores: Sequence[Value | float], y: Sequence[float], alpha: float = ALPHA) -> Value:
     """The demo's loss: mean hinge loss of the scores plus ``alpha`` times the sum of squared parameters.
 
     Args:
@@ -69,7 +82,7 @@ def objective(model, scores, y, alpha=ALPHA):
     return hinge_loss(scores, y) + alpha * sum(p * p for p in model.parameters())
 
 
-def accuracy(scores, y):
+def accuracy(scores: Sequence[Value | float], y: Sequence[float]) -> float:
     """The fraction of points whose score has the sign of their ±1 label (a score of 0 counts as −1).
 
     Args:
@@ -83,10 +96,10 @@ def accuracy(scores, y):
       >>> accuracy([0.5, -2.0, 0.1], [1, -1, -1])
       0.6666666666666666
     """
-    return sum((getattr(s, "data", s) > 0) == (t > 0) for s, t in zip(scores, y)) / len(y)
+    return sum((getattr(s, "data", s) > 0) == (t > 0) for s, t in zip(scores, y)) / len(y)  # type: ignore[operator]  # s.data or s: a float
 
 
-def backprop_step(model, X, y):
+def backprop_step(model: Module, X: Sequence[Sequence[Value | float]], y: Sequence[float]) -> tuple[float, float]:
     """The default `train` step: build the `objective`'s graph and backpropagate through it.
 
     Leaves d(loss)/d(parameter) in every parameter's ``.grad``, added to what is there (`train`
@@ -112,7 +125,7 @@ def backprop_step(model, X, y):
     return loss.data, accuracy(scores, y)
 
 
-def compiled_step(model, X, y):
+def compiled_step(model: Module, X: Sequence[Sequence[float]], y: Sequence[float]) -> StepFn:
     """A `train` step_fn that replays the `objective` compiled (`nn.compile_step`): same gradients, faster.
 
     The graph of the batch's loss is traced once, here, with the points and labels as data inputs;
@@ -137,7 +150,7 @@ def compiled_step(model, X, y):
     """
     step = compile_step(model, lambda scores, targets: objective(model, scores, targets), X, y)
 
-    def step_fn(given_model, inputs, given_y):
+    def step_fn(given_model: Module, inputs: list[list[Value]], given_y: Sequence[float]) -> tuple[float, float]:
         if given_model is not model:
             raise ValueError(f"compiled_step: this step was compiled for another {type(model).__name__}; "
                              f"make one per model: compiled_step(model, X, y)")
@@ -148,7 +161,8 @@ def compiled_step(model, X, y):
     return step_fn
 
 
-def train(model, X, y, steps=STEPS, *, step_fn=backprop_step, quiet=False, batch_size=None, seed=SEED):
+def train(model: Module, X: Sequence[Sequence[float]], y: Sequence[float], steps: int = STEPS, *, step_fn: StepFn = backprop_step,
+          quiet: bool = False, batch_size: int | None = None, seed: int = SEED) -> list[tuple[float, float]]:
     """Train `model` with micrograd's demo schedule: SGD, lr = 1.0 − 0.9·k/steps at step k.
 
     Each step zeroes the gradients, calls ``step_fn(model, inputs, y)`` (which fills in the
@@ -188,7 +202,8 @@ def train(model, X, y, steps=STEPS, *, step_fn=backprop_step, quiet=False, batch
     # of the first layer, every step (measured: ~5-10% of the demo's step time).
     inputs = [[Value(c) for c in x] for x in X]
     optimizer = SGD(model.parameters(), lr=1.0)
-    history, rng, everything = [], random.Random(seed), batch_size is None or batch_size >= len(X)
+    history: list[tuple[float, float]] = []
+    rng, everything = random.Random(seed), batch_size is None or batch_size >= len(X)
     with tqdm(range(steps), desc="training", unit="step", disable=quiet) as bar:
         for k in bar:
             optimizer.zero_grad()
@@ -204,7 +219,8 @@ def train(model, X, y, steps=STEPS, *, step_fn=backprop_step, quiet=False, batch
     return history
 
 
-def run(steps=STEPS, seed=SEED, out=OUT, quiet=False, *, compiled=False, step_fn=None, batch_size=None):
+def run(steps: int = STEPS, seed: int = SEED, out: str = OUT, quiet: bool = False, *, compiled: bool = False,
+        step_fn: StepFn | None = None, batch_size: int | None = None) -> dict[str, Any]:
     """The whole demo: make the data, train, evaluate, and write the drawings and the weights.
 
     Args:
@@ -258,7 +274,7 @@ def run(steps=STEPS, seed=SEED, out=OUT, quiet=False, *, compiled=False, step_fn
     return {"accuracy": accuracy(scores, y), "loss": loss.data, "seconds": seconds, "files": files}
 
 
-def main(argv=None):
+def main(argv: Sequence[str] | None = None) -> int:
     """The command line: ``python -m nn.demo [--steps N] [--seed S] [--out DIR] [--quiet] [--compiled] [--batch-size N]``.
 
     Args:
@@ -295,7 +311,7 @@ def main(argv=None):
 # matplotlib's object-oriented Figure renders with Agg and never touches pyplot's global state,
 # so the demo runs headless and leaves a Jupyter session's backend alone.
 
-def plot_history(history, path=None):
+def plot_history(history: Sequence[tuple[float, float]], path: str | None = None) -> Figure:
     """Plot the loss (log scale) and the training accuracy of each step, side by side.
 
     Args:
@@ -326,7 +342,7 @@ def plot_history(history, path=None):
     return fig
 
 
-def plot_decision_boundary(model, X, y, path=None):
+def plot_decision_boundary(model: Module, X: Sequence[Sequence[float]], y: Sequence[float], path: str | None = None) -> Figure:
     """Colour the plane by the sign of the model's score, with the data points and the line score = 0.
 
     Args:
@@ -362,7 +378,7 @@ def plot_decision_boundary(model, X, y, path=None):
     if scores.min() < 0 < scores.max():  # else no boundary to draw (and a warning)
         ax.contour(xs, ys, scores, levels=[0], colors="black", linewidths=1)
     for label, color in ((-1, "tab:red"), (1, "tab:blue")):
-        ax.scatter(*zip(*[x for x, t in zip(X, y) if t == label]), color=color, s=25, edgecolors="black",
+        ax.scatter(*zip(*[x for x, t in zip(X, y) if t == label]), color=color, s=25, edgecolors="black",  # type: ignore[misc]
                    linewidths=0.5, label=f"y = {label:+d}")
     ax.legend(loc="upper right")
     ax.set(xlabel="$x_1$", ylabel="$x_2$", title="decision boundary: score = 0")
@@ -371,7 +387,7 @@ def plot_decision_boundary(model, X, y, path=None):
     return fig
 
 
-def _explore_example(model, X, y):
+def _explore_example(model: Module, X: Sequence[Sequence[float]], y: Sequence[float]) -> Explorer:
     """The explorer of one example's loss: the first whose hinge loss is not zero (so neither is its gradient)."""
     from autograd.explorer import explore
 
@@ -386,7 +402,7 @@ def _explore_example(model, X, y):
                    title=f"backprop on example {k + 1} of the demo (y = {label:+d}), before training")
 
 
-def _positive_int(text):
+def _positive_int(text: str) -> int:
     """argparse's type for --steps and --batch-size: the text as an integer >= 1 (argparse names the option)."""
     try:
         return positive_int(int(text), "argparse", "the number")

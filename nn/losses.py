@@ -14,15 +14,37 @@ Example:
   (0.625, -2.5)
 """
 
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, Literal, overload
+
 from autograd._checks import finite, is_int, is_number
 from autograd.engine import Value
+
+if TYPE_CHECKING:
+    from autograd._types import Scalar
+
+    # One example or several: a prediction (a Value or a float) or a sequence of them, and targets.
+    Predictions = Scalar | Sequence[Scalar]
+    Targets = float | Sequence[float]
+    # cross_entropy: one row of logits (one per class) or a batch of rows, and class indices.
+    Logits = Sequence[Scalar] | Sequence[Sequence[Scalar]]
+    Classes = int | Sequence[int]
 
 __all__ = ["binary_cross_entropy", "cross_entropy", "hinge_loss", "l1_loss", "mse_loss"]
 
 _REDUCTIONS = ("mean", "sum", "none")
 
 
-def mse_loss(predictions, targets, reduction="mean"):
+# The result's type follows `reduction`: a list for "none", else one Value.
+@overload
+def mse_loss(predictions: Predictions, targets: Targets, reduction: Literal["mean", "sum"] = "mean") -> Value: ...
+@overload
+def mse_loss(predictions: Predictions, targets: Targets, reduction: Literal["none"]) -> list[Value]: ...
+@overload
+def mse_loss(predictions: Predictions, targets: Targets, reduction: str = "mean") -> Value | list[Value]: ...
+def mse_loss(predictions: Predictions, targets: Targets, reduction: str = "mean") -> Value | list[Value]:
     """Squared error (ŷ − y)², averaged (or summed) over examples; as ``torch.nn.functional.mse_loss``.
 
     Args:
@@ -41,7 +63,14 @@ def mse_loss(predictions, targets, reduction="mean"):
     return _reduce([(p - t) ** 2 for p, t in pairs], reduction)
 
 
-def l1_loss(predictions, targets, reduction="mean"):
+# The result's type follows `reduction`: a list for "none", else one Value.
+@overload
+def l1_loss(predictions: Predictions, targets: Targets, reduction: Literal["mean", "sum"] = "mean") -> Value: ...
+@overload
+def l1_loss(predictions: Predictions, targets: Targets, reduction: Literal["none"]) -> list[Value]: ...
+@overload
+def l1_loss(predictions: Predictions, targets: Targets, reduction: str = "mean") -> Value | list[Value]: ...
+def l1_loss(predictions: Predictions, targets: Targets, reduction: str = "mean") -> Value | list[Value]:
     """Absolute error |ŷ − y|; with ``reduction="sum"`` it is the notes' C(θ) = Σ_k |ŷ_k − f(x_k; θ)|.
 
     The derivative at ŷ = y is 0 (the engine's ``abs`` at its kink), as in PyTorch.
@@ -62,7 +91,14 @@ def l1_loss(predictions, targets, reduction="mean"):
     return _reduce([(p - t).abs() for p, t in pairs], reduction)
 
 
-def hinge_loss(scores, targets, reduction="mean"):
+# The result's type follows `reduction`: a list for "none", else one Value.
+@overload
+def hinge_loss(scores: Predictions, targets: Targets, reduction: Literal["mean", "sum"] = "mean") -> Value: ...
+@overload
+def hinge_loss(scores: Predictions, targets: Targets, reduction: Literal["none"]) -> list[Value]: ...
+@overload
+def hinge_loss(scores: Predictions, targets: Targets, reduction: str = "mean") -> Value | list[Value]: ...
+def hinge_loss(scores: Predictions, targets: Targets, reduction: str = "mean") -> Value | list[Value]:
     """Hinge loss max(0, 1 − y·s) of raw scores s against labels y ∈ {−1, +1} (an SVM's loss).
 
     Args:
@@ -85,7 +121,14 @@ def hinge_loss(scores, targets, reduction="mean"):
     return _reduce([(1 - t * s).relu() for s, t in pairs], reduction)
 
 
-def binary_cross_entropy(logits, targets, reduction="mean"):
+# The result's type follows `reduction`: a list for "none", else one Value.
+@overload
+def binary_cross_entropy(logits: Predictions, targets: Targets, reduction: Literal["mean", "sum"] = "mean") -> Value: ...
+@overload
+def binary_cross_entropy(logits: Predictions, targets: Targets, reduction: Literal["none"]) -> list[Value]: ...
+@overload
+def binary_cross_entropy(logits: Predictions, targets: Targets, reduction: str = "mean") -> Value | list[Value]: ...
+def binary_cross_entropy(logits: Predictions, targets: Targets, reduction: str = "mean") -> Value | list[Value]:
     """Binary cross-entropy of logits z against targets y ∈ [0, 1]: −y·log σ(z) − (1 − y)·log(1 − σ(z)).
 
     Takes logits, not probabilities (as ``torch.nn.functional.binary_cross_entropy_with_logits``),
@@ -115,7 +158,14 @@ def binary_cross_entropy(logits, targets, reduction="mean"):
     return _reduce([z.softplus() - t * z for z, t in pairs], reduction)
 
 
-def cross_entropy(logits, targets, reduction="mean"):
+# The result's type follows `reduction`: a list for "none", else one Value.
+@overload
+def cross_entropy(logits: Logits, targets: Classes, reduction: Literal["mean", "sum"] = "mean") -> Value: ...
+@overload
+def cross_entropy(logits: Logits, targets: Classes, reduction: Literal["none"]) -> list[Value]: ...
+@overload
+def cross_entropy(logits: Any, targets: Any, reduction: str = "mean") -> Value | list[Value]: ...
+def cross_entropy(logits: Any, targets: Any, reduction: str = "mean") -> Value | list[Value]:
     """Softmax cross-entropy: −log softmax(logits)[target], as ``torch.nn.functional.cross_entropy``.
 
     Computed as log-sum-exp(logits) − logits[target], with the largest logit's value (a constant)
@@ -158,14 +208,14 @@ def cross_entropy(logits, targets, reduction="mean"):
             raise ValueError(f"cross_entropy: target {t!r} at index {i} is out of range for {len(row)} "
                              f"classes (must be 0 .. {len(row) - 1})")
         m = max(z.data for z in row)
-        lse = sum((z - m).exp() for z in row).log() + m
+        lse = sum((z - m).exp() for z in row).log() + m  # type: ignore[union-attr]  # a row is not empty: never sum's 0
         losses.append(lse - row[t])
     return _reduce(losses, reduction)
 
 
 # --- shared checks ----------------------------------------------------------------------------
 
-def _pairs(name, predictions, targets, reduction):
+def _pairs(name: str, predictions: object, targets: object, reduction: str) -> list[tuple[Value, float]]:
     """Checked (prediction Value, target float) pairs; errors name the loss and the bad input."""
     _check_reduction(name, reduction)
     preds, targs = _as_list(name, predictions), _as_list(name, targets)
@@ -179,17 +229,17 @@ def _pairs(name, predictions, targets, reduction):
     return [(_as_prediction(name, p), t) for p, t in zip(preds, targs)]
 
 
-def _number(t):
+def _number(t: Any) -> Any:
     """A target's number: the value of a Value target (see `_pairs`), else the target itself."""
     return t.data if isinstance(t, Value) else t
 
 
-def _check_reduction(name, reduction):
+def _check_reduction(name: str, reduction: str) -> None:
     if reduction not in _REDUCTIONS:
         raise ValueError(f"{name}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
 
 
-def _reduce(losses, reduction):
+def _reduce(losses: list[Value], reduction: str) -> Value | list[Value]:
     if reduction == "none":
         return losses
     # Start the sum from the first loss, not from 0: no constant node at the root of every loss.
@@ -197,7 +247,7 @@ def _reduce(losses, reduction):
     return total / len(losses) if reduction == "mean" else total
 
 
-def _as_list(name, x):
+def _as_list(name: str, x: Any) -> list[Any]:
     if isinstance(x, Value) or is_number(x):
         return [x]
     try:
@@ -206,7 +256,7 @@ def _as_list(name, x):
         raise TypeError(f"{name}: expected a Value, a number or a sequence of them, got {type(x).__name__}: {x!r}") from None
 
 
-def _as_prediction(name, p):
+def _as_prediction(name: str, p: object) -> Value:
     if isinstance(p, Value):
         return p
     if not is_number(p):

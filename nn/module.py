@@ -11,6 +11,8 @@ either has two digits, as in ``w[2]_16,3``). Parameter *names* (``layers.0.neuro
 PyTorch's ``state_dict`` and count from 0.
 """
 
+from __future__ import annotations
+
 import json
 import math
 import operator
@@ -18,12 +20,18 @@ import os
 import random
 import re
 import reprlib
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 from autograd._checks import finite, is_int, is_number, positive_int, shown
 from autograd._files import write_atomic
 from autograd.engine import Value
 from autograd.notation import label  # the notes' names, one format that the drawings read back
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
+    from autograd._types import Scalar
 
 __all__ = ["MLP", "Layer", "Module", "Neuron"]
 
@@ -50,11 +58,11 @@ class Module:
       (7.0, ['w', 'b'])
     """
 
-    def __call__(self, *args, **kwargs):
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
         # PyTorch's convention: calling a module runs its `forward` (subclasses override forward).
         return self.forward(*args, **kwargs)
 
-    def forward(self, *args, **kwargs):
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
         """The model's computation: subclasses define it (or ``__call__``); calling the model runs it.
 
         Example:
@@ -67,7 +75,7 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__}: define forward(self, x) (or __call__) "
                                   f"to make the module callable")
 
-    def named_parameters(self):
+    def named_parameters(self) -> list[tuple[str, Value]]:
         """Every parameter with its name, depth first in attribute order; shared ones once.
 
         Returns:
@@ -79,6 +87,9 @@ class Module:
         """
         # An explicit stack, not recursion; `seen` (by identity) lists a shared parameter once and
         # stops a module that refers back to its parent from looping.
+        named: list[tuple[str, Value]]
+        seen: set[int]
+        stack: list[tuple[str, Value | Module]]
         named, seen, stack = [], set(), [("", self)]
         while stack:
             name, obj = stack.pop()
@@ -92,7 +103,7 @@ class Module:
                 stack.extend((prefix + n, child) for n, child in reversed(list(obj._children())))
         return named
 
-    def parameters(self):
+    def parameters(self) -> list[Value]:
         """Every parameter (a Value), in a deterministic order; a shared parameter once.
 
         Example:
@@ -101,7 +112,7 @@ class Module:
         """
         return [p for _, p in self.named_parameters()]
 
-    def zero_grad(self):
+    def zero_grad(self) -> None:
         """Set every parameter's ``.grad`` to 0.0 (gradients accumulate across ``backward`` calls).
 
         Example:
@@ -112,7 +123,7 @@ class Module:
         for p in self.parameters():
             p.grad = 0.0
 
-    def state_dict(self):
+    def state_dict(self) -> dict[str, float]:
         """The parameters' values by name, as in PyTorch: ``{name: float}``, in `parameters` order.
 
         Example:
@@ -121,7 +132,7 @@ class Module:
         """
         return {name: p.data for name, p in self.named_parameters()}
 
-    def load_state_dict(self, state):
+    def load_state_dict(self, state: Mapping[str, float]) -> None:
         """Set every parameter from a `state_dict`, after checking all of it: on error nothing changes.
 
         Args:
@@ -139,7 +150,7 @@ class Module:
         """
         self._assign(self._checked(state, "load_state_dict"))
 
-    def save(self, path):
+    def save(self, path: str | os.PathLike[str]) -> None:
         """Write the parameters to a JSON file, atomically: a crash mid-write leaves the old file whole.
 
         The file holds the format and version, the architecture (``repr(model)``) and every
@@ -167,7 +178,7 @@ class Module:
         # allow_nan=False: a last guard; floats are written by repr, so they read back exactly.
         write_atomic(path, json.dumps(doc, indent=1, allow_nan=False))
 
-    def load(self, path):
+    def load(self, path: str | os.PathLike[str]) -> Self:
         """Read parameters written by `save`, checking the whole file first: on error nothing changes.
 
         Args:
@@ -204,7 +215,7 @@ class Module:
         return self
 
     @reprlib.recursive_repr()
-    def __repr__(self):
+    def __repr__(self) -> str:
         # The architecture, never the values: `save` stores it and `load` compares it.
         lines = [f"({name}): {'Value' if isinstance(c, Value) else repr(c)}" for name, c in self._children()]
         body = "".join("\n  " + line.replace("\n", "\n  ") for line in lines)
@@ -212,16 +223,16 @@ class Module:
 
     # --- helpers -----------------------------------------------------------------------------
 
-    def _max_file_bytes(self):
+    def _max_file_bytes(self) -> int:
         """The most bytes `load` reads: far more than `save` writes for this model, however edited."""
         # save writes each name and number once, the architecture once, and a few bytes around
         # them; 16 bytes per character leaves room for \uXXXX escapes and any re-indenting.
         text = len(repr(self)) + sum(len(name) + 32 for name, _ in self.named_parameters())
         return _MIN_FILE_LIMIT + 16 * text
 
-    def _children(self):
+    def _children(self) -> Iterator[tuple[str, Value | Module]]:
         """(name, child) for each Value or Module held directly, in attribute order."""
-        stack = list(reversed(vars(self).items()))
+        stack: list[tuple[str, Any]] = list(reversed(vars(self).items()))
         while stack:
             name, obj = stack.pop()
             if isinstance(obj, (Value, Module)):
@@ -231,7 +242,7 @@ class Module:
             elif isinstance(obj, dict):
                 stack.extend((f"{name}.{k}", v) for k, v in reversed(obj.items()))
 
-    def _checked(self, state, who):
+    def _checked(self, state: object, who: str) -> list[tuple[Value, float]]:
         """[(parameter, new value)] once all of `state` has been checked; raises naming `who`."""
         if not isinstance(state, Mapping):
             raise TypeError(f"{who}: parameters must be a dict of name -> number, got {type(state).__name__}")
@@ -245,7 +256,7 @@ class Module:
         return [(p, finite(state[name], who, f"parameter {name!r}")) for name, p in named.items()]
 
     @staticmethod
-    def _assign(pairs):
+    def _assign(pairs: list[tuple[Value, float]]) -> None:
         for p, x in pairs:
             p.data = x
 
@@ -272,7 +283,12 @@ class Neuron(Module):
       ('z[1]_1', True)
     """
 
-    def __init__(self, nin, activation="tanh", seed=None, *, layer_index=1, neuron_index=1):
+    w: list[Value]
+    b: Value
+    activation: str
+
+    def __init__(self, nin: int, activation: str = "tanh", seed: int | random.Random | None = None, *,
+                 layer_index: int = 1, neuron_index: int = 1) -> None:
         positive_int(nin, "Neuron", "nin")
         _check_activation("Neuron", "activation", activation)
         rng = _rng(seed, "Neuron")
@@ -283,7 +299,10 @@ class Neuron(Module):
         # Made once here, so a forward pass pays one attribute store per label.
         self._z_label, self._a_label = label("z", l, i), label("a", l, i)
 
-    def forward(self, x):
+    if TYPE_CHECKING:  # what calling it gives (Module.__call__ runs forward)
+        def __call__(self, x: Sequence[Scalar]) -> Value: ...
+
+    def forward(self, x: Sequence[Scalar]) -> Value:
         """a = σ(Σ_j w_j x_j + b) for `nin` inputs (floats or Values): a Value, labelled ``a[l]_i``.
 
         Example:
@@ -313,11 +332,11 @@ class Neuron(Module):
         z.label = self._z_label
         if self.activation == "linear":
             return z
-        a = getattr(z, self.activation)()
+        a: Value = getattr(z, self.activation)()
         a.label = self._a_label
         return a
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"{type(self).__name__}({len(self.w)}, activation={self.activation!r})"
 
 
@@ -340,14 +359,20 @@ class Layer(Module):
       ('list', 1, 4)
     """
 
-    def __init__(self, nin, nout, activation="tanh", seed=None, *, layer_index=1):
+    neurons: list[Neuron]
+
+    def __init__(self, nin: int, nout: int, activation: str = "tanh", seed: int | random.Random | None = None, *,
+                 layer_index: int = 1) -> None:
         positive_int(nin, "Layer", "nin")
         positive_int(nout, "Layer", "nout")
         rng = _rng(seed, "Layer")
         self.neurons = [Neuron(nin, activation, rng, layer_index=layer_index, neuron_index=i)
                         for i in range(1, nout + 1)]
 
-    def forward(self, x):
+    if TYPE_CHECKING:
+        def __call__(self, x: Sequence[Scalar]) -> list[Value]: ...
+
+    def forward(self, x: Sequence[Scalar]) -> list[Value]:
         """Every neuron's output for the inputs `x`: always a list, also of one Value.
 
         Example:
@@ -356,7 +381,7 @@ class Layer(Module):
         """
         return [n(x) for n in self.neurons]
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         n = self.neurons[0]
         return f"{type(self).__name__}({len(n.w)}, {len(self.neurons)}, activation={n.activation!r})"
 
@@ -384,7 +409,12 @@ class MLP(Module):
       (337, 'Value')
     """
 
-    def __init__(self, nin, nouts, activation="relu", output_activation="linear", seed=None):
+    layers: list[Layer]
+    activation: str
+    output_activation: str
+
+    def __init__(self, nin: int, nouts: Sequence[int], activation: str = "relu", output_activation: str = "linear",
+                 seed: int | random.Random | None = None) -> None:
         if not isinstance(nouts, (list, tuple, range)):
             raise TypeError(f"MLP: nouts must be a list of layer widths such as [16, 16, 1], got {nouts!r}")
         if not nouts:
@@ -400,7 +430,13 @@ class MLP(Module):
         self.layers = [Layer(sizes[l - 1], sizes[l], activation if l < len(nouts) else output_activation, rng,
                              layer_index=l) for l in range(1, len(sizes))]
 
-    def forward(self, x):
+    # The width of the last layer is a runtime number, so a checker cannot tell a Value from a list:
+    # `Value | Any` (typeshed's "Any trick") lets the usual one-output model be used as a Value
+    # without narrowing, while a checker still knows what a Value has.
+    if TYPE_CHECKING:
+        def __call__(self, x: Sequence[Scalar]) -> Value | Any: ...
+
+    def forward(self, x: Sequence[Scalar]) -> Value | Any:
         """The output: a Value if the last layer has one, else a list.
 
         Example:
@@ -411,7 +447,7 @@ class MLP(Module):
             x = layer(x)
         return x[0] if len(x) == 1 else x
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         nouts = [len(layer.neurons) for layer in self.layers]
         return (f"{type(self).__name__}({len(self.layers[0].neurons[0].w)}, {nouts}, activation={self.activation!r}, "
                 f"output_activation={self.output_activation!r})")
@@ -419,17 +455,17 @@ class MLP(Module):
 
 # --- checks and small helpers ---------------------------------------------------------------
 
-def _check_activation(where, what, name):
+def _check_activation(where: str, what: str, name: object) -> None:
     if name not in _ACTIVATIONS:
         raise ValueError(f"{where}: {what} must be one of {', '.join(map(repr, _ACTIVATIONS))}, got {name!r}")
 
 
-def _rng(seed, where):
+def _rng(seed: object, where: str) -> random.Random:
     """The source of initial weights: the global `random` for None, a private Random for an int."""
     # None -> the `random` module itself, so random.seed(...) reproduces the weights; MLP and
     # Layer hand that source down to their parts, hence `seed is random`.
     if seed is None or seed is random:
-        return random
+        return random  # type: ignore[return-value]  # the module: its functions are the global Random's methods
     if isinstance(seed, random.Random):
         return seed
     if is_int(seed):
@@ -437,17 +473,17 @@ def _rng(seed, where):
     raise TypeError(f"{where}: seed must be None, an int or a random.Random, got {type(seed).__name__}: {seed!r}")
 
 
-def _few(names, most=5):
+def _few(names: list[str], most: int = 5) -> str:
     shown = ", ".join(map(_short, names[:most])) or "none"
     return shown + (f" and {len(names) - most} more" if len(names) > most else "")
 
 
-def _unique_keys(pairs):
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     """json `object_pairs_hook`: a key given twice is an error, not a silent overwrite."""
     d = dict(pairs)
     if len(d) != len(pairs):
-        seen = set()
-        raise ValueError(f"duplicate key {_short(next(k for k, _ in pairs if k in seen or seen.add(k)))}")
+        seen: set[str] = set()
+        raise ValueError(f"duplicate key {_short(next(k for k, _ in pairs if k in seen or seen.add(k)))}")  # type: ignore[func-returns-value]
     return d
 
 
@@ -465,7 +501,7 @@ _BRACKET = re.compile(r"[\[\]{}]")
 _short = shown  # a value from a file, shown in an error: a long one cut in the middle
 
 
-def _read_bounded(path, where, limit):
+def _read_bounded(path: str | os.PathLike[str], where: str, limit: int) -> bytes:
     """The bytes of the file at `path`, refusing more than `limit` of them; errors name `where`."""
     try:
         with open(path, "rb") as f:
@@ -482,7 +518,7 @@ def _read_bounded(path, where, limit):
     return data
 
 
-def _parse(data, where):
+def _parse(data: bytes, where: str) -> Any:
     """The JSON document in the bytes `data`, nesting measured first; any failure is a ValueError naming `where`."""
     try:
         text = data.decode("utf-8")
@@ -496,7 +532,7 @@ def _parse(data, where):
     return doc
 
 
-def _nests_deeper(text, most):
+def _nests_deeper(text: str, most: int) -> bool:
     """Whether the JSON `text` nests arrays and objects more than `most` deep (in one pass, no recursion)."""
     depth = 0
     for bracket in _BRACKET.findall(_JSON_STRING.sub("", text)):

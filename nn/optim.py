@@ -14,7 +14,10 @@ Example:
   1.6
 """
 
+from __future__ import annotations
+
 import math
+from collections.abc import Iterable
 
 from autograd._checks import number_in
 from autograd.engine import Value
@@ -38,7 +41,10 @@ class Optimizer:
       0.05
     """
 
-    def __init__(self, params, lr, weight_decay=0.0):
+    params: list[Value]
+    weight_decay: float
+
+    def __init__(self, params: Iterable[Value], lr: float, weight_decay: float = 0.0) -> None:
         name = type(self).__name__
         self.params = list(params)
         if not self.params:
@@ -52,7 +58,7 @@ class Optimizer:
         self.weight_decay = _hyperparameter(name, "weight_decay", weight_decay)
 
     @property
-    def lr(self):
+    def lr(self) -> float:
         """The learning rate η used by the next `step`; set it between steps for a schedule.
 
         Example:
@@ -66,10 +72,10 @@ class Optimizer:
         return self._lr
 
     @lr.setter
-    def lr(self, value):
+    def lr(self, value: float) -> None:
         self._lr = _hyperparameter(type(self).__name__, "lr", value)
 
-    def zero_grad(self):
+    def zero_grad(self) -> None:
         """Set every parameter's ``.grad`` to 0.0 (leaves accumulate gradients until zeroed).
 
         Example:
@@ -81,7 +87,7 @@ class Optimizer:
         for p in self.params:
             p.grad = 0.0
 
-    def step(self):
+    def step(self) -> None:
         """Update every parameter from its ``.grad``; each subclass implements its rule.
 
         Example:
@@ -117,12 +123,14 @@ class SGD(Optimizer):
       0.855
     """
 
-    def __init__(self, params, lr, momentum=0.0, weight_decay=0.0):
+    momentum: float
+
+    def __init__(self, params: Iterable[Value], lr: float, momentum: float = 0.0, weight_decay: float = 0.0) -> None:
         super().__init__(params, lr, weight_decay)
         self.momentum = _hyperparameter("SGD", "momentum", momentum)
         self._velocity = [0.0] * len(self.params)
 
-    def step(self):
+    def step(self) -> None:
         """Apply one update to every parameter from its current ``.grad``.
 
         Example:
@@ -164,7 +172,11 @@ class Adam(Optimizer):
       0.9
     """
 
-    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
+    betas: tuple[float, ...]
+    eps: float
+
+    def __init__(self, params: Iterable[Value], lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
+                 eps: float = 1e-8, weight_decay: float = 0.0) -> None:
         super().__init__(params, lr, weight_decay)
         if not (isinstance(betas, (tuple, list)) and len(betas) == 2):
             raise ValueError(f"Adam: betas must be a pair (beta1, beta2), got {betas!r}")
@@ -177,7 +189,7 @@ class Adam(Optimizer):
         self._m = [0.0] * len(self.params)
         self._v = [0.0] * len(self.params)
 
-    def step(self):
+    def step(self) -> None:
         """Apply one update to every parameter from its current ``.grad``.
 
         Example:
@@ -197,7 +209,7 @@ class Adam(Optimizer):
             p.data -= lr * (m[i] / correction1) / (math.sqrt(v[i] / correction2) + eps)
 
 
-def _hyperparameter(who, what, value, below=math.inf):
+def _hyperparameter(who: str, what: str, value: object, below: float = math.inf) -> float:
     """`value` as a float, if it is a real number in [0, below); otherwise an error naming it."""
     rule = "a finite number >= 0" if below == math.inf else f"a number in [0, {below:g})"
     return number_in(value, who, what, rule, lambda v: 0 <= v < below)

@@ -20,19 +20,27 @@ Example:
   True
 """
 
+from __future__ import annotations
+
 import math
-from typing import NamedTuple
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+if TYPE_CHECKING:
+    # W[l]: layer l's weights, a row per neuron; b[l]: its biases; layers counted from 1.
+    Weights = dict[int, list[list[float]]]
+    Biases = dict[int, list[float]]
 
 __all__ = ["Backprop", "backward", "forward", "weights_and_biases"]
 
 
-def _sigmoid(z):
+def _sigmoid(z: float) -> float:
     # Two branches so that exp never overflows.
     return 1.0 / (1.0 + math.exp(-z)) if z >= 0 else math.exp(z) / (1.0 + math.exp(z))
 
 
 # σ and σ' written out by hand, independently of the engine's op table: that is the point.
-_SIGMA = {
+_SIGMA: dict[str, tuple[Callable[[float], float], Callable[[float], float]]] = {
     #           σ(z)                      σ'(z)
     "sigmoid": (_sigmoid,                 lambda z: _sigmoid(z) * (1.0 - _sigmoid(z))),
     "tanh":    (math.tanh,                lambda z: 1.0 - math.tanh(z) ** 2),
@@ -57,12 +65,12 @@ class Backprop(NamedTuple):
     """
 
     cost: float
-    dW: dict
-    db: dict
-    delta: list
+    dW: dict[int, list[list[float]]]
+    db: dict[int, list[float]]
+    delta: list[dict[int, list[float]]]
 
 
-def weights_and_biases(model):
+def weights_and_biases(model: Any) -> tuple[Weights, Biases]:
     """W^l and b^l of an `nn.MLP` as plain lists of floats, keyed by layer l = 1 .. L.
 
     Args:
@@ -82,7 +90,8 @@ def weights_and_biases(model):
     return W, b
 
 
-def forward(W, b, x, activation="sigmoid", output_activation=None):
+def forward(W: Weights, b: Biases, x: Sequence[float], activation: str = "sigmoid",
+            output_activation: str | None = None) -> tuple[dict[int, list[float]], dict[int, list[float]]]:
     """The forward pass z^l = W^l a^(l-1) + b^l, a^l = σ(z^l), from a^0 = x.
 
     Args:
@@ -103,6 +112,8 @@ def forward(W, b, x, activation="sigmoid", output_activation=None):
       ([0.0], [0.5])
     """
     L = len(W)
+    z: dict[int, list[float]]
+    a: dict[int, list[float]]
     z, a = {}, {0: list(x)}
     for l in range(1, L + 1):
         # zip would silently drop the extra entries of a mismatched vector: a wrong answer, not an error.
@@ -117,7 +128,8 @@ def forward(W, b, x, activation="sigmoid", output_activation=None):
     return z, a
 
 
-def backward(W, b, xs, targets, cost="l1", activation="sigmoid", output_activation=None):
+def backward(W: Weights, b: Biases, xs: Sequence[Sequence[float]], targets: Sequence[Sequence[float]], cost: str = "l1",
+             activation: str = "sigmoid", output_activation: str | None = None) -> Backprop:
     """Backpropagation as in the notes: δ from layer L down to 1, then ∂C/∂w and ∂C/∂b from δ.
 
     The costs, with y = f(x_k) the output and ŷ_k the target of example k:
@@ -150,6 +162,8 @@ def backward(W, b, xs, targets, cost="l1", activation="sigmoid", output_activati
                          f"and {len(targets)} targets")
     L = len(W)
     N = sum(len(t) for t in targets)
+    C: float
+    deltas: list[dict[int, list[float]]]
     C, deltas = 0.0, []
     dW = {l: [[0.0] * len(row) for row in W[l]] for l in W}
     db = {l: [0.0] * len(b[l]) for l in b}
@@ -179,20 +193,20 @@ def backward(W, b, xs, targets, cost="l1", activation="sigmoid", output_activati
 
 # --- the linear algebra, on lists ------------------------------------------------------------
 
-def _matvec(M, v): return [sum(m_j * v_j for m_j, v_j in zip(row, v)) for row in M]
-def _transpose(M): return [list(col) for col in zip(*M)]
-def _add(u, v): return [u_i + v_i for u_i, v_i in zip(u, v)]
-def _hadamard(u, v): return [u_i * v_i for u_i, v_i in zip(u, v)]
+def _matvec(M: list[list[float]], v: list[float]) -> list[float]: return [sum(m_j * v_j for m_j, v_j in zip(row, v)) for row in M]
+def _transpose(M: list[list[float]]) -> list[list[float]]: return [list(col) for col in zip(*M)]
+def _add(u: list[float], v: list[float]) -> list[float]: return [u_i + v_i for u_i, v_i in zip(u, v)]
+def _hadamard(u: list[float], v: list[float]) -> list[float]: return [u_i * v_i for u_i, v_i in zip(u, v)]
 
 
-def _sigma(activation, output_activation, l, L):
+def _sigma(activation: str, output_activation: str | None, l: int, L: int) -> tuple[Callable[[float], float], Callable[[float], float]]:
     name = (output_activation or activation) if l == L else activation
     if name not in _SIGMA:
         raise ValueError(f"nn.reference: activation must be one of {', '.join(map(repr, _SIGMA))}, got {name!r}")
     return _SIGMA[name]
 
 
-def _sigma_prime(activation, output_activation, l, L, z):
+def _sigma_prime(activation: str, output_activation: str | None, l: int, L: int, z: list[float]) -> list[float]:
     """σ'(z^l), the elementwise derivative of layer l's activation."""
     derivative = _sigma(activation, output_activation, l, L)[1]
     return [derivative(z_i) for z_i in z]

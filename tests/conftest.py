@@ -19,6 +19,17 @@ pytest_plugins = ["pytester"]  # tests/test_browser_harness.py runs the `page` f
 
 
 @pytest.fixture
+def restore_the_op_table():
+    """Code that registers ops (a docstring example, the typing tests) leaves OPS and Value as they were."""
+    ops, methods = dict(OPS), set(vars(Value))
+    yield
+    OPS.clear()
+    OPS.update(ops)
+    for name in set(vars(Value)) - methods:
+        delattr(Value, name)
+
+
+@pytest.fixture
 def user_op():
     """register_op for one test: the op is removed from OPS (and Value) afterwards."""
     added = []

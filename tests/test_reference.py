@@ -107,7 +107,8 @@ def test_reference_does_not_use_the_engine():
     tree = ast.parse(pathlib.Path(nn.reference.__file__).read_text(encoding="utf-8"))
     imported = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
     imported |= {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
-    assert imported == {"math", "typing"}
+    # The standard library only (annotations need typing and collections.abc): no engine, no nn.
+    assert imported == {"__future__", "collections.abc", "math", "typing"}
 
 
 @pytest.mark.parametrize("call, message", [

@@ -79,6 +79,19 @@ def test_wheel_ships_every_tracked_file_of_both_packages(installed):
     assert not differ, f"installed files differ from the repo's: {differ}"
 
 
+def test_wheel_ships_py_typed_in_both_packages(installed):
+    # PEP 561: without the marker, a user's type checker ignores the annotations of the installed
+    # packages (mypy reports "missing library stubs or py.typed marker" and types them as Any).
+    _, site = installed
+    for package in PACKAGES:
+        marker = site / package / "py.typed"
+        assert marker.is_file(), f"the wheel has no {package}/py.typed: its types would be invisible to checkers"
+    # Installed where mypy looks for them: the dist-info lists both markers.
+    (record,) = site.glob("dagrad-*.dist-info/RECORD")
+    listed = {line.split(",")[0] for line in record.read_text(encoding="utf-8").splitlines()}
+    assert {"autograd/py.typed", "nn/py.typed"} <= listed, sorted(listed)
+
+
 def test_installed_packages_import_from_the_venv_and_draw(installed, tmp_path):
     python, site = installed
     probe = json.loads(run(python, "-I", "-c", PROBE, cwd=tmp_path))
