@@ -752,7 +752,7 @@ def _inset_svg(ex: Explorer, g: int, inset: dict[str, Any], x: float, y: float, 
 def _value_set(xs: Value | Iterable[Value] | None) -> set[Value]:
     if xs is None:
         return set()
-    if isinstance(xs, (str, bytes)) or not (isinstance(xs, Value) or hasattr(xs, "__iter__")):
+    if isinstance(xs, (str, bytes)) or not (isinstance(xs, Value) or hasattr(xs, "__iter__")):  # type: ignore[unreachable]  # input, whatever its type says
         raise TypeError(f"explore: params must be a Value or a collection of Values, got {type(xs).__name__}: {xs!r}")
     xs = [xs] if isinstance(xs, Value) else list(xs)
     for x in xs:

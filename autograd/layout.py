@@ -314,9 +314,10 @@ def chain(nodes: Sequence[Hashable], parents: Mapping[Any, Sequence[Hashable]], 
     return Layout(position, routes, x - col_gap + margin, y - row_gap + margin, row)
 
 
-def _spine(nodes, parents, inside):
+def _spine(nodes: Sequence[Hashable], parents: Mapping[Any, Sequence[Hashable]], inside: set[Hashable]
+           ) -> tuple[list[Hashable], dict[Hashable, int]]:
     """The chain, top to bottom, and each node's depth (the longest path of computed nodes ending at it)."""
-    depth = {}
+    depth: dict[Hashable, int] = {}
     for n in nodes:
         ps = [p for p in parents.get(n, ()) if p in inside]
         depth[n] = 1 + max((depth[p] for p in ps), default=-1) if ps else 0
@@ -330,9 +331,12 @@ def _spine(nodes, parents, inside):
         spine.append(max(ps, key=lambda p: (depth[p], -nodes.index(p))))
 
 
-def _rows(nodes, parents, inside, spine, depth):
+def _rows(nodes: Sequence[Hashable], parents: Mapping[Any, Sequence[Hashable]], inside: set[Hashable], spine: list[Hashable],
+          depth: dict[Hashable, int]) -> tuple[dict[Hashable, int], dict[Hashable, int]]:
     """Each node's row (the chain node it feeds) and column (0 for the chain, then leftwards)."""
-    row, column, placed = {}, {}, set(spine)
+    row: dict[Hashable, int] = {}
+    column: dict[Hashable, int] = {}
+    placed = set(spine)
     for r, s in enumerate(spine):
         row[s], column[s] = r, 0
         # Breadth first back from the chain node, each new node one column further left; the chain
@@ -355,9 +359,13 @@ def _rows(nodes, parents, inside, spine, depth):
     return row, column
 
 
-def _chain_routes(nodes, parents, inside, on_spine, position, sizes, row, column, row_tops, row_gap):
+def _chain_routes(nodes: Sequence[Hashable], parents: Mapping[Any, Sequence[Hashable]], inside: set[Hashable], on_spine: set[Hashable],
+                  position: Mapping[Any, tuple[float, float]], sizes: Mapping[Any, tuple[float, float]],
+                  row: dict[Hashable, int], column: dict[Hashable, int], row_tops: list[float], row_gap: float
+                  ) -> dict[tuple[Hashable, Hashable], list[tuple[float, float]]]:
     """Edges of `chain`: down the chain, left to right within a row, and over the boxes between as arches."""
-    routes, arches = {}, {}
+    routes: dict[tuple[Hashable, Hashable], list[tuple[float, float]]] = {}
+    arches: dict[int, int] = {}
     for c in nodes:
         for p in dict.fromkeys(parents.get(c, ())):
             if p not in inside:

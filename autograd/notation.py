@@ -17,6 +17,7 @@ Example:
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import NamedTuple
 
 __all__ = ["NodeName", "formula", "label", "node_name", "parse", "pretty"]
@@ -112,7 +113,7 @@ def node_name(text: object, i: int) -> str:
     return pretty(str(text)) if text else f"v{i}"
 
 
-def formula(op, args):
+def formula(op: str, args: Sequence[str]) -> str:
     """What a node computes, written with `args` for its operands: ``x * w`` for an operator, ``tanh(z)`` otherwise.
 
     Example:

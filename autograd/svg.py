@@ -23,7 +23,9 @@ from typing import TYPE_CHECKING
 from autograd import notation
 
 if TYPE_CHECKING:
-    pass
+    from collections.abc import Set
+
+    from autograd.engine import Value
 
 __all__ = ["NODE_SIZE", "STYLE", "coord", "document", "edge_path", "kind_of", "node", "number", "op_label", "text"]
 
@@ -134,7 +136,7 @@ def op_label(op: str) -> str:
     return "constant" if op == "const" else op
 
 
-def kind_of(v, root, params):
+def kind_of(v: Value, root: Value | None, params: Set[Value]) -> str:
     """What a Value is in a drawing: ``root``, ``param``, ``const`` (a number the engine wrapped), ``computed`` or ``leaf``.
 
     A leaf is a parameter if it is in `params`, or, when `params` is empty, if `nn` labelled it as

@@ -215,7 +215,7 @@ def cross_entropy(logits: Any, targets: Any, reduction: str = "mean") -> Value |
 
 # --- shared checks ----------------------------------------------------------------------------
 
-def _pairs(name: str, predictions: object, targets: object, reduction: str) -> list[tuple[Value, float]]:
+def _pairs(name: str, predictions: object, targets: object, reduction: str) -> list[tuple[Value, Value | float]]:
     """Checked (prediction Value, target float) pairs; errors name the loss and the bad input."""
     _check_reduction(name, reduction)
     preds, targs = _as_list(name, predictions), _as_list(name, targets)
