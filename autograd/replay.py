@@ -211,7 +211,7 @@ class CompiledFunction(Generic[_Result]):
             return self._replay(inputs)
         return self._replay(inputs, _rows(data, self.data_shape, self._who))
 
-    def batch(self, X, grads=True):
+    def batch(self, X: Any, grads: bool = True) -> Any:
         """Replay at many points at once: the same program run on NumPy arrays, one column per input.
 
         Each row equals the scalar replay at that point to ~1e-12 relative (NumPy's tanh, exp, log
@@ -328,7 +328,7 @@ def _floats(values: Any, n: int | None, who: str, what: str = "input") -> Sequen
     return values
 
 
-def _rows(data: Any, shape: list[int], who: str) -> list[list[float]]:
+def _rows(data: Any, shape: Sequence[int], who: str) -> list[Sequence[float]]:
     """`data` as a list of rows of finite floats, shaped as `shape` (each row's length); errors name the row."""
     if data is None:
         raise TypeError(f"{who}: this function was compiled with data leaves: call it as f(inputs, data) "
@@ -466,7 +466,7 @@ class _Emitter:
             partials = [d.format(*args) for d in template]
         for j, d in zip(ps, partials):
             if self.needs[j]:
-                self._add_to_gradient(j, d, g)
+                self._add_to_gradient(j, d, g)  # type: ignore[arg-type]  # g is a str: a node on the backward pass has a gradient
         del self.grad[i]  # used up: nothing to hand over
 
     def _add_to_gradient(self, j: int, d: str, g: str) -> None:
@@ -561,7 +561,7 @@ def _analyse(output: Value, inputs: list[Value], extras: list[Value] | tuple[()]
     for what, x in (("output", output), *((f"extra {k}", e) for k, e in enumerate(extras))):
         if not isinstance(x, Value):
             raise TypeError(f"{who}: {what} must be a Value, got {type(x).__name__}: {x!r}")
-    slot: dict[Value, int] = {}
+    slot: dict[Value, str] = {}
     leaves = [("inputs", f"input {k}", f"index {k}", x) for k, x in enumerate(inputs)]
     leaves += [("data", f"data[{r}][{c}]", f"row {r}, column {c}", x) for r, row in enumerate(data) for c, x in enumerate(row)]
     for kind, what, where, x in leaves:
@@ -627,7 +627,7 @@ _CONSTANTS = {"inf": math.inf, "nan": math.nan}
 _CHUNK = 8192  # points per array pass: ~64 KB an array, so a pass's arrays stay in cache
 
 
-def _batch(f, X, grads):
+def _batch(f: CompiledFunction[Any], X: Any, grads: bool) -> Any:
     """`CompiledFunction.batch`: the scalar program, rewritten for arrays (once, cached), run in chunks."""
     who = f"{f._who}.batch"
     try:
@@ -647,6 +647,7 @@ def _batch(f, X, grads):
     if grads not in programs:
         programs[grads] = _array_program(f, np, grads)
     replay, n = programs[grads], len(X)
+    dx: Any  # an array, or None without grads (and then never indexed)
     out, dx = np.empty(n), np.empty((n, f.n_inputs)) if grads else None
     failed = False
     with np.errstate(all="ignore"):  # a domain error shows as inf or nan, judged below row by row
@@ -675,16 +676,17 @@ def _batch(f, X, grads):
     return (out, dx) if grads else out
 
 
-def _array_program(f, np, grads):
+def _array_program(f: CompiledFunction[Any], np: Any, grads: bool) -> Any:
     """The replay function rewritten for arrays: conditional expressions as where(), no in-place adds."""
     if "def part" in f.source:
         raise ValueError(f"{f._who}.batch: a program of more than {_PART:,} ops is not run on arrays")
     tree = ast.parse(f.source)
-    function = tree.body[-1]
+    function: ast.FunctionDef = tree.body[-1]  # type: ignore[assignment]  # the source ends with `def replay`
     body = [_ArrayForm().visit(statement) for statement in function.body]
     if not grads:  # the forward half: drop the gradient lines, return the value alone
-        backward = lambda s: any(isinstance(t, ast.Name) and t.id[0] in "gd" or isinstance(t, ast.Tuple)
-                                 for t in getattr(s, "targets", [getattr(s, "target", None)]))
+        backward: Callable[[ast.stmt], bool] = lambda s: any(
+            isinstance(t, ast.Name) and t.id[0] in "gd" or isinstance(t, ast.Tuple)
+            for t in getattr(s, "targets", [getattr(s, "target", None)]))
         body = [s for s in body if not backward(s)]
         body[-1] = ast.Return(body[-1].value.elts[0])
     function.body = body
@@ -699,11 +701,11 @@ class _ArrayForm(ast.NodeTransformer):
     """Rewrites the scalar program for arrays: ``(a if c else b)`` becomes ``where(c, a, b)``, and
     ``g += t`` becomes ``g = g + t`` (on arrays ``+=`` adds in place, into an array another name shares)."""
 
-    def visit_IfExp(self, node):
+    def visit_IfExp(self, node: ast.IfExp) -> ast.Call:
         self.generic_visit(node)
         return ast.Call(ast.Name("where", ast.Load()), [node.test, node.body, node.orelse], [])
 
-    def visit_BinOp(self, node):
+    def visit_BinOp(self, node: ast.BinOp) -> ast.BinOp:
         # A comparison used as a number (``(x > 0) - (x < 0)``, abs's sign): True - False is 1 on
         # Python's bools, an error on NumPy's, so the comparison is made a float array first.
         self.generic_visit(node)
@@ -711,22 +713,22 @@ class _ArrayForm(ast.NodeTransformer):
                                  else side for side in (node.left, node.right))
         return node
 
-    def visit_AugAssign(self, node):
+    def visit_AugAssign(self, node: ast.AugAssign) -> ast.Assign:
         self.generic_visit(node)
-        name = node.target.id
+        name = node.target.id  # type: ignore[union-attr]  # the program adds only to names (g3 += ...)
         return ast.Assign([ast.Name(name, ast.Store())], ast.BinOp(ast.Name(name, ast.Load()), node.op, node.value))
 
 
-def _array_function(fn, np, partials):
+def _array_function(fn: Callable[..., Any], np: Any, partials: bool) -> Callable[..., Any]:
     """A table function for arrays: NumPy's own where it is the same function, else applied point by point."""
     from autograd import engine
 
-    same = {math.tanh: np.tanh, math.sin: np.sin, math.cos: np.cos, abs: np.abs, engine._exp: np.exp,
+    same: dict[Any, Callable[..., Any]] = {math.tanh: np.tanh, math.sin: np.sin, math.cos: np.cos, abs: np.abs, engine._exp: np.exp,
             engine._log: np.log, engine._sqrt: np.sqrt, engine._div: np.divide, engine._pow: np.power}
     if not partials and fn in same:
         return same[fn]
 
-    def pointwise(*args):
+    def pointwise(*args: Any) -> Any:
         columns = np.broadcast_arrays(*(np.asarray(a, dtype=float) for a in args))
         results = [fn(*point) for point in zip(*(c.tolist() for c in columns))]
         if partials:
