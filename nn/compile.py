@@ -36,6 +36,9 @@ if TYPE_CHECKING:
     from autograd.replay import CompiledFunction
     from nn.module import Module
 
+    # A compiled batch: the step's program (loss, gradients, outputs) and where each example's outputs are.
+    _Program = tuple[CompiledFunction[tuple[float, list[float], list[float]]], list[tuple[int, int | None]]]
+
 __all__ = ["compile_step", "CompiledStep"]
 
 
@@ -106,6 +109,7 @@ class CompiledStep:
 
     function: CompiledFunction[tuple[float, list[float], list[float]]]
     predictions: list[float | list[float]] | None
+    targets_are_data: bool | None
 
     def __init__(self, model: Module, loss_fn: Callable[[Any, Any], Value], X: Sequence[Any], y: Any) -> None:
         if not is_grad_enabled():
@@ -113,7 +117,7 @@ class CompiledStep:
                                "compile outside it")
         self._model, self._loss_fn, self._X, self._y = model, loss_fn, X, y
         self._params = model.parameters()
-        self._programs = {}
+        self._programs: dict[Any, _Program] = {}
         self.targets_are_data = None  # decided by the first trace
         self.function = self._program(X, y)[0]
         self.predictions = None
@@ -178,7 +182,7 @@ class CompiledStep:
             raise ValueError(f"compile_step: got {len(X)} examples but {len(y)} targets; give one target per example")
         return len(X) if self.targets_are_data is not False else (len(X), _hashable(y))
 
-    def _program(self, X: Sequence[Any], y: Any) -> tuple[Any, list[tuple[int, int | None]]]:
+    def _program(self, X: Sequence[Any], y: Any) -> _Program:
         """(compiled function, predictions' shape) for this batch: from the cache, or traced and compiled."""
         key = self._key(X, y) if self._programs else None
         if key not in self._programs:
@@ -227,7 +231,7 @@ class CompiledStep:
         return f"<CompiledStep of {model}: {len(self._params)} parameters, {self.function.n_ops} ops>"
 
 
-def _as_values(t):
+def _as_values(t: Any) -> Value | list[Any]:
     """A target as leaf Values: a number as a Value, a list of numbers as a list of them."""
     if is_number(t):
         return Value(t)
@@ -236,9 +240,9 @@ def _as_values(t):
     raise TypeError(f"compile_step: a target must be a number or a list of numbers to be data, got {t!r}")
 
 
-def _flat(t):
+def _flat(t: Any) -> list[Any]:
     return [x for u in t for x in _flat(u)] if isinstance(t, list) else [t]
 
 
-def _hashable(y):
+def _hashable(y: Any) -> tuple[Any, ...]:
     return tuple(_hashable(t) if isinstance(t, (list, tuple)) else t for t in y)
