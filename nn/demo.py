@@ -156,7 +156,7 @@ def compiled_step(model: Module, X: Sequence[Sequence[float]], y: Sequence[float
                              f"make one per model: compiled_step(model, X, y)")
         # Speed: one pass over the batch's numbers, microseconds against a step of milliseconds.
         loss = step([[getattr(c, "data", c) for c in x] for x in inputs], given_y)
-        return loss, accuracy(step.predictions, given_y)
+        return loss, accuracy(step.predictions, given_y)  # type: ignore[arg-type]  # set by the call: a float each
 
     return step_fn
 
@@ -210,7 +210,7 @@ def train(model: Module, X: Sequence[Sequence[float]], y: Sequence[float], steps
             if everything:
                 loss, acc = step_fn(model, inputs, y)
             else:
-                batch = rng.sample(range(len(X)), batch_size)
+                batch = rng.sample(range(len(X)), batch_size)  # type: ignore[arg-type]  # not everything: an int
                 loss, acc = step_fn(model, [inputs[i] for i in batch], [y[i] for i in batch])
             optimizer.lr = 1.0 - 0.9 * k / steps
             optimizer.step()

@@ -18,7 +18,14 @@ Example:
   )
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from nn.module import MLP
+
+if TYPE_CHECKING:
+    import torch  # for the annotations alone: at run time torch is imported only inside the functions
 
 __all__ = ["from_torch", "to_torch"]
 
@@ -26,7 +33,7 @@ __all__ = ["from_torch", "to_torch"]
 _TORCH_ACTIVATIONS = {"tanh": "Tanh", "relu": "ReLU", "sigmoid": "Sigmoid", "linear": None}
 
 
-def to_torch(model):
+def to_torch(model: MLP) -> torch.nn.Sequential:
     """An `MLP` as an equivalent ``torch.nn.Sequential``: float64 ``Linear`` layers and activations.
 
     Layer l becomes ``Linear(nin, nout)`` with ``weight[i - 1][j - 1]`` = w_ij^l and
@@ -66,10 +73,10 @@ def to_torch(model):
         activation = _TORCH_ACTIVATIONS[neurons[0].activation]
         if activation is not None:
             modules.append(getattr(torch.nn, activation)())
-    return torch.nn.Sequential(*modules)
+    return torch.nn.Sequential(*modules)  # type: ignore[no-any-return]  # this torch is _import_torch's (Any)
 
 
-def from_torch(module, model):
+def from_torch(module: torch.nn.Module, model: MLP) -> MLP:
     """Copy the weights of a PyTorch module into a matching `MLP`, checking all of it first.
 
     The module's layers, in order (``module.children()``, or the module itself when it has
@@ -102,7 +109,7 @@ def from_torch(module, model):
     if not isinstance(module, torch.nn.Module):
         raise TypeError(f"from_torch: module must be a torch.nn.Module, got {type(module).__name__}")
     pending = [m for m in (list(module.children()) or [module]) if not isinstance(m, torch.nn.Identity)]
-    state = {}
+    state: dict[str, float] = {}
     for l, layer in enumerate(model.layers, 1):
         linear = _next_linear(pending, l, model, torch)
         weight, bias = linear.weight.detach().tolist(), linear.bias.detach().tolist()   # exact Python floats
@@ -120,12 +127,12 @@ def from_torch(module, model):
 
 # --- helpers ---------------------------------------------------------------------------------
 
-def _check_mlp(model, who):
+def _check_mlp(model: object, who: str) -> None:
     if not isinstance(model, MLP):
         raise TypeError(f"{who}: model must be an nn.MLP, got {type(model).__name__}")
 
 
-def _import_torch(who):
+def _import_torch(who: str) -> Any:
     try:
         import torch
     except ImportError as err:
@@ -134,7 +141,7 @@ def _import_torch(who):
     return torch
 
 
-def _next_linear(pending, l, model, torch):
+def _next_linear(pending: list[Any], l: int, model: MLP, torch: Any) -> Any:
     """The next module, checked to be the Linear of layer `l` of `model` (removed from `pending`)."""
     layer = model.layers[l - 1]
     nin, nout = len(layer.neurons[0].w), len(layer.neurons)
@@ -152,7 +159,7 @@ def _next_linear(pending, l, model, torch):
     return linear
 
 
-def _check_activation(pending, l, activation, torch):
+def _check_activation(pending: list[Any], l: int, activation: str, torch: Any) -> None:
     """Remove the activation module after layer `l`'s Linear from `pending`, checking it is `activation`'s."""
     expected = _TORCH_ACTIVATIONS[activation]
     found = pending[0] if pending and not isinstance(pending[0], torch.nn.Linear) else None
