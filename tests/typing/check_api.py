@@ -39,8 +39,23 @@ from autograd import (
     topological_order,
 )
 from autograd.explain import Explanation
+from autograd.explorer import Step
 from autograd.functional import hessian, hvp, jacobian, vjp
-from nn import MLP, SGD, Adam, Layer, Neuron, binary_cross_entropy, compile_step, cross_entropy, hinge_loss, l1_loss, mse_loss
+from nn import (
+    MLP,
+    SGD,
+    Adam,
+    Layer,
+    Neuron,
+    binary_cross_entropy,
+    compile_step,
+    cross_entropy,
+    from_torch,
+    hinge_loss,
+    l1_loss,
+    mse_loss,
+    to_torch,
+)
 from nn.compile import CompiledStep
 from nn.datasets import make_moons
 
@@ -127,6 +142,7 @@ def accepted_compile() -> None:
     w = Value(1.0)
     z = w * 3.0
     assert_type(compile_graph((z - 4.0) ** 2, [w], [z])([2.0]), tuple[float, list[float], list[float]])
+    assert_type(step.batch([[0.2, 0.3], [0.4, 0.5]]), Any)  # NumPy arrays: numpy is an optional extra
 
 
 def accepted_models_losses_optimizers(reduction: str = "mean") -> None:
@@ -157,6 +173,12 @@ def accepted_models_losses_optimizers(reduction: str = "mean") -> None:
     step = compile_step(model, hinge_loss, X, y)
     assert_type(step, CompiledStep)
     assert_type(step(), float)
+    assert_type(step(X[:5], y[:5]), float)  # another batch size: a program of its own
+    assert_type(step.targets_are_data, bool | None)
+    import torch  # an optional extra, as in nn.export
+
+    assert_type(to_torch(model), torch.nn.Sequential)
+    assert_type(from_torch(to_torch(model), model), MLP)
 
 
 def accepted_drawing_and_exploring() -> None:
@@ -169,6 +191,9 @@ def accepted_drawing_and_exploring() -> None:
     assert_type(explorer, Explorer)
     assert_type(explorer.steps[1].data_of(x), float | None)
     assert_type(explorer.svg(), str)
+    assert_type(explorer.steps, list[Step])
+    assert_type(explorer.steps[-1].grad_of(x), float | None)
+    assert_type(explore(o, params=[x], max_nodes=50), Explorer)
 
 
 def rejected() -> None:
@@ -190,4 +215,6 @@ def rejected() -> None:
     _ = Layer(2, 3)([1.0, 2.0]).data  # type: ignore[attr-defined]
     _ = MLP(2, [4, 1])([1.0, 2.0]).dta  # type: ignore[union-attr]  # a typo is still caught
     SGD([1.0], lr=0.1)  # type: ignore[list-item]
+    to_torch(Neuron(2))  # type: ignore[arg-type]  # an MLP only
+    compile_step(MLP(1, [1]), mse_loss, [[1.0]], [0.0])([[1.0]])[0]  # type: ignore[index]  # a float
     autograd.compile(lambda a: a * a, [1.0])([1.0])[2]  # type: ignore[misc]
