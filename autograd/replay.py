@@ -172,7 +172,7 @@ class CompiledFunction:
         self._bindings = bindings
         # Builtins are withheld: the generated code calls only the table's functions. Each
         # function is compiled on its own, so only one syntax tree is in memory at a time.
-        namespace = {"__builtins__": {}, **_CONSTANTS, **bindings}
+        namespace = {"__builtins__": {}, "range": range, **_CONSTANTS, **bindings}  # range: the loop over examples
         for source in sources:
             exec(builtins.compile(source, f"<{who}>", "exec"), namespace)
         self._replay = namespace["replay"]
@@ -373,19 +373,24 @@ class _Emitter:
         for i in self.ops:
             for j in self.parents[i] if self.upstream[i] else ():
                 self.consumers[j] += self.needs[j]
-        self.split = len(self.ops) > _PART
+        self.loop = _ExampleLoop.plan(self)
+        self.split = self.loop is None and len(self.ops) > _PART
         self.functions = [] if self.split else [[]]
         self.defined, self.grad, self.stored = set(), {}, set()
+        self.indent = ""  # the loop over examples writes its body indented
         self.names, self.bindings = {}, {}  # the table's functions the program calls, by name
 
     def program(self):
         """(sources of the generated functions, their bindings, the number of ops replayed)."""
-        for run in self._functions(self.ops, save_values=True):
+        out = self.index[self.output]
+        if self.loop is not None:
+            self._looped_passes(out)
+        for run in self._functions(self.ops, save_values=True) if self.loop is None else ():
             for i in run:
                 self._forward_op(i)
-        out = self.index[self.output]
         self.grad[out] = "1.0"
-        for run in self._functions([i for i in reversed(self.ops) if self.upstream[i] and self.needs[i]], load_values=True):
+        for run in self._functions([i for i in reversed(self.ops) if self.upstream[i] and self.needs[i]],
+                                   load_values=True) if self.loop is None else ():
             for i in run:
                 self._backward_op(i)
         if self.split:
@@ -409,7 +414,7 @@ class _Emitter:
                 for key, nodes in by_rule.items()}
 
     def _write(self, line):
-        self.functions[-1].append(line)
+        self.functions[-1].append(self.indent + line)
 
     # --- the two passes ---------------------------------------------------------------------------
 
@@ -482,6 +487,66 @@ class _Emitter:
         self.bindings[name] = function
         return name
 
+    # --- one loop over the examples ----------------------------------------------------------------
+
+    def _looped_passes(self, out):
+        """Both passes with the examples' ops written once, as the body of a loop over the data rows.
+
+        Forward: the ops of no example (they read the inputs alone), a loop that runs the first
+        example's ops on each row and saves their values in ``S``, then the ops that join examples
+        (reading ``S``). Backward: the joining ops (their gradients for each example's exported
+        nodes go in lists ``E<k>``), a loop over the examples from the last, then the ops of no
+        example that the examples read. `_ExampleLoop.plan` checked that this adds every gradient
+        contribution in the eager engine's order.
+        """
+        plan, first = self.loop, self.loop.groups[0]
+        for i in self.ops:
+            if plan.row[i] == -1:
+                self._forward_op(i)
+        for j in plan.outside:  # read before the loop, not once per example
+            self._value(j)
+        self.source.update((self.index[x], f"row[{c}]") for c, x in enumerate(self.data[0]) if x in self.index)
+        self._write("S = []")
+        self._write("for row in data:")
+        self.indent = "    "
+        for i in first:
+            self._forward_op(i)
+        self._write(f"S.append(({', '.join(f'v{j}' for j in plan.members)},))")
+        self.indent = ""
+        self.defined.difference_update(plan.members)
+        lead = len(plan.members) - len(first)  # the data leaves come first in S[r]
+        self.source.update((i, f"S[{r}][{lead + k}]") for r, g in enumerate(plan.groups)
+                           for k, i in enumerate(g) if plan.exported[i])
+        for i in self.ops:
+            if plan.row[i] == -2:
+                self._forward_op(i)
+        self.grad[out] = "1.0"
+        for i in plan.before:
+            self._backward_op(i)
+        exports = [k for k, i in enumerate(first) if i in self.grad]
+        for k in exports:
+            self._write(f"E{k} = [{', '.join(self.grad.pop(g[k]) for g in plan.groups)}]")
+        for j in plan.outside:
+            if self.needs[j] and j not in self.grad:
+                # -0.0 is the identity of float addition (x + -0.0 is x, also for x = 0.0 and -0.0), so
+                # the loop can add every example's contributions with +=, the first included.
+                self._write(f"g{j} = -0.0")
+                self.grad[j], self.seen[j] = f"g{j}", self.seen[j] + 1
+        self._write(f"for r in range({len(plan.groups) - 1}, -1, -1):")
+        self.indent = "    "
+        self._write(f"{', '.join(f'v{j}' for j in plan.members)}, = S[r]")
+        self.defined.update(plan.members)
+        for k in exports:
+            self._write(f"g{first[k]} = E{k}[r]")
+            self.grad[first[k]] = f"g{first[k]}"
+        for i in reversed(first):
+            if self.upstream[i] and self.needs[i]:
+                self._backward_op(i)
+        self.indent = ""
+        self.defined.difference_update(plan.members)
+        for i in plan.after:
+            self._backward_op(i)
+
     # --- splitting a long program into functions ----------------------------------------------------
 
     def _functions(self, nodes, *, save_values=False, load_values=False):
@@ -518,6 +583,124 @@ class _Emitter:
         self._new_function()
         self.functions[-1][:0] = [f"V = [0.0] * {len(self.ops)}", f"G = [0.0] * {len(self.order)}",
                                   *(f"part{k}({'inputs, data' if self.data else 'inputs'}, V, G)" for k in range(len(self.functions) - 1))]
+
+
+class _ExampleLoop:
+    """How to write a program with data rows as one loop over the examples, if that keeps eager's bits.
+
+    With the data as inputs, every example of a batch usually runs the same ops on its own row:
+    written once as a loop body, the program is a few hundred lines instead of one per op, and
+    CPython's compile(), most of a compile's time, shrinks with it. `plan` groups the live ops by
+    the data row they depend on, checks that every group has the first one's structure (ops,
+    edges, constants, gradient flags), and checks mechanically that the looped program adds each
+    node's gradient contributions in the eager engine's order (consumers in reverse topological
+    order): then the replay equals ``backward()`` bit for bit. Otherwise the program is written
+    straight, op by op.
+
+    Attributes:
+      row: each node's example: its data row, -1 for none (inputs, constants, ops of those), -2
+        for several (ops that join examples, such as the loss's sum).
+      groups: each example's ops in topological order, one group per data row.
+      members: the first example's data leaves, then its ops: the loop body's variables.
+      exported: the nodes of an example read after the loop (by a joining op, or as an extra).
+      outside: the live nodes of no example that an example's ops read (the parameters, say).
+      before, after: the ops of no single example whose backward runs before or after the loop.
+    """
+
+    __slots__ = ("row", "groups", "members", "exported", "outside", "before", "after")
+
+    @classmethod
+    def plan(cls, e):
+        """The plan for the `_Emitter` `e`'s graph, or None when it is not a loop of equal examples in eager's order."""
+        if len(e.data) < 2:
+            return None
+        self = cls()
+        row, column = [-1] * len(e.order), {}
+        for r, leaves in enumerate(e.data):
+            for c, x in enumerate(leaves):
+                if x in e.index:
+                    row[e.index[x]], column[e.index[x]] = r, c
+        self.row, self.groups = row, [[] for _ in e.data]
+        for i in e.ops:
+            r = -1
+            for j in e.parents[i]:
+                if row[j] != -1 and row[j] != r:
+                    r = row[j] if r == -1 else -2
+            row[i] = r
+            if r >= 0:
+                self.groups[r].append(i)
+        size = min(map(len, self.groups))
+        for g in self.groups:
+            # An example's last op, which no op of the example reads (it comes last), may join examples
+            # in all but name: ``sum(losses)`` starts with ``0 + losses[0]``, an op of example 0 alone.
+            while len(g) > size:
+                row[g.pop()] = -2
+        if not size or row[e.index[e.output]] != -2:
+            return None
+        if any(row[e.index[x]] >= 0 and not x.op for x in e.extras):  # a data leaf as an extra: rare, written straight
+            return None
+        self.exported = [False] * len(e.order)
+        for i in e.ops:
+            for j in e.parents[i] if row[i] < 0 else ():
+                self.exported[j] = row[j] >= 0
+        for x in e.extras:
+            self.exported[e.index[x]] = True
+        if not self._same_structure(e, column):
+            return None
+        self.members = [e.index[x] for x in e.data[0] if x in e.index] + self.groups[0]
+        return self if self._in_eager_order(e) else None
+
+    def _same_structure(self, e, column):
+        """True if every example's ops match the first's: op, parents (as positions in the example,
+        data columns, the same outside node, or the same constant), and gradient bookkeeping."""
+        row, exported, rel = self.row, self.exported, [0] * len(e.order)
+        feeds, first, outside = [False] * len(e.order), None, {}
+        for group in self.groups:
+            for k, i in enumerate(group):
+                rel[i] = k
+            signature = []
+            add = signature.append
+            for i in group:
+                add((e.kind[i], len(e.parents[i]), e.needs[i], e.upstream[i], e.consumers[i], exported[i]))
+                for j in e.parents[i]:
+                    if row[j] >= 0:
+                        add(("example", rel[j]) if e.kind[j] else ("data", column[j]))
+                    elif e.live[j]:
+                        add(("outside", j))
+                        feeds[j] = outside[j] = True  # (a dict keeps the order of first use)
+                    else:
+                        add(("constant", _literal(e.order[j].data)))
+            if first is None:
+                first = signature
+            elif signature != first:
+                return False
+        for i in reversed(e.ops):  # the ops of no example that feed one run their backward after the loop
+            for j in e.parents[i] if feeds[i] else ():
+                feeds[j] = e.live[j]
+        self.outside = list(outside)  # every example reads the same ones: the signatures say so
+        eager = [i for i in reversed(e.ops) if e.upstream[i] and e.needs[i]]
+        self.before = [i for i in eager if row[i] == -2 or (row[i] == -1 and not feeds[i])]
+        self.after = [i for i in eager if row[i] == -1 and feeds[i]]
+        return True
+
+    def _in_eager_order(self, e):
+        """True if the looped backward adds each node's contributions in eager's order, all before
+        the node's own backward: then every gradient is the same sum, term by term, as eager's."""
+        eager = [i for i in reversed(e.ops) if e.upstream[i] and e.needs[i]]
+        position = [0] * len(e.order)
+        for k, i in enumerate(eager):
+            position[i] = k
+        loop = [i for g in reversed(self.groups) for i in reversed(g) if e.upstream[i] and e.needs[i]]
+        last, done, needs, parents = [-1] * len(e.order), [False] * len(e.order), e.needs, e.parents
+        for i in self.before + loop + self.after:
+            p = position[i]
+            done[i] = True
+            for j in parents[i]:
+                if needs[j]:
+                    if done[j] or last[j] > p:
+                        return False
+                    last[j] = p
+        return len(self.before) + len(loop) + len(self.after) == len(eager)
 
 
 def _analyse(output, inputs, extras, who, data=()):
