@@ -336,6 +336,10 @@ def _name(fn):
 # tree while compiling it, ~6 KB an op: ~0.6 GB at this size, 6 GB for a million ops in one.
 _PART = 100_000
 
+# Write a batch's examples as one loop when `_ExampleLoop` finds that keeps eager's bits (False: always
+# op by op, as the benchmarks do to show what the loop saves).
+_LOOP = True
+
 
 class _Emitter:
     """Writes the replay program of one graph: `program` returns its sources, bindings and op count.
@@ -612,7 +616,7 @@ class _ExampleLoop:
     @classmethod
     def plan(cls, e):
         """The plan for the `_Emitter` `e`'s graph, or None when it is not a loop of equal examples in eager's order."""
-        if len(e.data) < 2:
+        if len(e.data) < 2 or not _LOOP:
             return None
         self = cls()
         row, column = [-1] * len(e.order), {}
@@ -727,17 +731,21 @@ def _analyse(output, inputs, extras, who, data=()):
             raise ValueError(f"{who}: {what} is the same Value as {slot[x]}; give each input and data leaf once")
         slot[x] = what
     order = topological_order(output, *extras)
-    index = {node: i for i, node in enumerate(order)}
-    parents = [[index[p] for p in node.parents] for node in order]
+    index = dict(zip(order, range(len(order))))
+    position = index.__getitem__
+    parents = [[*map(position, node.parents)] for node in order]
     needs = [False] * len(order)
     for x in inputs:
         if x in index:
             needs[index[x]] = True
     live = [node in slot for node in order]
+    # Speed: a plain loop over one or two parents, not any() over a generator per node.
     for i, ps in enumerate(parents):
-        if ps:
-            live[i] = any(live[j] for j in ps)
-            needs[i] = any(needs[j] for j in ps)
+        for j in ps:
+            if live[j]:
+                live[i] = True
+            if needs[j]:
+                needs[i] = True
     if not needs[index[output]]:
         raise ValueError(f"{who}: the output does not depend on any input, so there is nothing to replay "
                          f"(a function that reads .data cuts the graph: use Value operations)")
@@ -1008,10 +1016,10 @@ def _verified(rule, points):
     check = eval(f"lambda points: [({results},) for {', '.join(names)}, in points]", {"__builtins__": {}, **_CONSTANTS})
     same = lambda a, b: a == b or (a != a and b != b)
     try:
-        for point, results in zip(points, check(points)):
-            expected = tuple(rule(*point))
-            if len(expected) != len(results) or not all(map(same, results, expected)):
-                return None
+        got, want = check(points), [tuple(rule(*point)) for point in points]
+        # Speed: the lists compared in C first; only if they differ (a NaN differs from itself), point by point.
+        if got != want and not all(len(a) == len(b) and all(map(same, a, b)) for a, b in zip(got, want)):
+            return None
     except (ArithmeticError, ValueError):  # the record (or the rule) fails at a point: call the rule
         return None
     return templates
