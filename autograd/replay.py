@@ -631,8 +631,10 @@ class _ExampleLoop:
                 if row[j] != -1 and row[j] != r:
                     r = row[j] if r == -1 else -2
             row[i] = r
-            if r >= 0:
-                self.groups[r].append(i)
+        self._claim(e)
+        for i in e.ops:
+            if row[i] >= 0:
+                self.groups[row[i]].append(i)
         size = min(map(len, self.groups))
         for g in self.groups:
             # An example's last op, which no op of the example reads (it comes last), may join examples
@@ -653,6 +655,18 @@ class _ExampleLoop:
             return None
         self.members = [e.index[x] for x in e.data[0] if x in e.index] + self.groups[0]
         return self if self._in_eager_order(e) else None
+
+    def _claim(self, e):
+        """Ops of no example that one example alone reads join it (``w / s`` written inside the loop over
+        the examples, so made again for each): the loop makes them once per example, as eager did."""
+        row, owner = self.row, {e.index[x]: -2 for x in (e.output, *e.extras)}
+        for i in reversed(e.ops):  # every consumer of a node comes before it in this order
+            r = row[i] if row[i] != -1 else owner.get(i, -2)
+            for j in e.parents[i]:
+                if row[j] == -1 and e.kind[j] and e.live[j]:
+                    owner[j] = r if owner.get(j, r) == r else -2
+            if r >= 0:
+                row[i] = r
 
     def _same_structure(self, e, column):
         """True if every example's ops match the first's: op, parents (as positions in the example,

@@ -760,3 +760,12 @@ def test_random_examples_joined_at_random_match_eager_bit_for_bit(expr, n, join,
         assert_bits(f(new_params, new_xs), want)
         with mock.patch.object(autograd.replay, "_LOOP", False):  # and the same bits as the program op by op
             assert_bits(compile_graph(loss, params, data=rows)(new_params, new_xs), want)
+
+
+def test_ops_of_the_parameters_made_again_for_each_example_are_part_of_the_loop():
+    w, v = Value(0.7), Value(-0.3)
+    rows = [[Value(x)] for x in (0.5, -1.0, 2.0)]
+    loss = sum(((w * w).sqrt() * x + v * 2.0).tanh() for x, in rows)  # w * w, sqrt, v * 2.0 made three times
+    f = compile_graph(loss, [w, v], data=rows)
+    assert "for row in data:" in f.source and f.source.count("sqrt_fn(") == 1, f.source
+    assert_bits(f([0.7, -0.3], [[0.5], [-1.0], [2.0]]), (loss.data, list(grad(loss, [w, v]))))
