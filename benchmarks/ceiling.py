@@ -1,13 +1,16 @@
-"""The ceiling: the W3 step vectorized in PyTorch (float64, one thread), in a process of its own.
+"""The ceiling: the W3 step, a minibatch step and the batch replay vectorized in PyTorch (float64,
+one thread), in a process of their own.
 
 The suite runs this module as a child process because importing torch creates ~150,000 objects
 that the garbage collector would then traverse in every full collection during the other
 engines' runs: micrograd's W3 step measured ~50% slower with torch imported. The child prints
-the median seconds per step as JSON, or null when torch is not installed.
+the median seconds per step (or per batch replay) as JSON, or null when torch is not installed.
 
 Example (a shell)::
 
   python -m benchmarks.ceiling --points 100 --repeat 5
+  python -m benchmarks.ceiling --points 100 --batch 10 --repeat 5        # minibatch steps
+  python -m benchmarks.ceiling --workload replay --points 160000 --repeat 5
 """
 
 import argparse
@@ -20,13 +23,15 @@ from benchmarks.suite import ALPHA, LR
 from nn.datasets import make_moons
 
 
-def seconds_per_step(points, repeat, number=10):
+def seconds_per_step(points, repeat, number=10, batch=None):
     """The W3 step in PyTorch: the same MLP shape, loss and update, on the same two-moons points.
 
     Args:
-      points: how many two-moons points (the batch).
+      points: how many two-moons points.
       repeat: runs, after a ``gc.collect()`` each; the median is returned.
       number: steps per run.
+      batch: with a number, each step is on the next `batch` points in turn (a minibatch step, as
+        the suite's ``_minibatch_rows``); by default on all `points`.
 
     Returns:
       The median seconds per step. Raises ImportError without torch.
@@ -35,22 +40,20 @@ def seconds_per_step(points, repeat, number=10):
       >>> seconds_per_step(4, repeat=1, number=1) > 0
       True
     """
-    import torch
-
-    torch.set_num_threads(1)  # tiny tensors: threads only add overhead, and the others use one core
-    torch.manual_seed(0)
-    net = torch.nn.Sequential(torch.nn.Linear(2, 16), torch.nn.ReLU(), torch.nn.Linear(16, 16), torch.nn.ReLU(),
-                              torch.nn.Linear(16, 1)).double()
+    torch, net = _mlp()
     params = list(net.parameters())
     X, labels = make_moons(points, noise=0.1, seed=0)
     Xt, yt = torch.tensor(X, dtype=torch.float64), torch.tensor([2.0 * t - 1 for t in labels], dtype=torch.float64)
+    size = batch or points
+    batches = [(Xt[k:k + size], yt[k:k + size]) for k in range(0, points - size + 1, size)]
     times = []
     for _ in range(repeat):
         gc.collect()
         t0 = time.perf_counter()
-        for _ in range(number):
-            scores = net(Xt).squeeze(1)
-            loss = torch.relu(1 - yt * scores).mean() + ALPHA * sum((p * p).sum() for p in params)
+        for n in range(number):
+            Xb, yb = batches[n % len(batches)]
+            scores = net(Xb).squeeze(1)
+            loss = torch.relu(1 - yb * scores).mean() + ALPHA * sum((p * p).sum() for p in params)
             for p in params:
                 p.grad = None
             loss.backward()
@@ -61,11 +64,52 @@ def seconds_per_step(points, repeat, number=10):
     return statistics.median(times)
 
 
-def main(argv=None):
-    """The child process's command line: print the median seconds per step as JSON (null without torch).
+def seconds_per_replay(points, repeat):
+    """The batch replay in PyTorch: MLP 2-16-16-1's value and input gradients at `points` random points.
 
     Args:
-      argv: ``["--points", N, "--repeat", R]`` as strings; by default ``sys.argv[1:]``.
+      points: how many points (rows of a (points, 2) tensor, uniform in [-2, 2]).
+      repeat: runs, after a ``gc.collect()`` each; the median is returned.
+
+    Returns:
+      The median seconds per replay of all the points. Raises ImportError without torch.
+
+    Example:
+      >>> seconds_per_replay(10, repeat=1) > 0
+      True
+    """
+    torch, net = _mlp()
+    X = torch.rand(points, 2, dtype=torch.float64) * 4 - 2
+    times = []
+    for _ in range(repeat):
+        gc.collect()
+        t0 = time.perf_counter()
+        Xg = X.clone().requires_grad_(True)
+        out = net(Xg).squeeze(1)
+        # Each row's output depends on its own row alone, so the gradient of the sum is every
+        # row's input gradient: one backward pass, as the replay's one pass over arrays.
+        torch.autograd.grad(out.sum(), Xg)
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def _mlp():
+    """(torch, MLP 2-16-16-1 with relu, float64) on one thread, seeded."""
+    import torch
+
+    torch.set_num_threads(1)  # tiny tensors: threads only add overhead, and the others use one core
+    torch.manual_seed(0)
+    net = torch.nn.Sequential(torch.nn.Linear(2, 16), torch.nn.ReLU(), torch.nn.Linear(16, 16), torch.nn.ReLU(),
+                              torch.nn.Linear(16, 1)).double()
+    return torch, net
+
+
+def main(argv=None):
+    """The child process's command line: print the median seconds per step (or replay) as JSON (null without torch).
+
+    Args:
+      argv: ``["--points", N, "--repeat", R]`` as strings, and optionally ``["--batch", B]`` (minibatch
+        steps) or ``["--workload", "replay"]`` (the batch replay); by default ``sys.argv[1:]``.
 
     Example:
       >>> main(["--points", "4", "--repeat", "1"])  # doctest: +ELLIPSIS
@@ -74,9 +118,14 @@ def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m benchmarks.ceiling")
     parser.add_argument("--points", type=int, required=True)
     parser.add_argument("--repeat", type=int, required=True)
+    parser.add_argument("--batch", type=int, help="minibatch steps on this many points each")
+    parser.add_argument("--workload", choices=("step", "replay"), default="step")
     args = parser.parse_args(argv)
     try:
-        print(json.dumps(seconds_per_step(args.points, args.repeat)))
+        if args.workload == "replay":
+            print(json.dumps(seconds_per_replay(args.points, args.repeat)))
+        else:
+            print(json.dumps(seconds_per_step(args.points, args.repeat, batch=args.batch)))
     except ImportError:
         print(json.dumps(None))
 

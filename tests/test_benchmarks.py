@@ -96,3 +96,15 @@ def test_w3_trains_the_same_network_on_both_engines():
         losses.append(loss.data)
     assert losses[0] == pytest.approx(losses[1], rel=1e-12)
     assert [p.grad for p in ours.parameters()] == pytest.approx([p.grad for p in theirs.parameters()], rel=1e-9, abs=1e-15)
+
+
+def test_pytorch_is_the_ceiling_for_the_minibatch_step_and_the_batch_replay(quick):
+    rows = quick[1]["rows"]
+    torch_rows = {row["workload"]: row for row in rows if row["engine"] == "torch (vectorized, own process)"}
+    ours = {row["workload"]: row for row in rows if row["engine"] == "dagrad compiled"}
+    for prefix, unit in (("minibatch step", "ms/minibatch"), ("batch replay", "s")):
+        names = [w for w in torch_rows if w.startswith(prefix)]
+        assert len(names) == 1, (prefix, sorted(torch_rows))
+        assert names[0] in ours, names[0]                    # reported beside dagrad's row, same workload
+        assert torch_rows[names[0]]["unit"] == ours[names[0]]["unit"] == unit
+        assert torch_rows[names[0]]["value"] > 0

@@ -654,3 +654,118 @@ def test_batch_checks_the_shape_of_x():
     w = Value(1.0)
     with pytest.raises(TypeError, match="compiled with data leaves"):
         compile_graph(w * Value(2.0), [w], data=[[Value(3.0)]]).batch([[1.0]])
+
+
+# --- a cheaper compile: one loop over the examples (issue 13, part 3) --------------------------------
+
+def test_a_batch_compiles_to_one_loop_over_the_examples_and_equals_backward_bit_for_bit():
+    X, y = moons(30, seed=2)
+    model = nn.MLP(2, [8, 8, 1], seed=1)
+    step = compile_step(model, hinge_l2(model), X, y)
+    source = step.function.source
+    assert "for row in data:" in source and "for r in range(29, -1, -1):" in source, source[:2000]
+    assert len(source.splitlines()) < step.function.n_ops / 4  # one example's ops, not thirty (straight: ~2 lines an op)
+    rng = random.Random(3)
+    for _ in range(3):
+        Xb, yb = moons(30, seed=rng.randrange(100))
+        got = step_grads(step, model, Xb, yb)
+        predictions = step.predictions
+        assert_bits([got[0], *got[1]], [*(want := eager_grads(model, hinge_l2(model), Xb, yb))[:1], *want[1]])
+        assert predictions == [model(x).data for x in Xb]
+        for p in model.parameters():
+            p.data += rng.gauss(0.0, 0.2)
+
+
+def test_examples_summed_last_first_are_written_straight_to_keep_backwards_order():
+    # Regression guard: a loop from the last example adds each parameter's contributions in the order
+    # eager does only when the examples come in order; summed in reverse it would reorder every sum.
+    w, b = Value(0.5), Value(-0.25)
+    rows = [[Value(x)] for x in (0.5, -1.0, 2.0, 0.25)]
+    terms = [(w * x + b).tanh() * (w * x) for x, in rows]
+    for loss, looped in ((sum(reversed(terms)), False), (sum(terms), True)):
+        f = compile_graph(loss, [w, b], data=rows)
+        assert ("for row in data:" in f.source) is looped, f.source
+        assert_bits(f([0.5, -0.25], [[r[0].data] for r in rows]), (loss.data, list(grad(loss, [w, b]))))
+
+
+def test_examples_of_different_structure_or_constants_are_written_straight():
+    w = Value(0.5)
+    rows = [[Value(x)] for x in (0.5, -1.0, 2.0)]
+    cases = {"an extra op in example 1": sum((w * x).tanh() * (2.0 if k == 1 else 1.0) + w * x for k, (x,) in enumerate(rows)),
+             "a constant that differs": sum((w * x + float(k)).tanh() for k, (x,) in enumerate(rows)),
+             "another op in example 1": sum((w * x).exp() if k == 1 else (w * x).tanh() for k, (x,) in enumerate(rows))}
+    for name, loss in cases.items():
+        f = compile_graph(loss, [w], data=rows)
+        assert "for row in data:" not in f.source, name
+        assert_bits(f([0.5], [[r[0].data] for r in rows]), (loss.data, list(grad(loss, [w]))))
+
+
+def test_the_loop_reads_ops_of_the_parameters_made_before_it_and_differentiates_them_after():
+    w, v = Value(0.7), Value(-0.3)
+    scale = (w * w + v * v).sqrt()
+    ws = w / scale  # ops of no example that every example reads
+    rows = [[Value(x), Value(t)] for x, t in ((0.5, 1.0), (-1.0, 0.0), (2.0, 1.0), (0.1, 0.5))]
+    preds = [(ws * x + v).sigmoid() for x, _ in rows]
+    loss = sum((p - t) ** 2 for p, (_, t) in zip(preds, rows)) * 0.25 + 1e-3 * (w * w) + scale
+    f = compile_graph(loss, [w, v], extras=preds, data=rows)
+    assert "for row in data:" in f.source, f.source
+    rng = random.Random(5)
+    for _ in range(3):
+        data = [[rng.uniform(-2, 2), rng.random()] for _ in rows]
+        for leaf, value in zip((leaf for row in rows for leaf in row), (x for row in data for x in row)):
+            leaf.data = value
+        values = [rng.uniform(-1, 1), rng.uniform(-1, 1)]
+        w.data, v.data = values
+        # the same graph rebuilt at these values, differentiated by the engine
+        w2, v2 = Value(values[0]), Value(values[1])
+        scale2 = (w2 * w2 + v2 * v2).sqrt()
+        ws2 = w2 / scale2
+        preds2 = [(ws2 * x + v2).sigmoid() for x, _ in data]
+        loss2 = sum((p - t) ** 2 for p, (_, t) in zip(preds2, data)) * 0.25 + 1e-3 * (w2 * w2) + scale2
+        out, grads, extras = f(values, data)
+        assert_bits((out, grads), (loss2.data, list(grad(loss2, [w2, v2]))))
+        assert extras == [p.data for p in preds2]
+
+
+@given(exprs(max_steps=8), st.integers(2, 4), st.sampled_from(["in order", "in order", "last first", "products"]),
+       st.booleans(), st.lists(st.floats(-0.05, 0.05), min_size=8, max_size=8))
+def test_random_examples_joined_at_random_match_eager_bit_for_bit(expr, n, join, penalty, shifts):
+    from hypothesis import assume
+
+    assume(len(expr.inputs) >= 2)  # input 0 is each example's datum, the others are parameters
+
+    def loss_of(params, xs):
+        outs = [expr(x, *params) for x in xs]
+        total = (sum(outs) if join == "in order" else sum(reversed(outs)) if join == "last first"
+                 else sum(a * b for a, b in zip(outs, outs[1:])))
+        return total + sum(p * p for p in params) * 1e-3 if penalty else total
+
+    xs = [expr.inputs[0] + shifts[k] for k in range(n)]
+    params, rows = [Value(p) for p in expr.inputs[1:]], [[Value(x)] for x in xs]
+    try:
+        loss = loss_of(params, [r[0] for r in rows])
+    except DOMAIN_ERRORS:
+        assume(False)
+    assume(any(True for p in params if p in set(autograd.engine.topological_order(loss))))
+    f = compile_graph(loss, params, data=rows)
+    for k in range(3):
+        new_params = [p + shifts[k] for p in expr.inputs[1:]]
+        new_xs = [[x - shifts[-1 - k]] for x in xs]
+        leaves = [Value(p) for p in new_params]
+        try:
+            eager_loss = loss_of(leaves, [Value(x) for x, in new_xs])
+            want = (eager_loss.data, list(grad(eager_loss, leaves)))
+        except DOMAIN_ERRORS:
+            continue
+        assert_bits(f(new_params, new_xs), want)
+        with mock.patch.object(autograd.replay, "_LOOP", False):  # and the same bits as the program op by op
+            assert_bits(compile_graph(loss, params, data=rows)(new_params, new_xs), want)
+
+
+def test_ops_of_the_parameters_made_again_for_each_example_are_part_of_the_loop():
+    w, v = Value(0.7), Value(-0.3)
+    rows = [[Value(x)] for x in (0.5, -1.0, 2.0)]
+    loss = sum(((w * w).sqrt() * x + v * 2.0).tanh() for x, in rows)  # w * w, sqrt, v * 2.0 made three times
+    f = compile_graph(loss, [w, v], data=rows)
+    assert "for row in data:" in f.source and f.source.count("sqrt_fn(") == 1, f.source
+    assert_bits(f([0.7, -0.3], [[0.5], [-1.0], [2.0]]), (loss.data, list(grad(loss, [w, v]))))
