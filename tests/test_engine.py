@@ -290,6 +290,59 @@ def test_topological_order_is_deterministic_and_left_to_right():
         seen.add(v)
 
 
+def recursive_post_order(roots):
+    """The order `topological_order` promises, written the obvious way (recursion: small graphs only)."""
+    order, seen = [], set()
+
+    def visit(v):
+        seen.add(v)
+        for p in v.parents:
+            if p not in seen:
+                visit(p)
+        order.append(v)
+
+    for root in roots:
+        if root not in seen:
+            visit(root)
+    return order
+
+
+BUILD = {"tanh": lambda x, y: x.tanh(), "*": lambda x, y: x * y, "+": lambda x, y: x + y, "* 2": lambda x, y: x * 2,
+         "0.5 -": lambda x, y: 0.5 - x, "- x": lambda x, y: -x}
+STEPS = st.lists(st.tuples(st.sampled_from(sorted(BUILD)), st.integers(0, 99), st.integers(0, 99)),
+                 max_size=30)
+
+
+@given(STEPS, st.lists(st.integers(0, 99), min_size=1, max_size=4))
+def test_the_one_set_walk_keeps_depth_first_post_order_so_drawings_keep_their_ids(steps, roots):
+    # Regression guard for the one-set walk that replaced two sets and a stack of every node: on
+    # graphs with shared nodes, x * x, constants, leaf roots and repeated roots, the order is still
+    # recursive depth-first post-order, first operand first (draw_dot names nodes by position).
+    nodes = [Value(0.5, label="a"), Value(-0.25, label="b")]
+    for op, i, j in steps:
+        nodes.append(BUILD[op](nodes[i % len(nodes)], nodes[j % len(nodes)]))
+    roots = [nodes[r % len(nodes)] for r in roots]
+    order = topological_order(*roots)
+    assert order == recursive_post_order(roots)
+    assert len(set(order)) == len(order)
+
+
+def test_backward_resets_every_interior_grad_even_a_stale_one_set_by_hand():
+    # Regression guard for backward's reset, now done by the graph walk as it emits each node:
+    # every node with parents starts the pass at 0.0, the shared node h and the root included.
+    x, w = Value(0.3), Value(-1.2)
+    h = (x * w).tanh()
+    y = h * h + h * 2.0
+    nodes = topological_order(y)
+    for v in nodes:
+        v.grad = 123.0 if v.parents else 0.0
+    y.backward()
+    computed = [v for v in nodes if v.op != "const"]  # grad() gives a wrapped constant none
+    assert [v.grad for v in computed] == list(grad(y, computed))
+    (two,) = [v for v in nodes if v.op == "const"]
+    assert two.grad == h.data
+
+
 # --- grad(): the vector–Jacobian product ------------------------------------------------------
 
 def test_grad_returns_floats_and_leaves_dot_grad_alone():
