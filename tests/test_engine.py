@@ -343,6 +343,28 @@ def test_backward_resets_every_interior_grad_even_a_stale_one_set_by_hand():
     assert two.grad == h.data
 
 
+def test_a_number_operand_is_a_fresh_constant_leaf_whatever_its_type():
+    # Regression guard for the fast path that makes a float operand's leaf without is_number and
+    # _const: every number still becomes its own "const" leaf holding a plain float, drawn and
+    # given a gradient like any node; a float subclass is stored as a float, not as itself.
+    class Half(float):
+        pass
+
+    x = Value(3.0)
+    for number in (0.5, 2, Fraction(1, 2), Half(0.5), IntEnum("Two", "ONE TWO")(2)):
+        for y in (x * number, number * x, x + number, x / number):
+            (const,) = [p for p in y.parents if p is not x]
+            assert (const.op, const.label, const.parents, const.local_grads) == ("const", "", (), ())
+            assert const.data == float(number) and const.data.__class__ is float, number
+            assert const.grad == 0.0
+    a, b = x * 0.5, x * 0.5
+    assert a.parents[1] is not b.parents[1]  # one leaf per use, as drawings show them
+    a.backward()
+    assert a.parents[1].grad == 3.0 and x.grad == 0.5  # the constant's gradient is reported too
+    with no_grad():
+        assert (x * 0.5).data == 1.5 and (x * 0.5).parents == ()
+
+
 # --- grad(): the vector–Jacobian product ------------------------------------------------------
 
 def test_grad_returns_floats_and_leaves_dot_grad_alone():
