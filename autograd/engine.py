@@ -455,10 +455,40 @@ def _start_backward(root, grad):
     the topological order, the leaves in it, and each leaf's ``.grad`` from before the pass, for
     the caller to add to the pass's sum once it is complete.
     """
-    order, leaves = _walk((root,), zero=True)
-    earlier = [leaf.grad for leaf in leaves]
-    for leaf in leaves:
-        leaf.grad = 0.0
+    # The walk of `topological_order` (same order), with one difference. Speed: no set at all
+    # (0.6-0.7x the time of that walk plus a reset pass): backward resets every .grad anyway, so
+    # a node counts as reached once its .grad *is* this pass's own 0.0 object (identity, not
+    # value: a 0.0 left by an earlier pass is another object), and the mark is the reset itself.
+    # Only backward writes .grad, and two passes over shared nodes race already (module docstring).
+    zero = float("0")  # a new object each call (float() of a str is never shared)
+    order, leaves, earlier = [], [], []
+    emit, keep, remember = order.append, leaves.append, earlier.append
+    if root._p0 is None:  # a leaf root: the walk is that leaf
+        emit(root)
+        keep(root)
+        remember(root.grad)
+        root.grad = zero
+    else:
+        root.grad = zero
+        path = [root]
+        enter, leave = path.append, path.pop
+        while path:
+            node = path[-1]
+            p = node._p0
+            if p.grad is zero:  # p0 is never None here: a node on the path has a first parent
+                p = node._p1
+                if p is None or p.grad is zero:  # both parents emitted: the node's turn
+                    leave()
+                    emit(node)
+                    continue
+            if p._p0 is not None:
+                p.grad = zero
+                enter(p)
+            else:  # a leaf: its earlier .grad kept, then emitted at once, never pushed
+                remember(p.grad)
+                p.grad = zero
+                emit(p)
+                keep(p)
     root.grad += grad
     return order, leaves, earlier
 
@@ -564,33 +594,21 @@ def topological_order(*roots):
     for root in roots:
         if not isinstance(root, Value):
             raise TypeError(f"topological_order: roots must be Values, got {type(root).__name__}: {root!r}")
-    return _walk(roots)[0]
-
-
-def _walk(roots, zero=False):
-    """``(order, leaves)``: `topological_order` of `roots`, and its leaves in that order (for backward).
-
-    The order is recursive depth-first post-order (first parent's subgraph, then the second's,
-    then the node), without recursion: `path` holds the nodes whose parents are being visited,
-    and each time the walk comes back to a node it takes the next parent not yet seen, or emits
-    the node when none is left. A node joins `seen` when the walk first reaches it, so a node
-    reached again (shared, or both operands of x * x) is never entered twice. With `zero`, each
-    node with parents gets ``.grad = 0.0`` as it is emitted (backward's reset, without a pass of
-    its own); leaves keep theirs, for the caller to read first.
-    """
-    # Speed (0.6x the time of the two-set walk it replaced, which pushed every node, some twice,
-    # and paid ~4 set lookups and 2 adds a node): one set; a leaf (no parents: _p0 is None) is
-    # emitted when first reached, never pushed; methods bound to locals; the two parent slots
-    # read directly (no tuple per node).
-    seen, order, leaves = set(), [], []
-    see, emit, keep = seen.add, order.append, leaves.append
+    # Depth-first post-order (first parent's subgraph, then the second's, then the node), without
+    # recursion: `path` holds the nodes whose parents are being visited, and each time the walk
+    # comes back to a node it takes the next parent not yet seen, or emits the node when none is
+    # left. A node joins `seen` when first reached, so a shared node is never entered twice.
+    # Speed (0.55-0.65x the time of the two-set walk it replaced, which pushed every node, some
+    # twice, and paid ~4 set lookups and 2 adds a node): one set; a leaf (no parents: _p0 is None)
+    # is emitted when first reached, never pushed; methods bound to locals; no tuple per node.
+    seen, order = set(), []
+    see, emit = seen.add, order.append
     for root in roots:
         if root in seen:
             continue
         see(root)
         if root._p0 is None:
             emit(root)
-            keep(root)
             continue
         path = [root]
         enter, leave = path.append, path.pop
@@ -602,16 +620,13 @@ def _walk(roots, zero=False):
                 if p is None or p in seen:  # both parents emitted: the node's turn
                     leave()
                     emit(node)
-                    if zero:
-                        node.grad = 0.0
                     continue
             see(p)
             if p._p0 is not None:
                 enter(p)
-            else:  # a leaf: emitted at once, never pushed
+            else:
                 emit(p)
-                keep(p)
-    return order, leaves
+    return order
 
 
 def grad(outputs, inputs, grad_outputs=None, create_graph=False):

@@ -13,6 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from autograd import OPS, Op, Value, grad, is_grad_enabled, no_grad, register_op, topological_order
+from autograd.engine import _start_backward
 from autograd.strategies import exprs
 
 BUILTIN_OPS = tuple(OPS)
@@ -325,6 +326,15 @@ def test_the_one_set_walk_keeps_depth_first_post_order_so_drawings_keep_their_id
     order = topological_order(*roots)
     assert order == recursive_post_order(roots)
     assert len(set(order)) == len(order)
+    # backward's own walk (marks in .grad, no set) gives the same order, which backward_steps
+    # names nodes by, and finds every leaf with its earlier .grad.
+    for k, v in enumerate(nodes):
+        v.grad = float(k)
+    single = topological_order(roots[0])
+    walk, leaves, earlier = _start_backward(roots[0], 1.0)
+    assert walk == single
+    assert leaves == [v for v in single if not v.parents]
+    assert earlier == [float(nodes.index(v)) if v in nodes else 0.0 for v in leaves]  # constants held 0.0
 
 
 def test_backward_resets_every_interior_grad_even_a_stale_one_set_by_hand():
@@ -341,6 +351,27 @@ def test_backward_resets_every_interior_grad_even_a_stale_one_set_by_hand():
     assert [v.grad for v in computed] == list(grad(y, computed))
     (two,) = [v for v in nodes if v.op == "const"]
     assert two.grad == h.data
+
+
+def test_backward_after_an_abandoned_backward_steps_walk_reaches_every_node():
+    # Regression guard for backward's walk, which marks a node as reached by the identity of its
+    # .grad: a walk left halfway (a backward_steps generator dropped after one step) leaves nodes
+    # holding its mark, and the next pass must not take them for reached (each pass has its own).
+    from autograd import backward_steps
+
+    def graph():
+        x = Value(0.7)
+        h = (x * 2.0).tanh()
+        return x, h * h + h.exp()
+
+    x, y = graph()
+    steps = backward_steps(y)
+    next(steps)
+    steps.close()
+    y.backward()
+    x_fresh, y_fresh = graph()
+    y_fresh.backward()
+    assert [v.grad for v in topological_order(y)] == [v.grad for v in topological_order(y_fresh)]
 
 
 def test_a_number_operand_is_a_fresh_constant_leaf_whatever_its_type():
