@@ -285,9 +285,12 @@ def _binary(name: str, doc: str | None = None) -> Callable[[Value, Scalar], Valu
 
     def method(self: Value, other: Scalar) -> Value:
         if other.__class__ is not Value:
-            if not is_number(other):
+            # Speed: a float operand (x * 0.5) goes straight to `_leaf`, one call where `_const`
+            # took three (is_number, _const, _leaf): ~15% of `x * 0.5`; other numbers take two.
+            data: Any = other if other.__class__ is float else _constant_data(other, name)
+            if data is NotImplemented:
                 return NotImplemented  # type: ignore[no-any-return]  # (a checker exempts only methods named __op__)
-            other = _const(other, name)
+            other = _leaf(data, _CONST)
         x = self.data
         y = other.data
         out = forward(x, y)
@@ -470,17 +473,43 @@ def _start_backward(root: Value, grad: float) -> tuple[list[Value], list[Value],
     the topological order, the leaves in it, and each leaf's ``.grad`` from before the pass, for
     the caller to add to the pass's sum once it is complete.
     """
-    order = topological_order(root)
-    # Speed: two flat lists, appended to per leaf only (no tuple or dict entry per node).
-    leaves: list[Value]
-    earlier: list[float]
-    leaves, earlier = [], []
-    keep, remember = leaves.append, earlier.append
-    for node in order:
-        if node._p0 is None:
-            keep(node)
-            remember(node.grad)
-        node.grad = 0.0
+    # The walk of `topological_order` (same order), with one difference. Speed: no set at all
+    # (0.6-0.7x the time of that walk plus a reset pass): backward resets every .grad anyway, so
+    # a node counts as reached once its .grad *is* this pass's own 0.0 object (identity, not
+    # value: a 0.0 left by an earlier pass is another object), and the mark is the reset itself.
+    # Only backward writes .grad, and two passes over shared nodes race already (module docstring).
+    zero = float("0")  # a new object each call (float() of a str is never shared)
+    order: list[Value] = []
+    leaves: list[Value] = []
+    earlier: list[float] = []
+    p: Any  # a parent: never None where it is read (see below)
+    emit, keep, remember = order.append, leaves.append, earlier.append
+    if root._p0 is None:  # a leaf root: the walk is that leaf
+        emit(root)
+        keep(root)
+        remember(root.grad)
+        root.grad = zero
+    else:
+        root.grad = zero
+        path = [root]
+        enter, leave = path.append, path.pop
+        while path:
+            node = path[-1]
+            p = node._p0
+            if p.grad is zero:  # p0 is never None here: a node on the path has a first parent
+                p = node._p1
+                if p is None or p.grad is zero:  # both parents emitted: the node's turn
+                    leave()
+                    emit(node)
+                    continue
+            if p._p0 is not None:
+                p.grad = zero
+                enter(p)
+            else:  # a leaf: its earlier .grad kept, then emitted at once, never pushed
+                remember(p.grad)
+                p.grad = zero
+                emit(p)
+                keep(p)
     root.grad += grad
     return order, leaves, earlier
 
@@ -554,12 +583,19 @@ def _leaf(data: float, op: str = "") -> Value:
     return node
 
 
-def _const(x: float, op: str) -> Value:
-    # A number operand of `op`, as a constant leaf. Speed: a try costs nothing until it catches.
-    try:
-        return _leaf(float(x), _CONST)
+def _constant_data(x: object, op: str) -> Any:
+    # A number operand of `op` as the float its constant leaf holds; NotImplemented if not a number.
+    if not is_number(x):
+        return NotImplemented
+    try:  # Speed: a try costs nothing until it catches.
+        return float(x)
     except OverflowError:
         raise too_large(op, x) from None
+
+
+def _const(x: object, op: str) -> Value:
+    # A number operand of `op`, as a constant leaf.
+    return _leaf(_constant_data(x, op), _CONST)
 
 
 def topological_order(*roots: Value) -> list[Value]:
@@ -576,35 +612,43 @@ def topological_order(*roots: Value) -> list[Value]:
       >>> [v.op for v in topological_order(z)]
       ['', 'const', '*', '+']
     """
-    # Depth-first, with an explicit stack instead of recursion: a node stays on the stack until
-    # its parents are emitted, then is emitted itself. A node reached twice before it is expanded
-    # sits on the stack twice; the `done` check emits it once. Parents are pushed last-to-first
-    # so the order reads left to right: x's subgraph before y's in x * y.
-    # Speed: set methods bound to locals; the two parent slots unrolled (no tuple per node).
     for root in roots:
         if not isinstance(root, Value):
             raise TypeError(f"topological_order: roots must be Values, got {type(root).__name__}: {root!r}")
-    expanded: set[Value]
-    done: set[Value]
-    order: list[Value]
-    expanded, done, order = set(), set(), []
-    stack = list(reversed(roots))
-    push, pop, expand, finish, emit = stack.append, stack.pop, expanded.add, done.add, order.append
-    while stack:
-        node = stack[-1]
-        if node in expanded:
-            pop()
-            if node not in done:
-                finish(node)
-                emit(node)
+    # Depth-first post-order (first parent's subgraph, then the second's, then the node), without
+    # recursion: `path` holds the nodes whose parents are being visited, and each time the walk
+    # comes back to a node it takes the next parent not yet seen, or emits the node when none is
+    # left. A node joins `seen` when first reached, so a shared node is never entered twice.
+    # Speed (0.55-0.65x the time of the two-set walk it replaced, which pushed every node, some
+    # twice, and paid ~4 set lookups and 2 adds a node): one set; a leaf (no parents: _p0 is None)
+    # is emitted when first reached, never pushed; methods bound to locals; no tuple per node.
+    seen: set[Value] = set()
+    order: list[Value] = []
+    p: Any  # a parent: never None where it is read (see below)
+    see, emit = seen.add, order.append
+    for root in roots:
+        if root in seen:
             continue
-        expand(node)
-        p = node._p1
-        if p is not None and p not in expanded:
-            push(p)
-        p = node._p0
-        if p is not None and p not in expanded:
-            push(p)
+        see(root)
+        if root._p0 is None:
+            emit(root)
+            continue
+        path = [root]
+        enter, leave = path.append, path.pop
+        while path:
+            node = path[-1]
+            p = node._p0
+            if p in seen:  # never None here: a node on the path has a first parent
+                p = node._p1
+                if p is None or p in seen:  # both parents emitted: the node's turn
+                    leave()
+                    emit(node)
+                    continue
+            see(p)
+            if p._p0 is not None:
+                enter(p)
+            else:
+                emit(p)
     return order
 
 

@@ -26,13 +26,15 @@ from nn.compile import compile_step
 from nn.datasets import make_moons
 from nn.module import MLP
 
-__all__ = ["Row", "FULL", "QUICK", "chain", "hinge_l2", "peer_mlp", "run", "table", "as_dicts"]
+__all__ = ["Row", "FULL", "QUICK", "chain", "mixed_chain", "wide", "wide_ops", "hinge_l2", "peer_mlp", "run", "table", "as_dicts"]
 
 # Sizes: the issue's, and tiny ones that only check that the code runs (`--quick`).
 # explorer: the networks whose one-example loss the explorer draws (the demo's, and one near its limit).
-FULL = {"chain": 200_000, "points": 100, "grid": 160_000, "deep": 1_000_000, "repeat": 5, "explorer": ([16, 16, 1], [27, 27, 27, 1])}
-QUICK = {"chain": 400, "points": 8, "grid": 1_000, "deep": 4_000, "repeat": 1, "explorer": ([4, 1],)}
-TARGETS = {"eager": 0.125, "compiled": 0.01, "bytes": 200, "jvp": 1.5}  # jvp: a ratio to backward()
+# wide: the leaves of W4 (448 leaves: 200,255 ops, about W1's size).
+FULL = {"chain": 200_000, "wide": 448, "points": 100, "grid": 160_000, "deep": 1_000_000, "repeat": 5,
+        "explorer": ([16, 16, 1], [27, 27, 27, 1])}
+QUICK = {"chain": 400, "wide": 20, "points": 8, "grid": 1_000, "deep": 4_000, "repeat": 1, "explorer": ([4, 1],)}
+TARGETS = {"eager": 0.125, "mixed": 0.10, "compiled": 0.01, "bytes": 200, "jvp": 1.5}  # jvp: a ratio to backward()
 LR, ALPHA = 0.05, 1e-4  # small steps: the weights (and so the timed graphs) change little between runs
 
 
@@ -76,44 +78,62 @@ def chain(x, a, b, ops):
     return x
 
 
-def _chain_run(value_type, ops, forward_mode=False):
+def _graph_run(value_type, inputs, build, forward_mode=False):
+    """One timed run: leaves of `value_type` holding `inputs`, then ``build(*leaves)`` and its backward."""
     def run():
-        x, a, b = value_type(0.3), value_type(0.5), value_type(0.1)
+        leaves = [value_type(v) for v in inputs]
         t0 = time.perf_counter()
-        y = chain(x, a, b, ops)
+        y = build(*leaves)
         t1 = time.perf_counter()
         y.backward()
         times = {"build": t1 - t0, "backward": time.perf_counter() - t1}
         if forward_mode:  # dagrad's jvp on the same graph: one forward sweep, every leaf's tangent 1
-            times.update(_timed("jvp", jvp, y, [x, a, b], [1.0, 1.0, 1.0]))
+            times.update(_timed("jvp", jvp, y, leaves, [1.0] * len(leaves)))
         return times
     return run
 
 
-def _w1(ops, repeat):
-    runs = {"dagrad": _chain_run(Value, ops, forward_mode=True)}
+def _chain_run(value_type, ops, forward_mode=False):
+    return _graph_run(value_type, [0.3, 0.5, 0.1], lambda x, a, b: chain(x, a, b, ops), forward_mode)
+
+
+def _eager_runs(inputs, build, depth, forward_mode=False):
+    """dagrad's run and, when installed, micrograd's, whose recursive sort needs `depth` of stack."""
+    runs = {"dagrad": _graph_run(Value, inputs, build, forward_mode)}
     if peer.Value is not None:
-        run_micrograd = _chain_run(peer.Value, ops)
+        run_micrograd = _graph_run(peer.Value, inputs, build)
 
         def micrograd_run():
-            with peer.recursion_limit(ops):
+            with peer.recursion_limit(depth):
                 return run_micrograd()
         runs["micrograd"] = micrograd_run
+    return runs
+
+
+def _eager_rows(name, t, ops, target):
+    """Build, backward, and end to end (build + backward) rows, in ns per op, each against micrograd."""
+    ns = lambda seconds: seconds / ops * 1e9
+    engines = [e for e in ("micrograd", "dagrad") if e in t]
+    rows = []
+    for phase in ("build", "backward"):
+        rows += _compare(f"{name}: {phase}", {e: ns(t[e][phase]) for e in engines}, "ns/op")
+    total = {e: ns(t[e]["build"] + t[e]["backward"]) for e in engines}
+    if "dagrad compiled" in t:
+        total["dagrad compiled"] = ns(t["dagrad compiled"]["replay"])
+    return rows + _compare(f"{name}: end to end", total, "ns/op", targets={"dagrad": target})
+
+
+def _w1(ops, repeat):
+    runs = _eager_runs([0.3, 0.5, 0.1], lambda x, a, b: chain(x, a, b, ops), ops, forward_mode=True)
     t0 = time.perf_counter()
     step = compile(lambda x, a, b: chain(x, a, b, ops), [0.3, 0.5, 0.1])
     compile_time = time.perf_counter() - t0
     runs["dagrad compiled"] = lambda: _timed("replay", step, [0.3, 0.5, 0.1])
     t = _interleaved(runs, repeat)
     name = f"W1 {ops:,}-op chain"
-    ns = lambda seconds: seconds / ops * 1e9
-    rows = []
-    for phase in ("build", "backward"):
-        rows += _compare(f"{name}: {phase}", {e: ns(t[e][phase]) for e in ("micrograd", "dagrad") if e in t}, "ns/op")
-    total = {e: ns(t[e]["build"] + t[e]["backward"]) for e in ("micrograd", "dagrad") if e in t}
-    total["dagrad compiled"] = ns(t["dagrad compiled"]["replay"])
-    rows += _compare(f"{name}: end to end", total, "ns/op", targets={"dagrad": TARGETS["eager"]})
+    rows = _eager_rows(name, t, ops, TARGETS["eager"])
     rows.append(Row(f"{name}: trace + compile, once", "dagrad compiled", compile_time, "s"))
-    rows.append(_jvp_row(name, t["dagrad"], ns))
+    rows.append(_jvp_row(name, t["dagrad"], lambda seconds: seconds / ops * 1e9))
     return rows
 
 
@@ -122,6 +142,90 @@ def _jvp_row(name, t, ns):
     ratio, goal = t["jvp"] / t["backward"], TARGETS["jvp"]
     return Row(f"{name}: jvp (forward mode), {ns(t['jvp']):,.0f} ns/op", "dagrad", ratio, "× backward",
                target=f"≤ {goal}× backward", met=ratio <= goal)
+
+
+# --- W2: a chain as user code writes it, with constant operands ---------------------------------
+
+def mixed_chain(x, w, b, ops):
+    """W2's graph: ``x * 1.0001``, ``+ 0.5``, tanh, exp, ``* w``, ``+ b``, ``/ 1.5``, relu, repeated.
+
+    Three of every eight ops take a number, which each engine wraps in a fresh constant leaf (as
+    real code does: ``x * 2``, ``1 - y``); `chain` (W1) has none. The values settle near 0.9, so
+    relu stays on its slope and the chain neither overflows nor dies.
+
+    Args:
+      x, w, b: Values (dagrad's or micrograd's); w and b are leaves.
+      ops: how many ops deep (a multiple of 8).
+
+    Returns:
+      The last Value of the chain.
+
+    Example:
+      >>> from autograd import topological_order
+      >>> y = mixed_chain(Value(0.3), Value(0.5), Value(0.1), 8)
+      >>> y.op, len(topological_order(y))   # 8 ops, 3 constants, 3 leaves
+      ('relu', 14)
+    """
+    for _ in range(ops // 8):
+        x = (((x * 1.0001 + 0.5).tanh().exp() * w + b) / 1.5).relu()
+    return x
+
+
+def _w2(ops, repeat):
+    build = lambda x, w, b: mixed_chain(x, w, b, ops)  # the same graph for every engine
+    t = _interleaved(_eager_runs([0.3, 0.5, 0.1], build, ops), repeat)
+    name = f"W2 {ops:,}-op mixed chain"
+    memory = {"dagrad": _bytes_per_op(Value, build, ops)}
+    if peer.Value is not None:
+        memory["micrograd"] = _bytes_per_op(peer.Value, build, ops)
+    return _eager_rows(name, t, ops, TARGETS["mixed"]) + _compare(
+        f"{name}: memory, constants included", memory, "bytes/op", targets={"dagrad": TARGETS["bytes"]}, absolute=True)
+
+
+# --- W4: a wide graph: every leaf feeds many products ---------------------------------------------
+
+def wide(leaves):
+    """W4's graph: the product of every pair of leaves, summed as a balanced tree.
+
+    Each of the n leaves feeds n - 1 products, so the graph walks meet each leaf n - 1 times
+    (the fan-out of a layer's inputs, of a shared weight, of a loss's parameters); the tree
+    keeps the graph about log2(n * n / 2) deep.
+
+    Args:
+      leaves: n Values (dagrad's or micrograd's).
+
+    Returns:
+      The sum, a Value; the graph has n (n - 1) / 2 products and one fewer additions.
+
+    Example:
+      >>> from autograd import topological_order
+      >>> y = wide([Value(1.0), Value(2.0), Value(3.0)])   # 1*2 + 1*3 + 2*3
+      >>> y.data, len(topological_order(y))                 # 3 leaves, 3 products, 2 sums
+      (11.0, 8)
+    """
+    terms = [x * y for i, x in enumerate(leaves) for y in leaves[i + 1:]]
+    while len(terms) > 1:
+        paired = [terms[k] + terms[k + 1] for k in range(0, len(terms) - 1, 2)]
+        terms = paired + terms[-1:] if len(terms) % 2 else paired
+    return terms[0]
+
+
+def wide_ops(n):
+    """The number of ops in `wide` of n leaves: n (n - 1) / 2 products and one fewer additions.
+
+    Example:
+      >>> wide_ops(3)
+      5
+    """
+    return n * (n - 1) - 1
+
+
+def _w4(n, repeat):
+    inputs = [0.5 + k / (2 * n) for k in range(n)]  # in [0.5, 1): the sum stays moderate
+    build = lambda *leaves: wide(leaves)
+    t = _interleaved(_eager_runs(inputs, build, 2 * n.bit_length() + 8), repeat)
+    ops = wide_ops(n)
+    return _eager_rows(f"W4 wide graph, {n} leaves each in {n - 1} products ({ops:,} ops)", t, ops, TARGETS["eager"])
 
 
 # --- W3: one training step of micrograd's demo MLP -------------------------------------------
@@ -331,14 +435,14 @@ def _compile_rows(rows):
 
 # --- W5: memory per node; and a million-op chain ----------------------------------------------
 
-def _bytes_per_node(value_type, ops):
-    """Bytes allocated per node while a chain of `ops` ops is built (tracemalloc), graph alive."""
+def _bytes_per_op(value_type, build, ops):
+    """Bytes allocated per op while ``build(x, a, b)`` builds its graph (tracemalloc), graph alive."""
     x, a, b = value_type(0.3), value_type(0.5), value_type(0.1)
     gc.collect()
     tracemalloc.start()
     try:
         before = tracemalloc.get_traced_memory()[0]
-        y = chain(x, a, b, ops)
+        y = build(x, a, b)
         used = tracemalloc.get_traced_memory()[0] - before
     finally:
         tracemalloc.stop()
@@ -347,9 +451,10 @@ def _bytes_per_node(value_type, ops):
 
 
 def _w5(ops):
-    values = {"dagrad": _bytes_per_node(Value, ops)}
+    build = lambda x, a, b: chain(x, a, b, ops)
+    values = {"dagrad": _bytes_per_op(Value, build, ops)}
     if peer.Value is not None:
-        values["micrograd"] = _bytes_per_node(peer.Value, ops)
+        values["micrograd"] = _bytes_per_op(peer.Value, build, ops)
     return _compare(f"W5 {ops:,}-op chain: memory", values, "bytes/node",
                     targets={"dagrad": TARGETS["bytes"]}, absolute=True)
 
@@ -368,8 +473,8 @@ def run(sizes, progress=lambda name: None):
     """Run every workload; micrograd's rows and ratios are left out when it is not installed.
 
     Args:
-      sizes: `FULL` or `QUICK`, or a dict with the same keys: ``chain`` (W1 and W5 ops),
-        ``points`` (W3), ``deep`` (ops of the deep chain) and ``repeat``.
+      sizes: `FULL` or `QUICK`, or a dict with the same keys: ``chain`` (W1, W2 and W5 ops),
+        ``wide`` (W4's leaves), ``points`` (W3), ``deep`` (ops of the deep chain) and ``repeat``.
       progress: called with each workload's name as it starts.
 
     Returns:
@@ -382,6 +487,8 @@ def run(sizes, progress=lambda name: None):
     """
     rows = []
     for name, workload in (("W1", lambda: _w1(sizes["chain"], sizes["repeat"])),
+                           ("W2", lambda: _w2(sizes["chain"], sizes["repeat"])),
+                           ("W4", lambda: _w4(sizes["wide"], sizes["repeat"])),
                            ("W3", lambda: _w3(sizes["points"], sizes["repeat"])),
                            ("minibatch", lambda: _minibatch_rows(sizes["points"], min(10, sizes["points"] // 2), sizes["repeat"])),
                            ("batch replay", lambda: _batch_rows(sizes["grid"], sizes["repeat"])),

@@ -8,6 +8,7 @@ import sys
 import pytest
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+WIDE = "W4 wide graph, 20 leaves each in 19 products (379 ops)"  # --quick's W4
 
 
 @pytest.fixture(scope="module")
@@ -24,16 +25,20 @@ def test_quick_run_reports_every_workload_and_engine(quick):
     stdout, report = quick
     rows = report["rows"]
     workloads = {row["workload"].split(":")[0] for row in rows}
-    assert {"W1 400-op chain", "W3 MLP 2-16-16-1 step, 8 points", "W5 400-op chain"} <= workloads
+    assert {"W1 400-op chain", "W2 400-op mixed chain", WIDE, "W3 MLP 2-16-16-1 step, 8 points", "W5 400-op chain"} <= workloads
     assert any(w.startswith("4,000-op chain") for w in workloads)
     engines = {(row["workload"], row["engine"]) for row in rows}
     for workload in ("W1 400-op chain: end to end", "W3 MLP 2-16-16-1 step, 8 points"):
         assert {(workload, e) for e in ("micrograd", "dagrad", "dagrad compiled")} <= engines
+    for workload in ("W2 400-op mixed chain", WIDE):  # eager only, each phase against micrograd
+        for phase in ("build", "backward", "end to end"):
+            assert {(f"{workload}: {phase}", e) for e in ("micrograd", "dagrad")} <= engines
+    assert ("W2 400-op mixed chain: memory, constants included", "micrograd") in engines
     assert ("W3 MLP 2-16-16-1 step, 8 points", "torch (vectorized, own process)") in engines
     assert ("W5 400-op chain: memory", "micrograd") in engines
     for row in rows:
         assert row["value"] > 0, row
-        if row["engine"] != "micrograd" and row["unit"] in ("ns/op", "ms/step", "bytes/node"):
+        if row["engine"] != "micrograd" and row["unit"] in ("ns/op", "ms/step", "bytes/node", "bytes/op"):
             assert row["ratio"] is not None and row["ratio"] > 0, row
     assert report["environment"]["micrograd"] == "0.1.0"
     for row in rows:  # every row is printed
@@ -46,6 +51,9 @@ def test_targets_are_marked(quick):
     assert ("dagrad", "≤ 0.125×") in marked
     assert ("dagrad compiled", "≤ 0.01×") in marked
     assert ("dagrad", "≤ 200 bytes/node") in marked
+    assert ("dagrad", "≤ 200 bytes/op") in marked  # W2: the constants' leaves counted in
+    (mixed,) = [row for row in rows if row["workload"] == "W2 400-op mixed chain: end to end" and row["engine"] == "dagrad"]
+    assert mixed["target"] == "≤ 0.1×" and mixed["met"] in (True, False)
 
 
 def test_the_explorer_is_measured_in_python_and_in_the_browser(quick):
@@ -75,6 +83,43 @@ def test_the_peer_extension_differentiates_like_dagrad():
 
     for ours, theirs in zip(grads(Value), grads(peer.Value)):
         assert abs(ours - theirs) <= 1e-12 * (1 + abs(ours))
+
+
+def micrograd_nodes(root):
+    """Every node of a micrograd graph (its `_prev` sets), counted without recursion."""
+    seen, stack = {root}, [root]
+    while stack:
+        for child in stack.pop()._prev:
+            if child not in seen:
+                seen.add(child)
+                stack.append(child)
+    return len(seen)
+
+
+@pytest.mark.parametrize("workload", ["mixed chain", "wide graph"])
+def test_w2_and_w4_build_the_same_graph_and_gradients_on_both_engines(workload):
+    # The mixed chain's constants are wrapped by each engine its own way (micrograd's x / 1.5 is
+    # x * 1.5 ** -1): both must still build as many nodes and reach the same values and gradients,
+    # or W2 and W4 would time unlike work.
+    from autograd import Value, topological_order
+    from benchmarks import peer
+    from benchmarks.suite import mixed_chain, wide
+
+    def run(value_type):
+        if workload == "mixed chain":
+            leaves = [value_type(0.3), value_type(0.5), value_type(0.1)]
+            y = mixed_chain(*leaves, 80)
+        else:
+            leaves = [value_type(0.5 + k / 24) for k in range(12)]
+            y = wide(leaves)
+        y.backward()
+        return y, [y.data] + [leaf.grad for leaf in leaves]
+
+    (ours, our_numbers), (theirs, their_numbers) = run(Value), run(peer.Value)
+    assert len(topological_order(ours)) == micrograd_nodes(theirs)
+    assert our_numbers == pytest.approx(their_numbers, rel=1e-12)
+    if workload == "mixed chain":  # relu stays on its slope: every op of the chain carries gradient
+        assert all(v.data > 0 for v in topological_order(ours) if v.op == "relu")
 
 
 def test_w3_trains_the_same_network_on_both_engines():

@@ -13,6 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from autograd import OPS, Op, Value, grad, is_grad_enabled, no_grad, register_op, topological_order
+from autograd.engine import _start_backward
 from autograd.strategies import exprs
 
 BUILTIN_OPS = tuple(OPS)
@@ -288,6 +289,111 @@ def test_topological_order_is_deterministic_and_left_to_right():
     for v in order:
         assert all(p in seen for p in v.parents)
         seen.add(v)
+
+
+def recursive_post_order(roots):
+    """The order `topological_order` promises, written the obvious way (recursion: small graphs only)."""
+    order, seen = [], set()
+
+    def visit(v):
+        seen.add(v)
+        for p in v.parents:
+            if p not in seen:
+                visit(p)
+        order.append(v)
+
+    for root in roots:
+        if root not in seen:
+            visit(root)
+    return order
+
+
+BUILD = {"tanh": lambda x, y: x.tanh(), "*": lambda x, y: x * y, "+": lambda x, y: x + y, "* 2": lambda x, y: x * 2,
+         "0.5 -": lambda x, y: 0.5 - x, "- x": lambda x, y: -x}
+STEPS = st.lists(st.tuples(st.sampled_from(sorted(BUILD)), st.integers(0, 99), st.integers(0, 99)),
+                 max_size=30)
+
+
+@given(STEPS, st.lists(st.integers(0, 99), min_size=1, max_size=4))
+def test_the_one_set_walk_keeps_depth_first_post_order_so_drawings_keep_their_ids(steps, roots):
+    # Regression guard for the one-set walk that replaced two sets and a stack of every node: on
+    # graphs with shared nodes, x * x, constants, leaf roots and repeated roots, the order is still
+    # recursive depth-first post-order, first operand first (draw_dot names nodes by position).
+    nodes = [Value(0.5, label="a"), Value(-0.25, label="b")]
+    for op, i, j in steps:
+        nodes.append(BUILD[op](nodes[i % len(nodes)], nodes[j % len(nodes)]))
+    roots = [nodes[r % len(nodes)] for r in roots]
+    order = topological_order(*roots)
+    assert order == recursive_post_order(roots)
+    assert len(set(order)) == len(order)
+    # backward's own walk (marks in .grad, no set) gives the same order, which backward_steps
+    # names nodes by, and finds every leaf with its earlier .grad.
+    for k, v in enumerate(nodes):
+        v.grad = float(k)
+    single = topological_order(roots[0])
+    walk, leaves, earlier = _start_backward(roots[0], 1.0)
+    assert walk == single
+    assert leaves == [v for v in single if not v.parents]
+    assert earlier == [float(nodes.index(v)) if v in nodes else 0.0 for v in leaves]  # constants held 0.0
+
+
+def test_backward_resets_every_interior_grad_even_a_stale_one_set_by_hand():
+    # Regression guard for backward's reset, now done by the graph walk as it emits each node:
+    # every node with parents starts the pass at 0.0, the shared node h and the root included.
+    x, w = Value(0.3), Value(-1.2)
+    h = (x * w).tanh()
+    y = h * h + h * 2.0
+    nodes = topological_order(y)
+    for v in nodes:
+        v.grad = 123.0 if v.parents else 0.0
+    y.backward()
+    computed = [v for v in nodes if v.op != "const"]  # grad() gives a wrapped constant none
+    assert [v.grad for v in computed] == list(grad(y, computed))
+    (two,) = [v for v in nodes if v.op == "const"]
+    assert two.grad == h.data
+
+
+def test_backward_after_an_abandoned_backward_steps_walk_reaches_every_node():
+    # Regression guard for backward's walk, which marks a node as reached by the identity of its
+    # .grad: a walk left halfway (a backward_steps generator dropped after one step) leaves nodes
+    # holding its mark, and the next pass must not take them for reached (each pass has its own).
+    from autograd import backward_steps
+
+    def graph():
+        x = Value(0.7)
+        h = (x * 2.0).tanh()
+        return x, h * h + h.exp()
+
+    x, y = graph()
+    steps = backward_steps(y)
+    next(steps)
+    steps.close()
+    y.backward()
+    x_fresh, y_fresh = graph()
+    y_fresh.backward()
+    assert [v.grad for v in topological_order(y)] == [v.grad for v in topological_order(y_fresh)]
+
+
+def test_a_number_operand_is_a_fresh_constant_leaf_whatever_its_type():
+    # Regression guard for the fast path that makes a float operand's leaf without is_number and
+    # _const: every number still becomes its own "const" leaf holding a plain float, drawn and
+    # given a gradient like any node; a float subclass is stored as a float, not as itself.
+    class Half(float):
+        pass
+
+    x = Value(3.0)
+    for number in (0.5, 2, Fraction(1, 2), Half(0.5), IntEnum("Two", "ONE TWO")(2)):
+        for y in (x * number, number * x, x + number, x / number):
+            (const,) = [p for p in y.parents if p is not x]
+            assert (const.op, const.label, const.parents, const.local_grads) == ("const", "", (), ())
+            assert const.data == float(number) and const.data.__class__ is float, number
+            assert const.grad == 0.0
+    a, b = x * 0.5, x * 0.5
+    assert a.parents[1] is not b.parents[1]  # one leaf per use, as drawings show them
+    a.backward()
+    assert a.parents[1].grad == 3.0 and x.grad == 0.5  # the constant's gradient is reported too
+    with no_grad():
+        assert (x * 0.5).data == 1.5 and (x * 0.5).parents == ()
 
 
 # --- grad(): the vector–Jacobian product ------------------------------------------------------
