@@ -259,7 +259,7 @@ def test_keys_open_neurons_leave_browser_shortcuts_alone_and_escape_follows_the_
     assert status(page) == str(ex.steps[0])
     page.keyboard.press("ArrowRight")
     assert status(page) == str(ex.steps[1])
-    assert page.evaluate("location.hash") == "#step=2"  # the address names the step
+    page.wait_for_function("() => location.hash === '#step=2'")  # the address names the step, once stepping pauses
     # Clicking a node pins the details to it; Escape goes back to following the step.
     x1 = ex._t.names.index("x_1")
     page.click(f'g.units [data-node="{x1}"]')

@@ -594,7 +594,13 @@ if (page) {
   const data = JSON.parse(page.textContent);
   const linked = /step=(\d+)/.exec(location.hash); // a link to one step: page.html#step=12 (counted from 1)
   if (linked) data.step = Number(linked[1]) - 1;
-  // The address follows the step, so a step can be shared as a link (page.html#step=12).
-  const onStep = (k) => history.replaceState(null, "", `#step=${k + 1}`);
+  // The address follows the step, so a step can be shared as a link (page.html#step=12). Speed:
+  // written once stepping pauses (replaceState costs ~10 ms on a large page, and browsers
+  // throttle it when called on every step of a play).
+  let pending = null;
+  const onStep = (k) => {
+    clearTimeout(pending);
+    pending = setTimeout(() => history.replaceState(null, "", `#step=${k + 1}`), 250);
+  };
   globalThis.dagradExplorer = new View(root, svg, data, { keysOn: document, onStep });
 }
