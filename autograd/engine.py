@@ -789,8 +789,8 @@ def jvp(outputs: Values, inputs: Values, tangents: Weights, create_graph: bool =
 
 
 def _jvp_floats(order: list[Value], tangent: dict[Any, Any]) -> dict[Any, Any]:
-    # The forward sweep on stored partials. Speed: one dict lookup per parent slot (get(None) is
-    # None, so an empty second slot needs no test), no tuples; nodes no input reaches are
+    # The forward sweep on stored partials. Speed: one dict lookup per operand (none for the empty
+    # second slot of a one-operand op), no tuples; nodes no input reaches are
     # skipped; and when every seed is a leaf (the usual case), no lookup of the node's own seed.
     get = tangent.get
     interior = any(x._p0 is not None for x in tangent)
@@ -798,15 +798,21 @@ def _jvp_floats(order: list[Value], tangent: dict[Any, Any]) -> dict[Any, Any]:
         p = node._p0
         if p is None:
             continue
-        t0, t1 = get(p), get(node._p1)
-        if t0 is None:
-            if t1 is None:
+        t0, p = get(p), node._p1
+        if p is None:  # one operand (tanh, exp, relu ...): no lookup for the empty slot
+            if t0 is None:
                 continue
-            flow = node._d1 * t1
-        elif t1 is None:
             flow = node._d0 * t0
         else:
-            flow = node._d0 * t0 + node._d1 * t1
+            t1 = get(p)
+            if t0 is None:
+                if t1 is None:
+                    continue
+                flow = node._d1 * t1
+            elif t1 is None:
+                flow = node._d0 * t0
+            else:
+                flow = node._d0 * t0 + node._d1 * t1
         if interior and node in tangent:  # an interior input: its tangent adds to what flows in
             flow += tangent[node]
         tangent[node] = flow
