@@ -50,8 +50,8 @@ __all__ = ["Explorer", "Step", "explore"]
 
 _STATIC = pathlib.Path(__file__).with_name("static")
 _MAX_NODES = 5000
-_GROUP_SIZE = (228.0, 40.0)  # a neuron's box: z and a, each with its gradient
-_COST_SIZE = (180.0, 40.0)
+_GROUP_SIZE = (228.0, 36.0)  # a neuron's box: z and a, each with its gradient
+_COST_SIZE = (180.0, 36.0)
 _PORT_SIZE = (110.0, 48.0)
 
 
@@ -709,7 +709,7 @@ def _group_box(ex: Explorer, g: int, x: float, y: float, w: float, h: float, sta
     rows = [group["z"], group["out"]] if group["out"] != group["z"] else [group["z"]]
     lines = []
     for r, i in enumerate(rows):
-        yy = top + (16 if len(rows) == 2 else 25) + 16 * r
+        yy = top + (15 if len(rows) == 2 else 23) + 15 * r
         lines.append(f'<text x="{f(left + 8)}" y="{f(yy)}"><tspan class="name">{svg.text(t.names[i])}</tspan> = '
                      f'<tspan data-n="{i}" data-f="data">{svg.number(t.data_at(i, step))}</tspan>'
                      f'<tspan class="grad" dx="6">grad </tspan><tspan class="grad" data-n="{i}" data-f="grad">'

@@ -41,7 +41,7 @@ STYLE = """
 .dg .group>rect{fill:#f8fafc;stroke:#475569}.dg .group text{font-size:12px}.dg .group.k-cost>rect{fill:#ecfdf5;stroke:#15803d}
 .dg .name{font-weight:600}.dg .op{fill:#6b7280;font-size:10px}.dg .grad,.dg .grad tspan{fill:#6d28d9}
 .dg .edge{fill:none;stroke:#9ca3af;stroke-width:1.2}
-.dg .s-pending{opacity:.45}.dg .s-done>rect{stroke:#1e293b;stroke-width:1.8}.dg .s-partial>rect{stroke:#a78bfa;stroke-dasharray:5 3}
+.dg .s-pending{opacity:.62}.dg .s-done>rect{stroke:#1e293b;stroke-width:1.8}.dg .s-partial>rect{stroke:#a78bfa;stroke-dasharray:5 3}
 .dg .s-current>rect{stroke:#ea580c;stroke-width:3.5}
 .dg .s-operand>rect,.dg .s-receiving>rect{stroke:#7c3aed;stroke-width:3}
 .dg .edge.s-active{stroke:#ea580c;stroke-width:2.4}.dg .edge.s-pending{opacity:.35}
