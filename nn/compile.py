@@ -223,8 +223,7 @@ class CompiledStep:
             several = not isinstance(p, Value)
             shape.append((len(outputs), len(p) if several else None))
             outputs.extend(p if several else [p])
-        rows = inputs if targets is None else [[*x, *_flat(t)] for x, t in zip(inputs, targets)]
-        return loss, outputs, shape, rows
+        return loss, outputs, shape, self._rows(inputs, targets)
 
     def __repr__(self) -> str:
         model = type(self._model).__name__
@@ -241,7 +240,8 @@ def _as_values(t: Any) -> Value | list[Any]:
 
 
 def _flat(t: Any) -> list[Any]:
-    return [x for u in t for x in _flat(u)] if isinstance(t, list) else [t]
+    """A target's numbers (or leaf Values) in order, however it nests lists and tuples (as `_as_values` reads it)."""
+    return [x for u in t for x in _flat(u)] if isinstance(t, (list, tuple)) else [t]
 
 
 def _hashable(y: Any) -> tuple[Any, ...]:

@@ -560,6 +560,21 @@ def test_a_batch_of_another_size_is_traced_once_and_cached():
     assert_bits(step_grads(step, model), eager_grads(model, hinge_l2(model), X, y))  # step(): the traced batch
 
 
+def test_targets_given_as_tuples_are_data_as_lists_are():
+    # Regression: the trace read a tuple target as data, but each replay's rows left it whole, so
+    # the first step() failed ("number in data row 0 1 must be a real number, got tuple").
+    model = nn.MLP(1, [3, 2], seed=0)
+    X, y = [[1.0], [2.0]], [(0.0, 1.0), (1.0, 0.0)]
+    step = compile_step(model, mse_pairs, X, y)
+    assert step.targets_are_data
+    assert_bits(step_grads(step, model), eager_grads(model, mse_pairs, X, y))
+    assert_bits(step_grads(step, model, X, [list(t) for t in y]), eager_grads(model, mse_pairs, X, y))
+
+
+def mse_pairs(scores, targets):
+    return nn.mse_loss([s for row in scores for s in row], [t for row in targets for t in row])
+
+
 def test_cross_entropy_targets_are_structure_and_key_the_cache():
     X = [[1.0, -0.5], [0.25, 2.0]]
     model = nn.MLP(2, [4, 3], seed=0)
