@@ -26,7 +26,7 @@ from collections.abc import Callable
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple, ParamSpec, TypeVar, cast, overload
 
-from autograd._checks import as_float, is_number, too_large
+from autograd._checks import as_float, is_number
 
 if TYPE_CHECKING:
     from autograd._types import Gradients, Partials, Scalar, Values, Weights
@@ -315,9 +315,10 @@ def _binary(name: str, doc: str | None = None) -> Callable[[Value, Scalar], Valu
 def _reflected(method: Callable[[Value, Scalar], Value]) -> Callable[[Value, float], Value]:
     # `2 - x` arrives as x.__rsub__(2): make the number a constant node and apply the op to it.
     def reflected(self: Value, other: float) -> Value:
-        if is_number(other):
-            return method(_const(other, method.__name__), self)
-        return NotImplemented
+        data = _constant_data(other, method.__name__)  # one number check, not two (via _const)
+        if data is NotImplemented:
+            return NotImplemented  # type: ignore[no-any-return]  # (a checker exempts only methods named __op__)
+        return method(_leaf(data, _CONST), self)
 
     return reflected
 
@@ -585,12 +586,7 @@ def _leaf(data: float, op: str = "") -> Value:
 
 def _constant_data(x: object, op: str) -> Any:
     # A number operand of `op` as the float its constant leaf holds; NotImplemented if not a number.
-    if not is_number(x):
-        return NotImplemented
-    try:  # Speed: a try costs nothing until it catches.
-        return float(x)
-    except OverflowError:
-        raise too_large(op, x) from None
+    return as_float(x, op) if is_number(x) else NotImplemented
 
 
 def _const(x: object, op: str) -> Value:
@@ -708,17 +704,17 @@ def grad(outputs: Values, inputs: Values, grad_outputs: Weights | None = None, c
         grads[out] = grads[out] + g if out in grads else g
     for node in reversed(topological_order(*outputs)):
         g = grads.get(node)
-        parents = node.parents
-        if g is None or not parents:
+        if g is None or node._p0 is None:
             continue
         if create_graph:
             # Re-evaluate the op's partials on Values (constants as floats) to record them.
-            args = [p.data if p._op == _CONST else p for p in parents]
+            parents: tuple[Value | None, ...] = node.parents
+            args = [p.data if p._op == _CONST else p for p in node.parents]
             local_grads = OPS[node._op].partials(*args, node)
-        else:
-            local_grads = (node._d0, node._d1)
+        else:  # Speed: the two slots read directly, not the `parents` property (a generator per node)
+            parents, local_grads = (node._p0, node._p1), (node._d0, node._d1)
         for p, local in zip(parents, local_grads):
-            if p._op != _CONST:
+            if p is not None and p._op != _CONST:
                 contribution = local * g
                 grads[p] = grads[p] + contribution if p in grads else contribution
     return tuple(_as_result(grads.get(x, 0.0), create_graph) for x in inputs)

@@ -155,7 +155,7 @@ class _Sweep:
     of the best-first search).
     """
 
-    children: dict[Value, list[tuple[Value, float, int]]]
+    children: dict[Value, list[tuple[Value, float]]]
     count: int
     total: float
     best: dict[Value, float]
@@ -165,12 +165,12 @@ class _Sweep:
         reached: set[Value] = {x} if x._op != _CONST or x is root else set()
         self.children = {x: []} if reached else {}
         for node in order:
-            for slot, (p, d) in enumerate(((node._p0, node._d0), (node._p1, node._d1))):
+            for p, d in ((node._p0, node._d0), (node._p1, node._d1)):
                 if p is not None and p in reached:
                     if node not in reached:
                         reached.add(node)
                         self.children[node] = []
-                    self.children[p].append((node, d, slot))
+                    self.children[p].append((node, d))
         self.x, self.root = x, root
         self.count, self.total, self.best = 0, 0.0, {}
         if root in reached:
@@ -215,7 +215,7 @@ class _Sweep:
             if node is self.root:
                 found.append(self._path(node, product, link))
                 continue
-            for child, d, _ in self.children[node]:  # every child leads to the root (a DAG)
+            for child, d in self.children[node]:  # every child leads to the root (a DAG)
                 bound = self.best[child]
                 tie += 1  # ties keep the graph's order: deterministic
                 heapq.heappush(heap, (-_size(product * d) * bound, tie, child, product * d, ((node, d), link)))

@@ -30,9 +30,6 @@ __all__ = ["GradcheckError", "GradcheckFailure", "gradcheck", "gradgradcheck",
 # rounding error (~eps / h): the step that minimises their sum for float64, ~6.06e-6.
 _REL_STEP = sys.float_info.epsilon ** (1 / 3)
 
-# What a forward raises outside its domain (log, sqrt, /, ** and exp all raise one of these):
-# within the step that means "not differentiable here", not a bug to propagate.
-
 
 class GradcheckFailure(NamedTuple):
     """One derivative that `gradcheck` or `gradgradcheck` could not confirm: a row of the table.
@@ -564,7 +561,7 @@ def _path_sizes(order: list[Value], leaf: Value, outputs: list[Value]) -> list[f
                 total += abs(d) * size[p]
                 reached = True
         if reached:
-            size[node] = size.get(node, 0.0) + total
+            size[node] = total  # each node once, after its parents (the leaf has none)
     return [size.get(out, 0.0) for out in outputs]
 
 

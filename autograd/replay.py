@@ -209,6 +209,15 @@ class CompiledFunction(Generic[_Result]):
 
         ``out`` is a float and ``grads`` a list with one float per input; with `extras` (see
         `compile_graph`), ``(out, grads, extra_values)``.
+
+        Example:
+          >>> f = compile(lambda x: x * x, [3.0])
+          >>> f([2.0])
+          (4.0, [4.0])
+          >>> x, t = Value(1.0), Value(0.0)   # a data leaf: read from `data` at each call
+          >>> g = compile_graph((x - t) ** 2, [x], data=[[t]])
+          >>> g([3.0], [[1.0]])
+          (4.0, [4.0])
         """
         inputs = _floats(inputs, self.n_inputs, self._who)
         if not self.data_shape:
@@ -394,9 +403,9 @@ class _Emitter:
     bindings: dict[str, Callable[..., Any]]
 
     def __init__(self, output: Value, inputs: list[Value], extras: list[Value] | tuple[()], who: str, data: Any = ()) -> None:
-        self.order, self.parents, self.live, self.needs, self.upstream = _analyse(output, inputs, extras, who, data)
+        self.order, self.index, self.parents, self.live, self.needs, self.upstream = _analyse(output, inputs, extras,
+                                                                                               who, data)
         self.output, self.inputs, self.extras, self.who, self.data = output, inputs, extras, who, data
-        self.index = {node: i for i, node in enumerate(self.order)}
         self.kind = [node.op for node in self.order]
         # Where each leaf's value comes from: inputs[k], or data[r][c] (a row per example).
         self.source = {self.index[x]: f"inputs[{k}]" for k, x in enumerate(inputs) if x in self.index}
@@ -404,6 +413,8 @@ class _Emitter:
                            for c, x in enumerate(row) if x in self.index)
         self.ops = [i for i, node in enumerate(self.order) if self.live[i] and self.kind[i]]
         self.slot = {i: n for n, i in enumerate(self.ops)}  # each op's place in V
+        # The ops whose backward runs, in the eager engine's order (consumers before their parents).
+        self.backward_ops = [i for i in reversed(self.ops) if self.upstream[i] and self.needs[i]]
         self.rules = self._rules()
         # How many gradient contributions each node receives (a parent used twice counts twice),
         # and how many it has received so far, while writing.
@@ -427,7 +438,7 @@ class _Emitter:
             for i in run:
                 self._forward_op(i)
         self.grad[out] = "1.0"
-        for run in self._functions([i for i in reversed(self.ops) if self.upstream[i] and self.needs[i]],
+        for run in self._functions(self.backward_ops,
                                    load_values=True) if self.loop is None else ():
             for i in run:
                 self._backward_op(i)
@@ -746,7 +757,7 @@ class _ExampleLoop:
             for j in e.parents[i] if feeds[i] else ():
                 feeds[j] = e.live[j]
         self.outside = list(outside)
-        eager = [i for i in reversed(e.ops) if e.upstream[i] and e.needs[i]]
+        eager = e.backward_ops
         self.before = [i for i in eager if row[i] == -2 or (row[i] == -1 and not feeds[i])]
         self.after = [i for i in eager if row[i] == -1 and feeds[i]]
         return True
@@ -754,7 +765,7 @@ class _ExampleLoop:
     def _in_eager_order(self, e: _Emitter) -> bool:
         """True if the looped backward adds each node's contributions in eager's order, all before
         the node's own backward: then every gradient is the same sum, term by term, as eager's."""
-        eager = [i for i in reversed(e.ops) if e.upstream[i] and e.needs[i]]
+        eager = e.backward_ops
         position = [0] * len(e.order)
         for k, i in enumerate(eager):
             position[i] = k
@@ -772,8 +783,9 @@ class _ExampleLoop:
 
 
 def _analyse(output: Value, inputs: list[Value], extras: list[Value] | tuple[()], who: str,
-             data: Any = ()) -> tuple[list[Value], list[tuple[int, ...]], list[bool], list[bool], list[bool]]:
-    """(nodes in topological order, each one's parents by position, live, needs, upstream), checked.
+             data: Any = ()) -> tuple[list[Value], dict[Value, int], list[tuple[int, ...]], list[bool], list[bool],
+                                      list[bool]]:
+    """(nodes in topological order, each one's position, each one's parents by position, live, needs, upstream), checked.
 
     A node is live if it depends on an input or a data leaf; the others are constants, folded to
     their traced values (the forwards are pure, so replay would compute exactly those values). A
@@ -821,7 +833,7 @@ def _analyse(output: Value, inputs: list[Value], extras: list[Value] | tuple[()]
     for i in reversed(range(len(order))):
         for j in parents[i] if upstream[i] else ():
             upstream[j] = True
-    return order, parents, live, needs, upstream
+    return order, index, parents, live, needs, upstream
 
 
 def _rules(name: str, points: Sequence[Sequence[float]], who: str) -> tuple[Any, Any]:
@@ -1093,7 +1105,7 @@ def _verified(rule: Callable[..., Any], points: Sequence[Sequence[float]]) -> li
         # Speed: the lists compared in C first; only if they differ (a NaN differs from itself), point by point.
         if got != want and not all(len(a) == len(b) and all(map(same, a, b)) for a, b in zip(got, want)):
             return None
-    except (ArithmeticError, ValueError):  # the record (or the rule) fails at a point: call the rule
+    except DOMAIN_ERRORS:  # the record (or the rule) fails at a point: call the rule
         return None
     return templates
 

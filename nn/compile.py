@@ -139,6 +139,16 @@ class CompiledStep:
 
         Args:
           X, y: a batch (examples and targets); by default the traced one.
+
+        Returns:
+          The loss at the parameters' values before the call; their ``.grad`` gain its gradients.
+
+        Example:
+          >>> from nn import Neuron, mse_loss
+          >>> n = Neuron(1, activation="linear", seed=0)
+          >>> step = compile_step(n, mse_loss, [[1.0]], [0.0])
+          >>> step() == mse_loss([n([1.0])], [0.0]).data, step([[2.0]], [1.0]) == mse_loss([n([2.0])], [1.0]).data
+          (True, True)
         """
         if (X is None) != (y is None):
             raise TypeError("compile_step: give a batch as step(X, y), both the examples and the targets, "
