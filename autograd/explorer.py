@@ -152,7 +152,6 @@ class _Timeline:
                 added.append(a)
                 after.append(grad[p])
             self.added[i], self.after[i] = tuple(added), tuple(after)
-        self.grad = grad
         # A gradient is final once every consumer has passed its share (the root's at its own step).
         self.final = [max((self.passes[c] for c in self.consumers[i]), default=self.passes[i] or 0)
                       for i in range(n)]
@@ -403,9 +402,14 @@ class Explorer:
 
     @step.setter
     def step(self, k: int) -> None:
+        self._step = self._index(k, "Explorer")
+
+    def _index(self, k: object, who: str) -> int:
+        """`k` as a step's index (negative counts from the end), or a ValueError naming `who`."""
         if not (is_int(k) and -self._t.total <= k < self._t.total):
-            raise ValueError(f"Explorer: step must be an int from 0 to {self._t.total - 1}, got {k!r}")
-        self._step = k % self._t.total
+            raise ValueError(f"{who}: step must be an int from 0 to {self._t.total - 1} (or negative, from "
+                             f"the end), got {k!r}")
+        return k % self._t.total
 
     def svg(self, step: int | None = None) -> str:
         """The drawing at `step` (default: `step`) as standalone SVG: what a page without script shows.
@@ -415,12 +419,7 @@ class Explorer:
           >>> explore(Value(1.0, label="x") * 2).svg().startswith("<svg")
           True
         """
-        if step is None:
-            step = self._step
-        elif not (is_int(step) and -self._t.total <= step < self._t.total):
-            raise ValueError(f"Explorer.svg: step must be an int from 0 to {self._t.total - 1} (or negative, from "
-                             f"the end), got {step!r}")
-        return _draw(self, step % self._t.total)
+        return _draw(self, self._step if step is None else self._index(step, "Explorer.svg"))
 
     def html(self) -> str:
         """The whole page as a string: drawing, data, script and style inline; no network needed.
@@ -472,14 +471,18 @@ class Explorer:
           >>> w.step
           0
         """
-        return _widget_class()(svg=self.svg(), data=json.dumps(self._data(), allow_nan=False), step=self._step)
+        return self._widget(self.svg())
+
+    def _widget(self, picture: str) -> Any:
+        return _widget_class()(svg=picture, data=json.dumps(self._data(), allow_nan=False), step=self._step)
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None,
                           **kwargs: Any) -> dict[str, Any] | tuple[dict[str, Any], dict[str, Any]]:
         caption = f"<p><b>{svg.text(self.title)}</b>: step {self._step + 1} of {self._t.total}: {svg.text(self.steps[self._step])}</p>"
-        static = {"text/html": f"<div>{caption}{self.svg()}</div>", "text/plain": repr(self)}
+        picture = self.svg()  # drawn once: the static picture and the widget's
+        static = {"text/html": f"<div>{caption}{picture}</div>", "text/plain": repr(self)}
         try:
-            bundle = self.widget()._repr_mimebundle_(include=include, exclude=exclude, **kwargs)
+            bundle = self._widget(picture)._repr_mimebundle_(include=include, exclude=exclude, **kwargs)
         except ImportError:
             static["text/html"] += ("<p>(a picture of one step; install the notebooks extra, "
                                     "<code>pip install 'dagrad[notebooks]'</code>, to step through it here, "
@@ -525,21 +528,23 @@ def _neuron_groups(t: _Timeline) -> list[Group]:
     has a z (the graph was not built by nn's layers).
     """
     n = len(t.order)
-    key: list[Any] = [None] * n
-    for i, v in enumerate(t.order):
-        name = notation.parse(v.label)
-        if name is not None and name.name in ("z", "a", "w", "b"):
-            key[i] = (name.layer, name.indices[0])
+    parsed = [notation.parse(v.label) for v in t.order]  # each label read once
+    symbol = [name.name if name else None for name in parsed]
+    key: list[Any] = [(name.layer, name.indices[0]) if name and name.name in ("z", "a", "w", "b") else None
+                      for name in parsed]
     for i in reversed(range(n)):  # consumers before parents
         if key[i] is None and i != n - 1 and (t.parents[i] or t.kinds[i] == "const"):
             ks = {key[c] for c in t.consumers[i]}
             if len(ks) == 1 and None not in ks:
                 key[i] = ks.pop()
-    zs = {key[i]: i for i, v in enumerate(t.order) if (notation.parse(v.label) or (None,))[0] == "z"}
+    zs = {key[i]: i for i in range(n) if symbol[i] == "z"}
+    by_key: dict[Any, list[int]] = {}
+    for i, k in enumerate(key):  # each neuron's members in one pass, in topological order
+        by_key.setdefault(k, []).append(i)
     groups: list[Group] = []
     for k in sorted(zs):
-        members = [i for i in range(n) if key[i] == k]
-        outs = [i for i in members if (notation.parse(t.order[i].label) or (None,))[0] == "a"]
+        members = by_key[k]
+        outs = [i for i in members if symbol[i] == "a"]
         out = outs[0] if outs else zs[k]
         groups.append({"name": f"neuron {k[1]} · layer {k[0]}", "members": members, "z": zs[k], "out": out,
                        "activation": t.order[out].op if out != zs[k] else "linear"})
@@ -565,7 +570,6 @@ class _Drawing:
 
     layout: Layout
     links: dict[tuple[Unit, Unit], list[int]]
-    unit_of: list[Unit]
     insets: list[dict[str, Any]]
     units: list[Unit]
     sizes: dict[Unit, tuple[float, float]]
@@ -588,9 +592,8 @@ class _Drawing:
         # Edge widths by |contribution|, on a square-root scale (small ones stay visible); inf and nan widest.
         self.widths = [round(1.2 + 4.8 * math.sqrt(min(1.0, abs(t.added[c][k]) / biggest)), 2)
                        if math.isfinite(t.added[c][k]) else 6.0 for c, k in self.edges]
-        unit = [ex._member[i] if ex._member[i] >= 0 else None for i in range(len(t.order))]
-        units = list(dict.fromkeys(("g", u) if u is not None else ("n", i) for i, u in enumerate(unit)))
-        unit_of = [("g", u) if u is not None else ("n", i) for i, u in enumerate(unit)]
+        unit_of: list[Unit] = [("g", m) if m >= 0 else ("n", i) for i, m in enumerate(ex._member)]
+        units = list(dict.fromkeys(unit_of))
         parents: dict[Unit, list[Unit]] = {u: [] for u in units}
         links: dict[tuple[Unit, Unit], list[int]] = {}  # (parent unit, child unit) -> graph edges
         for (p, c), es in edge_of.items():
@@ -601,7 +604,7 @@ class _Drawing:
         sizes = {u: self._unit_size(u) for u in units}
         units = _sorted_units(units, parents)
         layout = layered(units, parents, sizes, rank_gap=64.0, node_gap=6.0)
-        self.layout, self.links, self.unit_of = layout, links, unit_of
+        self.layout, self.links = layout, links
         self.insets = [self._inset(g) for g in range(len(ex._groups))]
         self.units, self.sizes = units, sizes
         return self

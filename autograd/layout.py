@@ -80,17 +80,17 @@ def layered(nodes: Sequence[Hashable], parents: Mapping[Any, Sequence[Hashable]]
     """
     if direction not in ("LR", "TB"):
         raise ValueError(f"layered: direction must be 'LR' or 'TB', got {direction!r}")
-    index = {n: k for k, n in enumerate(nodes)}
     # Work as if left to right: `along` is the size across ranks, `across` the size within one.
     along = {n: sizes[n][0] if direction == "LR" else sizes[n][1] for n in nodes}
     across = {n: sizes[n][1] if direction == "LR" else sizes[n][0] for n in nodes}
     edges = list(dict.fromkeys((p, c) for c in nodes for p in parents.get(c, ())))  # distinct, in order
     rank = _ranks(nodes, edges)
-    layers, chains = _with_points(nodes, edges, rank, index)
+    layers, chains = _with_points(nodes, edges, rank)
     for points in chains.values():  # a waypoint takes a little room, so a long edge keeps off the boxes
         across.update((point, _POINT_ROOM) for point in points)
-    _order(layers, chains)
-    coord = _positions(layers, chains, across, node_gap)
+    before, after = _neighbours(layers, chains)  # the same whatever the order within a rank
+    _order(layers, before, after)
+    coord = _positions(layers, before, after, across, node_gap)
     # Rank coordinates: each rank as wide as its widest node.
     widths = [max((along.get(n, 0.0) for n in layer), default=0.0) for layer in layers]
     starts: list[float]
@@ -129,15 +129,15 @@ def _ranks(nodes: Sequence[Any], edges: list[tuple[Any, Any]]) -> dict[Any, int]
     return {n: last - depth[n] for n in nodes}
 
 
-def _with_points(nodes: Sequence[Any], edges: list[tuple[Any, Any]], rank: dict[Any, int],
-                 index: dict[Any, int]) -> tuple[list[list[Any]], dict[tuple[Any, Any], list[Any]]]:
+def _with_points(nodes: Sequence[Any], edges: list[tuple[Any, Any]],
+                 rank: dict[Any, int]) -> tuple[list[list[Any]], dict[tuple[Any, Any], list[Any]]]:
     """The ranks as lists of nodes, with a waypoint on every rank an edge crosses.
 
     Returns (layers, chains): chains maps each edge to its waypoints, which are tuples
     ``(edge number, k)`` and appear in the layers like nodes.
     """
     layers: list[list[Any]] = [[] for _ in range(max(rank.values(), default=-1) + 1)]
-    for n in sorted(nodes, key=index.__getitem__):
+    for n in nodes:  # each rank starts in the given (topological) order
         layers[rank[n]].append(n)
     chains: dict[tuple[Any, Any], list[Any]] = {}
     for e, (p, c) in enumerate(edges):
@@ -168,9 +168,8 @@ def _neighbours(layers: list[list[Any]], chains: dict[tuple[Any, Any], list[Any]
     return before, after
 
 
-def _order(layers: list[list[Any]], chains: dict[tuple[Any, Any], list[Any]]) -> None:
+def _order(layers: list[list[Any]], before: dict[Any, list[Any]], after: dict[Any, list[Any]]) -> None:
     """Reorder each rank in place by barycentre sweeps; keep the order with fewest crossings."""
-    before, after = _neighbours(layers, chains)
     best, fewest = [list(layer) for layer in layers], _crossings(layers, after)
     for sweep in range(_SWEEPS):
         forward = sweep % 2 == 0
@@ -200,29 +199,31 @@ def _crossings(layers: list[list[Any]], after: dict[Any, list[Any]]) -> int:
     for r in range(len(layers) - 1):
         where = {n: k for k, n in enumerate(layers[r + 1])}
         targets = [m for n in layers[r] for m in sorted(where[v] for v in after[n])]
-        total += _inversions(targets)
+        total += _inversions(targets)[1]
     return total
 
 
-def _inversions(xs: list[int]) -> int:
-    """Pairs i < j with xs[i] > xs[j], by merge sort: O(n log n)."""
+def _inversions(xs: list[int]) -> tuple[list[int], int]:
+    """(`xs` sorted, the pairs i < j with xs[i] > xs[j]), by merge sort: O(n log n)."""
     if len(xs) < 2:
-        return 0
+        return list(xs), 0
     mid = len(xs) // 2
-    left, right = sorted(xs[:mid]), sorted(xs[mid:])
-    count = _inversions(xs[:mid]) + _inversions(xs[mid:])
-    j = 0
-    for x in left:  # for each x on the left, the right-hand values smaller than it
-        while j < len(right) and right[j] < x:
+    (left, a), (right, b) = _inversions(xs[:mid]), _inversions(xs[mid:])
+    merged, count, i, j = [], a + b, 0, 0
+    while i < len(left) and j < len(right):
+        if right[j] < left[i]:  # right[j] is smaller than every left value still waiting
+            merged.append(right[j])
+            count += len(left) - i
             j += 1
-        count += j
-    return count
+        else:
+            merged.append(left[i])
+            i += 1
+    return merged + left[i:] + right[j:], count
 
 
-def _positions(layers: list[list[Any]], chains: dict[tuple[Any, Any], list[Any]], across: dict[Any, float],
-               gap: float) -> dict[Any, float]:
+def _positions(layers: list[list[Any]], before: dict[Any, list[Any]], after: dict[Any, list[Any]],
+               across: dict[Any, float], gap: float) -> dict[Any, float]:
     """A coordinate within its rank for every node: near its neighbours, in order, never overlapping."""
-    before, after = _neighbours(layers, chains)
     coord: dict[Any, float] = {}
     for layer in layers:  # start packed, centred on 0
         y = 0.0

@@ -188,7 +188,7 @@ def edge_path(points: Sequence[tuple[float, float]], edges: Iterable[int], *, di
     return f'<path class="{cls}" data-e="{" ".join(map(str, edges))}" d="{"".join(d)}"/>'
 
 
-def document(width: float, height: float, body: str, *, title: str = "", extra_class: str = "") -> str:
+def document(width: float, height: float, body: str, *, title: str = "") -> str:
     """A standalone ``<svg>`` with the drawings' stylesheet and arrow marker, shrunk to fit its container.
 
     Example:
@@ -196,9 +196,8 @@ def document(width: float, height: float, body: str, *, title: str = "", extra_c
       True
     """
     title_el = f"<title>{text(title)}</title>" if title else ""
-    cls = f"dg {extra_class}".strip()
     w, h = coord(width), coord(height)
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" class="{cls}" width="{w}" height="{h}" viewBox="0 0 {w} {h}" role="img" '
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" class="dg" width="{w}" height="{h}" viewBox="0 0 {w} {h}" role="img" '
             'style="max-width:100%;height:auto">'
             f"{title_el}<style>{STYLE}</style>"
             '<defs><marker id="dg-arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="11" markerHeight="11" '

@@ -143,9 +143,9 @@ def draw_dot(root: Value, *, rankdir: str = "LR", highlight: Value | Iterable[Va
         graph_attr={"rankdir": rankdir},
         node_attr={"shape": "record", "style": "filled", "fontname": "Helvetica", "fontsize": "11"},
         edge_attr={"arrowsize": "0.7", "fontname": "Helvetica", "fontsize": "9", "fontcolor": "#4b5563"})
-    kinds = {}
+    kinds, node_kinds = {}, [svg.kind_of(v, root, params) for v in order]
     for i, v in enumerate(order):
-        kind = _KIND_NAMES[svg.kind_of(v, root, params)]
+        kind = _KIND_NAMES[node_kinds[i]]
         kinds[kind] = True
         fields = [_dot_escape(notation.node_name(v.label, i), record=True), f"data {v.data:.4f}"]
         if show_grad:  # a gradient not computed yet (in a step's snapshot) is "—", not 0
@@ -167,16 +167,15 @@ def draw_dot(root: Value, *, rankdir: str = "LR", highlight: Value | Iterable[Va
     if marked:
         kinds["highlighted"] = True
     graph.attr(label=_legend(kinds), labelloc="b", fontname="Helvetica", fontsize="9")
-    graph._picture = _Picture(order, root, params, grads if show_grad else None, marked, current, rankdir)
+    graph._picture = _Picture(order, node_kinds, grads if show_grad else None, marked, current, rankdir)
     return graph
 
 
 class _Picture(NamedTuple):
     """What `draw_dot` drew, kept on the drawing so that Jupyter can lay it out in Python without ``dot``."""
 
-    order: list[Value]
-    root: Value
-    params: set[Value]
+    order: list[Value]  # the root last
+    kinds: list[str]  # each Value's kind (svg.kind_of)
     grads: list[float | None] | None
     marked: set[Value]
     current: Value | None
@@ -196,13 +195,13 @@ class _Picture(NamedTuple):
                 body.append(svg.edge_path(route, [], direction=direction, state=state, copy=k))
         body.append('</g><g class="units">')
         for i, v in enumerate(self.order):
-            kind = svg.kind_of(v, self.root, self.params)
+            kind = self.kinds[i]
             state = "s-current" if v is self.current else "s-receiving" if v in self.marked else ""
             grad = None if self.grads is None else self.grads[i]
             body.append(svg.node(i, *lay.position[i], kind=kind, name=notation.node_name(v.label, i), op=svg.op_label(v.op),
                                  data=v.data, grad=grad, state=state))
         body.append("</g>")
-        title = f"the graph of {notation.node_name(self.root.label, len(self.order) - 1)}"
+        title = f"the graph of {notation.node_name(self.order[-1].label, len(self.order) - 1)}"
         return svg.document(lay.width, lay.height, "".join(body), title=title)
 
 
@@ -346,7 +345,7 @@ class BackwardStep:
       x.grad += (∂o/∂x = 0.07065) × (o.grad = 1.0) = 0.07065  → x.grad = 0.07065
     """
 
-    __slots__ = ("_log", "_names", "_params", "grad", "index", "node", "root", "terms", "total")
+    __slots__ = ("_grads", "_log", "_names", "_params", "grad", "index", "node", "root", "terms", "total")
 
     node: Value
     grad: float
@@ -362,6 +361,7 @@ class BackwardStep:
         # The steps of this pass so far (shared, appended to as the pass goes on): a step's
         # snapshot is read from the ones up to it, so it never changes afterwards.
         self._log, self._params = ([self] if log is None else log), params
+        self._grads: dict[Value, float] | None = None  # the snapshot, read from the log on first use
 
     def grad_of(self, v: Value) -> float | None:
         """``v.grad`` as it was right after this step; None if no gradient had reached `v` yet in this pass.
@@ -376,12 +376,13 @@ class BackwardStep:
         return self._snapshot().get(v)
 
     def _snapshot(self) -> dict[Value, float]:
-        first = self._log[0]
-        grads = {first.node: first.grad}
-        for step in self._log[:self.index + 1]:
-            for t in step.terms:
-                grads[t.parent] = t.grad_after
-        return grads
+        if self._grads is None:  # the steps up to this one never change: read them once
+            first = self._log[0]
+            self._grads = {first.node: first.grad}
+            for step in self._log[:self.index + 1]:
+                for t in step.terms:
+                    self._grads[t.parent] = t.grad_after
+        return self._grads
 
     def __str__(self) -> str:
         n = self._names[self.node]

@@ -165,6 +165,7 @@ def test_a_network_is_grouped_and_a_neuron_opens_on_click(page, tmp_path):
         page.evaluate(f"dagradExplorer.go({k})")
         values = page.evaluate("""() => [...document.querySelectorAll('g.units g.group tspan[data-f=grad]')]
                                    .map(e => [Number(e.dataset.n), e.dataset.value === '' ? null : Number(e.dataset.value)])""")
+        assert len(values) == 2 * (4 + 4) + 1 + 1  # z and a of each hidden neuron, z of the output, the cost
         for i, g in values:
             assert g == ex.steps[k].grad_of(ex._t.order[i]), (k, i)
 

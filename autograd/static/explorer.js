@@ -77,26 +77,32 @@ class Timeline {
       cs.length ? Math.max(...cs.map((c) => this.passes[c])) : this.passes[i] === Infinity ? 0 : this.passes[i]);
   }
 
+  dataAt(i, k) {
+    return this.appears[i] <= k ? this.data[i] : null; // as _Timeline.data_at
+  }
+
   nodeAt(k) {
     if (k === 0) return null;
     return k < this.firstBackward ? this.forward[k - 1] : this.backward[k - this.firstBackward];
   }
 
-  // Gradients at step k, accumulated in the same order and with the same float operations as
-  // Python's (and so the same numbers, bit for bit); null where none has arrived yet.
+  // [gradients at step k, each parent's gradient right after its term of step k]: accumulated in
+  // the same order and with the same float operations as Python's (and so the same numbers, bit
+  // for bit); null where none has arrived yet.
   gradsAt(k) {
     const g = new Array(this.n).fill(null);
+    let after = [];
     for (let s = this.firstBackward; s <= k; s++) {
       const i = this.backward[s - this.firstBackward];
       if (i === this.root) g[i] = 1.0;
-      this.parents[i].forEach((p, slot) => (g[p] = (g[p] === null ? 0.0 : g[p]) + this.added[i][slot]));
+      after = this.parents[i].map((p, slot) => (g[p] = (g[p] === null ? 0.0 : g[p]) + this.added[i][slot]));
     }
-    return g;
+    return [g, after];
   }
 
   states(k) {
     const backward = k >= this.firstBackward;
-    const grads = backward ? this.gradsAt(k) : null;
+    const [grads, after] = backward ? this.gradsAt(k) : [null, []];
     const state = new Array(this.n);
     for (let i = 0; i < this.n; i++) {
       if (!backward) state[i] = this.appears[i] <= k ? "" : "s-pending";
@@ -107,7 +113,7 @@ class Timeline {
       for (const p of this.parents[current]) state[p] = backward ? "s-receiving" : "s-operand";
       state[current] = "s-current";
     }
-    return { state, grads, backward, current };
+    return { state, grads, after, backward, current };
   }
 
   // [class, width or null] of the edges into `child` at step k (as explore._Timeline.edge_state).
@@ -127,18 +133,8 @@ class Timeline {
     return `${op}(${args.join(", ")})`;
   }
 
-  // Each parent's gradient right after its term of step k (the parents' totals at step k - 1, plus the terms).
-  afterTerms(i, k) {
-    const before = this.gradsAt(k - 1), totals = new Map();
-    return this.parents[i].map((p, s) => {
-      const g = (totals.has(p) ? totals.get(p) : before[p] === null ? 0.0 : before[p]) + this.added[i][s];
-      totals.set(p, g);
-      return g;
-    });
-  }
-
   // The step's sentence, as str(step) in Python.
-  describe(k, grads) {
+  describe(k, grads, after) {
     const i = this.nodeAt(k);
     const names = this.names;
     if (i === null) {
@@ -155,7 +151,6 @@ class Timeline {
     }
     const g = grads[i];
     if (!this.parents[i].length) return `${names[i]}.grad = ${num(g)}: the root is a leaf, nothing to pass on`;
-    const after = this.afterTerms(i, k);
     const terms = this.parents[i].map((p, s) =>
       `${names[p]}.grad += (∂${names[i]}/∂${names[p]} = ${num(this.partials[i][s])}) × ${num(g)} = ${num(this.added[i][s])}` +
       ` → ${names[p]}.grad = ${num(after[s])}`);
@@ -271,7 +266,7 @@ class View {
     }
     for (const item of part.numbers) {
       const i = item.i;
-      const v = item.f === "data" ? (t.appears[i] <= k ? t.data[i] : null) : backward ? grads[i] : null;
+      const v = item.f === "data" ? t.dataAt(i, k) : backward ? grads[i] : null;
       if (item.last !== v) {
         item.last = v;
         item.e.textContent = num(v);
@@ -305,7 +300,7 @@ class View {
     k = Math.min(Math.max(0, k), t.total - 1);
     if (k === this.step) return;
     this.step = k;
-    const { state, grads, backward, current } = t.states(k);
+    const { state, grads, after, backward, current } = t.states(k);
     this.state = state;
     this.grads = grads;
     this.paint(this.parts[0]);
@@ -330,7 +325,7 @@ class View {
     this.phase.className = "dx-phase " + (backward ? "back" : "fwd");
     const within = backward ? `backward ${k - t.firstBackward + 1} of ${t.backward.length}` : `forward ${k + 1} of ${t.firstBackward}`;
     this.counter.textContent = `step ${k + 1} / ${t.total} · ${within}`;
-    this.status.textContent = t.describe(k, grads);
+    this.status.textContent = t.describe(k, grads, after);
     this.status.dataset.step = String(k);
     if (current !== null && (!this.selected || this.following)) this.select({ node: current }, true);
     else this.details();
@@ -431,7 +426,7 @@ class View {
     const t = this.t, k = this.step, sel = this.selected;
     const rows = [];
     const row = (label, value, cls = "") => rows.push(el("tr", { class: cls }, el("th", { text: label }), el("td", { text: value })));
-    const value = (i) => (t.appears[i] <= k ? t.data[i] : null);
+    const value = (i) => t.dataAt(i, k);
     const grad = (i) => (this.grads ? this.grads[i] : null);
     if (!sel) {
       this.side.replaceChildren(el("p", { class: "dx-hint", text: "Click a node to see its numbers; click a neuron to open it. Step with ← →." }));
@@ -443,10 +438,10 @@ class View {
       for (const i of g.members.filter((i) => !t.parents[i].length || i === g.z || i === g.out)) {
         row(t.names[i], `${num(value(i))}   grad ${num(grad(i))}`, t.kinds[i]);
       }
-      const note = g.z !== g.out || g.name.startsWith("neuron")
-        ? el("p", { class: "dx-note", text: `grad of ${t.names[g.z]} is the notes' δ = ∂C/∂z; each weight's grad is δ × its input.` })
-        : el("p");
-      this.side.replaceChildren(head, el("table", {}, ...rows), note);
+      const notes = g.name.startsWith("neuron")
+        ? [el("p", { class: "dx-note", text: `grad of ${t.names[g.z]} is the notes' δ = ∂C/∂z; each weight's grad is δ × its input.` })]
+        : [];
+      this.side.replaceChildren(head, el("table", {}, ...rows), ...notes);
       return;
     }
     const i = sel.node;
