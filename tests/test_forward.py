@@ -3,7 +3,10 @@ properties over random DAGs (forward Jacobian = reverse Jacobian, hvp = Hessian 
 symmetric)."""
 
 import math
+import random
 import re
+import sys
+import threading
 
 import pytest
 from hypothesis import given, settings
@@ -74,6 +77,62 @@ def test_jvp_leaves_grad_untouched():
     y = x.exp() * x
     jvp(y, [x], [1.0])
     assert x.grad == 0.0 and y.grad == 0.0
+
+
+def test_jvp_through_an_infinite_partial_no_input_reaches_is_not_nan():
+    # sqrt at 0 stores an infinite partial; no tangent reaches it, so nothing is multiplied by it
+    # (0 × inf would be NaN), and its consumer gets x's tangent alone.
+    x = Value(2.0)
+    y = Value(0.0).sqrt() * 3 + x
+    assert y.parents[0].parents[0].local_grads == (math.inf,)
+    assert jvp(y, [x], [1.0]) == (1.0,)
+
+
+def test_jvp_after_jvp_on_the_same_graph_starts_afresh():
+    # The tangents of one call stay in the nodes until the next walk marks them; a later call with
+    # other inputs, other outputs, or a subgraph must read none of them.
+    x, y = Value(0.3), Value(-0.7)
+    u = (x * y).tanh()
+    out = u * x + y.exp()
+    assert jvp(out, [x], [1.0]) == grad(out, [x])
+    assert jvp(out, [y], [1.0]) == grad(out, [y])
+    assert jvp(u, [y, x], [1.0, 0.0]) == grad(u, [y])
+    assert jvp([out, u], [u], [2.0]) == (2.0 * x.data, 2.0)
+
+
+def test_jvp_grad_and_topological_order_on_one_graph_from_many_threads():
+    # They mark the nodes they reach in a slot of the node, so one walk at a time (a lock): with a
+    # thread switch forced every microsecond, every thread still gets the single-threaded answer.
+    rng = random.Random(0)
+    xs = [Value(rng.uniform(-1, 1)) for _ in range(6)]
+    nodes = list(xs)
+    for _ in range(3000):  # a DAG full of shared nodes: every node feeds many later ones
+        a, b = rng.choice(nodes[-50:]), rng.choice(nodes)
+        nodes.append((a * b + a).tanh())
+    out = nodes[-1]
+    tangents = [rng.uniform(-1, 1) for _ in xs]
+    want = (jvp(out, xs, tangents), grad(out, xs), topological_order(out))
+    got, errors = [], []
+
+    def work():
+        try:
+            for _ in range(5):
+                got.append((jvp(out, xs, tangents), grad(out, xs), topological_order(out)))
+        except Exception as e:  # pragma: no cover - reported below
+            errors.append(e)
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        threads = [threading.Thread(target=work) for _ in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        sys.setswitchinterval(interval)
+    assert not errors and len(got) == 20
+    assert all(g == want for g in got)
 
 
 def test_jvp_create_graph_gives_values_that_differentiate_again():
