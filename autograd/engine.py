@@ -6,10 +6,9 @@ side by side. A node stores its parents and the partials evaluated at the forwar
 written with operators that work on floats *and* on Values, so `grad(..., create_graph=True)`
 re-evaluates the same rows on Values to get derivatives that can be differentiated again.
 
-Threads and asyncio tasks: whether ops record (`no_grad`) is per thread and per task; `grad`,
-`jvp` and `topological_order` change nothing a user can see (they mark the nodes they reach in a
-private slot, one walk at a time), so they may run on one graph from several threads. The rest
-is plain data: ``backward()`` writes ``.grad`` on every node it reaches, so two concurrent passes over
+Threads and asyncio tasks: whether ops record (`no_grad`) is per thread and per task, and `grad`
+only reads a graph, so it may run on one graph from several threads. Everything else is plain
+data: ``backward()`` writes ``.grad`` on every node it reaches, so two concurrent passes over
 graphs that share nodes (a model's parameters) race; give each thread its own graph and
 parameters, or hold a lock around backward and the optimizer step (as with PyTorch).
 
@@ -23,7 +22,6 @@ from __future__ import annotations
 import functools
 import inspect
 import math
-import threading
 from collections.abc import Callable
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple, ParamSpec, TypeVar, cast, overload
@@ -270,7 +268,6 @@ def _unary(name: str, doc: str) -> Callable[[Value], Value]:
         node._d1 = 0.0
         node._op = name
         node.label = ""
-        node._t = None
         return node
 
     method.__name__, method.__doc__ = name, doc
@@ -309,7 +306,6 @@ def _binary(name: str, doc: str | None = None) -> Callable[[Value, Scalar], Valu
         node._d1 = d1
         node._op = name
         node.label = ""
-        node._t = None
         return node
 
     method.__name__, method.__doc__ = name, doc
@@ -352,10 +348,8 @@ class Value:
 
     # Nodes are data, not code. Every primitive takes one or two inputs, so the parents and
     # their partials live in four slots (p0, d0, p1, d1) instead of tuples: no per-node tuple
-    # allocations (fewer objects for the garbage collector to scan) and 104 bytes a node.
-    # `_t` is scratch for the walks that must not touch .grad (`_walk`): their mark, then jvp's
-    # tangent; set to None when a node is made (reading an unset slot would raise).
-    __slots__ = ("data", "grad", "_p0", "_d0", "_p1", "_d1", "_op", "label", "_t")
+    # allocations (fewer objects for the garbage collector to scan) and 96 bytes a node.
+    __slots__ = ("data", "grad", "_p0", "_d0", "_p1", "_d1", "_op", "label")
     data: float
     grad: float
     label: str
@@ -364,7 +358,6 @@ class Value:
     _p1: Value | None
     _d0: Any  # a float, or a Value in the partials re-evaluated under create_graph
     _d1: Any
-    _t: float | None  # see __slots__
 
     def __init__(self, data: float, label: str = "") -> None:
         if not is_number(data):
@@ -373,7 +366,6 @@ class Value:
             raise TypeError(f"Value: label must be a str, got {type(label).__name__}: {label!r}")
         self.data, self.grad, self._op, self.label = as_float(data, "Value"), 0.0, "", label
         self._p0, self._d0, self._p1, self._d1 = None, 0.0, None, 0.0
-        self._t = None
 
     @property
     def parents(self) -> tuple[Value, ...]:
@@ -482,11 +474,11 @@ def _start_backward(root: Value, grad: float) -> tuple[list[Value], list[Value],
     the topological order, the leaves in it, and each leaf's ``.grad`` from before the pass, for
     the caller to add to the pass's sum once it is complete.
     """
-    # The walk of `_walk` (same order), with one difference. Speed: backward resets every .grad
-    # anyway, so the reset is the mark (0.8x the time of `_walk` plus a reset pass, and no lock):
+    # The walk of `topological_order` (same order), with one difference. Speed: no set at all
+    # (0.6-0.7x the time of that walk plus a reset pass): backward resets every .grad anyway, so
     # a node counts as reached once its .grad *is* this pass's own 0.0 object (identity, not
-    # value: a 0.0 left by an earlier pass is another object). Only backward writes .grad, and
-    # two passes over shared nodes race already (module docstring).
+    # value: a 0.0 left by an earlier pass is another object), and the mark is the reset itself.
+    # Only backward writes .grad, and two passes over shared nodes race already (module docstring).
     zero = float("0")  # a new object each call (float() of a str is never shared)
     order: list[Value] = []
     leaves: list[Value] = []
@@ -589,7 +581,6 @@ def _leaf(data: float, op: str = "") -> Value:
     node._d0 = node._d1 = 0.0
     node._op = op
     node.label = ""
-    node._t = None
     return node
 
 
@@ -620,34 +611,21 @@ def topological_order(*roots: Value) -> list[Value]:
     for root in roots:
         if not isinstance(root, Value):
             raise TypeError(f"topological_order: roots must be Values, got {type(root).__name__}: {root!r}")
-    with _walk_lock:
-        return _walk(roots, float("0"))
-
-
-# The walks that must not write .grad (topological_order, and so grad, and jvp) mark the nodes they
-# reach in the `_t` slot. Speed: a mark is one slot store and one identity test, where a set of
-# the nodes seen cost a hash, an insert and a lookup a node (jvp: 0.55x the time of the set-based
-# sort plus a sweep over dicts). A walk's mark is its own 0.0 object (identity, not value: a mark
-# left by an earlier walk is another object, kept alive by the nodes that hold it, so its id is
-# never reused while it could be confused). Marks live on shared nodes, so one walk at a time:
-# the lock is what lets grad and jvp run on one graph from several threads.
-_walk_lock = threading.Lock()
-
-
-def _walk(roots: tuple[Value, ...] | list[Value], zero: float) -> list[Value]:
     # Depth-first post-order (first parent's subgraph, then the second's, then the node), without
     # recursion: `path` holds the nodes whose parents are being visited, and each time the walk
-    # comes back to a node it takes the next parent not yet reached, or emits the node when none
-    # is left. A node is marked (`_t` is `zero`) when first reached, so a shared node is never
-    # entered twice. Speed: a leaf (no parents: _p0 is None) is emitted when first reached, never
-    # pushed; methods bound to locals; no tuple per node. The caller holds `_walk_lock`.
+    # comes back to a node it takes the next parent not yet seen, or emits the node when none is
+    # left. A node joins `seen` when first reached, so a shared node is never entered twice.
+    # Speed (0.55-0.65x the time of the two-set walk it replaced, which pushed every node, some
+    # twice, and paid ~4 set lookups and 2 adds a node): one set; a leaf (no parents: _p0 is None)
+    # is emitted when first reached, never pushed; methods bound to locals; no tuple per node.
+    seen: set[Value] = set()
     order: list[Value] = []
     p: Any  # a parent: never None where it is read (see below)
-    emit = order.append
+    see, emit = seen.add, order.append
     for root in roots:
-        if root._t is zero:
+        if root in seen:
             continue
-        root._t = zero
+        see(root)
         if root._p0 is None:
             emit(root)
             continue
@@ -656,13 +634,13 @@ def _walk(roots: tuple[Value, ...] | list[Value], zero: float) -> list[Value]:
         while path:
             node = path[-1]
             p = node._p0
-            if p._t is zero:  # never None here: a node on the path has a first parent
+            if p in seen:  # never None here: a node on the path has a first parent
                 p = node._p1
-                if p is None or p._t is zero:  # both parents emitted: the node's turn
+                if p is None or p in seen:  # both parents emitted: the node's turn
                     leave()
                     emit(node)
                     continue
-            p._t = zero
+            see(p)
             if p._p0 is not None:
                 enter(p)
             else:
@@ -724,44 +702,22 @@ def grad(outputs: Values, inputs: Values, grad_outputs: Weights | None = None, c
         if not (create_graph and isinstance(g, Value)):  # a Value weight is differentiated through
             g = g.data if isinstance(g, Value) else _seed("grad", f"grad_outputs[{k}]", g)
         grads[out] = grads[out] + g if out in grads else g
-    if create_graph:
-        for node in reversed(topological_order(*outputs)):
-            g = grads.get(node)
-            if g is None or node._p0 is None:
-                continue
-            # Re-evaluate the op's partials on Values (constants as floats) to record them.
-            args = [p.data if p._op == _CONST else p for p in node.parents]
-            for p, local in zip(node.parents, OPS[node._op].partials(*args, node)):
-                if p._op != _CONST:
-                    contribution = local * g
-                    grads[p] = grads[p] + contribution if p in grads else contribution
-        return tuple(_as_result(grads.get(x, 0.0), True) for x in inputs)
-    with _walk_lock:  # the gradients live in the nodes' `_t` until read, as the walk's marks do
-        zero = float("0")
-        for x in inputs:  # an input the walk does not reach keeps None, not an earlier walk's number
-            x._t = None
-        _grad_floats(_walk(outputs, zero), zero, grads)
-        return tuple(0.0 if x._t is zero or x._t is None else x._t for x in inputs)
-
-
-def _grad_floats(order: list[Value], zero: float, seeds: dict[Value, float]) -> None:
-    # The reverse sweep on stored partials, `_jvp_floats` transposed: each gradient kept in its
-    # node's `_t` (the caller holds `_walk_lock`), where `zero`, the walk's mark, means "nothing
-    # has flowed here". Speed: slot reads and identity tests, no hashing (0.5x the time of a dict).
-    # A wrapped constant gets nothing (it is no input), as in backward's result for it.
-    for out, g in seeds.items():  # every output is in the walk
-        out._t = g
-    for node in reversed(order):
-        g, p = node._t, node._p0
-        if g is zero or p is None:
+    for node in reversed(topological_order(*outputs)):
+        g = grads.get(node)
+        if g is None or node._p0 is None:
             continue
-        if p._op != _CONST:
-            t = p._t
-            p._t = node._d0 * g if t is zero else t + node._d0 * g
-        p = node._p1
-        if p is not None and p._op != _CONST:
-            t = p._t
-            p._t = node._d1 * g if t is zero else t + node._d1 * g
+        if create_graph:
+            # Re-evaluate the op's partials on Values (constants as floats) to record them.
+            parents: tuple[Value | None, ...] = node.parents
+            args = [p.data if p._op == _CONST else p for p in node.parents]
+            local_grads = OPS[node._op].partials(*args, node)
+        else:  # Speed: the two slots read directly, not the `parents` property (a generator per node)
+            parents, local_grads = (node._p0, node._p1), (node._d0, node._d1)
+        for p, local in zip(parents, local_grads):
+            if p is not None and p._op != _CONST:
+                contribution = local * g
+                grads[p] = grads[p] + contribution if p in grads else contribution
+    return tuple(_as_result(grads.get(x, 0.0), create_graph) for x in inputs)
 
 
 @overload
@@ -823,46 +779,40 @@ def jvp(outputs: Values, inputs: Values, tangents: Weights, create_graph: bool =
             t = t.data if isinstance(t, Value) else _seed("jvp", f"tangents[{k}]", t)
         into = const_seeds if x._op == _CONST else seeds
         into[x] = into[x] + t if x in into else t
-    if create_graph:
-        tangent = _jvp_graph(topological_order(*outputs), seeds)
-        return tuple(_as_result(tangent.get(out, const_seeds.get(out, 0.0)), True) for out in outputs)
-    with _walk_lock:  # the tangents live in the nodes' `_t` until read, as the walk's marks do
-        zero = float("0")
-        _jvp_floats(_walk(outputs, zero), zero, seeds)
-        return tuple(const_seeds.get(out, 0.0) if out._t is zero else cast(float, out._t) for out in outputs)  # walked: never None
+    order = topological_order(*outputs)
+    tangent = (_jvp_graph if create_graph else _jvp_floats)(order, seeds)
+    return tuple(_as_result(tangent.get(out, const_seeds.get(out, 0.0)), create_graph) for out in outputs)
 
 
-def _jvp_floats(order: list[Value], zero: float, seeds: dict[Value, float]) -> None:
-    # The forward sweep on stored partials, each tangent kept in its node's `_t` (the caller holds
-    # `_walk_lock`), where `zero`, the walk's mark, means "no input reaches this node". Speed (with
-    # `_walk`: 0.9-1.0x the time of backward(), was 1.6-1.7x with a set and a dict): slot reads
-    # and identity tests, no hashing; nodes no input reaches are skipped, so an inf partial there
-    # (sqrt at 0) makes no NaN; and when every seed is a leaf (the usual case), no seed lookups.
-    interior: dict[Value, float] = {}
-    for x, t in seeds.items():
-        if x._t is zero:  # in the graph (an input the outputs do not depend on changes nothing)
-            if x._p0 is None:
-                x._t = t
-            else:  # an interior input: its tangent adds to what flows into it
-                interior[x] = t
+def _jvp_floats(order: list[Value], tangent: dict[Any, Any]) -> dict[Any, Any]:
+    # The forward sweep on stored partials. Speed: one dict lookup per operand (none for the empty
+    # second slot of a one-operand op), no tuples; nodes no input reaches are
+    # skipped; and when every seed is a leaf (the usual case), no lookup of the node's own seed.
+    get = tangent.get
+    interior = any(x._p0 is not None for x in tangent)
     for node in order:
         p = node._p0
         if p is None:
             continue
-        t0, p = p._t, node._p1
-        if p is None:  # one operand (tanh, exp, relu ...)
-            flow = zero if t0 is zero else node._d0 * t0
+        t0, p = get(p), node._p1
+        if p is None:  # one operand (tanh, exp, relu ...): no lookup for the empty slot
+            if t0 is None:
+                continue
+            flow = node._d0 * t0
         else:
-            t1 = p._t
-            if t0 is zero:
-                flow = zero if t1 is zero else node._d1 * t1
-            elif t1 is zero:
+            t1 = get(p)
+            if t0 is None:
+                if t1 is None:
+                    continue
+                flow = node._d1 * t1
+            elif t1 is None:
                 flow = node._d0 * t0
             else:
                 flow = node._d0 * t0 + node._d1 * t1
-        if interior and node in interior:
-            flow = interior[node] if flow is zero else flow + interior[node]
-        node._t = flow
+        if interior and node in tangent:  # an interior input: its tangent adds to what flows in
+            flow += tangent[node]
+        tangent[node] = flow
+    return tangent
 
 
 def _jvp_graph(order: list[Value], tangent: dict[Value, Any]) -> dict[Value, Any]:
