@@ -89,8 +89,8 @@ def test_jvp_through_an_infinite_partial_no_input_reaches_is_not_nan():
 
 
 def test_jvp_after_jvp_on_the_same_graph_starts_afresh():
-    # The tangents of one call stay in the nodes until the next walk marks them; a later call with
-    # other inputs, other outputs, or a subgraph must read none of them.
+    # Nothing of one call may reach the next: a later call with other inputs, other outputs, or
+    # a subgraph gets what a fresh graph would.
     x, y = Value(0.3), Value(-0.7)
     u = (x * y).tanh()
     out = u * x + y.exp()
@@ -101,8 +101,9 @@ def test_jvp_after_jvp_on_the_same_graph_starts_afresh():
 
 
 def test_jvp_grad_and_topological_order_on_one_graph_from_many_threads():
-    # They mark the nodes they reach in a slot of the node, so one walk at a time (a lock): with a
-    # thread switch forced every microsecond, every thread still gets the single-threaded answer.
+    # They only read the graph (marks and sums live in each call's own set and dicts): with a
+    # thread switch forced every microsecond, every thread gets the single-threaded answer. Marks
+    # kept on the nodes, as backward() keeps them in .grad, would fail this without a lock.
     rng = random.Random(0)
     xs = [Value(rng.uniform(-1, 1)) for _ in range(6)]
     nodes = list(xs)
