@@ -82,21 +82,23 @@ class Explanation:
         self.root, self.x, self.paths, self.count, self.total, self.names = root, x, paths, count, total, names
 
     def __str__(self) -> str:
-        head = f"∂{self.names[self.root]}/∂{self.names.get(self.x, 'x')}"
+        # x may lie outside root's graph (no paths): then its own label, or "x".
+        x = self.names.get(self.x) or (node_name(self.x.label, 0) if self.x.label else "x")
+        head = f"∂{self.names[self.root]}/∂{x}"
         if not self.count:
-            return f"{head}: no path leads from it to the root, so the gradient is 0.0\ntotal: {number(self.total)}"
+            return f"{head}: no path leads from it to the root, so the gradient is 0.0\ntotal: {_number(self.total)}"
         shown = len(self.paths)
         plural = "path" if self.count == 1 else "paths"
         lines = [f"{head} as a sum over {self.count} {plural}" +
                  (f" (the {shown} with the largest |product| shown):" if shown < self.count else ":")]
         for path in self.paths:
             route = " → ".join(self.names[v] for v in path.nodes)
-            factors = " × ".join(f"({number(d)})" for d in path.partials) or "(1.0)"
-            lines.append(f"  {route}: {factors} = {number(path.product)}")
+            factors = " × ".join(f"({_number(d)})" for d in path.partials) or "(1.0)"
+            lines.append(f"  {route}: {factors} = {_number(path.product)}")
         if shown < self.count:
             more = self.count - shown
             lines.append(f"  … {more} more path{'' if more == 1 else 's'}")
-        lines.append(f"total: {number(self.total)}")
+        lines.append(f"total: {_number(self.total)}")
         return "\n".join(lines)
 
     def __repr__(self) -> str:
@@ -131,9 +133,9 @@ def explain(root: Value, x: Value, top: int = 10) -> Explanation:
       (2, True)
       >>> print(e)
       ∂o/∂x as a sum over 2 paths:
-        x → v1 → o: (0.7864) × (1.649) = 1.297
-        x → v2 → o: (1.649) × (0.4621) = 0.7619
-      total: 2.059
+        x → v1 → o: (0.786) × (1.65) = 1.3
+        x → v2 → o: (1.65) × (0.462) = 0.762
+      total: 2.06
     """
     for what, v in (("root", root), ("x", x)):
         if not isinstance(v, Value):
@@ -200,25 +202,32 @@ class _Sweep:
 
         Best-first search (A* with an exact bound): a partial path from x to v is ranked by its
         |product| times best[v], the largest |product| any completion can reach. The bound is
-        attained, so partial paths come off the heap in the order of their best completion, and
-        a complete path popped is the next largest. Partial paths are linked lists (node,
-        previous), so extending one costs O(1).
+        attained, so the partial path with the largest rank completes, through the child that
+        keeps its rank at each step, into the largest path left: each one taken off the heap is
+        followed straight to the root, its other children pushed on the way. So `top` paths cost
+        `top` descents, never a level-by-level expansion (paths of equal products, as in a chain
+        of ``v + v``, would otherwise tie and be expanded exponentially, rounding deciding
+        between them). Partial paths are linked lists (node, previous): extending one is O(1).
         """
         if not self.count or not top:
             return []
-        found: list[Path]
-        tie: int
-        found, tie = [], 0
+        found: list[Path] = []
+        tie = 0  # equal ranks keep the graph's order: deterministic
         heap: list[tuple[float, int, Value, float, Any]] = [(-self.best[self.x], tie, self.x, 1.0, None)]
         while heap and len(found) < top:
             _, _, node, product, link = heapq.heappop(heap)
-            if node is self.root:
-                found.append(self._path(node, product, link))
-                continue
-            for child, d in self.children[node]:  # every child leads to the root (a DAG)
-                bound = self.best[child]
-                tie += 1  # ties keep the graph's order: deterministic
-                heapq.heappush(heap, (-_size(product * d) * bound, tie, child, product * d, ((node, d), link)))
+            while node is not self.root:
+                (child, d), *others = self.children[node]  # one child at least: it leads to the root
+                kept = (-_size(product * d) * self.best[child], child, d)  # the child keeping the rank
+                for child, d in others:
+                    rank = -_size(product * d) * self.best[child]
+                    if rank < kept[0]:
+                        (rank, child, d), kept = kept, (rank, child, d)
+                    tie += 1
+                    heapq.heappush(heap, (rank, tie, child, product * d, ((node, d), link)))
+                _, child, d = kept
+                node, product, link = child, product * d, ((node, d), link)
+            found.append(self._path(node, product, link))
         return found
 
     def _path(self, end: Value, product: float, link: Any) -> Path:
@@ -230,6 +239,11 @@ class _Sweep:
             nodes.append(node)
             partials.append(d)
         return Path(tuple(reversed(nodes)), tuple(reversed(partials)), product)
+
+
+def _number(v: float) -> str:
+    # As the notes write a factor: 3 significant digits and a real minus sign, (−0.5) × (0.786).
+    return number(v, digits=3).replace("-", "−")
 
 
 def _size(v: float) -> float:

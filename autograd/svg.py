@@ -75,7 +75,7 @@ def text(s: object) -> str:
     return s.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
-def number(x: float | None) -> str:
+def number(x: float | None, digits: int = 4) -> str:
     """A number as the drawings show it: 4 significant digits, always with a point (-3.0); None is "—".
 
     The explorer's script formats the same way (a browser test compares the two).
@@ -83,10 +83,12 @@ def number(x: float | None) -> str:
     Example:
       >>> number(2.0), number(-0.000123456), number(1e20), number(None), number(float("inf"))
       ('2.0', '-0.0001235', '1e+20', '—', 'inf')
+      >>> number(0.78644773, digits=3)
+      '0.786'
     """
     if x is None:
         return "—"
-    s = f"{x:.4g}"
+    s = f"{x:.{digits}g}"
     return s if any(c in s for c in ".en") else s + ".0"  # "1e+20", "inf" and "nan" need no point
 
 

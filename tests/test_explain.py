@@ -1,6 +1,8 @@
 """`explain`: a gradient as a sum over paths, counted and summed by dynamic programming, with the
 largest paths found without listing all of them."""
 
+import heapq
+import importlib
 import itertools
 import math
 
@@ -49,7 +51,44 @@ def test_str_has_one_line_per_path_then_how_many_more_then_the_total():
     assert lines[0] == "∂o/∂x as a sum over 3 paths (the 2 with the largest |product| shown):"
     assert lines[1].startswith("  x → ") and lines[1].endswith(" = 3.0")
     assert lines[3] == "  … 1 more path"
-    assert lines[4] == "total: 7.718"
+    assert lines[4] == "total: 7.72"
+
+
+def test_str_writes_factors_as_the_issue_does_three_digits_and_a_real_minus():
+    x = Value(0.5, label="x")
+    o = x.tanh() * -0.5; o.label = "o"
+    (line,) = [ln for ln in str(explain(o, x)).splitlines() if "→" in ln]
+    assert line == "  x → v1 → o: (0.786) × (−0.5) = −0.393"
+
+
+def test_x_outside_the_graph_is_named_by_its_own_label():
+    z = Value(2.0, label="z")
+    assert str(explain(Value(1.0).exp(), z)).startswith("∂v1/∂z: no path leads from it")
+    assert str(explain(Value(1.0).exp(), Value(2.0))).startswith("∂v1/∂x: no path")
+
+
+@pytest.mark.parametrize("level", [lambda v: v + v, lambda v: v * 0.3 + v * 0.3, lambda v: v * v])
+def test_paths_of_equal_products_are_followed_to_the_root_not_expanded_level_by_level(level, monkeypatch):
+    # 2**60 paths, all with the same product: ranks tie (or differ by rounding alone). Each path
+    # found is one descent of 60 steps pushing one sibling a step; a search expanding the ties a
+    # level at a time pushes exponentially many, and is stopped here after a few thousand.
+    x = Value(1.0, label="x")
+    v = x
+    for _ in range(60):
+        v = level(v)
+    pushes, heappush = [], heapq.heappush
+
+    def push(heap, item):
+        pushes.append(item)
+        if len(pushes) > 5 * 60 * 2:
+            raise AssertionError("explain expands tied paths level by level")
+        heappush(heap, item)
+
+    monkeypatch.setattr(importlib.import_module("autograd.explain").heapq, "heappush", push)
+    e = explain(v, x, top=5)
+    assert e.count == 2 ** 60 and len(e.paths) == 5
+    first = e.paths[0]
+    assert all(len(p.nodes) == len(first.nodes) > 60 and p.product == first.product for p in e.paths)
 
 
 def test_shared_weight_and_skip_connection_paths_add_up():
