@@ -17,16 +17,17 @@ Example:
 
 from __future__ import annotations
 
+import inspect
 import math
 import numbers
 import reprlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, SupportsFloat
 
 if TYPE_CHECKING:  # TypeIs is in typing from Python 3.13; only type checkers read it here
     from typing_extensions import TypeIs
 
-__all__ = ["DOMAIN_ERRORS", "TooLargeError", "as_float", "finite", "is_int", "is_number", "nonnegative",
+__all__ = ["DOMAIN_ERRORS", "TooLargeError", "as_float", "cannot_take", "finite", "is_int", "is_number", "nonnegative",
            "number_in", "positive", "positive_int", "shown", "too_large"]
 
 # What an op raises outside its domain (log of 0, 0 ** -1, exp overflow, a negative base's
@@ -193,3 +194,22 @@ def positive_int(n: object, who: str, what: str, least: int = 1, error: type[Exc
     if not (is_int(n) and n >= least):
         raise error(f"{who}: {what} must be an integer >= {least}, got {shown(n)}")
     return n
+
+
+def cannot_take(fn: Callable[..., object], args: Sequence[Any]) -> str | None:
+    """Why `fn` cannot be called with `args` (the reason `inspect` gives), or None if it can.
+
+    Asked before the call, so that a TypeError raised inside `fn` reaches the user as it is.
+    None too when `fn` has no signature to read (some builtins): then the call itself will tell.
+
+    Example:
+      >>> cannot_take(lambda x: x, [1.0, 2.0]), cannot_take(lambda x, y: x, [1.0, 2.0])
+      ('too many positional arguments', None)
+    """
+    try:
+        inspect.signature(fn).bind(*args)
+    except TypeError as e:
+        return str(e)
+    except ValueError:
+        return None
+    return None

@@ -22,7 +22,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from autograd import engine
-from autograd._checks import finite, is_number
+from autograd._checks import cannot_take, finite, is_number
 from autograd.engine import Value, grad, is_grad_enabled
 
 __all__ = ["vjp", "jvp", "jacobian", "hessian", "hvp"]
@@ -192,6 +192,10 @@ def _call(what: str, f: Callable[..., object], inputs: object, scalar: bool = Fa
     leaves = [Value(x, label=f"x{j}") for j, x in enumerate(_point(what, inputs))]
     if not is_grad_enabled():  # f would record no graph, and every derivative would come out 0
         raise RuntimeError(f"{what}: called inside no_grad(), where f records no graph; call it outside no_grad")
+    why = cannot_take(f, leaves)
+    if why:
+        raise TypeError(f"{what}: f cannot take {len(leaves)} Value(s), one per input ({why}); "
+                        f"give one number in inputs per parameter of f")
     result = f(*leaves)
     if isinstance(result, Value):
         outputs = [result]

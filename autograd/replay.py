@@ -57,14 +57,13 @@ from __future__ import annotations
 
 import ast
 import builtins
-import inspect
 import keyword
 import math
 import operator
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Generic, TypeVar, overload
 
-from autograd._checks import DOMAIN_ERRORS, finite, shown
+from autograd._checks import DOMAIN_ERRORS, cannot_take, finite, shown
 from autograd.engine import OPS, Value, is_grad_enabled, topological_order
 
 __all__ = ["compile", "compile_graph", "CompiledFunction", "TraceMismatchError"]
@@ -314,13 +313,10 @@ def _trace(fn: object, inputs: object, who: str) -> tuple[Value, list[Value]]:
     if not is_grad_enabled():
         raise RuntimeError(f"{who}: cannot trace inside no_grad(), which records no graph; compile outside it")
     xs = _floats(inputs, None, who, "example input")
-    try:
-        inspect.signature(fn).bind(*xs)
-    except TypeError as e:
-        raise TypeError(f"{who}: got {len(xs)} example inputs, which {_name(fn)} cannot take ({e}); "
-                        f"give one number per positional argument") from None
-    except ValueError:  # no signature to inspect (some builtins): the call below will tell
-        pass
+    why = cannot_take(fn, xs)
+    if why:
+        raise TypeError(f"{who}: got {len(xs)} example inputs, which {_name(fn)} cannot take ({why}); "
+                        f"give one number per positional argument")
     leaves = [Value(x) for x in xs]
     output = fn(*leaves)
     if not isinstance(output, Value):

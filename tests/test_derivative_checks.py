@@ -63,6 +63,13 @@ def test_check_modes_catches_forward_and_reverse_disagreeing(monkeypatch):
     assert "<v, J u>" in str(caught.value) and "<J^T v, u>" in str(caught.value)
 
 
+def test_check_modes_agrees_where_both_modes_give_the_same_infinite_or_nan_derivative():
+    # sqrt at 0: an infinite partial, in both modes alike; times a zero on another path it is
+    # NaN, in both alike (and <v, J u> adds +inf and -inf: a NaN, not fsum's ValueError).
+    assert check_modes(lambda x: x.sqrt(), [0.0])
+    assert check_modes(lambda x, y: [x.sqrt() * y, (x * y).sqrt()], [0.0, 2.0])
+
+
 def test_check_modes_is_deterministic_and_seeded():
     f = lambda x, y: (x * y).sin()
     assert check_modes(f, [0.3, 0.4], seed=None) and check_modes(f, [0.3, 0.4], seed=7)
@@ -71,6 +78,9 @@ def test_check_modes_is_deterministic_and_seeded():
 @pytest.mark.parametrize("call, error, message", [
     (lambda: check_modes(lambda x: x, [1.0], trials=0), ValueError, "check_modes: trials must be an integer >= 1, got 0"),
     (lambda: check_modes(lambda x: 1.0, [1.0]), TypeError, "check_modes: f must return a Value"),
+    (lambda: check_modes(lambda x: x, [1.0, 2.0]), TypeError, r"check_modes: f cannot take 2 Value\(s\), one per input"),
+    (lambda: taylor_test(lambda x, y: x, [1.0]), TypeError, r"taylor_test: f cannot take 1 Value\(s\)"),
+    (lambda: gradcheck(lambda x: x, [1.0, 2.0]), TypeError, r"gradcheck: f cannot take 2 Value\(s\)"),
     (lambda: check_modes(lambda x: x, [math.nan]), ValueError, r"check_modes: inputs\[0\] must be finite"),
     (lambda: taylor_test(lambda x: x, [1.0], order=3), ValueError, "taylor_test: order must be 1 or 2, got 3"),
     (lambda: taylor_test(lambda x: x, [1.0], direction=[0.0]), ValueError, "taylor_test: direction must not be all zeros"),
@@ -151,6 +161,23 @@ def test_check_modes_and_taylor_test_pass_on_random_dags(expr):
     taylor_test(expr, expr.inputs, order=2)
 
 
+def test_check_modes_fails_on_a_registered_op_whose_rule_drifts_on_values_wherever_it_is_used(monkeypatch):
+    # Right on floats, 0.1% off when re-evaluated on Values (create_graph): forward and reverse
+    # mode agree, but every derivative through it differs between the two evaluations.
+    temporary_op(monkeypatch, "drifting_cube", Op(lambda x: x ** 3, lambda x, out: (
+        3 * x * x * 1.001 if isinstance(x, Value) else 3 * x * x,)))
+
+    @settings(max_examples=40)
+    @given(exprs(), st.floats(5.0, 6.0))
+    def drift_is_caught(expr, c):
+        f = lambda *xs: expr(*xs) + (xs[0] + c).drifting_cube()   # off by 0.003 (x0 + c)² >= 0.003 along x0
+        with pytest.raises(GradcheckError) as caught:
+            check_modes(f, expr.inputs)
+        assert any(isinstance(row, RuleMismatch) and row.input == 0 for row in caught.value.failures)
+
+    drift_is_caught()
+
+
 def test_taylor_test_fails_on_a_registered_op_with_a_wrong_partial_wherever_it_is_used(monkeypatch):
     temporary_op(monkeypatch, "bad_cube", Op(lambda x: x ** 3, lambda x, out: (2 * x * x,)))   # 3x², not 2x²
 
@@ -186,3 +213,12 @@ def test_taylor_test_at_a_zero_rounding_floor_does_not_raise_a_math_domain_error
     expr = Expr([0.0], [("sin", (0,)), ("-", (0, 1))])       # x - sin x at 0: every value is 0
     taylor_test(expr, expr.inputs)
     taylor_test(expr, expr.inputs, order=2)
+
+
+def test_taylor_test_where_f_is_too_flat_for_its_h_squared_term_to_clear_rounding():
+    # tanh(tanh(c)) at c = -15.69: f' ~ 1e-13, so the remainder reaches rounding level while its
+    # rate is still climbing (1.19, then 1.58 for tanh alone; the exact rates go on to 2). No
+    # step says a derivative is wrong, so it passes (it said "a first derivative of f is wrong").
+    assert taylor_test(lambda b, c: c.tanh().tanh(), [65.46, -15.69]) == pytest.approx([1.19], abs=0.01)
+    rates = taylor_test(lambda b, c: c.tanh(), [65.46, -15.69])
+    assert len(rates) == 2 and 1.0 < rates[0] < rates[1] < 2.0

@@ -255,6 +255,9 @@ def test_hvp_never_forms_the_hessian_it_costs_a_few_gradients(monkeypatch):
     (lambda: hessian(lambda x: x, ["a"]), TypeError, r"hessian: inputs\[0\] must be a real number, got str"),
     (lambda: hessian(lambda x: x, [Value(1.0)]), TypeError, r"hessian: inputs must be numbers.*pass its .data"),
     (lambda: hessian(lambda x: x, []), ValueError, "hessian: inputs is empty"),
+    (lambda: jacobian(lambda x: x, [1.0, 2.0]), TypeError,
+     r"jacobian: f cannot take 2 Value\(s\), one per input \(too many positional arguments\); give one number"),
+    (lambda: hvp(lambda x, y: x * y, [1.0], [1.0]), TypeError, r"hvp: f cannot take 1 Value\(s\).*'y'"),
 ])
 def test_functional_errors_name_the_function_and_the_argument(call, error, message):
     with pytest.raises(error, match=message):
