@@ -280,3 +280,6 @@ def test_a_link_opens_the_page_at_a_step(page, tmp_path):
     page.reload()
     page.wait_for_function("() => globalThis.dagradExplorer !== undefined")
     assert status(page) == str(ex.steps[4])
+    page.evaluate("location.hash = '#step=9'")   # a link followed in the open page: no reload
+    page.wait_for_function("() => globalThis.dagradExplorer.step === 8")
+    assert status(page) == str(ex.steps[8])

@@ -587,8 +587,8 @@ if (page) {
   const root = document.getElementById("dagrad-explorer");
   const svg = prepare(root.querySelector("svg"));
   const data = JSON.parse(page.textContent);
-  const linked = /step=(\d+)/.exec(location.hash); // a link to one step: page.html#step=12 (counted from 1)
-  if (linked) data.step = Number(linked[1]) - 1;
+  const linked = () => /step=(\d+)/.exec(location.hash); // a link to one step: page.html#step=12 (counted from 1)
+  if (linked()) data.step = Number(linked()[1]) - 1;
   // The address follows the step, so a step can be shared as a link (page.html#step=12). Speed:
   // written once stepping pauses (replaceState costs ~10 ms on a large page, and browsers
   // throttle it when called on every step of a play).
@@ -598,4 +598,6 @@ if (page) {
     pending = setTimeout(() => history.replaceState(null, "", `#step=${k + 1}`), 250);
   };
   globalThis.dagradExplorer = new View(root, svg, data, { keysOn: document, onStep });
+  // A link followed in the open page (an edited address, a link in the page): no reload, so go there.
+  addEventListener("hashchange", () => linked() && globalThis.dagradExplorer.go(Number(linked()[1]) - 1));
 }
