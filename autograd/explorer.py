@@ -39,10 +39,9 @@ from autograd._checks import is_int, positive_int
 from autograd._files import write_atomic
 from autograd.engine import Value, topological_order
 from autograd.layout import Layout, chain, layered
+from autograd.viz import StepTerm, _check_value, _value_set
 
 if TYPE_CHECKING:
-    from autograd.viz import StepTerm
-
     Unit = tuple[str, int]  # ("n", i): Value i drawn alone; ("g", g): neuron box g
     Group = dict[str, Any]  # a neuron box: name, members, z, out, activation, ...
 
@@ -86,8 +85,7 @@ def explore(root: Value, *, params: Value | Iterable[Value] | None = None, max_n
       >>> ex.grouped, len(ex.groups), ex.steps[0].phase, ex.steps[-1].phase
       (True, 4, 'forward', 'backward')
     """
-    if not isinstance(root, Value):
-        raise TypeError(f"explore: root must be a Value, got {type(root).__name__}: {root!r}")
+    _check_value("explore", "root", root)
     positive_int(max_nodes, "explore", "max_nodes")
     if title is not None and not isinstance(title, str):
         raise TypeError(f"explore: title must be a str or None, got {type(title).__name__}: {title!r}")
@@ -98,8 +96,7 @@ def explore(root: Value, *, params: Value | Iterable[Value] | None = None, max_n
         raise ValueError(f"explore: the graph has {len(order)} Values, more than max_nodes={max_nodes}; explore a "
                          f"smaller graph (one training example's loss, one neuron's output), or pass "
                          f"max_nodes={len(order)} (pages of more than ~5,000 Values step slowly)")
-    params = _value_set(params)
-    return Explorer(_Timeline(order, params), grouped, title)
+    return Explorer(_Timeline(order, _value_set("explore", "params", params)), grouped, title)
 
 
 # --- the timeline ------------------------------------------------------------------------------
@@ -188,7 +185,7 @@ class _Timeline:
         return state
 
     def edge_state(self, child: int, step: int) -> tuple[str, bool | None]:
-        """(class, width) of the edges into `child` at `step`: forward, waiting, or passed back with a sign."""
+        """(class, passed) of the edges into `child` at `step`: forward, waiting, or passed back (then drawn with a sign and a width)."""
         if step < self.first_backward:
             if self.appears[child] > step:
                 return "s-pending", None
@@ -260,7 +257,6 @@ class Step:
           >>> explore(x * 2).steps[-1].terms[0].added
           2.0
         """
-        from autograd.viz import StepTerm
 
         t, i = self._t, self._t.node_at(self.index)
         if self.phase == "forward" or i is None:
@@ -429,9 +425,8 @@ class Explorer:
           >>> "<html" in explore(Value(1.0) * 2).html()
           True
         """
-        data = json.dumps(self._data(), separators=(",", ":"), allow_nan=False)
         # In a <script> element only "</" can end it early: escape every "<" (JSON allows \\u003c).
-        data = data.replace("<", "\\u003c")
+        data = self._json().replace("<", "\\u003c")
         return _PAGE.format(title=svg.text(self.title), css=_static("explorer.css"), svg=self.svg(),
                             data=data, js=_static("explorer.js"))
 
@@ -474,7 +469,7 @@ class Explorer:
         return self._widget(self.svg())
 
     def _widget(self, picture: str) -> Any:
-        return _widget_class()(svg=picture, data=json.dumps(self._data(), allow_nan=False), step=self._step)
+        return _widget_class()(svg=picture, data=self._json(), step=self._step)
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None,
                           **kwargs: Any) -> dict[str, Any] | tuple[dict[str, Any], dict[str, Any]]:
@@ -497,11 +492,15 @@ class Explorer:
 
     # --- what the page reads ------------------------------------------------------------------
 
-    def _data(self) -> dict[str, Any]:
+    def _json(self) -> str:
         t, d = self._t, self._drawing()
-        return {
+        ops = [v.op for v in t.order]
+        return json.dumps({
             "title": self.title,
-            "names": t.names, "ops": [v.op for v in t.order], "kinds": t.kinds,
+            "names": t.names, "ops": ops, "kinds": t.kinds,
+            # Python's words, not rebuilt by the script: step 0's leaf counts, and the ops written
+            # between their operands (notation.formula's rule, which a JS regex would only approximate)
+            "given": _leaf_counts(t), "infix": sorted({op for op in ops if not op.isidentifier()}),
             "data": [_json_number(x) for x in t.data],
             "parents": t.parents, "partials": [[_json_number(d) for d in ds] for ds in t.partials],
             "added": [[_json_number(a) for a in ads] for ads in t.added],
@@ -509,7 +508,7 @@ class Explorer:
             "edges": d.edges, "widths": d.widths,
             "groups": [{"name": g["name"], "members": g["members"], "out": g["out"], "z": g["z"]} for g in self._groups],
             "step": self._step,
-        }
+        }, separators=(",", ":"), allow_nan=False)
 
     def _drawing(self) -> _Drawing:
         if self._picture is None:
@@ -751,18 +750,6 @@ def _inset_svg(ex: Explorer, g: int, inset: dict[str, Any], x: float, y: float, 
 
 
 # --- small helpers ---------------------------------------------------------------------------
-
-def _value_set(xs: Value | Iterable[Value] | None) -> set[Value]:
-    if xs is None:
-        return set()
-    if isinstance(xs, (str, bytes)) or not (isinstance(xs, Value) or hasattr(xs, "__iter__")):  # type: ignore[unreachable]  # input, whatever its type says
-        raise TypeError(f"explore: params must be a Value or a collection of Values, got {type(xs).__name__}: {xs!r}")
-    xs = [xs] if isinstance(xs, Value) else list(xs)
-    for x in xs:
-        if not isinstance(x, Value):
-            raise TypeError(f"explore: params must be Values, got {type(x).__name__}: {x!r}")
-    return set(xs)
-
 
 def _json_number(x: float) -> float | str:
     # JSON has no inf or nan: the script reads these three strings back as numbers.

@@ -25,7 +25,7 @@ __all__ = ["NodeName", "formula", "label", "node_name", "parse", "pretty"]
 _LABEL = re.compile(r"([A-Za-z]+)\[(\d+)\]_(\d+(?:,\d+)?)")
 _TWO_INDICES = frozenset({"w"})  # w_ij; b_i, z_i, a_i and anything else have one index
 _SUPERSCRIPT = str.maketrans("0123456789()", "⁰¹²³⁴⁵⁶⁷⁸⁹⁽⁾")
-_SUBSCRIPT = str.maketrans("0123456789,", "₀₁₂₃₄₅₆₇₈₉,")
+_SUBSCRIPT = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 
 
 class NodeName(NamedTuple):

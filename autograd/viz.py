@@ -518,6 +518,8 @@ def _value_set(fn: str, what: str, xs: Value | Iterable[Value] | None) -> set[Va
     """A Value, a collection of Values, or None, as a set (Values hash by identity)."""
     if xs is None:
         return set()
+    if isinstance(xs, (str, bytes)) or not (isinstance(xs, Value) or hasattr(xs, "__iter__")):  # type: ignore[unreachable]  # input, whatever its type says
+        raise TypeError(f"{fn}: {what} must be a Value or a collection of Values, got {type(xs).__name__}: {xs!r}")
     xs = [xs] if isinstance(xs, Value) else list(xs)
     for x in xs:
         _check_value(fn, f"every item of {what}", x)

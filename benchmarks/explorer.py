@@ -21,11 +21,29 @@ from autograd import Value, explore, topological_order
 from nn import MLP
 from nn.losses import hinge_loss
 
-__all__ = ["explorer_rows", "network_loss"]
+__all__ = ["CHROMIUM_ARGS", "chromium_path", "explorer_rows", "network_loss"]
 
 TARGETS = {"python_s": 1.0, "page_mb": 2.0, "paint_ms": 1000.0, "step_ms": 50.0}
-_CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+# The flags keep Chromium from reaching out on a closed network (sync, component updates, QUIC
+# probes, first-run pings): their refused connections would otherwise show up as noise or delays.
+# Playwright gives each launch a fresh temporary profile (user-data-dir) of its own. The browser
+# tests (tests/browser.py) launch it the same way.
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def chromium_path():
+    """The system Chromium's executable: `chromium` on PATH, else /usr/bin/chromium; None when absent.
+
+    Example:
+      >>> path = chromium_path()
+      >>> path is None or os.access(path, os.X_OK)
+      True
+    """
+    found = shutil.which("chromium")
+    if found:
+        return found
+    return "/usr/bin/chromium" if os.access("/usr/bin/chromium", os.X_OK) else None
 
 
 def network_loss(widths, seed=1337):
@@ -92,7 +110,7 @@ def _in_browser(path, repeat):
 
 
 def _measure(path, repeat):
-    chromium = shutil.which("chromium") or ("/usr/bin/chromium" if os.access("/usr/bin/chromium", os.X_OK) else None)
+    chromium = chromium_path()
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
@@ -102,7 +120,7 @@ def _measure(path, repeat):
               "(make bench installs them: apt-get install chromium; pip install playwright)")
         return None, None
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, args=_CHROMIUM_ARGS)
+        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1280, "height": 800})
         paints = []
         for _ in range(repeat):

@@ -22,16 +22,12 @@ installs Chromium: a skipped browser test there would hide a broken setup.
 """
 import os
 import re
-import shutil
 from pathlib import Path
 
 import pytest
 
-# The flags keep Chromium from reaching out on a closed network (sync, component updates, QUIC
-# probes, first-run pings): their refused connections would otherwise show up as noise or delays.
-# Playwright gives each launch a fresh temporary profile (user-data-dir) of its own.
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+from benchmarks.explorer import CHROMIUM_ARGS, chromium_path  # one launch, for tests and benchmarks
+
 VIEWPORT = {"width": 1280, "height": 800}  # a laptop screen
 TIMEOUT_MS = 10_000  # a broken page fails in seconds, not after Playwright's default 30 s
 # URLs that are not network requests: inline data, object URLs, blank and srcdoc frames.
@@ -40,14 +36,6 @@ SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
 INSTALL_CHROMIUM = "install it with `apt-get install chromium` (as root, `make test` installs it)"
 INSTALL_PLAYWRIGHT = ("install the dev extras with `pip install -e '.[dev]'` (`make test` does); the tests use the "
                       "system Chromium, so never run `playwright install`")
-
-
-def chromium_path():
-    """The system Chromium's executable: `chromium` on PATH, else /usr/bin/chromium; None when absent."""
-    found = shutil.which("chromium")
-    if found:
-        return found
-    return "/usr/bin/chromium" if os.access("/usr/bin/chromium", os.X_OK) else None
 
 
 def missing_browser(reason):

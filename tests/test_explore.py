@@ -278,7 +278,7 @@ def test_bad_input_gets_clear_errors():
         explore(y, max_nodes=5)
     with pytest.raises(ValueError, match="max_nodes must be an integer >= 1"):
         explore(y, max_nodes=True)
-    with pytest.raises(TypeError, match="params must be Values"):
+    with pytest.raises(TypeError, match="every item of params must be a Value"):
         explore(y, params=[1.0])
     with pytest.raises(TypeError, match=r"params must be a Value or a collection of Values, got str: 'ab'"):
         explore(y, params="ab")

@@ -63,16 +63,19 @@ def expected(ex, k):
 
 
 def classes(page):
-    """The class of every node box, neuron box and edge outside the neurons' views, as the page has them."""
+    """The class of every node box, neuron box and edge outside the neurons' views, as the page has
+    them; an edge's with its width (stroke-width in px), or None where it has none."""
     return page.evaluate("""() => [...document.querySelectorAll('g.units [data-node], g.units [data-group], g.edges path')]
-                                 .map(e => e.getAttribute('class'))""")
+        .map(e => e.tagName !== 'path' ? e.getAttribute('class')
+             : [e.getAttribute('class'), e.hasAttribute('style') ? parseFloat(/:([^p]*)px/.exec(e.style.cssText)[1]) : null])""")
 
 
 def python_classes(ex, k):
     """The same, from the drawing Python makes of step k (what a page without script shows)."""
     units = ex.svg(k).split('<g class="units">', 1)
     boxes = re.findall(r'<g class="([^"]*)" data-(?:node|group)=', units[1].split('<g class="inset"', 1)[0])
-    edges = re.findall(r'<path (?:style="[^"]*" )?class="([^"]*)" data-e=', units[0])
+    edges = [[cls, float(width) if width else None]
+             for width, cls in re.findall(r'<path (?:style="stroke-width:([^p]*)px" )?class="([^"]*)" data-e=', units[0])]
     return edges + boxes  # in document order: the edges are drawn first
 
 
@@ -283,3 +286,26 @@ def test_a_link_opens_the_page_at_a_step(page, tmp_path):
     page.evaluate("location.hash = '#step=9'")   # a link followed in the open page: no reload
     page.wait_for_function("() => globalThis.dagradExplorer.step === 8")
     assert status(page) == str(ex.steps[8])
+
+
+def test_registered_ops_are_written_as_python_writes_them(page, tmp_path, monkeypatch):
+    # notation.formula writes an op between its operands when its name is no Python identifier.
+    # Names where a JavaScript guess at "identifier" would differ: "x²" is none ("²" is a digit
+    # only to JavaScript), "a·b" is one (Python lets "·" continue a name).
+    from autograd import OPS, Op, register_op
+    for name in ("x²", "a·b"):
+        monkeypatch.setitem(OPS, name, None)      # remembered as free, removed again after the test
+        monkeypatch.delitem(OPS, name)
+        monkeypatch.setattr(Value, name, None, raising=False)
+        monkeypatch.delattr(Value, name)
+        register_op(name, Op(lambda x, y: x * y, lambda x, y, out: (y, x)))
+    x, y = Value(2.0, label="x"), Value(3.0, label="y")
+    u = getattr(x, "x²")(y); u.label = "u"
+    o = u.a·b(x); o.label = "o"
+    ex = open_explorer(page, tmp_path, explore(o))
+    sentences = []
+    for k in range(len(ex.steps)):
+        page.evaluate(f"dagradExplorer.go({k})")
+        sentences.append(status(page))
+    assert sentences == [str(s) for s in ex.steps]
+    assert "u = x x² y = 2.0 x² 3.0" in sentences[1] and sentences[2].startswith("o = a·b(u, x) = a·b(6.0, 2.0)")

@@ -196,6 +196,8 @@ def test_bad_arguments_get_clear_errors():
         draw_dot(o, highlight=["x"])
     with pytest.raises(TypeError, match=r"draw_dot: every item of params must be a Value, got int: 3"):
         draw_dot(o, params=[3])
+    with pytest.raises(TypeError, match=r"draw_dot: params must be a Value or a collection of Values, got int: 5"):
+        draw_dot(o, params=5)      # was Python's bare "'int' object is not iterable"
     with pytest.raises(ValueError, match=r"draw_dot: highlight has 1 Value\(s\) that are not in root's graph"):
         draw_dot(o, highlight=[Value(7.0)])
     with pytest.raises(ValueError, match=r"draw_dot: rankdir must be 'LR', 'TB', 'RL' or 'BT', got 'up'"):

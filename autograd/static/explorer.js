@@ -15,7 +15,7 @@ const real = (x) => (typeof x === "string" ? SPECIAL[x] : x);
 // A number as Python's f"{x:.4g}" writes it, with a point added as autograd.svg.number does.
 // Python rounds the exact binary value half to even; JavaScript's toPrecision rounds ties away from
 // zero (-1234.5 gives -1235, Python -1234), so the rounding is done here on the exact digits.
-export function num(x) {
+function num(x) {
   if (x === null || x === undefined) return "—";
   if (Number.isNaN(x)) return "nan";
   if (!Number.isFinite(x)) return x > 0 ? "inf" : "-inf";
@@ -116,7 +116,7 @@ class Timeline {
     return { state, grads, after, backward, current };
   }
 
-  // [class, width or null] of the edges into `child` at step k (as explore._Timeline.edge_state).
+  // [class, passed] of the edges into `child` at step k (as explorer._Timeline.edge_state).
   edgeState(child, k) {
     if (k < this.firstBackward) {
       if (this.appears[child] > k) return ["s-pending", false];
@@ -129,7 +129,7 @@ class Timeline {
   formula(i, show) {
     const op = this.ops[i];
     const args = this.parents[i].map(show);
-    if (args.length === 2 && !/^[\p{L}_][\p{L}\p{N}_]*$/u.test(op)) return `${args[0]} ${op} ${args[1]}`; // as notation.formula
+    if (args.length === 2 && this.infix.includes(op)) return `${args[0]} ${op} ${args[1]}`; // Python's list: as notation.formula
     return `${op}(${args.join(", ")})`;
   }
 
@@ -137,14 +137,7 @@ class Timeline {
   describe(k, grads, after) {
     const i = this.nodeAt(k);
     const names = this.names;
-    if (i === null) {
-      const leaves = this.kinds.filter((kind, j) => !this.parents[j].length);
-      const count = (kind) => leaves.filter((x) => x === kind).length;
-      const given = [["leaf", "input", "inputs"], ["param", "parameter", "parameters"], ["const", "constant", "constants"],
-        ["root", "root", "roots"]].map(([kind, one, many]) => [count(kind), one, many]).filter(([n]) => n)
-        .map(([n, one, many]) => `${n} ${n === 1 ? one : many}`).join(", ");
-      return `the leaves are given (${given}); the forward pass computes the rest`;
-    }
+    if (i === null) return `the leaves are given (${this.given}); the forward pass computes the rest`;
     if (k < this.firstBackward) {
       const name = (p) => names[p], value = (p) => num(this.data[p]);
       return `${names[i]} = ${this.formula(i, name)} = ${this.formula(i, value)} = ${num(this.data[i])}`;
