@@ -325,6 +325,9 @@ def _trace(fn: object, inputs: object, who: str) -> tuple[Value, list[Value]]:
     return output, leaves
 
 
+_FLOAT_OR_INT = frozenset((float, int))
+
+
 def _floats(values: Any, n: int | None, who: str, what: str = "input") -> Sequence[float]:
     """`values` as a list of finite floats (`n` of them unless None); errors name `who` and the index."""
     if not isinstance(values, (list, tuple)):
@@ -333,11 +336,18 @@ def _floats(values: Any, n: int | None, who: str, what: str = "input") -> Sequen
         values = list(values)
     if n is not None and len(values) != n:
         raise ValueError(f"{who}: expected {n} {what}s (one per input traced), got {len(values)}")
-    # Speed: two passes in C settle the usual case, a list of finite floats; anything else is
-    # checked one by one, which names the first bad value.
-    if not ({float}.issuperset(map(type, values)) and all(map(math.isfinite, values))):
-        values = [finite(x, f"{who}: {what} {k}") for k, x in enumerate(values)]
-    return values
+    # Speed: passes in C settle the usual cases, finite floats and ints (labels such as ±1: each
+    # checked one by one cost ~4% of a compiled training step); anything else is checked one by
+    # one, which names the first bad value.
+    kinds = set(map(type, values))
+    if kinds <= _FLOAT_OR_INT:
+        try:
+            floats = list(map(float, values)) if int in kinds else values
+        except OverflowError:  # an int beyond float's range: named below
+            floats = ()
+        if floats and all(map(math.isfinite, floats)):
+            return floats
+    return [finite(x, f"{who}: {what} {k}") for k, x in enumerate(values)]
 
 
 def _rows(data: Any, shape: Sequence[int], who: str) -> list[Sequence[float]]:
@@ -430,14 +440,14 @@ class _Emitter:
         out = self.index[self.output]
         if self.loop is not None:
             self._looped_passes(out)
-        for run in self._functions(self.ops, save_values=True) if self.loop is None else ():
-            for i in run:
-                self._forward_op(i)
-        self.grad[out] = "1.0"
-        for run in self._functions(self.backward_ops,
-                                   load_values=True) if self.loop is None else ():
-            for i in run:
-                self._backward_op(i)
+        else:
+            for run in self._functions(self.ops, save_values=True):
+                for i in run:
+                    self._forward_op(i)
+            self.grad[out] = "1.0"
+            for run in self._functions(self.backward_ops, load_values=True):
+                for i in run:
+                    self._backward_op(i)
         if self.split:
             self._replay_calling_parts()
         results = [self._value(out), "[" + ", ".join(
@@ -885,14 +895,14 @@ def _batch(f: CompiledFunction[Any], X: Any, grads: bool) -> Any:
     replay, n = programs[grads], len(X)
     dx: Any  # an array, or None without grads (and then never indexed)
     out, dx = np.empty(n), np.empty((n, f.n_inputs)) if grads else None
-    failed = False
+    failed = np.zeros(n, bool)  # the rows of chunks that raised
     with np.errstate(all="ignore"):  # a domain error shows as inf or nan, judged below row by row
         for a in range(0, n, _CHUNK):
             b = min(a + _CHUNK, n)
             try:
                 result = replay([X[a:b, k] for k in range(f.n_inputs)])
             except DOMAIN_ERRORS:  # from a rule run element by element
-                failed = True
+                failed[a:b] = True
                 continue
             out[a:b] = result[0] if grads else result
             if grads:
@@ -900,10 +910,10 @@ def _batch(f: CompiledFunction[Any], X: Any, grads: bool) -> Any:
                     dx[a:b, k] = g
     # Rows that are not finite everywhere (or a chunk that raised) are replayed on floats: the
     # scalar replay names a domain error, or gives the row its exact value (sqrt's inf at 0).
-    bad = np.ones(n, bool) if failed else ~np.isfinite(out) | (~np.isfinite(dx).all(axis=1) if grads else False)
+    bad = failed | ~np.isfinite(out) | (~np.isfinite(dx).all(axis=1) if grads else False)
     for r in np.flatnonzero(bad):
         try:
-            value, gradient = f._replay(X[r].tolist())
+            value, gradient = f._replay(X[r].tolist())[:2]  # (a program with extras returns them third)
         except DOMAIN_ERRORS as e:
             raise ValueError(f"{who}: row {r}, {X[r].tolist()}, is outside an op's domain: {e}") from None
         out[r] = value

@@ -93,8 +93,8 @@ def _graph_run(value_type, inputs, build, forward_mode=False):
     return run
 
 
-def _chain_run(value_type, ops, forward_mode=False):
-    return _graph_run(value_type, [0.3, 0.5, 0.1], lambda x, a, b: chain(x, a, b, ops), forward_mode)
+def _chain_run(value_type, ops):
+    return _graph_run(value_type, [0.3, 0.5, 0.1], lambda x, a, b: chain(x, a, b, ops))
 
 
 def _eager_runs(inputs, build, depth, forward_mode=False):
@@ -175,9 +175,7 @@ def _w2(ops, repeat):
     build = lambda x, w, b: mixed_chain(x, w, b, ops)  # the same graph for every engine
     t = _interleaved(_eager_runs([0.3, 0.5, 0.1], build, ops), repeat)
     name = f"W2 {ops:,}-op mixed chain"
-    memory = {"dagrad": _bytes_per_op(Value, build, ops)}
-    if peer.Value is not None:
-        memory["micrograd"] = _bytes_per_op(peer.Value, build, ops)
+    memory = _memory(build, ops)
     return _eager_rows(name, t, ops, TARGETS["mixed"]) + _compare(
         f"{name}: memory, constants included", memory, "bytes/op", targets={"dagrad": TARGETS["bytes"]}, absolute=True)
 
@@ -450,12 +448,17 @@ def _bytes_per_op(value_type, build, ops):
     return used / ops
 
 
+def _memory(build, ops):
+    """Bytes per op of ``build`` (three leaves in), dagrad's and, when installed, micrograd's."""
+    memory = {"dagrad": _bytes_per_op(Value, build, ops)}
+    if peer.Value is not None:
+        memory["micrograd"] = _bytes_per_op(peer.Value, build, ops)
+    return memory
+
+
 def _w5(ops):
     build = lambda x, a, b: chain(x, a, b, ops)
-    values = {"dagrad": _bytes_per_op(Value, build, ops)}
-    if peer.Value is not None:
-        values["micrograd"] = _bytes_per_op(peer.Value, build, ops)
-    return _compare(f"W5 {ops:,}-op chain: memory", values, "bytes/node",
+    return _compare(f"W5 {ops:,}-op chain: memory", _memory(build, ops), "bytes/node",
                     targets={"dagrad": TARGETS["bytes"]}, absolute=True)
 
 

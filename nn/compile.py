@@ -51,7 +51,9 @@ def compile_step(model: Module, loss_fn: Callable[[Any, Any], Value], X: Sequenc
     which `CompiledStep.check` detects.
 
     Targets. Number targets are data inputs, like the examples: the loss is traced with each
-    target as a leaf Value (nn's losses take those), so ``step(Xb, yb)`` replays any targets. A
+    target as a leaf Value (nn's losses take those), so ``step(Xb, yb)`` replays any targets. The
+    loss checks its targets when it traces; a replay checks only that they are finite numbers, so
+    one the loss would refuse (a hinge target of 5) is not caught then: validate labels once. A
     loss that refuses Value targets has targets that decide the graph's shape, such as
     `cross_entropy`'s class indices: they are then baked in, and the step keeps one program per
     (batch size, targets), traced on first use. `cross_entropy` also subtracts each row's largest

@@ -109,14 +109,13 @@ def from_torch(module: torch.nn.Module, model: MLP) -> MLP:
     if not isinstance(module, torch.nn.Module):
         raise TypeError(f"from_torch: module must be a torch.nn.Module, got {type(module).__name__}")
     pending = [m for m in (list(module.children()) or [module]) if not isinstance(m, torch.nn.Identity)]
+    name = {p: n for n, p in model.named_parameters()}
     state: dict[str, float] = {}
     for l, layer in enumerate(model.layers, 1):
         linear = _next_linear(pending, l, model, torch)
         weight, bias = linear.weight.detach().tolist(), linear.bias.detach().tolist()   # exact Python floats
-        for i, neuron in enumerate(layer.neurons):
-            for j in range(len(neuron.w)):
-                state[f"layers.{l - 1}.neurons.{i}.w.{j}"] = weight[i][j]
-            state[f"layers.{l - 1}.neurons.{i}.b"] = bias[i]
+        for neuron, row, b in zip(layer.neurons, weight, bias):
+            state.update((name[p], x) for p, x in zip([*neuron.w, neuron.b], [*row, b]))
         _check_activation(pending, l, layer.neurons[0].activation, torch)
     if pending:
         raise ValueError(f"from_torch: the module has {len(pending)} more layer(s) than the model's "

@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 
-from autograd._checks import number_in
+from autograd._checks import nonnegative, number_in
 from autograd.engine import Value
 
 __all__ = ["SGD", "Adam", "Optimizer"]
@@ -55,7 +55,7 @@ class Optimizer:
         if len(set(map(id, self.params))) != len(self.params):
             raise ValueError(f"{name}: a parameter appears more than once; it would be updated twice per step")
         self.lr = lr
-        self.weight_decay = _hyperparameter(name, "weight_decay", weight_decay)
+        self.weight_decay = nonnegative(weight_decay, name, "weight_decay")
 
     @property
     def lr(self) -> float:
@@ -73,7 +73,7 @@ class Optimizer:
 
     @lr.setter
     def lr(self, value: float) -> None:
-        self._lr = _hyperparameter(type(self).__name__, "lr", value)
+        self._lr = nonnegative(value, type(self).__name__, "lr")
 
     def zero_grad(self) -> None:
         """Set every parameter's ``.grad`` to 0.0 (leaves accumulate gradients until zeroed).
@@ -127,7 +127,7 @@ class SGD(Optimizer):
 
     def __init__(self, params: Iterable[Value], lr: float, momentum: float = 0.0, weight_decay: float = 0.0) -> None:
         super().__init__(params, lr, weight_decay)
-        self.momentum = _hyperparameter("SGD", "momentum", momentum)
+        self.momentum = nonnegative(momentum, "SGD", "momentum")
         self._velocity = [0.0] * len(self.params)
 
     def step(self) -> None:
@@ -180,8 +180,8 @@ class Adam(Optimizer):
         super().__init__(params, lr, weight_decay)
         if not (isinstance(betas, (tuple, list)) and len(betas) == 2):
             raise ValueError(f"Adam: betas must be a pair (beta1, beta2), got {betas!r}")
-        self.betas = tuple(_hyperparameter("Adam", f"betas[{i}]", b, below=1.0) for i, b in enumerate(betas))
-        self.eps = _hyperparameter("Adam", "eps", eps)
+        self.betas = tuple(number_in(b, "Adam", f"betas[{i}]", "a number in [0, 1)", lambda v: 0 <= v < 1) for i, b in enumerate(betas))
+        self.eps = nonnegative(eps, "Adam", "eps")
         if self.eps == 0:
             # A parameter whose gradient has always been 0 would divide 0 by 0.
             raise ValueError("Adam: eps must be > 0, got 0 (the default is 1e-8)")
@@ -208,8 +208,3 @@ class Adam(Optimizer):
             v[i] = beta2 * v[i] + (1 - beta2) * g * g
             p.data -= lr * (m[i] / correction1) / (math.sqrt(v[i] / correction2) + eps)
 
-
-def _hyperparameter(who: str, what: str, value: object, below: float = math.inf) -> float:
-    """`value` as a float, if it is a real number in [0, below); otherwise an error naming it."""
-    rule = "a finite number >= 0" if below == math.inf else f"a number in [0, {below:g})"
-    return number_in(value, who, what, rule, lambda v: 0 <= v < below)

@@ -617,10 +617,13 @@ def test_compile_graph_data_are_inputs_not_constants():
 
 # --- the same program on arrays (issue 13, part 2) -------------------------------------------------
 
-np = pytest.importorskip("numpy")  # the dev extras install it (dagrad[fast]); the engine never needs it
+def needs_numpy():
+    # Here, not at import: a skip at module level would skip every test of the file without NumPy.
+    return pytest.importorskip("numpy")  # the dev extras install it (dagrad[fast]); the engine never needs it
 
 
 def assert_rows_match_the_scalar_replay(f, X):
+    np = needs_numpy()
     out, grads = f.batch(X)
     assert out.shape == (len(X),) and grads.shape == (len(X), f.n_inputs)
     for r, x in enumerate(X):
@@ -647,6 +650,7 @@ def test_batch_runs_every_op_and_a_rule_the_table_calls():
 
 
 def test_batch_names_the_first_row_outside_the_domain():
+    needs_numpy()
     f = compile(lambda x, y: (x - y).log(), [2.0, 1.0])
     with pytest.raises(ValueError, match=r"row 2, \[1.0, 3.0\], is outside an op's domain: log: input must be > 0"):
         f.batch([[2.0, 1.0], [5.0, 1.0], [1.0, 3.0], [0.0, 1.0]])
@@ -662,7 +666,18 @@ def test_batch_without_numpy_says_how_to_install_it(monkeypatch):
     assert f([1.0]) == (2.0, [2.0])  # the scalar replay needs nothing
 
 
+def test_batch_of_a_program_with_extras_gives_the_output_and_gradients():
+    # Regression: a row replayed on floats (sqrt's inf at 0) unpacked the extras as well.
+    needs_numpy()
+    x = Value(4.0)
+    y = x.sqrt()
+    f = compile_graph(y * 1.0, [x], extras=[y])
+    out, grads = f.batch([[4.0], [0.0]])
+    assert out.tolist() == [2.0, 0.0] and grads.tolist() == [[0.25], [math.inf]]
+
+
 def test_batch_checks_the_shape_of_x():
+    needs_numpy()
     f = compile(lambda x, y: x * y, [1.0, 2.0])
     with pytest.raises(ValueError, match=r"X must have shape \(n_points, 2\), got \(1, 3\)"):
         f.batch([[1.0, 2.0, 3.0]])
