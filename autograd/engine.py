@@ -26,7 +26,7 @@ from collections.abc import Callable
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple, ParamSpec, TypeVar, cast, overload
 
-from autograd._checks import as_float, is_number
+from autograd._checks import as_float, cannot_take, is_number
 
 if TYPE_CHECKING:
     from autograd._types import Gradients, Partials, Scalar, Values, Weights
@@ -356,8 +356,8 @@ class Value:
     _op: str
     _p0: Value | None
     _p1: Value | None
-    _d0: Any  # a float, or a Value in the partials re-evaluated under create_graph
-    _d1: Any
+    _d0: float  # the partial at the forward values (a rule re-evaluated on Values never lands here)
+    _d1: float
 
     def __init__(self, data: float, label: str = "") -> None:
         if not is_number(data):
@@ -479,6 +479,8 @@ def _start_backward(root: Value, grad: float) -> tuple[list[Value], list[Value],
     # a node counts as reached once its .grad *is* this pass's own 0.0 object (identity, not
     # value: a 0.0 left by an earlier pass is another object), and the mark is the reset itself.
     # Only backward writes .grad, and two passes over shared nodes race already (module docstring).
+    # CPython's floats are objects with an identity; an implementation where `is` compares floats
+    # by value (PyPy) would see every 0.0 as reached here: dagrad is for CPython (pyproject.toml).
     zero = float("0")  # a new object each call (float() of a str is never shared)
     order: list[Value] = []
     leaves: list[Value] = []
@@ -552,13 +554,9 @@ def register_op(name: str, op: Op) -> Callable[..., Value]:
         if not callable(function):
             raise TypeError(f"{who}: {role} must be a function of the op's inputs, "
                             f"got {type(function).__name__}: {function!r}")
-        try:
-            inspect.signature(function).bind(*[1.0] * arity)
-        except ValueError:  # no signature to read (some builtins): calls will tell
-            pass
-        except TypeError:
+        if cannot_take(function, [1.0] * arity):
             raise TypeError(f"{who}: {role} cannot take {arity} input(s), which the partials rule takes "
-                            f"(its parameters less out)") from None
+                            f"(its parameters less out)")
     OPS[name] = op
     method = (_unary if arity == 1 else _binary)(name, f"The registered op {name!r}.")
     setattr(Value, name, method)
@@ -587,11 +585,6 @@ def _leaf(data: float, op: str = "") -> Value:
 def _constant_data(x: object, op: str) -> Any:
     # A number operand of `op` as the float its constant leaf holds; NotImplemented if not a number.
     return as_float(x, op) if is_number(x) else NotImplemented
-
-
-def _const(x: object, op: str) -> Value:
-    # A number operand of `op`, as a constant leaf.
-    return _leaf(_constant_data(x, op), _CONST)
 
 
 def topological_order(*roots: Value) -> list[Value]:
@@ -687,36 +680,36 @@ def grad(outputs: Values, inputs: Values, grad_outputs: Weights | None = None, c
     """
     outputs = _as_values("outputs", outputs)
     inputs = _as_values("inputs", inputs)
-    if create_graph and not _grad_enabled.get():  # else the gradients' graph is silently missing
-        raise RuntimeError("grad: create_graph=True inside no_grad(), which records no graph, so the gradients "
-                           "could not be differentiated again; call grad(..., create_graph=True) outside no_grad")
-    if grad_outputs is None:
-        grad_outputs = [1.0] * len(outputs)
-    else:
-        grad_outputs = [grad_outputs] if is_number(grad_outputs) or isinstance(grad_outputs, Value) else list(grad_outputs)
-        if len(grad_outputs) != len(outputs):
-            raise ValueError(f"grad: got {len(grad_outputs)} grad_outputs for {len(outputs)} outputs; give one per output")
+    weights = _weights("grad", "grad_outputs", [1.0] * len(outputs) if grad_outputs is None else grad_outputs,
+                       len(outputs), "output", create_graph)
     grads: dict[Value, Any] = {}
-    g: Any  # a float, or a Value under create_graph
-    for k, (out, g) in enumerate(zip(outputs, grad_outputs)):
-        if not (create_graph and isinstance(g, Value)):  # a Value weight is differentiated through
-            g = g.data if isinstance(g, Value) else _seed("grad", f"grad_outputs[{k}]", g)
+    for out, g in zip(outputs, weights):
         grads[out] = grads[out] + g if out in grads else g
+    get = grads.get
     for node in reversed(topological_order(*outputs)):
-        g = grads.get(node)
+        g = get(node)
         if g is None or node._p0 is None:
             continue
         if create_graph:
             # Re-evaluate the op's partials on Values (constants as floats) to record them.
-            parents: tuple[Value | None, ...] = node.parents
-            args = [p.data if p._op == _CONST else p for p in node.parents]
-            local_grads = OPS[node._op].partials(*args, node)
-        else:  # Speed: the two slots read directly, not the `parents` property (a generator per node)
-            parents, local_grads = (node._p0, node._p1), (node._d0, node._d1)
-        for p, local in zip(parents, local_grads):
-            if p is not None and p._op != _CONST:
-                contribution = local * g
-                grads[p] = grads[p] + contribution if p in grads else contribution
+            parents = node.parents
+            args = [p.data if p._op == _CONST else p for p in parents]
+            for p, local in zip(parents, OPS[node._op].partials(*args, node)):
+                if p._op != _CONST:
+                    contribution = local * g
+                    grads[p] = grads[p] + contribution if p in grads else contribution
+            continue
+        # Speed: the two slots unrolled, as in backward (no tuples, no zip), one dict read a parent
+        p = node._p0
+        if p._op != _CONST:
+            contribution = node._d0 * g
+            old = get(p)
+            grads[p] = contribution if old is None else old + contribution
+        p = node._p1
+        if p is not None and p._op != _CONST:
+            contribution = node._d1 * g
+            old = get(p)
+            grads[p] = contribution if old is None else old + contribution
     return tuple(_as_result(grads.get(x, 0.0), create_graph) for x in inputs)
 
 
@@ -758,25 +751,13 @@ def jvp(outputs: Values, inputs: Values, tangents: Weights, create_graph: bool =
     """
     outputs = _as_values("outputs", outputs, "jvp")
     inputs = _as_values("inputs", inputs, "jvp")
-    if create_graph and not _grad_enabled.get():
-        raise RuntimeError("jvp: create_graph=True inside no_grad(), which records no graph, so the tangents "
-                           "could not be differentiated again; call jvp(..., create_graph=True) outside no_grad")
-    if is_number(tangents) or isinstance(tangents, Value):
-        tangents = [tangents]
-    elif isinstance(tangents, (str, bytes)) or not hasattr(tangents, "__iter__"):
-        raise TypeError(f"jvp: tangents must be a number or a sequence of numbers, one per input, "
-                        f"got {type(tangents).__name__}: {tangents!r}")
-    tangents = list(tangents)
-    if len(tangents) != len(inputs):
-        raise ValueError(f"jvp: got {len(tangents)} tangents for {len(inputs)} inputs; give one per input")
+    tangents = _weights("jvp", "tangents", tangents, len(inputs), "input", create_graph)
     # Seeds: a constant the engine wrapped passes nothing on (grad gives it no gradient either),
     # so its tangent only counts where it is itself an output.
     seeds: dict[Value, Any]
     const_seeds: dict[Value, Any]
     seeds, const_seeds = {}, {}
-    for k, (x, t) in enumerate(zip(inputs, tangents)):
-        if not (create_graph and isinstance(t, Value)):  # a Value tangent is differentiated through
-            t = t.data if isinstance(t, Value) else _seed("jvp", f"tangents[{k}]", t)
+    for x, t in zip(inputs, tangents):
         into = const_seeds if x._op == _CONST else seeds
         into[x] = into[x] + t if x in into else t
     if create_graph:
@@ -867,6 +848,24 @@ def _jvp_graph(order: list[Value], tangent: dict[Value, Any]) -> dict[Value, Any
     return tangent
 
 
+def _weights(fn: str, what: str, ws: object, n: int, per: str, create_graph: bool) -> list[Any]:
+    # grad's grad_outputs and jvp's tangents: a number or Value per output (input), or one alone;
+    # floats, but a Value stays one under create_graph (it is differentiated through).
+    if create_graph and not _grad_enabled.get():  # else the result's graph is silently missing
+        raise RuntimeError(f"{fn}: create_graph=True inside no_grad(), which records no graph, so the result "
+                           f"could not be differentiated again; call {fn}(..., create_graph=True) outside no_grad")
+    if is_number(ws) or isinstance(ws, Value):
+        ws = [ws]
+    elif isinstance(ws, (str, bytes)) or not hasattr(ws, "__iter__"):
+        raise TypeError(f"{fn}: {what} must be a number or a sequence of numbers, one per {per}, "
+                        f"got {type(ws).__name__}: {ws!r}")
+    ws = list(ws)
+    if len(ws) != n:
+        raise ValueError(f"{fn}: got {len(ws)} {what} for {n} {per}s; give one per {per}")
+    return [w if create_graph and isinstance(w, Value) else w.data if isinstance(w, Value)
+            else _seed(fn, f"{what}[{k}]", w) for k, w in enumerate(ws)]
+
+
 def _as_values(what: str, xs: object, fn: str = "grad") -> list[Value]:
     if isinstance(xs, Value):
         return [xs]
@@ -883,7 +882,7 @@ def _as_result(g: Any, create_graph: bool) -> Any:
     # A float times a Value is a Value, but a gradient that only met constant partials
     # (d(x + 1)/dx = 1.0), or none (an unrelated input), is still a float: make the type depend
     # on `create_graph` alone.
-    return _const(g, "grad") if create_graph and not isinstance(g, Value) else g
+    return _leaf(g, _CONST) if create_graph and not isinstance(g, Value) else g
 
 
 class no_grad:

@@ -184,7 +184,7 @@ class _Sweep:
         best: dict[Value, float]
         count, adjoint, best = {self.root: 1}, {self.root: 1.0}, {self.root: 1.0}
         for node in reversed(order):
-            if node not in reached or node not in count:
+            if node not in count:  # only nodes on a path from x to root get a count
                 continue
             c, g, b = count[node], adjoint[node], best[node]
             for slot, p in enumerate((node._p0, node._p1)):

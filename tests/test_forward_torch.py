@@ -40,7 +40,7 @@ def test_jvp_matches_torch_func_jvp(expr, rng):
     outs = engine_function(expr, 3)(*xs)
     ours = jvp(outs, xs, u)
     _, theirs = torch.func.jvp(torch_function(expr, 3), tensors(expr.inputs), tensors(u))
-    for k, (a, b) in enumerate(zip(ours, theirs.tolist())):
+    for k, (a, b) in enumerate(zip(ours, theirs.tolist(), strict=True)):
         assert_close(a, b, f"jvp output {k}", expr)
 
 
@@ -51,8 +51,8 @@ def test_jacobian_both_modes_match_torch(expr):
     theirs = torch.stack(theirs, dim=1).tolist()  # one tensor per input -> rows of outputs
     for mode in ("reverse", "forward"):
         ours = jacobian(engine_function(expr, 3), expr.inputs, mode=mode)
-        for k, (row, t_row) in enumerate(zip(ours, theirs)):
-            for j, (a, b) in enumerate(zip(row, t_row)):
+        for k, (row, t_row) in enumerate(zip(ours, theirs, strict=True)):
+            for j, (a, b) in enumerate(zip(row, t_row, strict=True)):
                 assert_close(a, b, f"{mode} jacobian[{k}][{j}]", expr)
 
 
@@ -63,9 +63,11 @@ def test_hessian_and_hvp_match_torch_hessian(expr, rng):
     theirs = torch.autograd.functional.hessian(torch_function(expr), tensors(expr.inputs))
     theirs = [[float(theirs[i][j]) for j in range(len(expr.inputs))] for i in range(len(expr.inputs))]
     ours = hessian(expr, expr.inputs)
-    for i, (row, t_row) in enumerate(zip(ours, theirs)):
-        for j, (a, b) in enumerate(zip(row, t_row)):
+    for i, (row, t_row) in enumerate(zip(ours, theirs, strict=True)):
+        for j, (a, b) in enumerate(zip(row, t_row, strict=True)):
             assert_close(a, b, f"hessian[{i}][{j}]", expr)
     v = [rng.uniform(-1, 1) for _ in expr.inputs]
-    for i, a in enumerate(hvp(expr, expr.inputs, v)):
+    hv = hvp(expr, expr.inputs, v)
+    assert len(hv) == len(theirs)
+    for i, a in enumerate(hv):
         assert_close(a, sum(t * vj for t, vj in zip(theirs[i], v)), f"hvp[{i}]", expr)
