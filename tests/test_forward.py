@@ -172,6 +172,9 @@ def test_jvp_value_tangent_under_create_graph_is_differentiated_through():
     (lambda x: jvp(x, [2.0], [1.0]), TypeError, "jvp: inputs must be Values, got float"),
     (lambda x: jvp(3.0, [x], [1.0]), TypeError, "jvp: outputs must be a Value or a sequence of Values"),
     (lambda x: jvp(x, [x], [True]), TypeError, "jvp: tangents[0] must be a real number, got bool"),
+    # grad checks its weights with the same code: the same sentences
+    (lambda x: grad(x, [x], object()), TypeError, "grad: grad_outputs must be a number or a sequence"),
+    (lambda x: grad(x, [x], [1.0, 2.0]), ValueError, "grad: got 2 grad_outputs for 1 outputs"),
 ])
 def test_jvp_bad_arguments_are_sentences(call, error, message):
     with pytest.raises(error, match=re.escape(message)):
