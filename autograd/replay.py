@@ -19,9 +19,10 @@ Why generated Python. Measured on the benchmarks' W3 step (an MLP, 65,077 ops) i
 - with the data as inputs (`compile_graph`'s ``data``), every example of a batch usually runs the
   same ops on its own row: the program is then one example's ops written once, as the bodies of
   a forward loop and a backward loop over the rows (`_ExampleLoop`), equally fast to run and
-  ~100 times shorter, so the W3 step compiles in ~0.25 s. It is used only where a mechanical
-  check shows it adds every gradient in the eager engine's order; otherwise the program is
-  written op by op.
+  ~100 times shorter, so the W3 step compiles in ~0.25 s. It is used only where mechanical
+  checks prove that it adds every gradient in the eager engine's order and that every line reads
+  the value it means (an example's datum or op read after the loop, by an op joining examples,
+  included); otherwise the program is written op by op.
 - a flat tape of ops and indices, interpreted by a loop: ~45 ms, no faster than the eager engine,
   since every op still pays a loop iteration, a dispatch and list indexing.
 - level-batched NumPy: the graph has 340 levels (its sums are chains: 16 products per neuron,
@@ -60,6 +61,7 @@ import builtins
 import keyword
 import math
 import operator
+import re
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Generic, TypeVar, overload
 
@@ -405,6 +407,7 @@ class _Emitter:
     defined: set[int]
     grad: dict[int, str]
     stored: set[int]
+    seen: list[int]
     names: dict[str, str]
     bindings: dict[str, Callable[..., Any]]
 
@@ -424,19 +427,34 @@ class _Emitter:
         self.rules = self._rules()
         # How many gradient contributions each node receives (a parent used twice counts twice),
         # and how many it has received so far, while writing.
-        self.consumers, self.seen = [0] * len(self.order), [0] * len(self.order)
+        self.consumers = [0] * len(self.order)
         for i in self.ops:
             for j in self.parents[i] if self.upstream[i] else ():
                 self.consumers[j] += self.needs[j]
         self.loop = _ExampleLoop.plan(self)
+        self._start()
+
+    def _start(self) -> None:
+        """Clear the state of writing: to write the program, or to write it again op by op."""
         self.split = self.loop is None and len(self.ops) > _PART
         self.functions = [] if self.split else [[]]
         self.defined, self.grad, self.stored = set(), {}, set()
+        self.seen = [0] * len(self.order)
         self.indent = ""  # the loop over examples writes its body indented
         self.names, self.bindings = {}, {}  # the table's functions the program calls, by name
 
     def program(self) -> tuple[list[str], dict[str, Callable[..., Any]], int]:
         """(sources of the generated functions, their bindings, the number of ops replayed)."""
+        if self.loop is not None:
+            written = self._written()
+            if self.loop.reads_hold(self, self.functions[0]):
+                return written
+            self.loop = None  # not proven: written op by op, which reads every node where it was made
+            self._start()
+        return self._written()
+
+    def _written(self) -> tuple[list[str], dict[str, Callable[..., Any]], int]:
+        """`program`, written once: with the loop over the examples if there is a plan, else op by op."""
         out = self.index[self.output]
         if self.loop is not None:
             self._looped_passes(out)
@@ -564,7 +582,9 @@ class _Emitter:
                 self._forward_op(i)
         for j in plan.outside:  # read before the loop, not once per example
             self._value(j)
-        self.source.update((self.index[x], f"row[{c}]") for c, x in enumerate(self.data[0]) if x in self.index)
+        lead = len(plan.members) - len(first)  # the data leaves the loop reads come first in S[r]
+        saved = {j: self.source[j] for j in plan.members[:lead]}  # data[0][c]: example 0's, for reads after the loop
+        self.source.update((j, f"row[{plan.column[j]}]") for j in saved)
         self._write("S = []")
         self._write("for row in data:")
         self.indent = "    "
@@ -573,7 +593,7 @@ class _Emitter:
         self._write(f"S.append(({', '.join(f'v{j}' for j in plan.members)},))")
         self.indent = ""
         self.defined.difference_update(plan.members)
-        lead = len(plan.members) - len(first)  # the data leaves come first in S[r]
+        self.source.update(saved)
         self.source.update((i, f"S[{r}][{lead + k}]") for r, g in enumerate(plan.groups)
                            for k, i in enumerate(g) if plan.exported[i])
         for i in self.ops:
@@ -653,21 +673,24 @@ class _ExampleLoop:
     the data row they depend on, checks that every group has the first one's structure (ops,
     edges, constants, gradient flags), and checks mechanically that the looped program adds each
     node's gradient contributions in the eager engine's order (consumers in reverse topological
-    order): then the replay equals ``backward()`` bit for bit. Otherwise the program is written
-    straight, op by op.
+    order): then the replay equals ``backward()`` bit for bit. Once the loop is written,
+    `reads_hold` proves that every variable a line reads holds the value it names. Otherwise the
+    program is written straight, op by op.
 
     Attributes:
       row: each node's example: its data row, -1 for none (inputs, constants, ops of those), -2
         for several (ops that join examples, such as the loss's sum).
       groups: each example's ops in topological order, one group per data row.
-      members: the first example's data leaves, then its ops: the loop body's variables.
+      column: each data leaf's column in its row.
+      members: the first example's data leaves that its ops read, then its ops: the loop body's variables.
       exported: the nodes of an example read after the loop (by a joining op, or as an extra).
       outside: the live nodes of no example that an example's ops read (the parameters, say).
       before, after: the ops of no single example whose backward runs before or after the loop.
     """
 
-    __slots__ = ("row", "groups", "members", "exported", "outside", "before", "after")
+    __slots__ = ("row", "column", "groups", "members", "exported", "outside", "before", "after")
     row: list[int]
+    column: dict[int, int]
     groups: list[list[int]]
     members: list[int]
     exported: Any
@@ -715,8 +738,70 @@ class _ExampleLoop:
             self.exported[e.index[x]] = True
         if not self._same_structure(e, column):
             return None
-        self.members = [e.index[x] for x in e.data[0] if x in e.index] + self.groups[0]
+        self.column = column
+        read = {j for i in self.groups[0] for j in e.parents[i] if row[j] == 0 and not e.kind[j]}
+        self.members = [j for j in (e.index.get(x) for x in e.data[0]) if j in read] + self.groups[0]
         return self if self._in_eager_order(e) else None
+
+    def reads_hold(self, e: _Emitter, lines: list[str]) -> bool:
+        """True if, in the looped program's `lines`, every read of a variable ``v<j>`` finds node j's value.
+
+        The proof behind the loop's values, over every read and write of the program as written (not
+        as meant): it follows what each variable and each ``S[r]`` entry holds, line by line. Inside a
+        loop, a variable of the loop body holds its node's copy in the current example ("now"); a
+        loop that ends leaves its last example's values. A read of a variable holding anything else
+        (another example's value, or nothing yet) makes the emitter write the program op by op.
+        """
+        n = len(self.groups)
+        members = set(self.members)
+        copy = {j: k for k, j in enumerate(self.groups[0])}  # an op's position in its example
+
+        def in_example(key: tuple[bool, int], r: int) -> tuple[bool, int]:  # a "now" value as it is in example r
+            now, j = key
+            if not now:
+                return key
+            return False, (e.index[e.data[r][self.column[j]]] if j not in copy else self.groups[r][copy[j]])
+
+        holds: dict[str, tuple[bool, int]] = {}
+        layout: list[tuple[bool, int]] = []  # what S.append stores, in the current example's terms
+        loop = ""
+        for line in lines:
+            if loop and not line.startswith("    "):  # the loop ended after its last example (forward) or example 0
+                last = n - 1 if loop == "forward" else 0
+                holds = {name: in_example(key, last) for name, key in holds.items()}
+                loop = ""
+            line = line.strip()
+            if line.startswith("for "):
+                loop = "forward" if line == "for row in data:" else "backward"
+                continue
+            target, _, expression = line.partition(" = ")
+            if loop == "backward" and expression == "S[r]":
+                names = target.rstrip(",").split(", ")
+                if len(names) != len(layout):
+                    return False
+                holds.update(zip(names, layout))
+                continue
+            for name in _VARIABLE.findall(expression if expression else line):  # every variable read
+                j = int(name[1:])
+                if holds.get(name) != (bool(loop) and j in members, j):
+                    return False
+            if line.startswith("S.append("):
+                layout = [holds[name] for name in _VARIABLE.findall(line)]
+            elif _VARIABLE.fullmatch(target):
+                where = _LOCATION.fullmatch(expression)
+                if where is None:  # an op's forward: its own node, in the current example in a loop
+                    holds[target] = (bool(loop) and int(target[1:]) in members, int(target[1:]))
+                elif where["inputs"]:
+                    holds[target] = (False, e.index[e.inputs[int(where["inputs"])]])
+                elif where["data"]:
+                    holds[target] = (False, e.index.get(e.data[int(where["data"])][int(where["column"])], -1))
+                elif where["row"] and loop == "forward":
+                    holds[target] = (True, e.index.get(e.data[0][int(where["row"])], -1))
+                elif where["example"] and not loop:
+                    holds[target] = in_example(layout[int(where["entry"])], int(where["example"]))
+                else:
+                    return False
+        return True
 
     def _claim(self, e: _Emitter) -> Any:
         """Ops of no example that one example alone reads join it (``w / s`` written inside the loop over
@@ -786,6 +871,12 @@ class _ExampleLoop:
                         return False
                     last[j] = p
         return len(self.before) + len(loop) + len(self.after) == len(eager)
+
+
+# For `_ExampleLoop.reads_hold`: a value variable of the generated program, and where a line reads one in.
+_VARIABLE = re.compile(r"\bv[0-9]+\b")
+_LOCATION = re.compile(r"inputs\[(?P<inputs>[0-9]+)\]|data\[(?P<data>[0-9]+)\]\[(?P<column>[0-9]+)\]|row\[(?P<row>[0-9]+)\]"
+                       r"|S\[(?P<example>[0-9]+)\]\[(?P<entry>[0-9]+)\]|V\[.*")
 
 
 def _analyse(output: Value, inputs: list[Value], extras: list[Value] | tuple[()], who: str,

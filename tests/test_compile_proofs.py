@@ -1,0 +1,118 @@
+"""Compiled replay's compile-time proofs (issue 19, class A): the loop over examples is used only where
+every read of every value is proven right, else the program is written op by op; a compiled step whose
+trace would depend on a target's value bakes the targets in; check() judges the numbers; the batch is
+checked before it is joined; the step's cache of programs is bounded."""
+
+import random
+from unittest import mock
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import autograd.replay
+import nn
+from autograd import Value, compile_graph, grad
+from nn.compile import compile_step
+from tests.test_compile import assert_bits, eager_grads, step_grads
+
+LOOP = "for row in data:"
+
+
+def eager_graph(loss_of, params, data):
+    """(loss, gradients) of the graph rebuilt on fresh leaves at `params` and `data`, by the engine."""
+    leaves = [Value(p) for p in params]
+    loss = loss_of(leaves, [[Value(x) for x in row] for row in data])
+    return loss.data, list(grad(loss, leaves))
+
+
+# --- item 1: a loss that reads several examples' data --------------------------------------------
+
+def issue_loss(params, rows):
+    (w,), (a, b) = params, (rows[0][0], rows[1][0])
+    return (w * a + b) + (w * b + a)
+
+
+def test_a_loss_reading_another_examples_data_after_the_loop_replays_eagers_numbers():
+    # Regression (issue 19, item 1): after the loop, example 0's data leaf was read as row[0], the last row's:
+    # (20.0, [4.0]) where eager gives (10.0, [4.0]).
+    w, rows = Value(0.5), [[Value(1.0)], [Value(2.0)]]
+    f = compile_graph(issue_loss([w], rows), [w], data=rows)
+    assert LOOP in f.source  # still one loop: its reads are proven
+    assert f([1.5], [[-3.0], [7.0]]) == (10.0, [4.0])
+    assert_bits(f([1.5], [[-3.0], [7.0]]), eager_graph(issue_loss, [1.5], [[-3.0], [7.0]]))
+
+
+def test_a_data_leaf_only_read_after_the_loop_is_not_saved_by_the_loop():
+    # Regression (issue 19, item 1): the loop saved example 0's t, which no op in the loop reads: UnboundLocalError.
+    def loss_of(params, rows):
+        (w,) = params
+        return sum(((w * x).tanh() for x, _ in rows), Value(0.0)) * rows[0][1]
+    w, rows = Value(0.5), [[Value(1.0), Value(3.0)], [Value(2.0), Value(-1.0)], [Value(-1.0), Value(2.0)]]
+    f = compile_graph(loss_of([w], rows), [w], data=rows)
+    data = [[0.5, -2.0], [1.5, 4.0], [-0.5, 7.0]]
+    assert_bits(f([0.25], data), eager_graph(loss_of, [0.25], data))
+
+
+@pytest.mark.parametrize("name, loss_fn", [
+    ("centred targets", lambda s, t: nn.mse_loss(s, [ti - sum(t) / len(t) for ti in t])),
+    ("times the first target", lambda s, t: nn.mse_loss(s, t) * t[0]),
+])
+def test_compile_step_with_a_loss_joining_the_targets_equals_backward(name, loss_fn):
+    # Regression (issue 19, item 1): centring crashed on step(); times t[0] gave 35.57 where eager gives 11.86.
+    rng = random.Random(4)
+    batch = lambda: ([[rng.uniform(-2, 2), rng.uniform(-2, 2)] for _ in range(5)], [rng.uniform(-2, 2) for _ in range(5)])
+    model = nn.MLP(2, [4, 1], seed=3)
+    X, y = batch()
+    step = compile_step(model, loss_fn, X, y)
+    assert step.targets_are_data, name
+    for Xb, yb in ((X, y), batch(), batch()):
+        got, want = step_grads(step, model, Xb, yb), eager_grads(model, loss_fn, Xb, yb)
+        assert_bits([got[0], *got[1]], [want[0], *want[1]])
+
+
+def test_the_proof_refuses_a_loop_that_reads_a_row_after_it_ends():
+    # The proof reads the program as written: example 0's datum read as row[0] after the loop is refused.
+    w, rows = Value(0.5), [[Value(1.0)], [Value(2.0)]]
+    e = autograd.replay._Emitter(issue_loss([w], rows), [w], [], "test", rows)
+    e.program()
+    lines = e.functions[0]
+    assert e.loop is not None and e.loop.reads_hold(e, lines)
+    late = next(k for k, line in enumerate(lines) if line.endswith("= data[0][0]"))
+    assert not e.loop.reads_hold(e, [*lines[:late], lines[late].replace("data[0][0]", "row[0]"), *lines[late + 1:]])
+    early = lines.index("    S.append((v1, v2,))")  # a value saved before it was made: refused too
+    assert not e.loop.reads_hold(e, [*lines[:early - 2], *lines[early - 1:]])
+
+
+def test_a_loop_the_proof_refuses_is_written_op_by_op_with_the_same_numbers():
+    w, rows = Value(0.5), [[Value(1.0)], [Value(2.0)]]
+    with mock.patch.object(autograd.replay._ExampleLoop, "reads_hold", lambda self, e, lines: False):
+        f = compile_graph(issue_loss([w], rows), [w], data=rows)
+    assert LOOP not in f.source and "for " not in f.source
+    assert_bits(f([1.5], [[-3.0], [7.0]]), eager_graph(issue_loss, [1.5], [[-3.0], [7.0]]))
+
+
+# Cross-example reads: (kind, example a, example b), joined to the sum of each example's output.
+cross = st.tuples(st.sampled_from(["datum * output", "datum + datum", "output * output", "datum * param"]),
+                  st.integers(0, 3), st.integers(0, 3))
+
+
+@given(st.integers(2, 4), st.lists(cross, max_size=4), st.booleans(), st.randoms(use_true_random=False))
+def test_random_losses_mixing_examples_match_eager_bit_for_bit(n, reads, first, rng):
+    def loss_of(params, rows):
+        w, v = params
+        outs = [(w * x + v).tanh() * t for x, t in rows]
+        total = sum(outs[1:], outs[0]) if first else sum(outs)
+        for kind, a, b in reads:
+            (xa, ta), (xb, _), oa, ob = rows[a % n], rows[b % n], outs[a % n], outs[b % n]
+            total = total + (xa * ob if kind == "datum * output" else xa + ta * xb if kind == "datum + datum"
+                             else oa * ob if kind == "output * output" else xa * w)
+        return total
+
+    point = lambda: [[rng.uniform(-2, 2), rng.uniform(-2, 2)] for _ in range(n)]
+    data = point()
+    leaves = [[Value(x) for x in row] for row in data]
+    params = [Value(0.5), Value(-0.25)]
+    f = compile_graph(loss_of(params, leaves), params, data=leaves)
+    for values, rows in (([0.5, -0.25], data), ([rng.uniform(-1, 1), rng.uniform(-1, 1)], point())):
+        assert_bits(f(values, rows), eager_graph(loss_of, values, rows))
