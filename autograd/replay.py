@@ -66,7 +66,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Generic, TypeVar, overload
 
 from autograd._checks import DOMAIN_ERRORS, cannot_take, finite, shown
-from autograd.engine import OPS, Value, is_grad_enabled, topological_order
+from autograd.engine import OPS, Value, grad, is_grad_enabled, topological_order
 
 __all__ = ["compile", "compile_graph", "CompiledFunction", "TraceMismatchError"]
 
@@ -280,27 +280,56 @@ class CompiledFunction(Generic[_Result]):
         self.check_graph(output, leaves)
         return self([leaf.data for leaf in leaves])
 
-    def check_graph(self, output: Value, inputs: Iterable[Value], extras: Iterable[Value] = (), data: Any = ()) -> None:
+    def check_graph(self, output: Value, inputs: Iterable[Value], extras: Iterable[Value] = (), data: Any = (), *,
+                    rounding: bool = False) -> None:
         """Raise `TraceMismatchError` unless the graph given compiles to this same program.
 
         Args:
           output, inputs, extras, data: a freshly built graph, as for `compile_graph`.
+          rounding: also accept a graph whose program differs from this one in number constants
+            alone if, at the graph's own values, this program's results (output, gradients, extras)
+            equal the graph's own to 1e-9 relative (each list to its largest entry): constants read
+            from ``.data`` that change the results by rounding only, such as `nn.cross_entropy`'s
+            shift by the largest logit. The program is then right at this point, not proven elsewhere.
 
         Example:
           >>> x = Value(1.0); f = compile_graph(x * 2.0, [x])
           >>> y = Value(5.0); f.check_graph(y * 2.0, [y])   # the same program: no error
+          >>> x = Value(1.0); g = compile_graph((x - x.data) * 2.0 + x.data * 2.0, [x])   # shifted by x.data
+          >>> y = Value(5.0); g.check_graph((y - y.data) * 2.0 + y.data * 2.0, [y], rounding=True)   # same numbers
         """
-        source = "\n".join(_Emitter(output, list(inputs), list(extras), self._who, [list(r) for r in data]).program()[0])
+        inputs, extras, data = list(inputs), list(extras), [list(r) for r in data]
+        source = "\n".join(_Emitter(output, inputs, extras, self._who, data).program()[0])
         if source == self.source:
             return
         old, new = self.source.splitlines(), source.splitlines()
         line = next((k for k, (a, b) in enumerate(zip(old, new)) if a != b), min(len(old), len(new)))
         shown: Callable[[list[str]], str] = lambda lines: f"`{lines[line].strip()}`" if line < len(lines) else "nothing"
+        numbers = ""
+        if rounding and _FLOAT.sub("#", source) == _FLOAT.sub("#", self.source):
+            numbers = self._numbers_differ(output, inputs, extras, data)
+            if not numbers:
+                return
         raise TraceMismatchError(
             f"{self._who}: the graph traced now differs from the compiled one (line {line + 1}: compiled "
-            f"{shown(old)}, traced now {shown(new)}). A compiled function replays one fixed graph, so it is "
+            f"{shown(old)}, traced now {shown(new)}{numbers}). A compiled function replays one fixed graph, so it is "
             f"valid only while the graph's structure does not depend on the input values (no `if x.data > 0:`, "
             f"no numbers computed from .data); compile again, or use the eager engine")
+
+    def _numbers_differ(self, output: Value, inputs: list[Value], extras: list[Value], data: list[list[Value]]) -> str:
+        """For `check_graph`'s `rounding`: "" if this program replays the graph's own numbers to 1e-9, else how they differ."""
+        values = [x.data for x in inputs]
+        want = [[output.data], list(grad(output, inputs)), [e.data for e in extras]]
+        try:
+            got = self._replay(values, [[x.data for x in row] for row in data]) if self.data_shape else self._replay(values)
+        except DOMAIN_ERRORS as e:
+            return f"; its constants make this program fail here ({e})"
+        for what, a, b in zip(("output", "gradient", "extra"), [[got[0]], *got[1:]], want):
+            scale = 1e-9 * (1.0 + max(map(abs, b), default=0.0))
+            k = next((k for k, (x, y) in enumerate(zip(a, b)) if not abs(x - y) <= scale), None)  # (NaN differs)
+            if k is not None:
+                return f"; with its constants, this program gives {what} {k} = {a[k]!r} where the graph gives {b[k]!r}"
+        return ""
 
     def __repr__(self) -> str:
         return f"<CompiledFunction {self._who}: {self.n_inputs} inputs, {self.n_ops} ops>"
@@ -872,6 +901,9 @@ class _ExampleLoop:
                     last[j] = p
         return len(self.before) + len(loop) + len(self.after) == len(eager)
 
+
+# A float literal of a program (repr's forms: 1.0, 1e-05, inf, nan), for `check_graph`'s `rounding`.
+_FLOAT = re.compile(r"(?<![\w.])(?:[0-9]+(?:\.[0-9]*)?e[+-]?[0-9]+|[0-9]+\.[0-9]*|inf|nan)(?![\w.])")
 
 # For `_ExampleLoop.reads_hold`: a value variable of the generated program, and where a line reads one in.
 _VARIABLE = re.compile(r"\bv[0-9]+\b")

@@ -56,9 +56,13 @@ def compile_step(model: Module, loss_fn: Callable[[Any, Any], Value], X: Sequenc
     one the loss would refuse (a hinge target of 5) is not caught then: validate labels once. A
     loss that refuses Value targets has targets that decide the graph's shape, such as
     `cross_entropy`'s class indices: they are then baked in, and the step keeps one program per
-    (batch size, targets), traced on first use. `cross_entropy` also subtracts each row's largest
-    logit, read from ``.data``, to avoid overflow: a program keeps the shifts of the batch it
-    traced, which changes the result by rounding only while the logits stay within ~700 of them.
+    (batch size, targets), traced on first use. So is a loss that compares its targets or takes
+    their truth (``2.0 if t == 1 else 1.0``): a target Value refuses both, since the answer would
+    decide the graph. (A loss that reads a target's ``.data`` to choose its formula is not
+    detected: compare the target itself, ``t == 1``, and it is baked in.) `cross_entropy` also subtracts each row's
+    largest logit, read from ``.data``, to avoid overflow: a program keeps the shifts of the batch
+    it traced, which changes the result by rounding only while the logits stay within ~700 of
+    them, and `CompiledStep.check` accepts exactly that.
 
     Args:
       model: a `Module`; its ``parameters()`` become the step's inputs.
@@ -177,7 +181,10 @@ class CompiledStep:
     def check(self) -> None:
         """Re-trace the traced batch at the current parameters; raise `TraceMismatchError` if the graph has changed.
 
-        Costs one eager forward pass; use it in tests, or now and then while training.
+        Costs one eager forward and backward pass; use it in tests, or now and then while training.
+        A graph that differs in number constants alone passes if the program still gives its loss,
+        gradients and outputs to 1e-9 relative (`cross_entropy`'s shifts, read from ``.data``, change
+        them by rounding only); see `autograd.CompiledFunction.check_graph`'s ``rounding``.
 
         Example:
           >>> from nn import MLP, mse_loss
@@ -186,7 +193,7 @@ class CompiledStep:
           >>> step.check()   # same graph: no error
         """
         loss, outputs, _, rows = self._trace(self._X, self._y)
-        self.function.check_graph(loss, self._params, outputs, rows)
+        self.function.check_graph(loss, self._params, outputs, rows, rounding=True)
 
     def _key(self, X: Sequence[Any], y: Any) -> Any:
         """The cache key of a batch: its size, and its targets when they are structure."""
@@ -242,10 +249,30 @@ class CompiledStep:
         return f"<CompiledStep of {model}: {len(self._params)} parameters, {self.function.n_ops} ops>"
 
 
+class _Target(Value):
+    """A target as a data leaf: a Value that refuses to be compared or to be a truth value.
+
+    A Value's ``==`` is identity and its truth always True, so a loss that weighs an example by
+    ``2.0 if t == 1 else 1.0`` would trace the same branch for every target, silently. A target
+    refuses instead, and the step bakes the targets in as numbers (`CompiledStep._trace`).
+    """
+
+    __slots__ = ()
+    __hash__ = Value.__hash__  # identity, as every Value's (a class defining __eq__ needs it again)
+    # The engine knows a Value operand by its __class__ (a speed check in its binary ops): a target is one.
+    __class__ = property(lambda self: Value)
+
+    def _decides(self, *other: object) -> Any:
+        raise TypeError("compile_step: the loss compares a target (t == 1, if t:) or reads it as a truth value, "
+                        "so the target's value decides the graph; such targets are baked into the program")
+
+    __eq__ = __ne__ = __bool__ = _decides
+
+
 def _as_values(t: Any) -> Value | list[Any]:
-    """A target as leaf Values: a number as a Value, a list of numbers as a list of them."""
+    """A target as leaf Values (`_Target`s): a number as one, a list of numbers as a list of them."""
     if is_number(t):
-        return Value(t)
+        return _Target(t)
     if isinstance(t, (list, tuple)):
         return [_as_values(u) for u in t]
     raise TypeError(f"compile_step: a target must be a number or a list of numbers to be data, got {t!r}")

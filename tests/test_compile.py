@@ -451,7 +451,8 @@ def test_compile_step_matches_each_loss_after_the_weights_change(loss, targets):
 
 def test_compile_step_with_cross_entropy_keeps_the_traced_shifts():
     # cross_entropy subtracts each row's largest logit, a number read from .data: the step keeps
-    # the traced ones, so it agrees with eager up to rounding, and check() reports the change.
+    # the traced ones, so it agrees with eager up to rounding, which check() accepts (issue 19, item 6:
+    # it compared the program's text and raised after every optimizer step).
     X, targets = [[1.0, -0.5], [0.25, 2.0]], [0, 2]
     model = nn.MLP(2, [4, 3], seed=0)
     step = compile_step(model, nn.cross_entropy, X, targets)
@@ -464,8 +465,7 @@ def test_compile_step_with_cross_entropy_keeps_the_traced_shifts():
     eager_loss.backward()
     assert close(loss, eager_loss.data)
     assert all(close(a, p.grad) for a, p in zip(grads, model.parameters()))
-    with pytest.raises(TraceMismatchError):
-        step.check()
+    step.check()
 
 
 def test_compile_step_keeps_the_predictions_of_each_call():

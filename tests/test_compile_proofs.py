@@ -116,3 +116,48 @@ def test_random_losses_mixing_examples_match_eager_bit_for_bit(n, reads, first, 
     f = compile_graph(loss_of(params, leaves), params, data=leaves)
     for values, rows in (([0.5, -0.25], data), ([rng.uniform(-1, 1), rng.uniform(-1, 1)], point())):
         assert_bits(f(values, rows), eager_graph(loss_of, values, rows))
+
+
+# --- item 8: a loss whose graph depends on a target's value --------------------------------------
+
+@pytest.mark.parametrize("weigh", [lambda t: 2.0 if t == 1 else 1.0, lambda t: 1.0 if t != 1 else 2.0,
+                                   lambda t: 2.0 if t else 1.0])
+def test_a_loss_that_compares_its_targets_gets_them_baked_in(weigh):
+    # Regression (issue 19, item 8): targets were Values, so t == 1 was always False: 2.578 where eager gives 4.181.
+    loss_fn = lambda s, t: sum((weigh(ti) * (si - ti) ** 2 for si, ti in zip(s, t)), Value(0.0))
+    model = nn.MLP(2, [4, 1], seed=0)
+    X, y = [[1.0, 0.5], [-1.0, 0.2], [0.3, -0.8]], [1, 0, 1]
+    step = compile_step(model, loss_fn, X, y)
+    assert step.targets_are_data is False
+    for batch in ((X, y), ([[0.5, 0.5], [1.0, -1.0], [0.0, 2.0]], [0, 1, 1])):
+        got, want = step_grads(step, model, *batch), eager_grads(model, loss_fn, *batch)
+        assert_bits([got[0], *got[1]], [want[0], *want[1]])
+    step.check()
+
+
+# --- item 6: check() after an optimizer step, with cross_entropy ---------------------------------
+
+def test_check_passes_with_cross_entropy_after_optimizer_steps():
+    # Regression (issue 19, item 6): the baked shifts (each row's largest logit) differ after one step,
+    # and check() compared the program's text: it always raised.
+    model = nn.MLP(2, [4, 3], seed=0)
+    X, y = [[1.0, 0.5], [-1.0, 0.2], [0.3, -0.8]], [0, 2, 1]
+    step, opt = compile_step(model, nn.cross_entropy, X, y), nn.SGD(model.parameters(), lr=0.5)
+    for _ in range(3):
+        opt.zero_grad()
+        step()
+        opt.step()
+    step.check()
+    got, want = step_grads(step, model), eager_grads(model, nn.cross_entropy, X, y)
+    assert abs(got[0] - want[0]) <= 1e-12 and all(abs(a - b) <= 1e-12 for a, b in zip(got[1], want[1]))
+
+
+def test_check_still_raises_when_a_constant_from_data_changes_the_numbers():
+    model = nn.MLP(1, [2, 1], seed=0)
+    first = model.parameters()[0]
+    loss_fn = lambda s, t: nn.mse_loss(s, t) * first.data  # a weight read from .data: baked, and it matters
+    step = compile_step(model, loss_fn, [[1.0], [2.0]], [0.0, 1.0])
+    step.check()
+    first.data += 0.5
+    with pytest.raises(autograd.replay.TraceMismatchError, match=r"this program gives output 0 = .* where the graph gives"):
+        step.check()
