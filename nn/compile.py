@@ -25,10 +25,11 @@ Example:
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from autograd._checks import is_number
+from autograd._checks import is_number, shown
 from autograd.engine import Value, is_grad_enabled
 from autograd.replay import compile_graph
 
@@ -36,8 +37,10 @@ if TYPE_CHECKING:
     from autograd.replay import CompiledFunction
     from nn.module import Module
 
-    # A compiled batch: the step's program (loss, gradients, outputs) and where each example's outputs are.
-    _Program = tuple[CompiledFunction[tuple[float, list[float], list[float]]], list[tuple[int, int | None]]]
+    # A compiled batch: the step's program (loss, gradients, outputs), where each example's outputs are,
+    # and each example's width and its target's (None when targets are baked in).
+    _Program = tuple[CompiledFunction[tuple[float, list[float], list[float]]], list[tuple[int, int | None]],
+                     list[tuple[int, int | None]]]
 
 __all__ = ["compile_step", "CompiledStep"]
 
@@ -92,7 +95,9 @@ class CompiledStep:
     Made by `compile_step`. A call returns the loss as a float and keeps the model's outputs for
     the batch in `predictions` (for an accuracy, say). The programs are cached by batch size (and
     by the targets, when they are structure; see `compile_step`): the last, smaller batch of an
-    epoch costs one trace, once.
+    epoch costs one trace, once. The cache keeps the `max_programs` used last (16): a step that
+    meets more batch shapes, or more label patterns with baked-in targets (`cross_entropy`), drops
+    the oldest and compiles again, and warns once, since it is then slower than an eager step.
 
     Attributes:
       function: the `autograd.CompiledFunction` of the traced batch; ``print(step.function.source)``
@@ -101,6 +106,7 @@ class CompiledStep:
         floats for a model with several outputs), computed before any update.
       targets_are_data: True if the targets are data inputs, False if they are baked in.
       n_programs: how many programs the step has traced and compiled so far.
+      max_programs: how many programs the cache keeps (16; set it on the step or the class).
 
     Example:
       >>> from nn import MLP, mse_loss
@@ -116,6 +122,7 @@ class CompiledStep:
     function: CompiledFunction[tuple[float, list[float], list[float]]]
     predictions: list[float | list[float]] | None
     targets_are_data: bool | None
+    max_programs: int = 16
 
     def __init__(self, model: Module, loss_fn: Callable[[Any, Any], Value], X: Sequence[Any], y: Any) -> None:
         if not is_grad_enabled():
@@ -123,7 +130,8 @@ class CompiledStep:
                                "compile outside it")
         self._model, self._loss_fn, self._X, self._y = model, loss_fn, X, y
         self._params = model.parameters()
-        self._programs: dict[Any, _Program] = {}
+        self._programs: dict[Any, _Program] = {}  # the most recently used last
+        self._compiled = 0
         self.targets_are_data = None  # decided by the first trace
         self.function = self._program(X, y)[0]
         self.predictions = None
@@ -138,7 +146,7 @@ class CompiledStep:
           >>> _ = step([[3.0], [4.0]], [1.0, 0.0]); step.n_programs
           1
         """
-        return len(self._programs)
+        return self._compiled
 
     def __call__(self, X: Sequence[Any] | None = None, y: Any = None) -> float:
         """Replay the step at the parameters' current values on a batch; returns the loss (a float).
@@ -161,7 +169,8 @@ class CompiledStep:
                             "or neither for the traced batch")
         if X is None:
             X, y = self._X, self._y
-        function, shape = self._program(X, y)
+        function, shape, widths = self._program(X, y)
+        self._check_widths(X, y, widths)
         params = self._params
         values = [p.data for p in params]
         if not all(map(math.isfinite, values)):
@@ -197,18 +206,43 @@ class CompiledStep:
 
     def _key(self, X: Sequence[Any], y: Any) -> Any:
         """The cache key of a batch: its size, and its targets when they are structure."""
+        for name, v, what in (("X", X, "examples (a list of numbers each)"), ("y", y, "targets, one per example")):
+            if isinstance(v, (str, bytes)) or not hasattr(v, "__len__"):
+                raise TypeError(f"compile_step: {name} must be a list of {what}, got {type(v).__name__}: {shown(v)}")
         if len(X) != len(y):
             raise ValueError(f"compile_step: got {len(X)} examples but {len(y)} targets; give one target per example")
         return len(X) if self.targets_are_data is not False else (len(X), _hashable(y))
 
     def _program(self, X: Sequence[Any], y: Any) -> _Program:
-        """(compiled function, predictions' shape) for this batch: from the cache, or traced and compiled."""
+        """(compiled function, predictions' shape, widths) for this batch: from the cache, or traced and compiled."""
         key = self._key(X, y) if self._programs else None
-        if key not in self._programs:
+        program = self._programs.pop(key, None)
+        if program is None:
             loss, outputs, shape, rows = self._trace(X, y)
             key = self._key(X, y)
-            self._programs[key] = (compile_graph(loss, self._params, outputs, rows), shape)
-        return self._programs[key]
+            widths = [(len(x), len(_flat(t)) if self.targets_are_data else None) for x, t in zip(X, y)]
+            program = compile_graph(loss, self._params, outputs, rows), shape, widths
+            self._compiled += 1
+            if len(self._programs) >= self.max_programs:
+                del self._programs[next(iter(self._programs))]  # the least recently used
+                if self._compiled == self.max_programs + 1:
+                    warnings.warn(f"compile_step: {self._compiled} programs compiled, more than the {self.max_programs} "
+                                  f"the step keeps: {_WHY[bool(self.targets_are_data)]}, and each one compiled "
+                                  f"costs more than an eager step", RuntimeWarning, stacklevel=3)
+        self._programs[key] = program  # (last: the most recently used)
+        return program
+
+    def _check_widths(self, X: Sequence[Any], y: Any, widths: list[tuple[int, int | None]]) -> None:
+        """Each example and target as wide as traced, checked before they are joined into one data row each."""
+        for k, (x, t, (n, m)) in enumerate(zip(X, y, widths)):
+            if isinstance(x, (str, bytes)) or not hasattr(x, "__len__"):
+                raise TypeError(f"compile_step: example {k} must be a list of numbers, got {type(x).__name__}: {shown(x)}")
+            if len(x) != n:
+                raise ValueError(f"compile_step: example {k}, {shown(x)}: expected {n} numbers (one per model input, "
+                                 f"as traced), got {len(x)}")
+            if m is not None and len(_flat(t)) != m:
+                raise ValueError(f"compile_step: target {k}, {shown(t)}: expected {m} numbers (as traced), "
+                                 f"got {len(_flat(t))}")
 
     def _rows(self, X: Sequence[Any], y: Any) -> Any:
         """The data rows of a batch: each example's numbers, then its targets' if they are data."""
@@ -281,6 +315,12 @@ def _as_values(t: Any) -> Value | list[Any]:
 def _flat(t: Any) -> list[Any]:
     """A target's numbers (or leaf Values) in order, however it nests lists and tuples (as `_as_values` reads it)."""
     return [x for u in t for x in _flat(u)] if isinstance(t, (list, tuple)) else [t]
+
+
+# Why a step compiles many programs: by whether its targets are data (True) or baked in (False).
+_WHY = {True: "each batch size compiles a program of its own (use one or two batch sizes)",
+        False: "the targets are baked in, so each new batch of targets compiles a program of its own "
+               "(cross_entropy's class indices: train with eager steps, or a loss that takes Value targets)"}
 
 
 def _hashable(y: Any) -> tuple[Any, ...]:

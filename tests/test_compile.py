@@ -592,8 +592,8 @@ def test_compile_step_batch_errors():
         step([[1.0, 2.0]])
     with pytest.raises(ValueError, match="got 2 examples but 1 targets"):
         step([[1.0, 2.0], [3.0, 4.0]], [0.5])
-    with pytest.raises(ValueError, match="data row 0 has 2 numbers, traced with 3"):
-        step([[1.0]], [0.5])
+    with pytest.raises(ValueError, match=r"example 0, \[1.0\]: expected 2 numbers \(one per model input, as traced\), got 1"):
+        step([[1.0]], [0.5])  # (issue 19, item 7: it said "data row 0 has 2 numbers, traced with 3")
     with pytest.raises(ValueError, match="number in data row 0 2 must be finite"):
         step([[1.0, 2.0]], [math.inf])
 

@@ -4,6 +4,7 @@ trace would depend on a target's value bakes the targets in; check() judges the 
 checked before it is joined; the step's cache of programs is bounded."""
 
 import random
+import warnings
 from unittest import mock
 
 import pytest
@@ -13,7 +14,7 @@ from hypothesis import strategies as st
 import autograd.replay
 import nn
 from autograd import Value, compile_graph, grad
-from nn.compile import compile_step
+from nn.compile import CompiledStep, compile_step
 from tests.test_compile import assert_bits, eager_grads, step_grads
 
 LOOP = "for row in data:"
@@ -161,3 +162,73 @@ def test_check_still_raises_when_a_constant_from_data_changes_the_numbers():
     first.data += 0.5
     with pytest.raises(autograd.replay.TraceMismatchError, match=r"this program gives output 0 = .* where the graph gives"):
         step.check()
+
+
+# --- item 7: a batch checked before it is joined into data rows ----------------------------------
+
+def two_outputs():
+    model = nn.MLP(2, [3, 2], seed=0)
+    loss_fn = lambda s, t: sum((a - b) ** 2 for si, ti in zip(s, t) for a, b in zip(si, ti))
+    return compile_step(model, loss_fn, [[1.0, 0.5], [-1.0, 0.2]], [[1.0, 0.0], [0.0, 1.0]])
+
+
+@pytest.mark.parametrize("X, y, error, message", [
+    # Regression (issue 19, item 7): 3 + 1 numbers made a row as wide as 2 + 2, and 9 was taken as a target.
+    ([[1, 0.5, 9], [-1, 0.2, 9]], [[1.0], [0.0]], ValueError,
+     r"example 0, \[1, 0.5, 9\]: expected 2 numbers \(one per model input, as traced\), got 3"),
+    ([[1, 0.5], [-1, 0.2]], [[1.0], [0.0]], ValueError, r"target 0, \[1.0\]: expected 2 numbers \(as traced\), got 1"),
+    # Regression: "object of type 'int' has no len()".
+    ([[1, 0.5], [-1, 0.2]], 5, TypeError, "y must be a list of targets, one per example, got int: 5"),
+    (5, [1, 2], TypeError, r"X must be a list of examples \(a list of numbers each\), got int: 5"),
+    ([[1, 0.5], 3], [[1.0, 0.0], [0.0, 1.0]], TypeError, "example 1 must be a list of numbers, got int: 3"),
+])
+def test_a_batch_of_the_wrong_shape_is_refused_with_a_sentence(X, y, error, message):
+    with pytest.raises(error, match=f"^compile_step: {message}$"):
+        two_outputs()(X, y)
+
+
+def test_a_3_wide_row_is_refused_as_the_model_refuses_it():
+    # Regression (issue 19, item 7): "data row 0 has 4 numbers, traced with 3".
+    model = nn.MLP(2, [3, 1], seed=0)
+    step = compile_step(model, nn.mse_loss, [[1.0, 0.5], [-1.0, 0.2]], [1.0, 0.0])
+    with pytest.raises(ValueError, match=r"example 1, \[-1.0, 0.2, 4.0\]: expected 2 numbers"):
+        step([[1.0, 0.5], [-1.0, 0.2, 4.0]], [1.0, 0.0])
+    with pytest.raises(ValueError):  # as the eager model does
+        model([-1.0, 0.2, 4.0])
+
+
+# --- item 9: a bounded cache of programs -----------------------------------------------------------
+
+def test_the_cache_of_programs_is_bounded_keeps_the_most_recently_used_and_warns_once():
+    # Regression (issue 19, item 9): the cache never evicted (50 batch sizes: 51 programs held).
+    assert CompiledStep.max_programs == 16
+    model = nn.MLP(2, [3, 1], seed=0)
+    step = compile_step(model, nn.mse_loss, [[1.0, 0.5]], [1.0])
+    step.max_programs = 3
+    batch = lambda n: ([[0.1 * k, 0.2] for k in range(n)], [0.5] * n)
+    for n in (2, 3, 1):  # 1 (traced), 2, 3; then 1 again: the most recently used
+        step(*batch(n))
+    assert step.n_programs == 3 and len(step._programs) == 3
+    with pytest.warns(RuntimeWarning, match="4 programs compiled, more than the 3 the step keeps: each batch size"):
+        step(*batch(4))  # drops 2, the least recently used
+    assert len(step._programs) == 3
+    with mock.patch("nn.compile.compile_graph", side_effect=AssertionError("compiled again")):
+        for n in (1, 3, 4):
+            got, want = step_grads(step, model, *batch(n)), eager_grads(model, nn.mse_loss, *batch(n))
+            assert_bits([got[0], *got[1]], [want[0], *want[1]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # once is enough
+        step(*batch(2))
+        step(*batch(5))
+    assert step.n_programs == 6 and len(step._programs) == 3
+
+
+def test_baked_in_targets_that_keep_changing_compile_within_the_bound_and_say_why():
+    model = nn.MLP(2, [3, 3], seed=0)
+    X = [[1.0, 0.5], [-1.0, 0.2]]
+    step = compile_step(model, nn.cross_entropy, X, [0, 1])
+    step.max_programs = 2
+    with pytest.warns(RuntimeWarning, match="the targets are baked in, so each new batch of targets compiles"):
+        for y in ([1, 0], [2, 2], [0, 2]):
+            step(X, y)
+    assert len(step._programs) == 2 and step.n_programs == 4
