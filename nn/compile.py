@@ -259,7 +259,9 @@ class CompiledStep:
             try:
                 targets = [_as_values(t) for t in y]
                 loss = self._loss_fn(predictions, targets)
-            except (TypeError, ValueError):  # the loss wants numbers: targets are structure
+                for leaf in _flat(targets):
+                    leaf.tracing = False
+            except (TypeError, ValueError):  # the loss wants numbers, or compares them: targets are structure
                 if self.targets_are_data:
                     raise
                 targets = None
@@ -284,29 +286,37 @@ class CompiledStep:
 
 
 class _Target(Value):
-    """A target as a data leaf: a Value that refuses to be compared or to be a truth value.
+    """A target as a data leaf: a Value that refuses to be compared, to be a truth value, or (while
+    the loss traces) to be a key.
 
-    A Value's ``==`` is identity and its truth always True, so a loss that weighs an example by
-    ``2.0 if t == 1 else 1.0`` would trace the same branch for every target, silently. A target
-    refuses instead, and the step bakes the targets in as numbers (`CompiledStep._trace`).
+    A Value's ``==`` and hash are its identity and its truth always True, so a loss that weighs an
+    example by ``2.0 if t == 1 else 1.0`` (or ``weights.get(t, 1.0)``) would trace the same branch
+    for every target, silently. A target refuses instead, and the step bakes the targets in as
+    numbers (`CompiledStep._trace`). Hashing is refused only while the loss runs (`tracing`): the
+    compile after it keeps Values in sets and dicts by identity.
     """
 
-    __slots__ = ()
-    __hash__ = Value.__hash__  # identity, as every Value's (a class defining __eq__ needs it again)
+    __slots__ = ("tracing",)
+    tracing: bool
     # The engine knows a Value operand by its __class__ (a speed check in its binary ops): a target is one.
     __class__ = property(lambda self: Value)
 
     def _decides(self, *other: object) -> Any:
-        raise TypeError("compile_step: the loss compares a target (t == 1, if t:) or reads it as a truth value, "
-                        "so the target's value decides the graph; such targets are baked into the program")
+        raise TypeError("compile_step: the loss compares a target (t == 1, if t:, a dict lookup), so the "
+                        "target's value decides the graph, which a program with the targets as data cannot replay")
 
     __eq__ = __ne__ = __bool__ = _decides
+
+    def __hash__(self) -> int:
+        return self._decides() if self.tracing else object.__hash__(self)
 
 
 def _as_values(t: Any) -> Value | list[Any]:
     """A target as leaf Values (`_Target`s): a number as one, a list of numbers as a list of them."""
     if is_number(t):
-        return _Target(t)
+        target = _Target(t)
+        target.tracing = True  # until the loss has run (`CompiledStep._trace`)
+        return target
     if isinstance(t, (list, tuple)):
         return [_as_values(u) for u in t]
     raise TypeError(f"compile_step: a target must be a number or a list of numbers to be data, got {t!r}")

@@ -122,7 +122,8 @@ def test_random_losses_mixing_examples_match_eager_bit_for_bit(n, reads, first, 
 # --- item 8: a loss whose graph depends on a target's value --------------------------------------
 
 @pytest.mark.parametrize("weigh", [lambda t: 2.0 if t == 1 else 1.0, lambda t: 1.0 if t != 1 else 2.0,
-                                   lambda t: 2.0 if t else 1.0])
+                                   lambda t: 2.0 if t else 1.0, lambda t: {1: 2.0}.get(t, 1.0),
+                                   lambda t: 2.0 if t in (1, 2) else 1.0])
 def test_a_loss_that_compares_its_targets_gets_them_baked_in(weigh):
     # Regression (issue 19, item 8): targets were Values, so t == 1 was always False: 2.578 where eager gives 4.181.
     loss_fn = lambda s, t: sum((weigh(ti) * (si - ti) ** 2 for si, ti in zip(s, t)), Value(0.0))
