@@ -334,4 +334,6 @@ _WHY = {True: "each batch size compiles a program of its own (use one or two bat
 
 
 def _hashable(y: Any) -> tuple[Any, ...]:
-    return tuple(_hashable(t) if isinstance(t, (list, tuple)) else t for t in y)
+    """Baked-in targets as a cache key: each number by its type and repr, not by ``==``, under which
+    1 == 1.0 == True and 0.0 == -0.0 (a loss may take one and refuse the other, or keep the sign)."""
+    return tuple(_hashable(t) if isinstance(t, (list, tuple)) else (type(t), repr(t)) for t in y)

@@ -233,3 +233,18 @@ def test_baked_in_targets_that_keep_changing_compile_within_the_bound_and_say_wh
         for y in ([1, 0], [2, 2], [0, 2]):
             step(X, y)
     assert len(step._programs) == 2 and step.n_programs == 4
+
+
+# --- the audit: a program of baked-in targets serves only the targets it was traced with ------------
+
+@pytest.mark.parametrize("other", [[1.0, 0], [True, 0]])
+def test_baked_in_targets_equal_but_not_the_same_are_traced_again(other):
+    # Regression: the cache matched targets by ==, so [1.0, 0] replayed the program of [1, 0], which
+    # cross_entropy refuses eagerly (a class index is an int, not a float or a bool).
+    model = nn.MLP(2, [3, 2], seed=0)
+    X = [[1.0, 0.5], [-1.0, 0.2]]
+    step = compile_step(model, nn.cross_entropy, X, [1, 0])
+    with pytest.raises(TypeError, match="targets must be integer class indices"):
+        nn.cross_entropy([model(x) for x in X], other)
+    with pytest.raises(TypeError, match="targets must be integer class indices"):
+        step(X, other)
