@@ -207,7 +207,7 @@ class CompiledStep:
     def _key(self, X: Sequence[Any], y: Any) -> Any:
         """The cache key of a batch: its size, and its targets when they are structure."""
         for name, v, what in (("X", X, "examples (a list of numbers each)"), ("y", y, "targets, one per example")):
-            if isinstance(v, (str, bytes)) or not hasattr(v, "__len__"):
+            if not _is_list(v):
                 raise TypeError(f"compile_step: {name} must be a list of {what}, got {type(v).__name__}: {shown(v)}")
         if len(X) != len(y):
             raise ValueError(f"compile_step: got {len(X)} examples but {len(y)} targets; give one target per example")
@@ -235,7 +235,7 @@ class CompiledStep:
     def _check_widths(self, X: Sequence[Any], y: Any, widths: list[tuple[int, int | None]]) -> None:
         """Each example and target as wide as traced, checked before they are joined into one data row each."""
         for k, (x, t, (n, m)) in enumerate(zip(X, y, widths)):
-            if isinstance(x, (str, bytes)) or not hasattr(x, "__len__"):
+            if not _is_list(x):
                 raise TypeError(f"compile_step: example {k} must be a list of numbers, got {type(x).__name__}: {shown(x)}")
             if len(x) != n:
                 raise ValueError(f"compile_step: example {k}, {shown(x)}: expected {n} numbers (one per model input, "
@@ -303,12 +303,18 @@ class _Target(Value):
 
     def _decides(self, *other: object) -> Any:
         raise TypeError("compile_step: the loss compares a target (t == 1, if t:, a dict lookup), so the "
-                        "target's value decides the graph, which a program with the targets as data cannot replay")
+                        "target's value decides the graph, which a program with the targets as data cannot replay; "
+                        "the targets are baked in when the first batch traced compares them too")
 
     __eq__ = __ne__ = __bool__ = _decides
 
     def __hash__(self) -> int:
         return self._decides() if self.tracing else object.__hash__(self)
+
+
+def _is_list(x: object) -> bool:
+    """True for a sized collection (a list, tuple, array), not a string: a batch, an example, a target row."""
+    return hasattr(x, "__len__") and not isinstance(x, (str, bytes))
 
 
 def _as_values(t: Any) -> Value | list[Any]:

@@ -248,3 +248,14 @@ def test_baked_in_targets_equal_but_not_the_same_are_traced_again(other):
         nn.cross_entropy([model(x) for x in X], other)
     with pytest.raises(TypeError, match="targets must be integer class indices"):
         step(X, other)
+
+
+def test_a_loss_that_compares_targets_only_on_a_later_batch_is_refused_with_a_sentence():
+    # The first batch traced made the targets data; a later trace that compares one cannot be replayed.
+    loss_fn = lambda s, t: nn.mse_loss(s, t) * (2.0 if len(t) == 3 and t[0] == 1 else 1.0)
+    model = nn.MLP(1, [2, 1], seed=0)
+    step = compile_step(model, loss_fn, [[1.0], [2.0]], [0.0, 1.0])
+    assert step.targets_are_data
+    with pytest.raises(TypeError, match=r"the loss compares a target \(t == 1, if t:, a dict lookup\), so the target's "
+                                        r"value decides the graph.*baked in when the first batch traced compares them"):
+        step([[1.0], [2.0], [3.0]], [1.0, 0.0, 1.0])
