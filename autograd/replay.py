@@ -780,6 +780,9 @@ class _ExampleLoop:
         loop, a variable of the loop body holds its node's copy in the current example ("now"); a
         loop that ends leaves its last example's values. A read of a variable holding anything else
         (another example's value, or nothing yet) makes the emitter write the program op by op.
+        Gradient variables ``g<j>`` are followed alike, as far as where they were written: one of
+        an example's nodes is read in the loop only once written in the same pass, never left from
+        the example before (what they sum is `_in_eager_order`'s proof).
         """
         n = len(self.groups)
         members = set(self.members)
@@ -905,8 +908,9 @@ class _ExampleLoop:
 # A float literal of a program (repr's forms: 1.0, 1e-05, inf, nan), for `check_graph`'s `rounding`.
 _FLOAT = re.compile(r"(?<![\w.])(?:[0-9]+(?:\.[0-9]*)?e[+-]?[0-9]+|[0-9]+\.[0-9]*|inf|nan)(?![\w.])")
 
-# For `_ExampleLoop.reads_hold`: a value variable of the generated program, and where a line reads one in.
-_VARIABLE = re.compile(r"\bv[0-9]+\b")
+# For `_ExampleLoop.reads_hold`: a variable of the generated program (a node's value or gradient),
+# and where a line reads a value in.
+_VARIABLE = re.compile(r"\b[vg][0-9]+\b")
 _LOCATION = re.compile(r"inputs\[(?P<inputs>[0-9]+)\]|data\[(?P<data>[0-9]+)\]\[(?P<column>[0-9]+)\]|row\[(?P<row>[0-9]+)\]"
                        r"|S\[(?P<example>[0-9]+)\]\[(?P<entry>[0-9]+)\]|V\[.*")
 

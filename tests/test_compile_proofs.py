@@ -83,6 +83,8 @@ def test_the_proof_refuses_a_loop_that_reads_a_row_after_it_ends():
     assert not e.loop.reads_hold(e, [*lines[:late], lines[late].replace("data[0][0]", "row[0]"), *lines[late + 1:]])
     early = lines.index("    S.append((v1, v2,))")  # a value saved before it was made: refused too
     assert not e.loop.reads_hold(e, [*lines[:early - 2], *lines[early - 1:]])
+    stale = lines.index("    g2 = E0[r]")  # a gradient left from the example before: refused too
+    assert not e.loop.reads_hold(e, [*lines[:stale], *lines[stale + 1:]])
 
 
 def test_a_loop_the_proof_refuses_is_written_op_by_op_with_the_same_numbers():
