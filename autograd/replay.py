@@ -784,7 +784,13 @@ class _ExampleLoop:
         an example's nodes is read in the loop only once written in the same pass, never left from
         the example before (what they sum is `_in_eager_order`'s proof).
         """
-        n = len(self.groups)
+        try:
+            return self._walk(e, lines)
+        except (IndexError, KeyError):  # a location with no node behind it (data[9][0], S[0][9]): no proof
+            return False
+
+    def _walk(self, e: _Emitter, lines: list[str]) -> bool:
+        """`reads_hold`'s walk over the lines."""
         members = set(self.members)
         copy = {j: k for k, j in enumerate(self.groups[0])}  # an op's position in its example
 
@@ -794,6 +800,7 @@ class _ExampleLoop:
                 return key
             return False, (e.index[e.data[r][self.column[j]]] if j not in copy else self.groups[r][copy[j]])
 
+        n = len(self.groups)
         holds: dict[str, tuple[bool, int]] = {}
         layout: list[tuple[bool, int]] = []  # what S.append stores, in the current example's terms
         loop = ""

@@ -59,13 +59,13 @@ def compile_step(model: Module, loss_fn: Callable[[Any, Any], Value], X: Sequenc
     one the loss would refuse (a hinge target of 5) is not caught then: validate labels once. A
     loss that refuses Value targets has targets that decide the graph's shape, such as
     `cross_entropy`'s class indices: they are then baked in, and the step keeps one program per
-    (batch size, targets), traced on first use. So is a loss that compares its targets or takes
-    their truth (``2.0 if t == 1 else 1.0``): a target Value refuses both, since the answer would
-    decide the graph. (A loss that reads a target's ``.data`` to choose its formula is not
-    detected: compare the target itself, ``t == 1``, and it is baked in.) `cross_entropy` also subtracts each row's
-    largest logit, read from ``.data``, to avoid overflow: a program keeps the shifts of the batch
-    it traced, which changes the result by rounding only while the logits stay within ~700 of
-    them, and `CompiledStep.check` accepts exactly that.
+    (batch size, targets), traced on first use. So are the targets of a loss that compares them,
+    takes their truth or looks them up (``2.0 if t == 1 else 1.0``): a target Value refuses all
+    three, since the answer would decide the graph. (A loss that reads a target's ``.data`` to
+    choose its formula is not detected: compare the target itself, ``t == 1``, and it is baked
+    in.) `cross_entropy` also subtracts each row's largest logit, read from ``.data``, to avoid
+    overflow: a program keeps the shifts of the batch it traced, which changes the result by
+    rounding only while the logits stay within ~700 of them, and `CompiledStep.check` accepts that.
 
     Args:
       model: a `Module`; its ``parameters()`` become the step's inputs.

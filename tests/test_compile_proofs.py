@@ -85,6 +85,8 @@ def test_the_proof_refuses_a_loop_that_reads_a_row_after_it_ends():
     assert not e.loop.reads_hold(e, [*lines[:early - 2], *lines[early - 1:]])
     stale = lines.index("    g2 = E0[r]")  # a gradient left from the example before: refused too
     assert not e.loop.reads_hold(e, [*lines[:stale], *lines[stale + 1:]])
+    nowhere = lines.index("v5 = S[1][1]")  # a place with no value behind it: refused, not an error
+    assert not e.loop.reads_hold(e, [*lines[:nowhere], "v5 = S[1][9]", *lines[nowhere + 1:]])
 
 
 def test_a_loop_the_proof_refuses_is_written_op_by_op_with_the_same_numbers():
