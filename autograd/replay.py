@@ -810,8 +810,10 @@ class _ExampleLoop:
                 holds = {name: in_example(key, last) for name, key in holds.items()}
                 loop = ""
             line = line.strip()
-            if line.startswith("for "):
-                loop = "forward" if line == "for row in data:" else "backward"
+            if line.startswith("for "):  # every example, in order (data has n rows: `_rows` checks it), or back
+                loop = {"for row in data:": "forward", f"for r in range({n - 1}, -1, -1):": "backward"}.get(line, "")
+                if not loop:
+                    return False
                 continue
             target, _, expression = line.partition(" = ")
             if loop == "backward" and expression == "S[r]":

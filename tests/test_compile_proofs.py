@@ -85,6 +85,8 @@ def test_the_proof_refuses_a_loop_that_reads_a_row_after_it_ends():
     assert not e.loop.reads_hold(e, [*lines[:early - 2], *lines[early - 1:]])
     stale = lines.index("    g2 = E0[r]")  # a gradient left from the example before: refused too
     assert not e.loop.reads_hold(e, [*lines[:stale], *lines[stale + 1:]])
+    back = lines.index("for r in range(1, -1, -1):")  # a loop that skips example 0: refused
+    assert not e.loop.reads_hold(e, [*lines[:back], "for r in range(1, 0, -1):", *lines[back + 1:]])
     nowhere = lines.index("v5 = S[1][1]")  # a place with no value behind it: refused, not an error
     assert not e.loop.reads_hold(e, [*lines[:nowhere], "v5 = S[1][9]", *lines[nowhere + 1:]])
 
