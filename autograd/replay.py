@@ -49,7 +49,7 @@ with kinks, and branches inside ops, are fine. `CompiledFunction.check` re-trace
 and raises `TraceMismatchError` if the program would differ.
 
 Safety: the generated source holds generated names (``v12``, ``g12``), number literals, and the
-names of the table's ops that are Python identifiers; never a label or any other user string,
+names of the table's ops that are ASCII identifiers (others by their place in the table); never a label or any other user string,
 and it runs without builtins (but `range`, for the loop over examples).
 """
 
@@ -536,9 +536,14 @@ class _Emitter:
         return self.grad.get(j)
 
     def _bind(self, op_name: str, role: str, function: Callable[..., Any]) -> str:
-        """A name for an op's forward or partials in the generated code: the op's name when it is an identifier."""
+        """A name for an op's forward or partials in the generated code: the op's name when it is an ASCII identifier.
+
+        Python reads identifiers in NFKC form, so two other names could be one in the source
+        ("ｓｑ" is "sq", "ℌ" is "H"): those ops are named by their place in the table instead.
+        """
         if op_name not in self.names:
-            base = op_name if op_name.isidentifier() and not keyword.iskeyword(op_name) else f"op{list(OPS).index(op_name)}"
+            readable = op_name.isascii() and op_name.isidentifier() and not keyword.iskeyword(op_name)
+            base = op_name if readable else f"op{list(OPS).index(op_name)}"
             while any(f"{base}_{r}" in self.bindings for r in ("fn", "partials")):
                 base += "_"  # an op named like another's fallback name (op3): keep both distinct
             self.names[op_name] = base
