@@ -49,8 +49,8 @@ with kinks, and branches inside ops, are fine. `CompiledFunction.check` re-trace
 and raises `TraceMismatchError` if the program would differ.
 
 Safety: the generated source holds generated names (``v12``, ``g12``), number literals, and the
-names of the table's ops that are ASCII identifiers (others by their place in the table); never a label or any other user string,
-and it runs without builtins (but `range`, for the loop over examples).
+names of the table's ops that are ASCII identifiers (others by their place in the table); never a
+label or any other user string, and it runs without builtins (but `range`, for the loop over examples).
 """
 
 from __future__ import annotations
