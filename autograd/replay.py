@@ -497,6 +497,8 @@ class _Emitter:
             partials = [f"d{i}_{k}" if self.needs[j] else "_" for k, j in enumerate(ps)]
             fn = self._bind(self.kind[i], "partials", OPS[self.kind[i]].partials)
             self._write(f"{', '.join(partials)}, = {fn}({', '.join(args)})")
+            if g == "1.0":  # local * 1.0, as the engine computes it: a float also if the rule returned an int
+                partials = [f"{d} * 1.0" for d in partials]
         else:
             partials = [d.format(*args) for d in template]
         for j, d in zip(ps, partials):
@@ -1116,10 +1118,11 @@ class _Symbol:
     (``float()``, ``math.cos``, ``abs``) raises, and the rule is then called at replay time.
     """
 
-    __slots__ = ("src", "path")
+    __slots__ = ("src", "path", "real")
 
-    def __init__(self, src: str, path: _Path) -> None:
-        self.src, self.path = src, path
+    def __init__(self, src: str, path: _Path, real: bool = True) -> None:
+        # real: the expression is surely a float (not a comparison's bool, or an int made from bools)
+        self.src, self.path, self.real = src, path, real
 
     # A Symbol stands for a float, so a rule that tests ``x.__class__ is float`` or
     # ``isinstance(x, float)`` takes its float branch (unittest.mock's `spec` uses the same hook).
@@ -1127,12 +1130,14 @@ class _Symbol:
 
     def _op(self, symbol: str, other: Any, reflected: bool = False) -> _Symbol:
         if isinstance(other, _Symbol):
-            other = other.src
+            real, other = other.real, other.src
         elif type(other) in (bool, int, float):
-            other = _literal(other)
+            real, other = type(other) is float, _literal(other)
         else:
             return NotImplemented  # type: ignore[no-any-return]  # (a checker exempts only methods named __op__)
-        return _Symbol(f"({other} {symbol} {self.src})" if reflected else f"({self.src} {symbol} {other})", self.path)
+        # Python's arithmetic gives a float if an operand is one (and / always); comparisons give bools.
+        real = symbol == "/" or symbol in "+-*" and (real or self.real)
+        return _Symbol(f"({other} {symbol} {self.src})" if reflected else f"({self.src} {symbol} {other})", self.path, real)
 
     def __add__(self, o: Any) -> _Symbol: return self._op("+", o)
     def __radd__(self, o: Any) -> _Symbol: return self._op("+", o, True)
@@ -1144,7 +1149,7 @@ class _Symbol:
     def __rtruediv__(self, o: Any) -> _Symbol: return self._op("/", o, True)
     def __pow__(self, o: Any) -> _Symbol: return self._op("**", o)
     def __rpow__(self, o: Any) -> _Symbol: return self._op("**", o, True)
-    def __neg__(self) -> _Symbol: return _Symbol(f"(-{self.src})", self.path)
+    def __neg__(self) -> _Symbol: return _Symbol(f"(-{self.src})", self.path, self.real)
     def __eq__(self, o: Any) -> _Symbol: return self._op("==", o)  # type: ignore[override]
     def __ne__(self, o: Any) -> _Symbol: return self._op("!=", o)  # type: ignore[override]
     def __lt__(self, o: Any) -> _Symbol: return self._op("<", o)
@@ -1203,7 +1208,7 @@ def _recorded(rule: Callable[..., Any], n: int) -> list[str] | None:
             return None
         if not all(type(r) is _Symbol or type(r) in (bool, int, float) for r in results):
             return None
-        paths.append((path.taken, [r.src if type(r) is _Symbol else _literal(r) for r in results]))
+        paths.append((path.taken, [_float_source(r) for r in results]))
         # Explore each new decision's other branch later (a depth-first walk of the decision tree).
         todo.extend(tuple(v for _, v in path.taken[:k]) + (False,) for k in range(len(path.prefix), len(path.taken)))
     return _join(paths, 0)
@@ -1232,6 +1237,14 @@ def _verified(rule: Callable[..., Any], points: Sequence[Sequence[float]]) -> li
     except DOMAIN_ERRORS:  # the record (or the rule) fails at a point: call the rule
         return None
     return templates
+
+
+def _float_source(result: _Symbol | float) -> str:
+    """A rule's result as the source of a float: a partial or value that is an int or a bool (``(1,)``,
+    ``(x > 0,)``) becomes the float the eager engine makes of it (``local * 1.0``, exactly)."""
+    if type(result) is _Symbol:
+        return result.src if result.real else f"({result.src} * 1.0)"
+    return _literal(float(result))
 
 
 def _join(paths: list[tuple[list[tuple[str, bool]], list[str]]], depth: int) -> list[str]:
