@@ -268,6 +268,8 @@ def finite_matrix(X: object, width: int, who: str, what: str = "X") -> Any:
     """
     import numpy as np
 
+    if not isinstance(X, np.ndarray) and hasattr(X, "__array__"):
+        X = np.asarray(X)  # a pandas DataFrame, a tensor: iterating would give column names, 1-D tensors
     if not isinstance(X, np.ndarray):
         rows = sequence(X, who, what, "rows of numbers")
         if not rows:

@@ -156,8 +156,10 @@ def compile_graph(output: Value, inputs: Iterable[Value], extras: Iterable[Value
       >>> g([2.0, 1.0], [[3.0, 4.0]]), g([2.0, 1.0], [[1.0, 0.0]])
       ((9.0, [18.0, 6.0]), (9.0, [6.0, 6.0]))
     """
-    rows = [list(row) for row in data]
-    return CompiledFunction(output, list(inputs), "compiled graph", extras=list(extras), data=rows)
+    rows = [list(sequence(row, "compile_graph", f"data row {r}", "Values"))
+            for r, row in enumerate(sequence(data, "compile_graph", "data", "rows of Values"))]
+    return CompiledFunction(output, list(sequence(inputs, "compile_graph", "inputs", "Values")), "compiled graph",
+                            extras=list(sequence(extras, "compile_graph", "extras", "Values")), data=rows)
 
 
 class CompiledFunction(Generic[_Result]):
@@ -239,7 +241,8 @@ class CompiledFunction(Generic[_Result]):
         Args:
           X: the points, shape (n_points, n_inputs): a 2-D array or a list of lists of numbers,
             each a number the scalar call takes (not a bool, a str, inf or nan); ``[]`` is no points.
-          grads: also return the gradients (the backward half); False runs the forward alone.
+          grads: also return the gradients (the backward half); False runs the forward alone (and
+            judges a row by the forward's values).
 
         Returns:
           ``(out, grads)``: arrays of shapes (n_points,) and (n_points, n_inputs); or ``out``
@@ -256,6 +259,8 @@ class CompiledFunction(Generic[_Result]):
           >>> out.tolist(), grads.tolist()
           ([3.0, 2.0], [[3.0, 1.0], [1.0, 0.0]])
         """
+        if not isinstance(grads, bool):
+            raise TypeError(f"{self._who}.batch: grads must be True or False, got {type(grads).__name__}: {grads!r}")
         return _batch(self, X, grads)
 
     def check(self, inputs: Sequence[float]) -> _Result:

@@ -216,3 +216,30 @@ def test_an_int_or_bool_partial_comes_back_as_eager_s_float(user_op, build, part
         assert [type(g) for g in grads] == [float] and list(map(bits, [out, *grads])) == list(map(bits, [want[0], *want[1]]))
         batch_out, batch_grads = f.batch([[x], [x]])
         assert batch_grads.dtype == np.float64 and list(map(bits, batch_grads[1])) == list(map(bits, grads))
+
+
+def test_compile_graph_and_batch_refuse_arguments_of_the_wrong_kind_with_a_sentence():
+    x = Value(1.0)
+    with pytest.raises(TypeError, match=r"compile_graph: inputs must be a sequence of Values, got Value"):
+        compile_graph(x * 2.0, x)
+    with pytest.raises(TypeError, match=r"compile_graph: data must be a sequence of rows of Values, got dict"):
+        compile_graph(x * 2.0, [x], data={0: [Value(2.0)]})
+    with pytest.raises(TypeError, match=r"compile_graph: data row 0 must be a sequence of Values, got Value"):
+        compile_graph(x * 2.0, [x], data=[Value(2.0)])
+    pytest.importorskip("numpy")
+    with pytest.raises(TypeError, match=r"compiled <lambda>.batch: grads must be True or False, got str: 'no'"):
+        compile(lambda x: x * 2.0, [1.0]).batch([[1.0]], grads="no")
+
+
+def test_batch_takes_an_object_that_converts_to_an_array():
+    np = pytest.importorskip("numpy")
+
+    class Table:  # as a pandas DataFrame: iterating gives the column names, __array__ the numbers
+        def __iter__(self):
+            return iter(["a", "b"])
+
+        def __array__(self, dtype=None, copy=None):
+            return np.array([[1.0, 2.0], [3.0, 4.0]])
+
+    out, grads = compile(lambda a, b: a * b, [1.0, 1.0]).batch(Table())
+    assert out.tolist() == [2.0, 12.0] and grads.tolist() == [[2.0, 1.0], [4.0, 3.0]]
