@@ -7,8 +7,11 @@ import random
 import struct
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from autograd import Op, Value, compile, compile_graph, grad
+from autograd.strategies import exprs
 
 
 def bits(x):
@@ -82,6 +85,40 @@ def test_batch_equals_the_scalar_replay_or_names_its_first_rejected_row_on_rando
         out, grads = f.batch(X)
         for r, (value, gradient) in enumerate(outcomes):
             assert close(out[r], value) and all(map(close, grads[r], gradient)), (trial, r, X[r])
+
+
+def test_batch_judges_the_extras_a_call_computes():
+    # An extra the output does not read: the scalar replay computes it, and raises at log(-1).
+    pytest.importorskip("numpy")
+    x = Value(2.0)
+    f = compile_graph(x * 2.0, [x], extras=[x.log()])
+    with pytest.raises(ValueError):
+        f([-1.0])
+    for grads in (True, False):
+        with pytest.raises(ValueError, match=r"row 1, \[-1.0\], is outside an op's domain: log"):
+            f.batch([[2.0], [-1.0]], grads=grads)
+
+
+edge_points = st.lists(st.lists(st.one_of(st.sampled_from([0.0, -0.0, 1e-300, -1e-300, 710.0, -710.0, 1e155, -1e155]),
+                                           st.floats(-4, 4)), min_size=3, max_size=3), min_size=1, max_size=5)
+
+
+@given(exprs(max_steps=8), edge_points, st.booleans())
+def test_batch_on_random_dags_at_domain_edges_equals_the_scalar_replay_or_names_its_first_rejected_row(expr, X, grads):
+    pytest.importorskip("numpy")
+    f = compile(expr, list(expr.inputs))
+    X = [row[:len(expr.inputs)] for row in X]
+    outcomes = [scalar_outcome(f, x) for x in X]
+    first = next((r for r, o in enumerate(outcomes) if o is None), None)
+    if first is not None:
+        with pytest.raises(ValueError, match=rf"row {first},"):
+            f.batch(X, grads=grads)
+        return
+    result = f.batch(X, grads=grads)
+    out, dx = result if grads else (result, None)
+    for r, (value, gradient) in enumerate(outcomes):
+        assert close(out[r], value), (r, X[r], out[r], value)
+        assert dx is None or all(map(close, dx[r], gradient)), (r, X[r], dx[r], gradient)
 
 
 def test_batch_replays_no_row_on_floats_when_every_value_is_finite(monkeypatch):
