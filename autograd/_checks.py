@@ -21,7 +21,8 @@ import inspect
 import math
 import numbers
 import reprlib
-from collections.abc import Callable, Mapping, Sequence, Set
+from collections.abc import Callable, Mapping, Sequence, Set, Sized
+from itertools import chain
 from typing import TYPE_CHECKING, Any, SupportsFloat
 
 if TYPE_CHECKING:  # TypeIs is in typing from Python 3.13; only type checkers read it here
@@ -275,20 +276,19 @@ def finite_matrix(X: object, width: int, who: str, what: str = "X") -> Any:
         if not rows:
             return np.empty((0, width))
         try:
-            X = np.array(rows, dtype=object)  # the numbers as they are: a float dtype would read "1.5" and True
-        except ValueError:  # rows of several lengths
-            r = next(r for r, row in enumerate(rows) if len(row) != len(rows[0]))
-            raise ValueError(f"{who}: {what} must be rows of {width} numbers; row {r} has {len(rows[r])}, "
-                             f"row 0 {len(rows[0])}") from None
+            # Speed: rows of Python floats and ints become floats in C; anything else is kept as it
+            # is (a float dtype would read "1.5" and True as numbers) and checked one by one below.
+            plain = set(map(type, chain.from_iterable(rows))) <= _FAST_NUMBERS
+            X = np.array(rows, dtype=float if plain else object)
+        except (TypeError, ValueError, OverflowError):  # a row that is no sequence, rows of two lengths, a huge int
+            bad = next((r for r, row in enumerate(rows) if not isinstance(row, Sized) or len(row) != width), None)
+            if bad is not None:
+                raise ValueError(f"{who}: {what} must be rows of {width} numbers, got row {bad}: {shown(rows[bad])}") from None
+            X = np.array(rows, dtype=object)
     if X.ndim != 2 or X.shape[1] != width:
         raise ValueError(f"{who}: {what} must have shape (n_points, {width}), got {X.shape}")
-    # Speed: a float or int array (or one of Python floats and ints) is checked in C; anything else,
-    # and any row that is not finite, number by number, which names the first bad one.
-    if X.dtype.kind == "O" and set(map(type, X.flat)) <= _FAST_NUMBERS:
-        try:
-            X = X.astype(float)
-        except OverflowError:  # an int beyond float's range: named below
-            pass
+    # Speed: a float or int array is checked in C; anything else, and any row that is not finite,
+    # number by number, which names the first bad one.
     start = 0
     if X.dtype.kind in "fiu":
         numbers = X.astype(float, copy=False)

@@ -337,6 +337,7 @@ def _trace(fn: object, inputs: object, who: str) -> tuple[Value, list[Value]]:
 
 
 _FLOAT_OR_INT = frozenset((float, int))
+_ROWS = frozenset((list, tuple))
 
 
 def _floats(values: Any, n: int | None, who: str, what: str = "input") -> Sequence[float]:
@@ -367,7 +368,9 @@ def _rows(data: Any, shape: Sequence[int], who: str) -> list[Sequence[float]]:
     if len(data) != len(shape):
         raise ValueError(f"{who}: expected {len(shape)} data rows (as traced), got {len(data)}; a batch of "
                          f"another size needs a program of its own (nn.compile_step keeps one per size)")
-    rows = [_floats(sequence(row, who, f"data row {r}"), None, who, f"number in data row {r}") for r, row in enumerate(data)]
+    # (a row that is a list or tuple skips `sequence`: a step replays up to hundreds of rows)
+    rows = [_floats(row if row.__class__ in _ROWS else sequence(row, who, f"data row {r}"), None, who,
+                    f"number in data row {r}") for r, row in enumerate(data)]
     for r, (row, n) in enumerate(zip(rows, shape)):
         if len(row) != n:
             raise ValueError(f"{who}: data row {r} has {len(row)} numbers, traced with {n}")
