@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any, SupportsFloat
 if TYPE_CHECKING:  # TypeIs is in typing from Python 3.13; only type checkers read it here
     from typing_extensions import TypeIs
 
-__all__ = ["DOMAIN_ERRORS", "TooLargeError", "as_float", "cannot_take", "finite", "finite_matrix", "is_int", "is_number",
+__all__ = ["DOMAIN_ERRORS", "TooLargeError", "as_float", "cannot_take", "finite", "finite_matrix", "flag", "is_int", "is_number",
            "nonnegative", "number_in", "positive", "positive_int", "sequence", "shown", "too_large"]
 
 # What an op raises outside its domain (log of 0, 0 ** -1, exp overflow, a negative base's
@@ -298,3 +298,17 @@ def finite_matrix(X: object, width: int, who: str, what: str = "X") -> Any:
         start = int(finite_rows.argmin())  # the first row with a number that is not finite: it raises below
     return np.array([[finite(x, who, f"row {r}, input {k}") for k, x in enumerate(X[r].tolist())]
                      for r in range(start, len(X))], dtype=float).reshape(-1, width)
+
+
+def flag(x: object, who: str, what: str) -> bool:
+    """`x` if it is True or False (not 1, not "no", which would read as True); else a TypeError.
+
+    Example:
+      >>> flag("no", "f.batch", "grads")
+      Traceback (most recent call last):
+      ...
+      TypeError: f.batch: grads must be True or False, got str: 'no'
+    """
+    if not isinstance(x, bool):
+        raise TypeError(f"{who}: {what} must be True or False, got {type(x).__name__}: {shown(x)}")
+    return x

@@ -63,7 +63,7 @@ import operator
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Generic, TypeVar, overload
 
-from autograd._checks import DOMAIN_ERRORS, cannot_take, finite, finite_matrix, sequence
+from autograd._checks import DOMAIN_ERRORS, cannot_take, finite, finite_matrix, flag, sequence
 from autograd.engine import OPS, Value, is_grad_enabled, topological_order
 
 __all__ = ["compile", "compile_graph", "CompiledFunction", "TraceMismatchError"]
@@ -259,9 +259,7 @@ class CompiledFunction(Generic[_Result]):
           >>> out.tolist(), grads.tolist()
           ([3.0, 2.0], [[3.0, 1.0], [1.0, 0.0]])
         """
-        if not isinstance(grads, bool):
-            raise TypeError(f"{self._who}.batch: grads must be True or False, got {type(grads).__name__}: {grads!r}")
-        return _batch(self, X, grads)
+        return _batch(self, X, flag(grads, f"{self._who}.batch", "grads"))
 
     def check(self, inputs: Sequence[float]) -> _Result:
         """Re-trace the function at `inputs`; raise if its graph differs, else return the replay.
