@@ -156,10 +156,14 @@ def compile_graph(output: Value, inputs: Iterable[Value], extras: Iterable[Value
       >>> g([2.0, 1.0], [[3.0, 4.0]]), g([2.0, 1.0], [[1.0, 0.0]])
       ((9.0, [18.0, 6.0]), (9.0, [6.0, 6.0]))
     """
-    rows = [list(sequence(row, "compile_graph", f"data row {r}", "Values"))
-            for r, row in enumerate(sequence(data, "compile_graph", "data", "rows of Values"))]
-    return CompiledFunction(output, list(sequence(inputs, "compile_graph", "inputs", "Values")), "compiled graph",
-                            extras=list(sequence(extras, "compile_graph", "extras", "Values")), data=rows)
+    inputs, extras, rows = _graph_leaves(inputs, extras, data, "compile_graph")
+    return CompiledFunction(output, inputs, "compiled graph", extras=extras, data=rows)
+
+
+def _graph_leaves(inputs: object, extras: object, data: object, who: str) -> tuple[list[Value], list[Value], list[list[Value]]]:
+    """`compile_graph`'s inputs, extras and data rows as lists; a Value, a dict or a set where a sequence belongs is refused."""
+    rows = [list(sequence(row, who, f"data row {r}", "Values")) for r, row in enumerate(sequence(data, who, "data", "rows of Values"))]
+    return list(sequence(inputs, who, "inputs", "Values")), list(sequence(extras, who, "extras", "Values")), rows
 
 
 class CompiledFunction(Generic[_Result]):
@@ -297,7 +301,8 @@ class CompiledFunction(Generic[_Result]):
           >>> x = Value(1.0); f = compile_graph(x * 2.0, [x])
           >>> y = Value(5.0); f.check_graph(y * 2.0, [y])   # the same program: no error
         """
-        source = "\n".join(_Emitter(output, list(inputs), list(extras), self._who, [list(r) for r in data]).program()[0])
+        inputs, extras, rows = _graph_leaves(inputs, extras, data, f"{self._who}.check_graph")
+        source = "\n".join(_Emitter(output, inputs, extras, self._who, rows).program()[0])
         if source == self.source:
             return
         old, new = self.source.splitlines(), source.splitlines()

@@ -280,3 +280,11 @@ def test_batch_takes_an_object_that_converts_to_an_array():
 
     out, grads = compile(lambda a, b: a * b, [1.0, 1.0]).batch(Table())
     assert out.tolist() == [2.0, 12.0] and grads.tolist() == [[2.0, 1.0], [4.0, 3.0]]
+
+
+def test_check_graph_refuses_a_value_where_a_sequence_belongs():
+    x = Value(1.0)
+    f = compile_graph(x * 2.0, [x])
+    with pytest.raises(TypeError, match=r"compiled graph.check_graph: inputs must be a sequence of Values, got Value"):
+        f.check_graph(x * 2.0, x)
+    f.check_graph(x * 2.0, (v for v in [x]))  # any iterable in order: the same program, no error
