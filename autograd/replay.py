@@ -50,8 +50,8 @@ with kinks, and branches inside ops, are fine. `CompiledFunction.check` re-trace
 and raises `TraceMismatchError` if the program would differ.
 
 Safety: the generated source holds generated names (``v12``, ``g12``), number literals, and the
-names of the table's ops that are Python identifiers; never a label or any other user string,
-and it runs without builtins (but `range`, for the loop over examples).
+names of the table's ops that are ASCII identifiers (others by their place in the table); never a
+label or any other user string, and it runs without builtins (but `range`, for the loop over examples).
 """
 
 from __future__ import annotations
@@ -65,7 +65,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Generic, TypeVar, overload
 
-from autograd._checks import DOMAIN_ERRORS, cannot_take, finite, shown
+from autograd._checks import DOMAIN_ERRORS, cannot_take, finite, finite_matrix, flag, sequence, shown
 from autograd.engine import OPS, Value, grad, is_grad_enabled, topological_order
 
 __all__ = ["compile", "compile_graph", "CompiledFunction", "TraceMismatchError"]
@@ -158,8 +158,14 @@ def compile_graph(output: Value, inputs: Iterable[Value], extras: Iterable[Value
       >>> g([2.0, 1.0], [[3.0, 4.0]]), g([2.0, 1.0], [[1.0, 0.0]])
       ((9.0, [18.0, 6.0]), (9.0, [6.0, 6.0]))
     """
-    rows = [list(row) for row in data]
-    return CompiledFunction(output, list(inputs), "compiled graph", extras=list(extras), data=rows)
+    inputs, extras, rows = _graph_leaves(inputs, extras, data, "compile_graph")
+    return CompiledFunction(output, inputs, "compiled graph", extras=extras, data=rows)
+
+
+def _graph_leaves(inputs: object, extras: object, data: object, who: str) -> tuple[list[Value], list[Value], list[list[Value]]]:
+    """`compile_graph`'s inputs, extras and data rows as lists; a Value, a dict or a set where a sequence belongs is refused."""
+    rows = [list(sequence(row, who, f"data row {r}", "Values")) for r, row in enumerate(sequence(data, who, "data", "rows of Values"))]
+    return list(sequence(inputs, who, "inputs", "Values")), list(sequence(extras, who, "extras", "Values")), rows
 
 
 class CompiledFunction(Generic[_Result]):
@@ -233,18 +239,25 @@ class CompiledFunction(Generic[_Result]):
 
         Each row equals the scalar replay at that point to ~1e-12 relative (NumPy's tanh, exp, log
         may differ from the math module's in the last bit); kinks and branches (relu, abs) are
-        judged per element. Needs NumPy (``pip install 'dagrad[fast]'``); nothing else imports it.
+        judged per element. A row is judged by every value it computes, not only its results: a
+        row the scalar replay rejects is rejected (log of -1 is an error also under relu, which
+        would make NumPy's nan a 0.0), and a row with any value that is not finite is replayed on
+        floats. Needs NumPy (``pip install 'dagrad[fast]'``); nothing else imports it.
 
         Args:
-          X: the points, shape (n_points, n_inputs): a 2-D array or a list of lists of numbers.
-          grads: also return the gradients (the backward half); False runs the forward alone.
+          X: the points, shape (n_points, n_inputs): a 2-D array or a list of lists of numbers,
+            each a number the scalar call takes (not a bool, a str, inf or nan); ``[]`` is no points.
+          grads: also return the gradients (the backward half); False runs the forward alone (and
+            judges a row by the forward's values).
 
         Returns:
           ``(out, grads)``: arrays of shapes (n_points,) and (n_points, n_inputs); or ``out``
           alone with ``grads=False``.
 
         Raises:
-          ValueError: a point is outside an op's domain (the error names the first such row).
+          TypeError, ValueError: `X` is not rows of finite numbers (the error names the row).
+          ValueError: a point is outside an op's domain at some value it computes (the error
+            names the first such row).
 
         Example:
           >>> f = compile(lambda x, y: (x * y).relu() + x, [1.0, 2.0])
@@ -252,7 +265,7 @@ class CompiledFunction(Generic[_Result]):
           >>> out.tolist(), grads.tolist()
           ([3.0, 2.0], [[3.0, 1.0], [1.0, 0.0]])
         """
-        return _batch(self, X, grads)
+        return _batch(self, X, flag(grads, f"{self._who}.batch", "grads"))
 
     def check(self, inputs: Sequence[float]) -> _Result:
         """Re-trace the function at `inputs`; raise if its graph differs, else return the replay.
@@ -298,8 +311,8 @@ class CompiledFunction(Generic[_Result]):
           >>> x = Value(1.0); g = compile_graph((x - x.data) * 2.0 + x.data * 2.0, [x])   # shifted by x.data
           >>> y = Value(5.0); g.check_graph((y - y.data) * 2.0 + y.data * 2.0, [y], rounding=True)   # same numbers
         """
-        inputs, extras, data = list(inputs), list(extras), [list(r) for r in data]
-        source = "\n".join(_Emitter(output, inputs, extras, self._who, data).program()[0])
+        inputs, extras, rows = _graph_leaves(inputs, extras, data, f"{self._who}.check_graph")
+        source = "\n".join(_Emitter(output, inputs, extras, self._who, rows).program()[0])
         if source == self.source:
             return
         old, new = self.source.splitlines(), source.splitlines()
@@ -307,7 +320,7 @@ class CompiledFunction(Generic[_Result]):
         shown: Callable[[list[str]], str] = lambda lines: f"`{lines[line].strip()}`" if line < len(lines) else "nothing"
         numbers = ""
         if rounding and _FLOAT.sub("#", source) == _FLOAT.sub("#", self.source):
-            numbers = self._numbers_differ(output, inputs, extras, data)
+            numbers = self._numbers_differ(output, inputs, extras, rows)
             if not numbers:
                 return
         raise TraceMismatchError(
@@ -357,14 +370,12 @@ def _trace(fn: object, inputs: object, who: str) -> tuple[Value, list[Value]]:
 
 
 _FLOAT_OR_INT = frozenset((float, int))
+_ROWS = frozenset((list, tuple))
 
 
 def _floats(values: Any, n: int | None, who: str, what: str = "input") -> Sequence[float]:
     """`values` as a list of finite floats (`n` of them unless None); errors name `who` and the index."""
-    if not isinstance(values, (list, tuple)):
-        if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
-            raise TypeError(f"{who}: {what}s must be a sequence of numbers, got {type(values).__name__}: {values!r}")
-        values = list(values)
+    values = sequence(values, who, f"{what}s")
     if n is not None and len(values) != n:
         raise ValueError(f"{who}: expected {n} {what}s (one per input traced), got {len(values)}")
     # Speed: passes in C settle the usual cases, finite floats and ints (labels such as ±1: each
@@ -386,12 +397,13 @@ def _rows(data: Any, shape: Sequence[int], who: str) -> list[Sequence[float]]:
     if data is None:
         raise TypeError(f"{who}: this function was compiled with data leaves: call it as f(inputs, data) "
                         f"with {len(shape)} rows of numbers")
-    if isinstance(data, (str, bytes)) or not hasattr(data, "__len__"):
-        raise TypeError(f"{who}: data must be a list of rows of numbers, got {type(data).__name__}: {shown(data)}")
+    data = sequence(data, who, "data", "rows of numbers")
     if len(data) != len(shape):
         raise ValueError(f"{who}: expected {len(shape)} data rows (as traced), got {len(data)}; a batch of "
                          f"another size needs a program of its own (nn.compile_step keeps one per size)")
-    rows = [_floats(row, None, who, f"number in data row {r}") for r, row in enumerate(data)]
+    # (a row that is a list or tuple skips `sequence`: a step replays up to hundreds of rows)
+    rows = [_floats(row if row.__class__ in _ROWS else sequence(row, who, f"data row {r}"), None, who,
+                    f"number in data row {r}") for r, row in enumerate(data)]
     for r, (row, n) in enumerate(zip(rows, shape)):
         if len(row) != n:
             raise ValueError(f"{who}: data row {r} has {len(row)} numbers, traced with {n}")
@@ -542,6 +554,8 @@ class _Emitter:
             partials = [f"d{i}_{k}" if self.needs[j] else "_" for k, j in enumerate(ps)]
             fn = self._bind(self.kind[i], "partials", OPS[self.kind[i]].partials)
             self._write(f"{', '.join(partials)}, = {fn}({', '.join(args)})")
+            if g == "1.0":  # local * 1.0, as the engine computes it: a float also if the rule returned an int
+                partials = [f"{d} * 1.0" for d in partials]
         else:
             partials = [d.format(*args) for d in template]
         for j, d in zip(ps, partials):
@@ -581,9 +595,14 @@ class _Emitter:
         return self.grad.get(j)
 
     def _bind(self, op_name: str, role: str, function: Callable[..., Any]) -> str:
-        """A name for an op's forward or partials in the generated code: the op's name when it is an identifier."""
+        """A name for an op's forward or partials in the generated code: the op's name when it is an ASCII identifier.
+
+        Python reads identifiers in NFKC form, so two other names could be one in the source
+        ("ｓｑ" is "sq", "ℌ" is "H"): those ops are named by their place in the table instead.
+        """
         if op_name not in self.names:
-            base = op_name if op_name.isidentifier() and not keyword.iskeyword(op_name) else f"op{list(OPS).index(op_name)}"
+            readable = op_name.isascii() and op_name.isidentifier() and not keyword.iskeyword(op_name)
+            base = op_name if readable else f"op{list(OPS).index(op_name)}"
             while any(f"{base}_{r}" in self.bindings for r in ("fn", "partials")):
                 base += "_"  # an op named like another's fallback name (op3): keep both distinct
             self.names[op_name] = base
@@ -1019,35 +1038,28 @@ def _batch(f: CompiledFunction[Any], X: Any, grads: bool) -> Any:
                           f"(or pip install numpy); the scalar replay f(inputs) needs nothing") from None
     if f.data_shape:
         raise TypeError(f"{who}: this function was compiled with data leaves; batch runs functions of their inputs alone")
-    try:
-        X = np.array(X, dtype=float, ndmin=2)
-    except (TypeError, ValueError) as e:
-        raise TypeError(f"{who}: X must be a 2-D array of numbers, (n_points, {f.n_inputs}); {e}") from None
-    if X.ndim != 2 or X.shape[1] != f.n_inputs:
-        raise ValueError(f"{who}: X must have shape (n_points, {f.n_inputs}), got {X.shape}")
+    X = finite_matrix(X, f.n_inputs, who)
     programs = f.__dict__.setdefault("_array_programs", {})
     if grads not in programs:
         programs[grads] = _array_program(f, np, grads)
     replay, n = programs[grads], len(X)
     dx: Any  # an array, or None without grads (and then never indexed)
     out, dx = np.empty(n), np.empty((n, f.n_inputs)) if grads else None
-    failed = np.zeros(n, bool)  # the rows of chunks that raised
+    ok = np.ones(n, bool)  # cleared by the program on a row with a value that is not finite
     with np.errstate(all="ignore"):  # a domain error shows as inf or nan, judged below row by row
         for a in range(0, n, _CHUNK):
             b = min(a + _CHUNK, n)
             try:
-                result = replay([X[a:b, k] for k in range(f.n_inputs)])
+                value, gradient = replay([X[a:b, k] for k in range(f.n_inputs)], ok[a:b])
             except DOMAIN_ERRORS:  # from a rule run element by element
-                failed[a:b] = True
+                ok[a:b] = False
                 continue
-            out[a:b] = result[0] if grads else result
-            if grads:
-                for k, g in enumerate(result[1]):
-                    dx[a:b, k] = g
-    # Rows that are not finite everywhere (or a chunk that raised) are replayed on floats: the
-    # scalar replay names a domain error, or gives the row its exact value (sqrt's inf at 0).
-    bad = failed | ~np.isfinite(out) | (~np.isfinite(dx).all(axis=1) if grads else False)
-    for r in np.flatnonzero(bad):
+            out[a:b] = value
+            for k, g in enumerate(gradient if grads else ()):
+                dx[a:b, k] = g
+    # Every row with a value that is not finite (or in a chunk that raised) is replayed on floats:
+    # the scalar replay names a domain error, or gives the row its exact value (sqrt's inf at 0).
+    for r in np.flatnonzero(~ok):
         try:
             value, gradient = f._replay(X[r].tolist())[:2]  # (a program with extras returns them third)
         except DOMAIN_ERRORS as e:
@@ -1059,46 +1071,164 @@ def _batch(f: CompiledFunction[Any], X: Any, grads: bool) -> Any:
 
 
 def _array_program(f: CompiledFunction[Any], np: Any, grads: bool) -> Any:
-    """The replay function rewritten for arrays: conditional expressions as where(), no in-place adds."""
+    """The replay rewritten for arrays by `_ArrayForm`: ``replay(columns, ok) -> (out, grads or None)``.
+
+    ``ok``, one bool per row, is cleared in place on every row where a value the scalar replay
+    computes (with `grads`, its backward pass too) is not finite.
+    """
     if "def part" in f.source:
         raise ValueError(f"{f._who}.batch: a program of more than {_PART:,} ops is not run on arrays")
     tree = ast.parse(f.source)
     function: ast.FunctionDef = tree.body[-1]  # type: ignore[assignment]  # the source ends with `def replay`
-    body = [_ArrayForm().visit(statement) for statement in function.body]
-    if not grads:  # the forward half: drop the gradient lines, return the value alone
+    *body, end = function.body
+    out, gradients, *extras = end.value.elts  # type: ignore[attr-defined]  # `return out, [grads...]` (, [extras...])
+    if not grads:  # the forward half: drop the gradient lines
         backward: Callable[[ast.stmt], bool] = lambda s: any(
             isinstance(t, ast.Name) and t.id[0] in "gd" or isinstance(t, ast.Tuple)
             for t in getattr(s, "targets", [getattr(s, "target", None)]))
         body = [s for s in body if not backward(s)]
-        body[-1] = ast.Return(body[-1].value.elts[0])
-    function.body = body
+    form = _ArrayForm()
+    returned = [out, *(gradients.elts if grads else ()), *(e for extra in extras for e in extra.elts)]
+    function.body = [*form.statements(body), *form.checks(returned),
+                     ast.Return(ast.Tuple([out, gradients if grads else ast.Constant(None)], ast.Load()))]
+    function.args.args.append(ast.arg("ok"))
     ast.fix_missing_locations(tree)
+
+    def check(ok: Any, value: Any, rows: Any = None) -> None:
+        finite = np.isfinite(value)
+        np.logical_and(ok, finite if rows is None else finite | np.logical_not(rows), out=ok)
     namespace = {"__builtins__": {}, **_CONSTANTS, "where": np.where, "number": lambda a: np.asarray(a, dtype=float),
+                 "check": check, "both": np.logical_and, "negation": np.logical_not,
                  **{name: _array_function(fn, np, name.endswith("_partials")) for name, fn in f._bindings.items()}}
     exec(builtins.compile(tree, f"<{f._who} on arrays>", "exec"), namespace)
     return namespace["replay"]
 
 
 class _ArrayForm(ast.NodeTransformer):
-    """Rewrites the scalar program for arrays: ``(a if c else b)`` becomes ``where(c, a, b)``, and
-    ``g += t`` becomes ``g = g + t`` (on arrays ``+=`` adds in place, into an array another name shares)."""
+    """Rewrites the scalar program for arrays, and makes it judge each row by every value it computes.
+
+    For arrays, ``(a if c else b)`` becomes ``where(c, a, b)``; ``g += t`` becomes ``g = g + t``
+    (on arrays ``+=`` adds in place, into an array another name shares); a comparison used as a
+    number is made a float array first (``True - False`` is 1 on Python's bools, an error on NumPy's).
+
+    Checks. Where the scalar replay raises (log of -1, exp of 1000, 1 / 0), NumPy gives inf or
+    nan instead, and an op can make that finite again: relu(nan) is 0.0, tanh(inf) 1.0, a
+    comparison a bool. So every value read by such an op (a comparison, ``/``, ``**``, any call of
+    the table's functions) is checked, ``check(ok, value)``, as are the values returned; the other
+    ops (``+ - *``, negation, a branch taken) give a non-finite result from a non-finite operand, which
+    is checked where it is read or returned. A value read in one branch of a conditional is checked
+    on the rows that take that branch alone (``where`` computes both): a rule's answer at x == 0,
+    1 / 0, is no error on the other rows. Compound operands are first given names (``t3 = ...``).
+
+    Attributes (state while rewriting):
+      pre: the statements to run before the one being rewritten: named operands and checks.
+      branch: the conditions of the branches being rewritten, as (name, taken when true).
+      masks: each branch's rows as a name, made when a check first needs it.
+      checked: the names checked since they were last assigned, with the rows (a mask's name,
+        None for every row).
+    """
+
+    def __init__(self) -> None:
+        self.pre: list[ast.stmt] = []
+        self.branch: list[tuple[str, bool]] = []
+        self.masks: dict[tuple[tuple[str, bool], ...], str] = {}
+        self.checked: set[tuple[str, str | None]] = set()
+        self.names = 0
+
+    def statements(self, body: list[ast.stmt]) -> Iterable[ast.stmt]:
+        """`body` rewritten, each statement after its checks."""
+        for statement in body:
+            self.pre = []
+            statement = self.visit(statement)
+            yield from self.pre
+            yield statement
+            assigned = {t.id for t in ast.walk(statement) if isinstance(t, ast.Name) and isinstance(t.ctx, ast.Store)}
+            self.checked = {key for key in self.checked if key[0] not in assigned}
+            value = getattr(statement, "value", None)
+            if isinstance(value, ast.Subscript) and getattr(value.value, "id", "") == "inputs":
+                self.checked |= {(name, None) for name in assigned}  # an input: finite, checked with X
+
+    def checks(self, values: list[ast.expr]) -> list[ast.stmt]:
+        """The checks of the values returned."""
+        self.pre = []
+        for value in values:
+            self._check(value)
+        return self.pre
 
     def visit_IfExp(self, node: ast.IfExp) -> ast.Call:
+        test = self._named(self.visit(node.test))
+        self.branch.append((test.id, True))
+        body = self.visit(node.body)
+        self.branch[-1] = (test.id, False)
+        orelse = self.visit(node.orelse)
+        self.branch.pop()
+        return ast.Call(ast.Name("where", ast.Load()), [test, body, orelse], [])
+
+    def visit_Compare(self, node: ast.Compare) -> ast.Compare:
         self.generic_visit(node)
-        return ast.Call(ast.Name("where", ast.Load()), [node.test, node.body, node.orelse], [])
+        node.left, *node.comparators = map(self._check, [node.left, *node.comparators])
+        return node
 
     def visit_BinOp(self, node: ast.BinOp) -> ast.BinOp:
-        # A comparison used as a number (``(x > 0) - (x < 0)``, abs's sign): True - False is 1 on
-        # Python's bools, an error on NumPy's, so the comparison is made a float array first.
         self.generic_visit(node)
-        node.left, node.right = (ast.Call(ast.Name("number", ast.Load()), [side], []) if isinstance(side, ast.Compare)
-                                 else side for side in (node.left, node.right))
+        if not isinstance(node.op, (ast.Add, ast.Sub, ast.Mult)):  # / and ** can make inf finite (1 / inf)
+            node.left, node.right = self._check(node.left), self._check(node.right)
+        node.left, node.right = map(self._number, (node.left, node.right))
+        return node
+
+    def visit_UnaryOp(self, node: ast.UnaryOp) -> ast.UnaryOp:
+        self.generic_visit(node)
+        node.operand = self._number(node.operand)
+        return node
+
+    def visit_Call(self, node: ast.Call) -> ast.Call:  # the table's functions: tanh(inf) is 1.0
+        self.generic_visit(node)
+        node.args = list(map(self._check, node.args))
         return node
 
     def visit_AugAssign(self, node: ast.AugAssign) -> ast.Assign:
         self.generic_visit(node)
         name = node.target.id  # type: ignore[union-attr]  # the program adds only to names (g3 += ...)
         return ast.Assign([ast.Name(name, ast.Store())], ast.BinOp(ast.Name(name, ast.Load()), node.op, node.value))
+
+    def _number(self, node: ast.expr) -> ast.expr:
+        return ast.Call(ast.Name("number", ast.Load()), [node], []) if isinstance(node, ast.Compare) else node
+
+    def _check(self, node: ast.expr) -> ast.expr:
+        """`node`, checked on the rows that read it (a comparison's bools need none); what to read instead."""
+        if isinstance(node, ast.Compare) or not any(isinstance(n, ast.Name) and n.id not in _CONSTANTS
+                                                     for n in ast.walk(node)):
+            return node  # a constant is the same on every row: the trace computed it
+        name = self._named(node)
+        if (name.id, None) in self.checked:
+            return name
+        rows = self._mask(tuple(self.branch)) if self.branch else None
+        if (name.id, rows) in self.checked:
+            return name
+        self.checked.add((name.id, rows))
+        check: list[ast.expr] = [ast.Name(n, ast.Load()) for n in ("ok", name.id, rows) if n is not None]
+        self.pre.append(ast.Expr(ast.Call(ast.Name("check", ast.Load()), check, [])))
+        return name
+
+    def _named(self, node: ast.expr) -> ast.Name:
+        """`node` if it is a name; else a new name assigned it, in `pre`."""
+        if isinstance(node, ast.Name):
+            return node
+        self.names += 1
+        self.pre.append(ast.Assign([ast.Name(f"t{self.names}", ast.Store())], node))
+        return ast.Name(f"t{self.names}", ast.Load())
+
+    def _mask(self, branch: tuple[tuple[str, bool], ...]) -> str:
+        """The rows that take `branch` (conditions, outermost first), as a name: made once, from its parent's."""
+        if branch not in self.masks:
+            name, taken = branch[-1]
+            term: ast.expr = ast.Name(name, ast.Load())
+            if not taken:
+                term = ast.Call(ast.Name("negation", ast.Load()), [term], [])
+            if len(branch) > 1:
+                term = ast.Call(ast.Name("both", ast.Load()), [ast.Name(self._mask(branch[:-1]), ast.Load()), term], [])
+            self.masks[branch] = self._named(term).id
+        return self.masks[branch]
 
 
 def _array_function(fn: Callable[..., Any], np: Any, partials: bool) -> Callable[..., Any]:
@@ -1134,10 +1264,11 @@ class _Symbol:
     (``float()``, ``math.cos``, ``abs``) raises, and the rule is then called at replay time.
     """
 
-    __slots__ = ("src", "path")
+    __slots__ = ("src", "path", "real")
 
-    def __init__(self, src: str, path: _Path) -> None:
-        self.src, self.path = src, path
+    def __init__(self, src: str, path: _Path, real: bool = True) -> None:
+        # real: the expression is surely a float (not a comparison's bool, or an int made from bools)
+        self.src, self.path, self.real = src, path, real
 
     # A Symbol stands for a float, so a rule that tests ``x.__class__ is float`` or
     # ``isinstance(x, float)`` takes its float branch (unittest.mock's `spec` uses the same hook).
@@ -1145,12 +1276,14 @@ class _Symbol:
 
     def _op(self, symbol: str, other: Any, reflected: bool = False) -> _Symbol:
         if isinstance(other, _Symbol):
-            other = other.src
+            real, other = other.real, other.src
         elif type(other) in (bool, int, float):
-            other = _literal(other)
+            real, other = type(other) is float, _literal(other)
         else:
             return NotImplemented  # type: ignore[no-any-return]  # (a checker exempts only methods named __op__)
-        return _Symbol(f"({other} {symbol} {self.src})" if reflected else f"({self.src} {symbol} {other})", self.path)
+        # Python's arithmetic gives a float if an operand is one (and / always); comparisons give bools.
+        real = symbol == "/" or symbol in "+-*" and (real or self.real)
+        return _Symbol(f"({other} {symbol} {self.src})" if reflected else f"({self.src} {symbol} {other})", self.path, real)
 
     def __add__(self, o: Any) -> _Symbol: return self._op("+", o)
     def __radd__(self, o: Any) -> _Symbol: return self._op("+", o, True)
@@ -1162,7 +1295,7 @@ class _Symbol:
     def __rtruediv__(self, o: Any) -> _Symbol: return self._op("/", o, True)
     def __pow__(self, o: Any) -> _Symbol: return self._op("**", o)
     def __rpow__(self, o: Any) -> _Symbol: return self._op("**", o, True)
-    def __neg__(self) -> _Symbol: return _Symbol(f"(-{self.src})", self.path)
+    def __neg__(self) -> _Symbol: return _Symbol(f"(-{self.src})", self.path, self.real)
     def __eq__(self, o: Any) -> _Symbol: return self._op("==", o)  # type: ignore[override]
     def __ne__(self, o: Any) -> _Symbol: return self._op("!=", o)  # type: ignore[override]
     def __lt__(self, o: Any) -> _Symbol: return self._op("<", o)
@@ -1221,7 +1354,7 @@ def _recorded(rule: Callable[..., Any], n: int) -> list[str] | None:
             return None
         if not all(type(r) is _Symbol or type(r) in (bool, int, float) for r in results):
             return None
-        paths.append((path.taken, [r.src if type(r) is _Symbol else _literal(r) for r in results]))
+        paths.append((path.taken, [_float_source(r) for r in results]))
         # Explore each new decision's other branch later (a depth-first walk of the decision tree).
         todo.extend(tuple(v for _, v in path.taken[:k]) + (False,) for k in range(len(path.prefix), len(path.taken)))
     return _join(paths, 0)
@@ -1250,6 +1383,14 @@ def _verified(rule: Callable[..., Any], points: Sequence[Sequence[float]]) -> li
     except DOMAIN_ERRORS:  # the record (or the rule) fails at a point: call the rule
         return None
     return templates
+
+
+def _float_source(result: _Symbol | float) -> str:
+    """A rule's result as the source of a float: a partial or value that is an int or a bool (``(1,)``,
+    ``(x > 0,)``) becomes the float the eager engine makes of it (``local * 1.0``, exactly)."""
+    if type(result) is _Symbol:
+        return result.src if result.real else f"({result.src} * 1.0)"
+    return _literal(float(result))
 
 
 def _join(paths: list[tuple[list[tuple[str, bool]], list[str]]], depth: int) -> list[str]:
