@@ -64,12 +64,21 @@ def test_jvp_unreached_output_and_unused_input_are_zero():
     assert jvp([z.exp(), x * 2], [x, Value(5.0)], [1.0, 1.0]) == (0.0, 2.0)
 
 
-def test_jvp_on_a_wrapped_constant_passes_nothing_on_as_grad_gives_it_nothing():
+def test_a_wrapped_constant_asked_for_gets_backwards_gradient_in_grad_jvp_and_explain():
+    # Regression (issue 19, item 18): grad(root, [c]) gave 0.0 for the constant of x * 3.0 while
+    # backward() gave c.grad == 2.0; jvp, its transpose, and explain, its sum over paths, agree.
+    from autograd import explain
     x = Value(2.0)
-    y = x * 3
-    c = y.parents[1]
+    y = (x * 3.0).tanh() + x
+    c = y.parents[0].parents[0].parents[1]
     assert c.op == "const"
-    assert jvp(y, [c], [1.0]) == (0.0,) and grad(y, [c]) == (0.0,)
+    y.backward()
+    assert c.grad != 0.0
+    assert grad(y, [c]) == (c.grad,) == jvp(y, [c], [1.0]) == (explain(y, c).total,)
+    assert grad(y, [x, c]) == (x.grad, c.grad)   # asking for a constant leaves the others' alone
+    (dc,) = grad(y, [c], create_graph=True)      # as a Value too (a constant is a float inside it)
+    assert dc.data == c.grad
+    assert jvp(y, [c], [1.0], create_graph=True)[0].data == c.grad
 
 
 def test_jvp_leaves_grad_untouched():
@@ -86,6 +95,18 @@ def test_jvp_through_an_infinite_partial_no_input_reaches_is_not_nan():
     y = Value(0.0).sqrt() * 3 + x
     assert y.parents[0].parents[0].local_grads == (math.inf,)
     assert jvp(y, [x], [1.0]) == (1.0,)
+
+
+def test_a_zero_tangent_or_weight_contributes_nothing_so_an_infinite_partial_makes_no_nan():
+    # Regression (issue 19, item 11): every input is seeded in jacobian(mode="forward"), most
+    # with 0, and 0 × sqrt's inf at 0 made [[inf, nan]] where reverse mode gives [[inf, 1.0]].
+    f = lambda x, y: x.sqrt() + y
+    assert jacobian(f, [0.0, 1.0], mode="forward") == jacobian(f, [0.0, 1.0]) == [[math.inf, 1.0]]
+    x, y = Value(0.0), Value(1.0)
+    z = x.sqrt() + y
+    assert jvp(z, [x, y], [0.0, 1.0]) == (1.0,) == (jvp(z, [x, y], [-0.0, 1.0], create_graph=True)[0].data,)
+    # grad, its transpose: an output weighted 0 passes nothing back through its infinite partial
+    assert grad([x.sqrt(), y * 2.0], [x, y], [0.0, 1.0]) == (0.0, 2.0)
 
 
 def test_jvp_after_jvp_on_the_same_graph_starts_afresh():
