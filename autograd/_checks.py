@@ -21,14 +21,14 @@ import inspect
 import math
 import numbers
 import reprlib
-from collections.abc import Callable, Mapping, Sequence, Set
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, SupportsFloat
 
 if TYPE_CHECKING:  # TypeIs is in typing from Python 3.13; only type checkers read it here
     from typing_extensions import TypeIs
 
-__all__ = ["DOMAIN_ERRORS", "TooLargeError", "as_float", "cannot_take", "finite", "finite_matrix", "is_int", "is_number",
-           "nonnegative", "number_in", "positive", "positive_int", "sequence", "shown", "too_large"]
+__all__ = ["DOMAIN_ERRORS", "TooLargeError", "as_float", "cannot_take", "finite", "is_int", "is_number", "nonnegative",
+           "number_in", "positive", "positive_int", "shown", "too_large"]
 
 # What an op raises outside its domain (log of 0, 0 ** -1, exp overflow, a negative base's
 # fractional power): the errors a caller that probes points catches.
@@ -213,86 +213,3 @@ def cannot_take(fn: Callable[..., object], args: Sequence[Any]) -> str | None:
     except ValueError:
         return None
     return None
-
-
-def sequence(values: object, who: str, what: str, items: str = "numbers") -> Sequence[Any]:
-    """`values` as a list or tuple: an iterable in a stable order of its items, or a TypeError.
-
-    Refused: a str or bytes (characters are not numbers), a mapping (iterating a dict gives its keys,
-    not its values), a set (no order), anything that cannot be iterated (a number, a 0-d array).
-
-    Args:
-      values: the items (a list, a tuple, a 1-D array, a generator, ...).
-      who, what: who is asking, and the argument, plural (``"inputs"``).
-      items: what the items must be, for the message.
-
-    Example:
-      >>> sequence(range(3), "compile", "inputs")
-      [0, 1, 2]
-      >>> sequence({0: 1.5}, "compile", "inputs")
-      Traceback (most recent call last):
-      ...
-      TypeError: compile: inputs must be a sequence of numbers, got dict: {0: 1.5}
-    """
-    if isinstance(values, (list, tuple)):
-        return values
-    if not isinstance(values, (str, bytes, Mapping, Set)):
-        try:
-            return list(values)  # type: ignore[call-overload]  # anything iterable; else the TypeError below
-        except TypeError:  # not iterable, as a number or a 0-d array ("iteration over a 0-d array")
-            pass
-    raise TypeError(f"{who}: {what} must be a sequence of {items}, got {type(values).__name__}: {shown(values)}")
-
-
-def finite_matrix(X: object, width: int, who: str, what: str = "X") -> Any:
-    """`X`, rows of `width` numbers, as a 2-D NumPy float array; each number checked as `finite` checks it.
-
-    The batch form of a function's inputs: it refuses what `finite` refuses in a row (a bool, a
-    str, inf, nan), naming the row and the column. Needs NumPy (the caller's optional extra).
-
-    Args:
-      X: a 2-D array, or a sequence of rows (sequences of numbers); an empty sequence is no rows.
-      width: the numbers per row.
-      who, what: who is asking, and the argument.
-
-    Returns:
-      An array of shape (len(X), width) and dtype float.
-
-    Example:
-      >>> finite_matrix([[1, 2.5]], 2, "f.batch").tolist()
-      [[1.0, 2.5]]
-      >>> finite_matrix([[1.0, 2.0], [True, 0.0]], 2, "f.batch")
-      Traceback (most recent call last):
-      ...
-      TypeError: f.batch: row 1, input 0 must be a real number, got bool: True
-    """
-    import numpy as np
-
-    if not isinstance(X, np.ndarray):
-        rows = sequence(X, who, what, "rows of numbers")
-        if not rows:
-            return np.empty((0, width))
-        try:
-            X = np.array(rows, dtype=object)  # the numbers as they are: a float dtype would read "1.5" and True
-        except ValueError:  # rows of several lengths
-            r = next(r for r, row in enumerate(rows) if len(row) != len(rows[0]))
-            raise ValueError(f"{who}: {what} must be rows of {width} numbers; row {r} has {len(rows[r])}, "
-                             f"row 0 {len(rows[0])}") from None
-    if X.ndim != 2 or X.shape[1] != width:
-        raise ValueError(f"{who}: {what} must have shape (n_points, {width}), got {X.shape}")
-    # Speed: a float or int array (or one of Python floats and ints) is checked in C; anything else,
-    # and any row that is not finite, number by number, which names the first bad one.
-    if X.dtype.kind == "O" and set(map(type, X.flat)) <= _FAST_NUMBERS:
-        try:
-            X = X.astype(float)
-        except OverflowError:  # an int beyond float's range: named below
-            pass
-    start = 0
-    if X.dtype.kind in "fiu":
-        numbers = X.astype(float, copy=False)
-        finite_rows = np.isfinite(numbers).all(axis=1)
-        if finite_rows.all():
-            return numbers
-        start = int(finite_rows.argmin())  # the first row with a number that is not finite: it raises below
-    return np.array([[finite(x, who, f"row {r}, input {k}") for k, x in enumerate(X[r].tolist())]
-                     for r in range(start, len(X))], dtype=float).reshape(-1, width)

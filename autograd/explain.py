@@ -24,7 +24,7 @@ import math
 from typing import Any, NamedTuple
 
 from autograd._checks import positive_int
-from autograd.engine import _CONST, Value, topological_order
+from autograd.engine import Value, topological_order
 from autograd.notation import node_name
 from autograd.svg import number
 
@@ -163,9 +163,8 @@ class _Sweep:
     best: dict[Value, float]
 
     def __init__(self, order: list[Value], root: Value, x: Value) -> None:
-        # A constant the engine wrapped gets no gradient (as in grad): it starts no path.
-        reached: set[Value] = {x} if x._op != _CONST or x is root else set()
-        self.children = {x: []} if reached else {}
+        reached = {x}  # x may be a constant the engine wrapped: it gets backward()'s and grad's gradient
+        self.children = {x: []}
         for node in order:
             for p, d in ((node._p0, node._d0), (node._p1, node._d1)):
                 if p is not None and p in reached:

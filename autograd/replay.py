@@ -63,7 +63,7 @@ import operator
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Generic, TypeVar, overload
 
-from autograd._checks import DOMAIN_ERRORS, cannot_take, finite, finite_matrix, sequence, shown
+from autograd._checks import DOMAIN_ERRORS, cannot_take, finite, shown
 from autograd.engine import OPS, Value, is_grad_enabled, topological_order
 
 __all__ = ["compile", "compile_graph", "CompiledFunction", "TraceMismatchError"]
@@ -330,7 +330,10 @@ _FLOAT_OR_INT = frozenset((float, int))
 
 def _floats(values: Any, n: int | None, who: str, what: str = "input") -> Sequence[float]:
     """`values` as a list of finite floats (`n` of them unless None); errors name `who` and the index."""
-    values = sequence(values, who, f"{what}s")
+    if not isinstance(values, (list, tuple)):
+        if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
+            raise TypeError(f"{who}: {what}s must be a sequence of numbers, got {type(values).__name__}: {values!r}")
+        values = list(values)
     if n is not None and len(values) != n:
         raise ValueError(f"{who}: expected {n} {what}s (one per input traced), got {len(values)}")
     # Speed: passes in C settle the usual cases, finite floats and ints (labels such as ±1: each
@@ -352,11 +355,12 @@ def _rows(data: Any, shape: Sequence[int], who: str) -> list[Sequence[float]]:
     if data is None:
         raise TypeError(f"{who}: this function was compiled with data leaves: call it as f(inputs, data) "
                         f"with {len(shape)} rows of numbers")
-    data = sequence(data, who, "data", "rows of numbers")
+    if isinstance(data, (str, bytes)) or not hasattr(data, "__len__"):
+        raise TypeError(f"{who}: data must be a list of rows of numbers, got {type(data).__name__}: {shown(data)}")
     if len(data) != len(shape):
         raise ValueError(f"{who}: expected {len(shape)} data rows (as traced), got {len(data)}; a batch of "
                          f"another size needs a program of its own (nn.compile_step keeps one per size)")
-    rows = [_floats(sequence(row, who, f"data row {r}"), None, who, f"number in data row {r}") for r, row in enumerate(data)]
+    rows = [_floats(row, None, who, f"number in data row {r}") for r, row in enumerate(data)]
     for r, (row, n) in enumerate(zip(rows, shape)):
         if len(row) != n:
             raise ValueError(f"{who}: data row {r} has {len(row)} numbers, traced with {n}")
@@ -879,28 +883,35 @@ def _batch(f: CompiledFunction[Any], X: Any, grads: bool) -> Any:
                           f"(or pip install numpy); the scalar replay f(inputs) needs nothing") from None
     if f.data_shape:
         raise TypeError(f"{who}: this function was compiled with data leaves; batch runs functions of their inputs alone")
-    X = finite_matrix(X, f.n_inputs, who)
+    try:
+        X = np.array(X, dtype=float, ndmin=2)
+    except (TypeError, ValueError) as e:
+        raise TypeError(f"{who}: X must be a 2-D array of numbers, (n_points, {f.n_inputs}); {e}") from None
+    if X.ndim != 2 or X.shape[1] != f.n_inputs:
+        raise ValueError(f"{who}: X must have shape (n_points, {f.n_inputs}), got {X.shape}")
     programs = f.__dict__.setdefault("_array_programs", {})
     if grads not in programs:
         programs[grads] = _array_program(f, np, grads)
     replay, n = programs[grads], len(X)
     dx: Any  # an array, or None without grads (and then never indexed)
     out, dx = np.empty(n), np.empty((n, f.n_inputs)) if grads else None
-    ok = np.ones(n, bool)  # cleared by the program on a row with a value that is not finite
+    failed = np.zeros(n, bool)  # the rows of chunks that raised
     with np.errstate(all="ignore"):  # a domain error shows as inf or nan, judged below row by row
         for a in range(0, n, _CHUNK):
             b = min(a + _CHUNK, n)
             try:
-                value, gradient = replay([X[a:b, k] for k in range(f.n_inputs)], ok[a:b])
+                result = replay([X[a:b, k] for k in range(f.n_inputs)])
             except DOMAIN_ERRORS:  # from a rule run element by element
-                ok[a:b] = False
+                failed[a:b] = True
                 continue
-            out[a:b] = value
-            for k, g in enumerate(gradient if grads else ()):
-                dx[a:b, k] = g
-    # Every row with a value that is not finite (or in a chunk that raised) is replayed on floats:
-    # the scalar replay names a domain error, or gives the row its exact value (sqrt's inf at 0).
-    for r in np.flatnonzero(~ok):
+            out[a:b] = result[0] if grads else result
+            if grads:
+                for k, g in enumerate(result[1]):
+                    dx[a:b, k] = g
+    # Rows that are not finite everywhere (or a chunk that raised) are replayed on floats: the
+    # scalar replay names a domain error, or gives the row its exact value (sqrt's inf at 0).
+    bad = failed | ~np.isfinite(out) | (~np.isfinite(dx).all(axis=1) if grads else False)
+    for r in np.flatnonzero(bad):
         try:
             value, gradient = f._replay(X[r].tolist())[:2]  # (a program with extras returns them third)
         except DOMAIN_ERRORS as e:
@@ -912,161 +923,46 @@ def _batch(f: CompiledFunction[Any], X: Any, grads: bool) -> Any:
 
 
 def _array_program(f: CompiledFunction[Any], np: Any, grads: bool) -> Any:
-    """The replay rewritten for arrays by `_ArrayForm`: ``replay(columns, ok) -> (out, grads or None)``.
-
-    ``ok``, one bool per row, is cleared in place on every row where a value the scalar replay
-    computes (with `grads`, its backward pass too) is not finite.
-    """
+    """The replay function rewritten for arrays: conditional expressions as where(), no in-place adds."""
     if "def part" in f.source:
         raise ValueError(f"{f._who}.batch: a program of more than {_PART:,} ops is not run on arrays")
     tree = ast.parse(f.source)
     function: ast.FunctionDef = tree.body[-1]  # type: ignore[assignment]  # the source ends with `def replay`
-    *body, end = function.body
-    out, gradients, *extras = end.value.elts  # type: ignore[attr-defined]  # `return out, [grads...]` (, [extras...])
-    if not grads:  # the forward half: drop the gradient lines
+    body = [_ArrayForm().visit(statement) for statement in function.body]
+    if not grads:  # the forward half: drop the gradient lines, return the value alone
         backward: Callable[[ast.stmt], bool] = lambda s: any(
             isinstance(t, ast.Name) and t.id[0] in "gd" or isinstance(t, ast.Tuple)
             for t in getattr(s, "targets", [getattr(s, "target", None)]))
         body = [s for s in body if not backward(s)]
-    form = _ArrayForm()
-    returned = [out, *(gradients.elts if grads else ()), *(e for extra in extras for e in extra.elts)]
-    function.body = [*form.statements(body), *form.checks(returned),
-                     ast.Return(ast.Tuple([out, gradients if grads else ast.Constant(None)], ast.Load()))]
-    function.args.args.append(ast.arg("ok"))
+        body[-1] = ast.Return(body[-1].value.elts[0])
+    function.body = body
     ast.fix_missing_locations(tree)
-
-    def check(ok: Any, value: Any, rows: Any = None) -> None:
-        finite = np.isfinite(value)
-        np.logical_and(ok, finite if rows is None else finite | np.logical_not(rows), out=ok)
     namespace = {"__builtins__": {}, **_CONSTANTS, "where": np.where, "number": lambda a: np.asarray(a, dtype=float),
-                 "check": check, "both": np.logical_and, "negation": np.logical_not,
                  **{name: _array_function(fn, np, name.endswith("_partials")) for name, fn in f._bindings.items()}}
     exec(builtins.compile(tree, f"<{f._who} on arrays>", "exec"), namespace)
     return namespace["replay"]
 
 
 class _ArrayForm(ast.NodeTransformer):
-    """Rewrites the scalar program for arrays, and makes it judge each row by every value it computes.
-
-    For arrays, ``(a if c else b)`` becomes ``where(c, a, b)``; ``g += t`` becomes ``g = g + t``
-    (on arrays ``+=`` adds in place, into an array another name shares); a comparison used as a
-    number is made a float array first (``True - False`` is 1 on Python's bools, an error on NumPy's).
-
-    Checks. Where the scalar replay raises (log of -1, exp of 1000, 1 / 0), NumPy gives inf or
-    nan instead, and an op can make that finite again: relu(nan) is 0.0, tanh(inf) 1.0, a
-    comparison a bool. So every value read by such an op (a comparison, ``/``, ``**``, any call of
-    the table's functions) is checked, ``check(ok, value)``, as are the values returned; the other
-    ops (``+ - *``, negation, a branch taken) give a non-finite result from a non-finite operand, which
-    is checked where it is read or returned. A value read in one branch of a conditional is checked
-    on the rows that take that branch alone (``where`` computes both): a rule's answer at x == 0,
-    1 / 0, is no error on the other rows. Compound operands are first given names (``t3 = ...``).
-
-    Attributes (state while rewriting):
-      pre: the statements to run before the one being rewritten: named operands and checks.
-      branch: the conditions of the branches being rewritten, as (name, taken when true).
-      masks: each branch's rows as a name, made when a check first needs it.
-      checked: the names checked on every row since they were last assigned.
-    """
-
-    def __init__(self) -> None:
-        self.pre: list[ast.stmt] = []
-        self.branch: list[tuple[str, bool]] = []
-        self.masks: dict[tuple[tuple[str, bool], ...], str] = {}
-        self.checked: set[str] = set()
-        self.names = 0
-
-    def statements(self, body: list[ast.stmt]) -> Iterable[ast.stmt]:
-        """`body` rewritten, each statement after its checks."""
-        for statement in body:
-            self.pre = []
-            statement = self.visit(statement)
-            yield from self.pre
-            yield statement
-            self.checked.difference_update(t.id for t in ast.walk(statement) if isinstance(t, ast.Name)
-                                           and isinstance(t.ctx, ast.Store))
-
-    def checks(self, values: list[ast.expr]) -> list[ast.stmt]:
-        """The checks of the values returned."""
-        self.pre = []
-        for value in values:
-            self._check(value)
-        return self.pre
+    """Rewrites the scalar program for arrays: ``(a if c else b)`` becomes ``where(c, a, b)``, and
+    ``g += t`` becomes ``g = g + t`` (on arrays ``+=`` adds in place, into an array another name shares)."""
 
     def visit_IfExp(self, node: ast.IfExp) -> ast.Call:
-        test = self._named(self.visit(node.test))
-        self.branch.append((test.id, True))
-        body = self.visit(node.body)
-        self.branch[-1] = (test.id, False)
-        orelse = self.visit(node.orelse)
-        self.branch.pop()
-        return ast.Call(ast.Name("where", ast.Load()), [test, body, orelse], [])
-
-    def visit_Compare(self, node: ast.Compare) -> ast.Compare:
         self.generic_visit(node)
-        node.left, *node.comparators = map(self._check, [node.left, *node.comparators])
-        return node
+        return ast.Call(ast.Name("where", ast.Load()), [node.test, node.body, node.orelse], [])
 
     def visit_BinOp(self, node: ast.BinOp) -> ast.BinOp:
+        # A comparison used as a number (``(x > 0) - (x < 0)``, abs's sign): True - False is 1 on
+        # Python's bools, an error on NumPy's, so the comparison is made a float array first.
         self.generic_visit(node)
-        if not isinstance(node.op, (ast.Add, ast.Sub, ast.Mult)):  # / and ** can make inf finite (1 / inf)
-            node.left, node.right = self._check(node.left), self._check(node.right)
-        node.left, node.right = map(self._number, (node.left, node.right))
-        return node
-
-    def visit_UnaryOp(self, node: ast.UnaryOp) -> ast.UnaryOp:
-        self.generic_visit(node)
-        node.operand = self._number(node.operand)
-        return node
-
-    def visit_Call(self, node: ast.Call) -> ast.Call:  # the table's functions: tanh(inf) is 1.0
-        self.generic_visit(node)
-        node.args = list(map(self._check, node.args))
+        node.left, node.right = (ast.Call(ast.Name("number", ast.Load()), [side], []) if isinstance(side, ast.Compare)
+                                 else side for side in (node.left, node.right))
         return node
 
     def visit_AugAssign(self, node: ast.AugAssign) -> ast.Assign:
         self.generic_visit(node)
         name = node.target.id  # type: ignore[union-attr]  # the program adds only to names (g3 += ...)
         return ast.Assign([ast.Name(name, ast.Store())], ast.BinOp(ast.Name(name, ast.Load()), node.op, node.value))
-
-    def _number(self, node: ast.expr) -> ast.expr:
-        return ast.Call(ast.Name("number", ast.Load()), [node], []) if isinstance(node, ast.Compare) else node
-
-    def _check(self, node: ast.expr) -> ast.expr:
-        """`node`, checked on the rows that read it (a comparison's bools need none); what to read instead."""
-        if isinstance(node, ast.Compare) or not any(isinstance(n, ast.Name) and n.id not in _CONSTANTS
-                                                     for n in ast.walk(node)):
-            return node  # a constant is the same on every row: the trace computed it
-        name = self._named(node)
-        if self.branch:
-            mask = ast.Name(self._mask(), ast.Load())
-        elif name.id in self.checked:
-            return name
-        else:
-            self.checked.add(name.id)
-        check = [ast.Name("ok", ast.Load()), ast.Name(name.id, ast.Load()), *([mask] if self.branch else [])]
-        self.pre.append(ast.Expr(ast.Call(ast.Name("check", ast.Load()), check, [])))
-        return name
-
-    def _named(self, node: ast.expr) -> ast.Name:
-        """`node` if it is a name; else a new name assigned it, in `pre`."""
-        if isinstance(node, ast.Name):
-            return node
-        self.names += 1
-        self.pre.append(ast.Assign([ast.Name(f"t{self.names}", ast.Store())], node))
-        return ast.Name(f"t{self.names}", ast.Load())
-
-    def _mask(self) -> str:
-        """The rows of the branch being rewritten, as a name (made once per branch)."""
-        key = tuple(self.branch)
-        if key not in self.masks:
-            terms: list[ast.expr] = [ast.Name(c, ast.Load()) if taken else
-                                     ast.Call(ast.Name("negation", ast.Load()), [ast.Name(c, ast.Load())], [])
-                                     for c, taken in key]
-            mask = terms[0]
-            for term in terms[1:]:
-                mask = ast.Call(ast.Name("both", ast.Load()), [mask, term], [])
-            self.masks[key] = self._named(mask).id if len(terms) > 1 or not key[0][1] else key[0][0]
-        return self.masks[key]
 
 
 def _array_function(fn: Callable[..., Any], np: Any, partials: bool) -> Callable[..., Any]:
