@@ -26,7 +26,7 @@ from collections.abc import Callable
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple, ParamSpec, TypeVar, cast, overload
 
-from autograd._checks import as_float, cannot_take, is_number
+from autograd._checks import as_float, cannot_take, is_number, ordered
 
 if TYPE_CHECKING:
     from autograd._types import Gradients, Partials, Scalar, Values, Weights
@@ -886,12 +886,8 @@ def _weights(fn: str, what: str, ws: object, n: int, per: str, create_graph: boo
     if create_graph and not _grad_enabled.get():  # else the result's graph is silently missing
         raise RuntimeError(f"{fn}: create_graph=True inside no_grad(), which records no graph, so the result "
                            f"could not be differentiated again; call {fn}(..., create_graph=True) outside no_grad")
-    if is_number(ws) or isinstance(ws, Value):
-        ws = [ws]
-    elif isinstance(ws, (str, bytes)) or not hasattr(ws, "__iter__"):
-        raise TypeError(f"{fn}: {what} must be a number or a sequence of numbers, one per {per}, "
-                        f"got {type(ws).__name__}: {ws!r}")
-    ws = list(ws)
+    ws = [ws] if is_number(ws) or isinstance(ws, Value) else \
+        ordered(ws, fn, what, f"a number or a sequence of numbers, one per {per}")
     if len(ws) != n:
         raise ValueError(f"{fn}: got {len(ws)} {what} for {n} {per}s; give one per {per}")
     return [w if create_graph and isinstance(w, Value) else w.data if isinstance(w, Value)
@@ -901,9 +897,7 @@ def _weights(fn: str, what: str, ws: object, n: int, per: str, create_graph: boo
 def _as_values(what: str, xs: object, fn: str = "grad") -> list[Value]:
     if isinstance(xs, Value):
         return [xs]
-    if isinstance(xs, (str, bytes)) or not hasattr(xs, "__iter__"):
-        raise TypeError(f"{fn}: {what} must be a Value or a sequence of Values, got {type(xs).__name__}: {xs!r}")
-    xs = list(xs)
+    xs = ordered(xs, fn, what, "a Value or a sequence of Values")
     for x in xs:
         if not isinstance(x, Value):
             raise TypeError(f"{fn}: {what} must be Values, got {type(x).__name__}: {x!r}")

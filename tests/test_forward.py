@@ -202,6 +202,39 @@ def test_jvp_bad_arguments_are_sentences(call, error, message):
         call(Value(1.0))
 
 
+def test_dicts_sets_and_0d_arrays_are_refused_with_a_sentence_not_read_as_numbers():
+    # Regression (issue 19, items 16 and 17): a dict's keys were read as the tangents or weights
+    # (jvp(y, [x], {x: 1.0}) gave 8.0, grad(y, [x], {y: 1.0}) 16.0: a Value key read as a number),
+    # and a 0-d array raised NumPy's bare "iteration over a 0-d array". One check in _checks says
+    # what is wrong, for every argument that takes a sequence.
+    import numpy as np
+    x = Value(2.0)
+    y = x * x
+    for call, message in [
+        (lambda: jvp(y, [x], {x: 1.0}), "jvp: tangents must be a number or a sequence of numbers, one per input, "
+                                       "got dict: {Value(data=2, grad=0): 1.0} (a dict is not read by key"),
+        (lambda: grad(y, [x], {y: 1.0}), "grad: grad_outputs must be a number or a sequence of numbers, one per "
+                                        "output, got dict"),
+        (lambda: grad({y: 1.0}, [x]), "grad: outputs must be a Value or a sequence of Values, got dict"),
+        (lambda: grad(y, {x}), "grad: inputs must be a Value or a sequence of Values, got set: {Value(data=2, grad=0)} "
+                               "(a set has no order"),
+        (lambda: jvp(y, [x], np.array(1.0)), "jvp: tangents must be a number or a sequence of numbers, one per "
+                                             "input, got ndarray: array(1.) (a 0-d array or tensor holds one number: "
+                                             "pass x.item())"),
+        (lambda: fjvp(lambda a: a * a, [2.0], {0: 1.0}), "jvp: v must be a sequence of numbers, one per input, got dict"),
+        (lambda: fvjp(lambda a: a * a, {2.0: 0}), "vjp: inputs must be a number or a sequence of numbers, got dict"),
+        (lambda: jacobian(lambda a: a * a, np.array(2.0)), "jacobian: inputs must be a number or a sequence of "
+                                                           "numbers, got ndarray: array(2.) (a 0-d array"),
+        (lambda: hvp(lambda a: a * a, [2.0], np.array(1.0)), "hvp: v must be a sequence of numbers, one per input, "
+                                                             "got ndarray: array(1.) (a 0-d array"),
+    ]:
+        with pytest.raises(TypeError, match=re.escape(message)):
+            call()
+    # NumPy scalars and 1-d arrays are numbers and sequences of numbers
+    assert jvp(y, [x], np.float32(1.0)) == jvp(y, [x], np.array([1.0])) == grad(y, [x], np.float64(1.0)) == (4.0,)
+    assert jacobian(lambda a: a * a, np.array([3.0])) == [[6.0]]
+
+
 def test_jvp_create_graph_inside_no_grad_says_why():
     x = Value(1.0)
     y = x * x
