@@ -4,7 +4,8 @@
 ``(f(x + h) - f(x - h)) / ((x + h) - (x - h))``; `gradgradcheck` compares every second derivative
 d/d(input j) [d(output k)/d(input i)], taken with ``grad(..., create_graph=True)`` twice, with
 central differences of the analytic first derivative. Where the finite difference would straddle
-a kink (``Op.kinks``: relu, abs at 0), leave an op's domain (``Op.domain``) or make `f` raise, the
+a kink (``Op.kinks``: relu, abs at 0), leave an op's domain (``Op.domain``), cross a pole (an op's
+input changing sign where the op has no finite value at 0, as 1 / x) or make `f` raise, the
 derivative cannot be checked there: it is reported as not differentiable, never as a mismatch.
 """
 
@@ -17,7 +18,7 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from autograd._checks import DOMAIN_ERRORS, is_int, nonnegative, number_in, optional_int, positive_int
-from autograd.engine import OPS, Value, grad, jvp, topological_order
+from autograd.engine import OPS, Op, Value, grad, jvp, topological_order
 from autograd.functional import _call, _point, _vector
 
 if TYPE_CHECKING:
@@ -267,6 +268,7 @@ class _TraceNode(NamedTuple):
     kinks: tuple[float, ...]  # the op's kinks
     in_domain: bool   # whether its inputs are in the op's domain
     depends: int      # bit j set: the node depends on input j
+    poles: tuple[int, ...]    # per input: its sign where the op has no finite value at 0 (1 / x), else 0
 
 
 def _shifted(what: str, f: Callable[..., Any], xs: list[float], j: int, xj: float, order: int) -> _Shifted:
@@ -296,8 +298,18 @@ def _trace(output: Value, leaves: list[Value]) -> list[_TraceNode]:
             continue
         xs = [p.data for p in parents]
         sides = tuple((x > k) - (x < k) for x in xs for k in op.kinks)
-        trace.append(_TraceNode(node.op, sides, tuple(op.kinks), op.domain(*xs), mask))
+        poles = tuple((x > 0) - (x < 0) if _pole(op, xs, i) else 0 for i, x in enumerate(xs))
+        trace.append(_TraceNode(node.op, sides, tuple(op.kinks), op.domain(*xs), mask, poles))
     return trace
+
+
+def _pole(op: Op, xs: list[float], i: int) -> bool:
+    """Whether the op has no finite value where input i is 0 (1 / x, x ** -1, log): a step across 0
+    there passes a pole, which the points x - h, x, x + h may all avoid."""
+    try:
+        return not math.isfinite(op.forward(*(0.0 if k == i else x for k, x in enumerate(xs))))
+    except DOMAIN_ERRORS:
+        return True
 
 
 def _smoothness(center: list[_TraceNode], minus: list[_TraceNode] | None, plus: list[_TraceNode] | None,
@@ -314,6 +326,8 @@ def _smoothness(center: list[_TraceNode], minus: list[_TraceNode] | None, plus: 
         for node, moved in zip(center, other or ()):
             if node.sides != moved.sides:
                 return f"{node.op}'s kink at {', '.join(f'{k:g}' for k in node.kinks)} is within the step"
+            if node.poles != moved.poles:  # 1 / x at x = 1e-8: x - h < 0 < x
+                return f"{node.op} has a pole at 0 (no finite value), within the step"
     return None
 
 
