@@ -21,15 +21,15 @@ import inspect
 import math
 import numbers
 import reprlib
-from collections.abc import Callable, Mapping, Sequence, Set, Sized
+from collections.abc import Callable, Iterable, Mapping, Sequence, Set, Sized
 from itertools import chain
-from typing import TYPE_CHECKING, Any, SupportsFloat
+from typing import TYPE_CHECKING, Any, SupportsFloat, cast
 
 if TYPE_CHECKING:  # TypeIs is in typing from Python 3.13; only type checkers read it here
     from typing_extensions import TypeIs
 
 __all__ = ["DOMAIN_ERRORS", "TooLargeError", "as_float", "cannot_take", "finite", "finite_matrix", "flag", "is_int", "is_number",
-           "nonnegative", "number_in", "positive", "positive_int", "sequence", "shown", "too_large"]
+           "nonnegative", "number_in", "optional_int", "ordered", "positive", "positive_int", "sequence", "shown", "too_large"]
 
 # What an op raises outside its domain (log of 0, 0 ** -1, exp overflow, a negative base's
 # fractional power): the errors a caller that probes points catches.
@@ -197,6 +197,27 @@ def positive_int(n: object, who: str, what: str, least: int = 1, error: type[Exc
     return n
 
 
+def optional_int(n: object, who: str, what: str) -> int | None:
+    """`n` as an int if it is an integer (not a bool: a NumPy integer too), None if it is None; else a TypeError.
+
+    For a seed: ``random.Random`` would take a bool, a str or a float silently (and refuse a
+    NumPy integer with a bare TypeError).
+
+    Example:
+      >>> optional_int(None, "check_modes", "seed"), optional_int(3, "check_modes", "seed")
+      (None, 3)
+      >>> optional_int(1.5, "taylor_test", "seed")
+      Traceback (most recent call last):
+      ...
+      TypeError: taylor_test: seed must be None or an integer, got 1.5
+    """
+    if n is None:
+        return None
+    if not is_int(n):
+        raise TypeError(f"{who}: {what} must be None or an integer, got {shown(n)}")
+    return int(n)
+
+
 def cannot_take(fn: Callable[..., object], args: Sequence[Any]) -> str | None:
     """Why `fn` cannot be called with `args` (the reason `inspect` gives), or None if it can.
 
@@ -216,11 +237,47 @@ def cannot_take(fn: Callable[..., object], args: Sequence[Any]) -> str | None:
     return None
 
 
-def sequence(values: object, who: str, what: str, items: str = "numbers") -> Sequence[Any]:
-    """`values` as a list or tuple: an iterable in a stable order of its items, or a TypeError.
+def ordered(xs: object, who: str, what: str, rule: str) -> list[Any]:
+    """`xs`, a sequence of items (list, tuple, 1-d array, generator, ...), as a list; else a TypeError.
 
-    Refused: a str or bytes (characters are not numbers), a mapping (iterating a dict gives its keys,
-    not its values), a set (no order), anything that cannot be iterated (a number, a 0-d array).
+    The one place where a collection from outside is read item by item, in order. Refused, each
+    with a sentence: a str or bytes; a dict (its keys, say Values, would be read as the items,
+    so ``{x: 1.0}`` is an error, not a wrong number: list the items in order); a set (no order);
+    a 0-d NumPy array or tensor (one number: pass ``x.item()``); anything not iterable. The
+    caller takes a lone item (a number, a Value) first, and checks the items.
+
+    Args:
+      xs: the collection.
+      who, what: who is asking, and the argument (``"jvp"``, ``"tangents"``).
+      rule: what `xs` must be, for the message (``"a number or a sequence of numbers, one per input"``).
+
+    Returns:
+      ``list(xs)``.
+
+    Example:
+      >>> ordered((1.0, 2.0), "jvp", "tangents", "a sequence of numbers")
+      [1.0, 2.0]
+      >>> ordered({"a": 1.0}, "jvp", "tangents", "a sequence of numbers")
+      Traceback (most recent call last):
+      ...
+      TypeError: jvp: tangents must be a sequence of numbers, got dict: {'a': 1.0} (a dict is not read by key: list its values in order)
+    """
+    why = None
+    if isinstance(xs, Mapping):
+        why = " (a dict is not read by key: list its values in order)"
+    elif isinstance(xs, Set):
+        why = " (a set has no order: use a list)"
+    elif getattr(xs, "ndim", None) == 0 and hasattr(xs, "__iter__"):  # np.array(1.0), torch.tensor(1.0)
+        why = " (a 0-d array or tensor holds one number: pass x.item())"
+    elif isinstance(xs, (str, bytes)) or not hasattr(xs, "__iter__"):
+        why = ""
+    if why is not None:
+        raise TypeError(f"{who}: {what} must be {rule}, got {type(xs).__name__}: {shown(xs)}{why}")
+    return list(cast("Iterable[Any]", xs))  # iterable: checked above
+
+
+def sequence(values: object, who: str, what: str, items: str = "numbers") -> Sequence[Any]:
+    """`values` as a list or tuple, refused as `ordered` refuses (a str, a dict, a set, a 0-d array, a number).
 
     Args:
       values: the items (a list, a tuple, a 1-D array, a generator, ...).
@@ -233,16 +290,11 @@ def sequence(values: object, who: str, what: str, items: str = "numbers") -> Seq
       >>> sequence({0: 1.5}, "compile", "inputs")
       Traceback (most recent call last):
       ...
-      TypeError: compile: inputs must be a sequence of numbers, got dict: {0: 1.5}
+      TypeError: compile: inputs must be a sequence of numbers, got dict: {0: 1.5} (a dict is not read by key: list its values in order)
     """
-    if isinstance(values, (list, tuple)):
+    if isinstance(values, (list, tuple)):  # speed: the common case, not copied
         return values
-    if not isinstance(values, (str, bytes, Mapping, Set)):
-        try:
-            return list(values)  # type: ignore[call-overload, no-any-return]  # anything iterable; else the TypeError below
-        except TypeError:  # not iterable, as a number or a 0-d array ("iteration over a 0-d array")
-            pass
-    raise TypeError(f"{who}: {what} must be a sequence of {items}, got {type(values).__name__}: {shown(values)}")
+    return ordered(values, who, what, f"a sequence of {items}")
 
 
 def finite_matrix(X: object, width: int, who: str, what: str = "X") -> Any:

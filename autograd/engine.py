@@ -26,7 +26,7 @@ from collections.abc import Callable
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple, ParamSpec, TypeVar, cast, overload
 
-from autograd._checks import as_float, cannot_take, is_number
+from autograd._checks import as_float, cannot_take, is_number, ordered
 
 if TYPE_CHECKING:
     from autograd._types import Gradients, Partials, Scalar, Values, Weights
@@ -139,6 +139,18 @@ def _pow(x: float, n: float, op: str = "**") -> float:
         raise OverflowError(f"{op}: result overflows a float, got {x!r} ** {n!r}") from None
 
 
+def _periodic(fn: Callable[[float], float], name: str) -> Callable[[float], float]:
+    # math.sin(±inf) raises a bare "math domain error": name the op and the value instead.
+    def forward(x: float) -> float:
+        try:
+            return fn(x)
+        except ValueError:
+            raise ValueError(f"{name}: input must be finite, got {x!r}") from None
+
+    forward.__name__ = forward.__qualname__ = name
+    return forward
+
+
 def _reciprocal(x: float) -> float:
     # 1 / x, and 1 / ±0 = ±inf as IEEE and torch.reciprocal: the derivatives of sqrt and of
     # x ** 0.5 are 1 / 0 at 0, and must stay differentiable there (see `_recip`).
@@ -170,8 +182,22 @@ def _sin(x: Scalar) -> Any: return x.sin() if isinstance(x, Value) else math.sin
 def _cos(x: Scalar) -> Any: return x.cos() if isinstance(x, Value) else math.cos(x)
 def _ln(x: Scalar) -> Any: return x.log() if isinstance(x, Value) else _log(x)
 def _recip(x: Scalar) -> Any: return x.reciprocal() if isinstance(x, Value) else _reciprocal(x)
+
+
+def _power(x: Any, m: Any) -> Any:
+    # x ** m inside a partial. When both are Values (the base partial of x ** y under
+    # create_graph), as exp(m ln x): its own derivative then reaches the upstream gradient one
+    # factor at a time (x^m, then m, then 1 / x), where a "pow" node stores m x^(m-1) whole,
+    # which overflows at x ** x's x = 1e-300 (m = x - 1: -1e600) although the terms it meets
+    # cancel to a finite number: there d2(x ** x)/dx2 = 1e300, not -inf. The constant makes
+    # its value x ** m to the last bit, as on floats (the difference is exact: Sterbenz).
+    if isinstance(x, Value) and isinstance(m, Value):
+        split = (m * x.log()).exp()
+        return split + (x.data ** m.data - split.data)
+    return x ** m
 # The derivative of a step is 0 almost everywhere: a constant, also when building a graph.
-def _step(x: Any) -> float: return 1.0 if getattr(x, "data", x) > 0 else 0.0
+# Written "<= 0", so that relu passes a NaN through with slope 1, as PyTorch (and every other op).
+def _step(x: Any) -> float: return 0.0 if getattr(x, "data", x) <= 0 else 1.0
 def _sign(x: Any) -> float: x = getattr(x, "data", x); return (x > 0) - (x < 0) + 0.0  # type: ignore[no-any-return]
 
 
@@ -190,15 +216,17 @@ def _dpow(x: Any, n: Any, out: Any, n_at_least_1: bool) -> Any:
     # create_graph, and so is the exponent of "pow": the caller compares n with 1 (speed: a float
     # compare for "**", no getattr), and `n == 0` is False for a Value (no slope is dropped).
     if n_at_least_1:
-        return n * x ** (n - 1)
+        return n * _power(x, n - 1)
     if n == 0:
         return 0.0
     x_ = getattr(x, "data", x)
     if x_ != 0:
-        # x^(n-1) by a division, which never raises; |x^(n-1)| < 1e308 asked as one comparison,
+        # x^(n-1) by a division, which never raises; |x^(n-1)| >= 1e308 asked as one comparison,
         # without abs(), so that `compile` can record the rule (it follows up to 4 decisions).
+        # At x = ±inf the division is inf / inf = nan, and x ** (n - 1) is the slope, 0 (PyTorch's;
+        # n * out / x would be nan): hence ">=", False for nan.
         small = getattr(out, "data", out) / x_ * 1e-308
-        return n * x ** (n - 1) if small * small < 1.0 else n * out / x
+        return n * out / x if small * small >= 1.0 else n * _power(x, n - 1)
     return n * (x ** (1 - n)).reciprocal() if isinstance(x, Value) else math.inf
 
 
@@ -227,9 +255,9 @@ OPS = {
     "tanh":  Op(math.tanh,      lambda x, out: (1.0 - out * out,)),
     "sigmoid": Op(_sigmoid,     lambda x, out: (out * (1.0 - out),)),
     "softplus": Op(_softplus,   lambda x, out: (_sig(x),)),
-    "relu":  Op(lambda x: x if x > 0 else 0.0, lambda x, out: (_step(x),), kinks=(0.0,)),
-    "sin":   Op(math.sin,       lambda x, out: (_cos(x),)),
-    "cos":   Op(math.cos,       lambda x, out: (-_sin(x),)),
+    "relu":  Op(lambda x: 0.0 if x <= 0 else x, lambda x, out: (_step(x),), kinks=(0.0,)),  # relu(nan) is nan
+    "sin":   Op(_periodic(math.sin, "sin"), lambda x, out: (_cos(x),)),
+    "cos":   Op(_periodic(math.cos, "cos"), lambda x, out: (-_sin(x),)),
     "sqrt":  Op(_sqrt,          lambda x, out: (0.5 * _recip(out),),
                 domain=lambda x: x > 0),
     "abs":   Op(abs,            lambda x, out: (_sign(x),), kinks=(0.0,)),
@@ -684,8 +712,13 @@ def grad(outputs: Values, inputs: Values, grad_outputs: Weights | None = None, c
                        len(outputs), "output", create_graph)
     grads: dict[Value, Any] = {}
     for out, g in zip(outputs, weights):
+        if g.__class__ is float and g == 0:  # a zero weight contributes nothing, structurally (no 0 * inf)
+            continue
         grads[out] = grads[out] + g if out in grads else g
     get = grads.get
+    # Speed: a number the engine wrapped (the 3 of x * 3) gets no gradient, unless one is asked
+    # for: then it gets backward()'s, d(output)/d(constant) (skip is None: no op is skipped).
+    skip = _CONST if all(x._op != _CONST for x in inputs) else None
     for node in reversed(topological_order(*outputs)):
         g = get(node)
         if g is None or node._p0 is None:
@@ -695,18 +728,18 @@ def grad(outputs: Values, inputs: Values, grad_outputs: Weights | None = None, c
             parents = node.parents
             args = [p.data if p._op == _CONST else p for p in parents]
             for p, local in zip(parents, OPS[node._op].partials(*args, node)):
-                if p._op != _CONST:
+                if p._op != skip:
                     contribution = local * g
                     grads[p] = grads[p] + contribution if p in grads else contribution
             continue
         # Speed: the two slots unrolled, as in backward (no tuples, no zip), one dict read a parent
         p = node._p0
-        if p._op != _CONST:
+        if p._op != skip:
             contribution = node._d0 * g
             old = get(p)
             grads[p] = contribution if old is None else old + contribution
         p = node._p1
-        if p is not None and p._op != _CONST:
+        if p is not None and p._op != skip:
             contribution = node._d1 * g
             old = get(p)
             grads[p] = contribution if old is None else old + contribution
@@ -752,19 +785,18 @@ def jvp(outputs: Values, inputs: Values, tangents: Weights, create_graph: bool =
     outputs = _as_values("outputs", outputs, "jvp")
     inputs = _as_values("inputs", inputs, "jvp")
     tangents = _weights("jvp", "tangents", tangents, len(inputs), "input", create_graph)
-    # Seeds: a constant the engine wrapped passes nothing on (grad gives it no gradient either),
-    # so its tangent only counts where it is itself an output.
-    seeds: dict[Value, Any]
-    const_seeds: dict[Value, Any]
-    seeds, const_seeds = {}, {}
+    seeds: dict[Value, Any] = {}
     for x, t in zip(inputs, tangents):
-        into = const_seeds if x._op == _CONST else seeds
-        into[x] = into[x] + t if x in into else t
+        # A zero tangent contributes nothing, structurally, as in PyTorch's forward mode: an input
+        # seeded with 0.0 is not seeded at all, so an infinite partial downstream of it (sqrt at
+        # 0) meets no 0 * inf = nan; jacobian(mode="forward") seeds every input, most with 0.
+        if not (t.__class__ is float and t == 0):
+            seeds[x] = seeds[x] + t if x in seeds else t
     if create_graph:
         tangent = _jvp_graph(topological_order(*outputs), seeds)
-        return tuple(_as_result(tangent.get(out, const_seeds.get(out, 0.0)), True) for out in outputs)
+        return tuple(_as_result(tangent.get(out, 0.0), True) for out in outputs)
     tangent = _jvp_floats(outputs, seeds)
-    return tuple(const_seeds.get(out, 0.0) if tangent[out] is None else tangent[out] for out in outputs)
+    return tuple(0.0 if tangent[out] is None else tangent[out] for out in outputs)
 
 
 _MISSING = object()  # not yet reached by `_jvp_floats`'s walk (None is reached, no tangent)
@@ -841,7 +873,7 @@ def _jvp_graph(order: list[Value], tangent: dict[Value, Any]) -> dict[Value, Any
         flow = None
         for p, local in zip(parents, OPS[node._op].partials(*args, node)):
             t = tangent.get(p)
-            if t is not None:  # a wrapped constant is never in `tangent` (see jvp's seeds)
+            if t is not None:
                 flow = local * t if flow is None else flow + local * t
         if flow is not None:
             tangent[node] = tangent[node] + flow if node in tangent else flow
@@ -854,12 +886,8 @@ def _weights(fn: str, what: str, ws: object, n: int, per: str, create_graph: boo
     if create_graph and not _grad_enabled.get():  # else the result's graph is silently missing
         raise RuntimeError(f"{fn}: create_graph=True inside no_grad(), which records no graph, so the result "
                            f"could not be differentiated again; call {fn}(..., create_graph=True) outside no_grad")
-    if is_number(ws) or isinstance(ws, Value):
-        ws = [ws]
-    elif isinstance(ws, (str, bytes)) or not hasattr(ws, "__iter__"):
-        raise TypeError(f"{fn}: {what} must be a number or a sequence of numbers, one per {per}, "
-                        f"got {type(ws).__name__}: {ws!r}")
-    ws = list(ws)
+    ws = [ws] if is_number(ws) or isinstance(ws, Value) else \
+        ordered(ws, fn, what, f"a number or a sequence of numbers, one per {per}")
     if len(ws) != n:
         raise ValueError(f"{fn}: got {len(ws)} {what} for {n} {per}s; give one per {per}")
     return [w if create_graph and isinstance(w, Value) else w.data if isinstance(w, Value)
@@ -869,9 +897,7 @@ def _weights(fn: str, what: str, ws: object, n: int, per: str, create_graph: boo
 def _as_values(what: str, xs: object, fn: str = "grad") -> list[Value]:
     if isinstance(xs, Value):
         return [xs]
-    if isinstance(xs, (str, bytes)) or not hasattr(xs, "__iter__"):
-        raise TypeError(f"{fn}: {what} must be a Value or a sequence of Values, got {type(xs).__name__}: {xs!r}")
-    xs = list(xs)
+    xs = ordered(xs, fn, what, "a Value or a sequence of Values")
     for x in xs:
         if not isinstance(x, Value):
             raise TypeError(f"{fn}: {what} must be Values, got {type(x).__name__}: {x!r}")

@@ -24,7 +24,7 @@ import math
 from typing import Any, NamedTuple
 
 from autograd._checks import positive_int
-from autograd.engine import _CONST, Value, topological_order
+from autograd.engine import Value, topological_order
 from autograd.notation import node_name
 from autograd.svg import number
 
@@ -142,9 +142,24 @@ def explain(root: Value, x: Value, top: int = 10) -> Explanation:
             raise TypeError(f"explain: {what} must be a Value, got {type(v).__name__}: {v!r}")
     positive_int(top, "explain", "top", least=0)
     order = topological_order(root)
-    names = {v: node_name(v.label, i) for i, v in enumerate(order)}
     sweep = _Sweep(order, root, x)
-    return Explanation(root, x, sweep.largest(top), sweep.count, sweep.total, names)
+    return Explanation(root, x, sweep.largest(top), sweep.count, sweep.total, _names(order))
+
+
+def _names(order: list[Value]) -> dict[Value, str]:
+    """One distinct name per node: its label, or v<i> by its place in `order`; a name already
+    taken, or a generated one equal to a user's label, gets primes (v2′) until it is free."""
+    labels = {node_name(v.label, 0) for v in order if v.label}
+    names: dict[Value, str] = {}
+    taken: set[str] = set()
+    for i, v in enumerate(order):
+        own = node_name(v.label, i)
+        name = own
+        while name in taken or (name in labels and not (v.label and name == own)):
+            name += "′"
+        taken.add(name)
+        names[v] = name
+    return names
 
 
 class _Sweep:
@@ -163,9 +178,8 @@ class _Sweep:
     best: dict[Value, float]
 
     def __init__(self, order: list[Value], root: Value, x: Value) -> None:
-        # A constant the engine wrapped gets no gradient (as in grad): it starts no path.
-        reached: set[Value] = {x} if x._op != _CONST or x is root else set()
-        self.children = {x: []} if reached else {}
+        reached = {x}  # x may be a constant the engine wrapped: it gets backward()'s and grad's gradient
+        self.children = {x: []}
         for node in order:
             for p, d in ((node._p0, node._d0), (node._p1, node._d1)):
                 if p is not None and p in reached:
@@ -194,20 +208,23 @@ class _Sweep:
                 contribution = d * g
                 adjoint[p] = adjoint[p] + contribution if p in adjoint else contribution
                 count[p] = count.get(p, 0) + c
-                best[p] = max(best.get(p, -1.0), _size(d) * b)
+                best[p] = max(best.get(p, -1.0), _bound(_size(d), b))
         self.count, self.total, self.best = count.get(self.x, 0), adjoint.get(self.x, 0.0), best
 
     def largest(self, top: int) -> list[Path]:
         """The `top` paths with the largest |product|, largest first.
 
-        Best-first search (A* with an exact bound): a partial path from x to v is ranked by its
-        |product| times best[v], the largest |product| any completion can reach. The bound is
-        attained, so the partial path with the largest rank completes, through the child that
-        keeps its rank at each step, into the largest path left: each one taken off the heap is
-        followed straight to the root, its other children pushed on the way. So `top` paths cost
-        `top` descents, never a level-by-level expansion (paths of equal products, as in a chain
-        of ``v + v``, would otherwise tie and be expanded exponentially, rounding deciding
-        between them). Partial paths are linked lists (node, previous): extending one is O(1).
+        Best-first search (A*): a partial path from x to v is ranked by its |product| times
+        best[v], the largest |product| any completion can reach. The bound is attained, so the
+        partial path with the largest rank completes, through the child that keeps its rank at
+        each step, into the largest path left: each one taken off the heap is followed straight to
+        the root, its other children pushed on the way. So `top` paths cost `top` descents, never
+        a level-by-level expansion (paths of equal products, as in a chain of ``v + v``, would
+        otherwise tie and be expanded exponentially, rounding deciding between them). Partial
+        paths are linked lists (node, previous): extending one is O(1). A NaN product ranks below
+        every number, whatever the operand order: where an infinite partial meets a zero
+        (0 × inf), the bound is only an upper one (`_bound`), so a completed path whose product
+        is NaN goes back on the heap at the rank of NaN, behind every path that may be a number.
         """
         if not self.count or not top:
             return []
@@ -218,15 +235,19 @@ class _Sweep:
             _, _, node, product, link = heapq.heappop(heap)
             while node is not self.root:
                 (child, d), *others = self.children[node]  # one child at least: it leads to the root
-                kept = (-_size(product * d) * self.best[child], child, d)  # the child keeping the rank
+                kept = (-_bound(_size(product * d), self.best[child]), child, d)  # the child keeping the rank
                 for child, d in others:
-                    rank = -_size(product * d) * self.best[child]
+                    rank = -_bound(_size(product * d), self.best[child])
                     if rank < kept[0]:
                         (rank, child, d), kept = kept, (rank, child, d)
                     tie += 1
                     heapq.heappush(heap, (rank, tie, child, product * d, ((node, d), link)))
                 _, child, d = kept
                 node, product, link = child, product * d, ((node, d), link)
+            if math.isnan(product) and heap and heap[0][0] < 1.0:  # promised a number (0 × inf): ranks last
+                tie += 1
+                heapq.heappush(heap, (1.0, tie, node, product, link))
+                continue
             found.append(self._path(node, product, link))
         return found
 
@@ -249,3 +270,12 @@ def _number(v: float) -> str:
 def _size(v: float) -> float:
     # |v| for ranking; NaN ranks below every number (an infinite partial still ranks first).
     return abs(v) if not math.isnan(v) else -1.0
+
+
+def _bound(size: float, best: float) -> float:
+    # The largest |product| of a path through an edge of |partial| `size` (a _size) on to a node
+    # whose paths reach at most `best`: their product, where 0 × inf is 0, not NaN, so the bound
+    # never falls below a path's true size (a path of size 0 may lie under an infinite best).
+    if size < 0 or best < 0:
+        return -1.0
+    return 0.0 if size == 0 or best == 0 else size * best

@@ -22,7 +22,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from autograd import engine
-from autograd._checks import cannot_take, finite, is_number
+from autograd._checks import cannot_take, finite, is_number, ordered
 from autograd.engine import Value, grad, is_grad_enabled
 
 __all__ = ["vjp", "jvp", "jacobian", "hessian", "hvp"]
@@ -212,10 +212,8 @@ def _call(what: str, f: Callable[..., object], inputs: object, scalar: bool = Fa
 
 def _point(what: str, inputs: Any) -> list[float]:
     """The inputs as a non-empty list of finite floats; a clear error naming `what` otherwise."""
-    if isinstance(inputs, (numbers.Real, Value)):
-        inputs = [inputs]
-    elif isinstance(inputs, (str, bytes)) or not hasattr(inputs, "__iter__"):
-        raise TypeError(f"{what}: inputs must be a number or a sequence of numbers, got {type(inputs).__name__}: {inputs!r}")
+    inputs = [inputs] if isinstance(inputs, (numbers.Real, Value)) else \
+        ordered(inputs, what, "inputs", "a number or a sequence of numbers")
     xs = []
     for j, x in enumerate(inputs):
         if isinstance(x, Value):
@@ -231,11 +229,10 @@ def _vector(what: str, name: str, v: Any, count: int, per: str) -> list[float]:
     """`v` as `count` finite floats, one per `per` ("input", "output of f")."""
     if v is None:
         raise TypeError(f"{what}: {name} is needed: give one number per {per} ({count})")
-    if is_number(v):
-        v = [v]
-    elif isinstance(v, (str, bytes, Value)) or not hasattr(v, "__iter__"):
-        raise TypeError(f"{what}: {name} must be a sequence of numbers, one per {per}, got {type(v).__name__}: {v!r}")
-    xs = [finite(x, f"{what}: {name}[{k}]") for k, x in enumerate(v)]
+    rule = f"a sequence of numbers, one per {per}"
+    if isinstance(v, Value):
+        raise TypeError(f"{what}: {name} must be {rule}, got a Value: {v!r}; pass its .data")
+    xs = [finite(x, f"{what}: {name}[{k}]") for k, x in enumerate([v] if is_number(v) else ordered(v, what, name, rule))]
     if len(xs) != count:
         raise ValueError(f"{what}: {name} has {len(xs)} entries for {count} {per}s; give one per {per}")
     return xs

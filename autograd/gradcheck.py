@@ -4,7 +4,8 @@
 ``(f(x + h) - f(x - h)) / ((x + h) - (x - h))``; `gradgradcheck` compares every second derivative
 d/d(input j) [d(output k)/d(input i)], taken with ``grad(..., create_graph=True)`` twice, with
 central differences of the analytic first derivative. Where the finite difference would straddle
-a kink (``Op.kinks``: relu, abs at 0), leave an op's domain (``Op.domain``) or make `f` raise, the
+a kink (``Op.kinks``: relu, abs at 0), leave an op's domain (``Op.domain``), cross a pole (an op's
+input changing sign where the op has no finite value at 0, as 1 / x) or make `f` raise, the
 derivative cannot be checked there: it is reported as not differentiable, never as a mismatch.
 """
 
@@ -16,8 +17,8 @@ import sys
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from autograd._checks import DOMAIN_ERRORS, is_int, nonnegative, number_in, positive_int
-from autograd.engine import OPS, Value, grad, jvp, topological_order
+from autograd._checks import DOMAIN_ERRORS, is_int, nonnegative, number_in, optional_int, positive_int
+from autograd.engine import OPS, Op, Value, grad, jvp, topological_order
 from autograd.functional import _call, _point, _vector
 
 if TYPE_CHECKING:
@@ -267,6 +268,7 @@ class _TraceNode(NamedTuple):
     kinks: tuple[float, ...]  # the op's kinks
     in_domain: bool   # whether its inputs are in the op's domain
     depends: int      # bit j set: the node depends on input j
+    poles: tuple[int, ...]    # per input: its sign where the op has no finite value at 0 (1 / x), else 0
 
 
 def _shifted(what: str, f: Callable[..., Any], xs: list[float], j: int, xj: float, order: int) -> _Shifted:
@@ -296,8 +298,18 @@ def _trace(output: Value, leaves: list[Value]) -> list[_TraceNode]:
             continue
         xs = [p.data for p in parents]
         sides = tuple((x > k) - (x < k) for x in xs for k in op.kinks)
-        trace.append(_TraceNode(node.op, sides, tuple(op.kinks), op.domain(*xs), mask))
+        poles = tuple((x > 0) - (x < 0) if _pole(op, xs, i) else 0 for i, x in enumerate(xs))
+        trace.append(_TraceNode(node.op, sides, tuple(op.kinks), op.domain(*xs), mask, poles))
     return trace
+
+
+def _pole(op: Op, xs: list[float], i: int) -> bool:
+    """Whether the op has no finite value where input i is 0 (1 / x, x ** -1, log): a step across 0
+    there passes a pole, which the points x - h, x, x + h may all avoid."""
+    try:
+        return not math.isfinite(op.forward(*(0.0 if k == i else x for k, x in enumerate(xs))))
+    except DOMAIN_ERRORS:
+        return True
 
 
 def _smoothness(center: list[_TraceNode], minus: list[_TraceNode] | None, plus: list[_TraceNode] | None,
@@ -314,6 +326,8 @@ def _smoothness(center: list[_TraceNode], minus: list[_TraceNode] | None, plus: 
         for node, moved in zip(center, other or ()):
             if node.sides != moved.sides:
                 return f"{node.op}'s kink at {', '.join(f'{k:g}' for k in node.kinks)} is within the step"
+            if node.poles != moved.poles:  # 1 / x at x = 1e-8: x - h < 0 < x
+                return f"{node.op} has a pole at 0 (no finite value), within the step"
     return None
 
 
@@ -455,16 +469,20 @@ class TaylorStep(NamedTuple):
       rate: log(remainder / previous remainder) / log(h / previous h); None for the first step
         used and for steps left out.
       note: why the step is left out (rounding level, f raised), or ``""``.
+      extrapolated: the rate of the remainder with its h^(order+1) term taken out, over this step
+        and the two before (see `taylor_test`); order + 2 where the derivatives are right. None
+        for the first two steps used, and where it is at rounding level.
 
     Example:
       >>> TaylorStep(0.5, 0.25, 2.0, "")
-      TaylorStep(h=0.5, remainder=0.25, rate=2.0, note='')
+      TaylorStep(h=0.5, remainder=0.25, rate=2.0, note='', extrapolated=None)
     """
 
     h: float
     remainder: float | None
     rate: float | None
     note: str = ""
+    extrapolated: float | None = None
 
 
 def check_modes(f: Function, inputs: Numbers, trials: int = 3, seed: int | None = None) -> bool:
@@ -513,11 +531,11 @@ def check_modes(f: Function, inputs: Numbers, trials: int = 3, seed: int | None 
     what = "check_modes"
     call = _call(what, f, inputs)
     positive_int(trials, what, "trials")
+    rng = random.Random(optional_int(seed, what, "seed") or 0)
     leaves, outputs = call.leaves, call.outputs
     order = topological_order(*outputs)
     rounding = 4 * _EPS * len(order)
     sizes = [_path_sizes(order, leaf, outputs) for leaf in leaves]  # sizes[j][k]: Σ_paths |Π partials|
-    rng = random.Random(0 if seed is None else seed)
     trial_rows: list[ModesTrial]
     failures: list[ModesTrial | RuleMismatch]
     trial_rows, failures = [], []
@@ -601,19 +619,28 @@ def taylor_test(f: Function, inputs: Numbers, direction: Numbers | None = None, 
     """Check the derivatives of `f` by the rate at which its Taylor remainder shrinks.
 
     Along a direction d, the remainder ``r(h) = |f(x + h d) - f(x) - h ∇f·d|`` (order 1) shrinks
-    like h² when ∇f is right and only like h when it is wrong, however slightly; with
-    ``- ½ h² dᵀHd`` taken off too (order 2), like h³ when the Hessian is right as well. h shrinks
-    4x a step from ``0.1 max(1, |x|) / |d|`` until the remainder reaches rounding level (a bound
-    from every node's value and its gradient), where the steps stop. The observed rate is the
-    larger of the last two rates before that (two, as the remainder may cross zero in between);
-    where the remainder falls from far above rounding level to below it in one step (a
-    piecewise-linear f once the step no longer straddles a kink), the least rate that fall
-    implies. Below ``order + 0.5`` it fails, unless rounding took over after a single rate or
-    while the rate was still climbing past ``order`` (f so flat at x that its Taylor terms barely
-    clear rounding: no sign of a wrong derivative, whose rate never climbs past ``order`` as h
-    shrinks). Nothing to tune: a wrong derivative shows as rate 1.
-    A function of several outputs is tested on a random weighting of
-    them; a remainder at rounding level from the start (a linear `f`) leaves no rates, and passes.
+    like h² when ∇f is right and only like h when it is wrong; with ``- ½ h² dᵀHd`` taken off too
+    (order 2), like h³ when the Hessian is right as well. h shrinks 4x a step from
+    ``0.1 max(1, |x|) / |d|`` until the remainder reaches rounding level (a bound from every
+    node's value and its gradient), where the steps stop. (An input far smaller than that, as
+    log's at 1e-20, would never be reached: h starts at a tenth of its size first, and that run
+    decides unless rounding leaves it fewer than two rates.) Two checks, each on the last two
+    rates before rounding (two, as the remainder may cross zero in between), the larger counting:
+
+    - The remainder's rate, which fails below ``order + 0.5``: unless rounding took over after a
+      single rate or while the rate was still climbing past ``order`` (f so flat at x that its
+      Taylor terms barely clear rounding: a wrong derivative's rate never climbs past ``order``);
+      where it falls from far above rounding level to below it in one step (a piecewise-linear f
+      once the step no longer straddles a kink), the least rate that fall implies counts.
+    - A slight error b shows in r only once b h^order outgrows the right h^(order+1) term, at
+      h ~ b: for a Hessian off by 0.01%, often below rounding. So the signed remainders are also
+      combined as Richardson's ``t(h) = (4^(k+1) r(h/4) - r(h)) / (4^(k+1) - 1)`` (k = order),
+      which cancels the h^(k+1) term: t shrinks at rate k + 2 when the derivatives are right and at
+      rate k when one is wrong, from h ~ sqrt(b) on; below ``order + 1`` it fails.
+
+    Nothing to tune: a wrong derivative shows as rate ``order`` (1 for a first derivative). A
+    function of several outputs is tested on a random weighting of them; a remainder at rounding
+    level from the start (a linear `f`) leaves no rates, and passes.
 
     Args:
       f: a function of one Value per input, returning a Value or a list/tuple of Values.
@@ -646,7 +673,7 @@ def taylor_test(f: Function, inputs: Numbers, direction: Numbers | None = None, 
     call = _call(what, f, inputs)
     leaves, outputs = call.leaves, call.outputs
     xs = [leaf.data for leaf in leaves]
-    rng = random.Random(0 if seed is None else seed)
+    rng = random.Random(optional_int(seed, what, "seed") or 0)
     if direction is None:
         d = [rng.gauss(0.0, 1.0) for _ in xs]
     else:
@@ -654,18 +681,54 @@ def taylor_test(f: Function, inputs: Numbers, direction: Numbers | None = None, 
         if not any(d):
             raise ValueError(f"{what}: direction must not be all zeros (f would not move), got {direction!r}")
     w = [1.0] if len(outputs) == 1 else [rng.gauss(0.0, 1.0) for _ in outputs]
-    f0 = _fsum(wk * out.data for wk, out in zip(w, outputs))
     slope = _fsum(wk * t for wk, t in zip(w, jvp(outputs, leaves, d)))
     curvature = 0.0
     if order == 2:  # dᵀHd, forward over reverse
         gradient = grad(outputs, leaves, w, create_graph=True)
         curvature = _fsum(dj * t for dj, t in zip(d, jvp(gradient, leaves, d)))
-    noise = _rounding(outputs, w)
+    model = _Model(f, xs, d, w, _fsum(wk * out.data for wk, out in zip(w, outputs)), slope, curvature,
+                   _rounding(outputs, w), order, len(outputs))
     h = 0.1 * max(1.0, *map(abs, xs)) / max(map(abs, d))
+    # An input far smaller than that (log at 1e-20) is never reached in 30 steps: h starts at its
+    # size first, and that run decides if it judges at all (two rates); if rounding leaves it no
+    # rates (f's own scale is larger: (x + 5) ** 3 at x = 1e-252), the run from `h` decides.
+    tiny = min((abs(x / dj) for x, dj in zip(xs, d) if x and dj), default=h)
+    for start in ([0.1 * tiny] if tiny < 1e-6 * h else []) + [h]:
+        steps, rates, failure = _taylor_run(model, start)
+        if len(rates) >= 2:
+            break
+    if failure is not None:
+        raise failure
+    return rates
+
+
+class _Model(NamedTuple):
+    """What `taylor_test` compares f with along d: f(x) and its Taylor terms, weighted by w."""
+
+    f: Callable[..., Any]
+    xs: list[float]
+    d: list[float]
+    w: list[float]
+    f0: float
+    slope: float      # ∇f·d
+    curvature: float  # dᵀHd (order 2), else 0.0
+    noise: float      # a bound on the rounding error of f0
+    order: int
+    outputs: int
+
+
+def _taylor_run(model: _Model, h: float) -> tuple[list[TaylorStep], list[float], GradcheckError | None]:
+    """The steps from h down (4x a step) until rounding takes over; their rates; and the error
+    saying a derivative is wrong, or None."""
+    order = model.order
     steps: list[TaylorStep] = []
+    signed: list[tuple[float, float]] = []  # per step used: the remainder with its sign, and its rounding level
     vanished = None
     for _ in range(30):  # h shrinks 4x a step: 1e-19 of its start at the end
-        step, vanished = _taylor_step(f, xs, d, w, h, f0, slope, curvature, noise, steps)
+        step, vanished, remainder = _taylor_step(model, h, steps)
+        if remainder is not None:
+            signed.append(remainder)
+            step = step._replace(extrapolated=_extrapolated_rate(signed, order))
         steps.append(step)
         if step.note and any(s.remainder is not None and not s.note for s in steps):
             break  # rounding took over, or f stopped being defined: no smaller h is used
@@ -676,11 +739,40 @@ def taylor_test(f: Function, inputs: Numbers, direction: Numbers | None = None, 
     # A remainder that falls from far above rounding level to below it in one step (a
     # piecewise-linear f once the step no longer straddles a kink) converged at least that fast.
     observed = max(rates[-2:], default=None)
-    if vanished is not None and vanished >= order + 0.5:
+    kink = vanished is not None and vanished >= order + 0.5 and not (observed is not None and observed >= order + 0.5)
+    if kink:
         observed = vanished
     if observed is not None and not observed >= order + 0.5 and _settled(rates, order):
-        raise GradcheckError(_taylor_report(steps, observed, order, len(outputs)), steps)
-    return rates
+        return steps, rates, GradcheckError(_taylor_report(steps, observed, order, model.outputs), steps)
+    # The same remainder with its h^(order+1) term taken out: a slight error shows there long
+    # before it outgrows that term in the remainder itself, which may never happen above rounding.
+    # Again the larger of the last two rates, past a zero crossing; not where the fall to
+    # rounding was what passed (the rates before it described a kink being straddled).
+    extrapolated = [s.extrapolated for s in steps if s.extrapolated is not None]
+    if not kink and len(extrapolated) >= 2 and not max(extrapolated[-2:]) >= order + 1:
+        report = _taylor_report(steps, max(extrapolated[-2:]), order, model.outputs, True)
+        return steps, rates, GradcheckError(report, steps)
+    return steps, rates, None
+
+
+def _extrapolated_rate(signed: list[tuple[float, float]], order: int) -> float | None:
+    """The rate of the remainder with its h^(order+1) term taken out, over the last three steps used, or None.
+
+    Where the derivatives are right, r(h) = C h^(k+1) + D h^(k+2) + ... (k = order); where one is
+    wrong, b h^k comes first. Richardson's t(h) = (4^(k+1) r(h/4) - r(h)) / (4^(k+1) - 1), from the
+    signed remainders, cancels C h^(k+1): t = b h^k + O(h^(k+2)), which shrinks at rate k + 2 when
+    b = 0 and at rate k otherwise, from h ~ sqrt(b) on (in r, b h^k outgrows C h^(k+1) only from
+    h ~ b on, often below rounding: a Hessian off by 0.01% at x = 0.1). None while either t is
+    within its rounding level (the remainders' levels, weighted as t weighs them).
+    """
+    if len(signed) < 3:
+        return None
+    weight = 4.0 ** (order + 1)
+    (r0, e0), (r1, e1), (r2, e2) = signed[-3:]
+    t0, t1 = (weight * r1 - r0) / (weight - 1), (weight * r2 - r1) / (weight - 1)
+    if not (abs(t0) > (weight * e1 + e0) / (weight - 1) and abs(t1) > (weight * e2 + e1) / (weight - 1)):
+        return None
+    return math.log(abs(t0) / abs(t1)) / math.log(4.0)
 
 
 def _settled(rates: list[float], order: int) -> bool:
@@ -693,49 +785,60 @@ def _settled(rates: list[float], order: int) -> bool:
     return len(rates) >= 2 and not (rates[-1] > order + 0.2 and rates[-1] > rates[-2] + 0.2)
 
 
-def _taylor_step(f: Callable[..., Any], xs: list[float], d: list[float], w: list[float], h: float, f0: float, slope: float,
-                 curvature: float, noise: float, steps: list[TaylorStep]) -> tuple[TaylorStep, float | None]:
+def _taylor_step(model: _Model, h: float, steps: list[TaylorStep]) -> tuple[TaylorStep, float | None, tuple[float, float] | None]:
     """(the step: the remainder at h, with the rate from the previous step used, or why h is left
-    out; the least rate at which the remainder fell to rounding level from the step before, or None)."""
+    out; the least rate at which the remainder fell to rounding level from the step before, or None;
+    the remainder with its sign and its rounding level, where the step is used, else None)."""
     try:
-        result = f(*(Value(x + h * dj) for x, dj in zip(xs, d)))
+        result = model.f(*(Value(x + h * dj) for x, dj in zip(model.xs, model.d)))
         outs = [result] if isinstance(result, Value) else list(result)
-        value = _fsum(wk * out.data for wk, out in zip(w, outs, strict=True))
-        noise_h = _rounding(outs, w)  # at x + h d: intermediate values may grow with h
+        value = _fsum(wk * out.data for wk, out in zip(model.w, outs, strict=True))
+        noise_h = _rounding(outs, model.w)  # at x + h d: intermediate values may grow with h
     except DOMAIN_ERRORS as e:
-        return TaylorStep(h, None, None, f"left out: f raised {type(e).__name__}: {e}"), None
-    model = h * slope + 0.5 * h * h * curvature
-    remainder = abs(value - f0 - model)
-    floor = 10 * (noise + noise_h + _EPS * (abs(value) + abs(f0) + abs(model)))  # the noises are bounds
+        return TaylorStep(h, None, None, f"left out: f raised {type(e).__name__}: {e}"), None, None
+    taylor = h * model.slope + 0.5 * h * h * model.curvature
+    difference = value - model.f0 - taylor
+    remainder = abs(difference)
+    floor = 10 * (model.noise + noise_h + _EPS * (abs(value) + abs(model.f0) + abs(taylor)))  # the noises are bounds
     previous = steps[-1] if steps and not steps[-1].note else None
     if not remainder > floor:  # also NaN
         if previous is None:
-            return TaylorStep(h, remainder, None, "left out: rounding level"), None
+            return TaylorStep(h, remainder, None, "left out: rounding level"), None, None
         least = math.log(floor / previous.remainder) / math.log(h / previous.h) if floor else math.inf  # type: ignore[operator]
-        return TaylorStep(h, remainder, None, f"left out: rounding level, reached at a rate >= {least:.3g}"), least
+        return TaylorStep(h, remainder, None, f"left out: rounding level, reached at a rate >= {least:.3g}"), least, None
     if previous is None:
-        return TaylorStep(h, remainder, None), None
+        return TaylorStep(h, remainder, None), None, (difference, floor)
     # (`previous` has no note, so it has a remainder)
-    return TaylorStep(h, remainder, math.log(remainder / previous.remainder) / math.log(h / previous.h)), None  # type: ignore[operator]
+    rate = math.log(remainder / previous.remainder) / math.log(h / previous.h)  # type: ignore[operator]
+    return TaylorStep(h, remainder, rate), None, (difference, floor)
 
 
 def _rounding(outputs: list[Value], w: list[float]) -> float:
     """A bound on the rounding error of one evaluation of the weighted outputs: every node's value
     is off by up to eps |value|, which reaches the result times that node's gradient."""
-    nodes = topological_order(*outputs)
+    nodes = [v for v in topological_order(*outputs) if v.op != "const"]  # a number the engine wrapped is exact
     return _EPS * _fsum(abs(g * v.data) for g, v in zip(grad(outputs, nodes, w), nodes))
 
 
-def _taylor_report(steps: list[TaylorStep], observed: float, order: int, outputs: int) -> str:
+def _taylor_report(steps: list[TaylorStep], observed: float, order: int, outputs: int, extrapolated: bool = False) -> str:
     derivative = "a first derivative" if order == 1 else "a first or second derivative"
+    if extrapolated:
+        head = (f"taylor_test: with its h^{order + 1} term taken out, the remainder shrinks at rate {observed:.2f} as h "
+                f"shrinks, not {order + 2} (order + 2): {derivative} of f is wrong.")
+        rule = (f"; with its h^{order + 1} term taken out (t(h) = (4^{order + 1} r(h/4) - r(h)) / (4^{order + 1} - 1), "
+                f"signed), it shrinks at rate order + 2 where the derivatives are right, order where one is wrong: "
+                f"the larger of the last two rates before rounding must be >= order + 1.")
+    else:
+        head = (f"taylor_test: the remainder shrinks at rate {observed:.2f} as h shrinks, not {order + 1} (order + 1): "
+                f"{derivative} of f is wrong.")
+        rule = "; the rate is the larger of the last two before rounding takes over, and must be >= order + 0.5."
     lines = [
-        (f"taylor_test: the remainder shrinks at rate {observed:.2f} as h shrinks, not {order + 1} (order + 1): "
-         f"{derivative} of f is wrong."),
-        ("The remainder is |f(x + h d) - f(x) - h ∇f·d" + (" - ½ h² dᵀHd|" if order == 2 else "|") +
-         "; the rate is the larger of the last two before rounding takes over, and must be >= order + 0.5." +
+        head,
+        ("The remainder is r(h) = |f(x + h d) - f(x) - h ∇f·d" + (" - ½ h² dᵀHd|" if order == 2 else "|") + rule +
          (f" f has {outputs} outputs: tested on a random weighting of them." if outputs > 1 else "")),
-        "".join(f"{c:>14}" for c in ("h", "remainder", "rate")) + "  note",
+        "".join(f"{c:>14}" for c in ("h", "remainder", "rate", f"rate, h^{order + 1} out")) + "  note",
     ]
     for s in steps:
-        lines.append("".join(f"{_number(x):>14}" for x in (s.h, s.remainder, s.rate)) + ("  " + s.note if s.note else ""))
+        lines.append("".join(f"{_number(x):>14}" for x in (s.h, s.remainder, s.rate, s.extrapolated)) +
+                     ("  " + s.note if s.note else ""))
     return "\n".join(lines)

@@ -97,6 +97,14 @@ def test_check_modes_is_deterministic_and_seeded(monkeypatch):
     (lambda: taylor_test(lambda x: x, [1.0], direction=[1.0, 2.0]), ValueError,
      "taylor_test: direction has 2 entries for 1 inputs"),
     (lambda: taylor_test(lambda x: "x", [1.0]), TypeError, "taylor_test: f must return a Value"),
+    # Regression (issue 19, class C): random.Random took a bool, str or float seed silently
+    (lambda: check_modes(lambda x: x, [1.0], seed=True), TypeError, "check_modes: seed must be None or an integer, got True"),
+    (lambda: taylor_test(lambda x: x * x, [1.0], seed=1.5), TypeError, "taylor_test: seed must be None or an integer, got 1.5"),
+    (lambda: taylor_test(lambda x: x * x, [1.0], seed="1"), TypeError, "taylor_test: seed must be None or an integer, got '1'"),
+    (lambda: taylor_test(lambda x: x * x, {1.0: 2.0}), TypeError,
+     "taylor_test: inputs must be a number or a sequence of numbers, got dict"),
+    (lambda: taylor_test(lambda x: x * x, [1.0], direction={0: 1.0}), TypeError,
+     "taylor_test: direction must be a sequence of numbers, one per input, got dict"),
 ])
 def test_bad_arguments_are_sentences(call, error, message):
     with pytest.raises(error, match=message):
@@ -232,3 +240,57 @@ def test_taylor_test_where_f_is_too_flat_for_its_h_squared_term_to_clear_roundin
     assert taylor_test(lambda b, c: c.tanh().tanh(), [65.46, -15.69]) == pytest.approx([1.19], abs=0.01)
     rates = taylor_test(lambda b, c: c.tanh(), [65.46, -15.69])
     assert len(rates) == 2 and 1.0 < rates[0] < rates[1] < 2.0
+
+
+# --- regressions (issue 19, items 12 and 13) --------------------------------------------------
+
+def planted(monkeypatch, name, forward, on_values, on_floats, hessian_error=0.0, slope_error=0.0):
+    """A registered op whose partial is off by `slope_error` (relative, floats and Values alike), or
+    whose partial's own derivative (so the Hessian) is off by `hessian_error`: right in value on
+    Values, with a slope 1 + hessian_error times the true one."""
+    temporary_op(monkeypatch, name, Op(forward, lambda x, out: (
+        (on_values(x) * (1 + hessian_error) - hessian_error * on_floats(x.data)) * (1 + slope_error)
+        if isinstance(x, Value) else on_floats(x) * (1 + slope_error),)))
+    return lambda v: getattr(v, name)()
+
+
+OPS_WITH_DERIVATIVES = {  # forward, derivative on Values, on floats
+    "sin": (math.sin, lambda x: x.cos(), math.cos),
+    "exp": (math.exp, lambda x: x.exp(), math.exp),
+    "tanh": (math.tanh, lambda x: 1 - x.tanh() * x.tanh(), lambda x: 1 - math.tanh(x) ** 2),
+}
+
+
+@pytest.mark.parametrize("x", [0.1, 3.0, -1.3])
+@pytest.mark.parametrize("op", list(OPS_WITH_DERIVATIVES))
+def test_taylor_test_catches_a_hessian_off_by_a_hundredth_of_a_percent(monkeypatch, op, x):
+    # It passed at x = 0.1 and 3.0 for every seed: there the error's h² term outgrows the right
+    # h³ term only at rounding level, where the remainder also crosses zero. The remainder with
+    # its h³ term taken out (Richardson) shows the error from h ~ sqrt(error) on.
+    f = planted(monkeypatch, f"off_hessian_{op}", *OPS_WITH_DERIVATIVES[op], hessian_error=1e-4)
+    assert taylor_test(f, [x])   # the first derivative is right
+    for seed in range(6):
+        with pytest.raises(GradcheckError, match="a first or second derivative of f is wrong"):
+            taylor_test(f, [x], order=2, seed=seed)
+
+
+@pytest.mark.parametrize("x", [-1.3, 0.1, 3.0])
+@pytest.mark.parametrize("op", list(OPS_WITH_DERIVATIVES))
+def test_taylor_test_catches_a_first_derivative_off_by_one_in_a_million(monkeypatch, op, x):
+    f = planted(monkeypatch, f"off_slope_{op}", *OPS_WITH_DERIVATIVES[op], slope_error=1e-6)
+    for seed in range(6):
+        with pytest.raises(GradcheckError, match="a first derivative of f is wrong"):
+            taylor_test(f, [x], seed=seed)
+
+
+SINGULAR = {"log": lambda p: p.log(), "sqrt": lambda p: p.sqrt(), "1/x": lambda p: 1 / p,
+            "log(1/x)": lambda p: p.reciprocal().log()}
+
+
+@pytest.mark.parametrize("name, x, orders", [(name, x, (1, 2)) for name in SINGULAR for x in (1e-20, 1e-30)] +
+                         # at 1e-300, log's and sqrt's Hessians (-1/x², ...) and 1/x's slope overflow
+                         [("log", 1e-300, (1,)), ("sqrt", 1e-300, (1,))])
+def test_taylor_test_near_a_singularity_steps_at_the_inputs_scale(name, x, orders):
+    # h started at 0.1 max(1, |x|) and never came near 1e-20 in 30 steps: rate 1.05, "wrong".
+    for order in orders:
+        assert taylor_test(SINGULAR[name], [x], order=order)[-1] == pytest.approx(order + 1, abs=0.1)

@@ -701,6 +701,9 @@ def test_no_grad_decorates_a_coroutine_function_and_refuses_a_generator_function
     (lambda: Value(1.0) * 10 ** 400, OverflowError, r"\*: int of about 10\*\*400 is too large for a float"),
     (lambda: 10 ** 400 - Value(1.0), OverflowError, r"-: int of about 10\*\*400 is too large for a float"),
     (lambda: Value(2.0) ** 10 ** 400, OverflowError, r"\*\*: int of about 10\*\*400 is too large"),
+    # Regression (issue 19, item 21): a bare "math domain error" before
+    (lambda: Value(math.inf).sin(), ValueError, r"sin: input must be finite, got inf"),
+    (lambda: Value(-math.inf).cos(), ValueError, r"cos: input must be finite, got -inf"),
     (lambda: Value(1.0, label=3), TypeError, r"Value: label must be a str, got int: 3"),
     (lambda: Value(1.0).backward("1"), TypeError, r"backward: grad must be a real number, got str: '1'"),
     (lambda: Value(1.0).backward(Value(1.0)), TypeError, r"backward: grad must be a real number, got Value: .*; pass its \.data"),
@@ -739,6 +742,41 @@ def test_infinite_derivatives_are_inf_like_pytorch_not_errors():
     assert (Value(0.0) ** 2).local_grads == (0.0, 0.0)
     assert (Value(1e-194) ** -1).local_grads == (-math.inf, 0.0)  # x ** -2 overflows
     assert (Value(-1e-120) ** -2).local_grads == (math.inf, 0.0)  # -2 x ** -3 overflows
+
+
+@pytest.mark.parametrize("n", [0.5, 0.3, 1e-8, -0.5, Value(0.5)])
+def test_fractional_and_negative_powers_at_infinity_have_slope_zero_like_pytorch(n):
+    # Regression (issue 19, item 19): n * out / x was inf / inf = nan at x = inf.
+    x = Value(math.inf)
+    assert grad(x ** n, [x]) == (0.0,)
+    (d,) = grad(x ** n, [x], create_graph=True)
+    assert d.data == 0.0
+
+
+def test_second_derivative_of_x_to_the_1_5_at_infinity_is_zero_like_pytorch():
+    x = Value(math.inf)   # 0.75 / sqrt(x): 0 (it was nan, from the slope of x ** 0.5 at inf)
+    (d,) = grad(x ** 1.5, [x], create_graph=True)
+    assert d.data == math.inf and grad(d, [x]) == (0.0,)
+
+
+def test_relu_passes_nan_through_like_every_op_and_pytorch():
+    # Regression (issue 19, item 20): relu(nan) was 0.0. PyTorch: nan, with slope 1.
+    x = Value(math.nan)
+    y = x.relu()
+    assert math.isnan(y.data) and y.local_grads == (1.0,)
+    assert [Value(v).relu().data for v in (-0.0, 0.0, -2.0, 3.0)] == [0.0, 0.0, 0.0, 3.0]
+    assert [Value(v).relu().local_grads for v in (0.0, -2.0, 3.0)] == [(0.0,), (0.0,), (1.0,)]
+
+
+@pytest.mark.parametrize("x", [1e-300, 1e-200, 1e-20, 0.3, 2.0])
+def test_second_derivative_of_x_to_the_x_is_finite_where_it_is(x):
+    # Regression (issue 19, item 22): at 1e-300 the base partial's own slope, (x-1) x^(x-2), is a
+    # stored -1e600 = -inf, though the terms it meets cancel: x^x ((1 + ln x)^2 + 1/x) = 1e300.
+    v = Value(x)
+    (d,) = grad(v ** v, [v], create_graph=True)
+    assert d.data == grad(v ** v, [v])[0]                       # the value of the partial to the last bit
+    exact = x ** x * ((1 + math.log(x)) ** 2 + 1 / x)
+    assert grad(d, [v])[0] == pytest.approx(exact, rel=1e-12)
 
 
 def test_second_derivative_of_square_at_zero():

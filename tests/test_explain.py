@@ -127,6 +127,40 @@ def test_top_paths_are_the_largest_by_brute_force():
         assert [abs(p.product) for p in e.paths] == pytest.approx(brute[::-1][:top], rel=1e-15)
 
 
+def size(product):
+    return -1.0 if math.isnan(product) else abs(product)   # NaN ranks below every number
+
+
+@pytest.mark.parametrize("build", [
+    lambda x: x.sqrt() * 0.0 + x * 2.0,                    # the issue's: nan first, or 2.0 first,
+    lambda x: x * 2.0 + x.sqrt() * 0.0,                    # by the operand order
+    lambda x: (x * 2.0 + x.sqrt() * 0.0) * x.exp() + x.sqrt() * 3.0 + x * 0.5,
+    lambda x: (x.sqrt() * 0.0).exp() * (x * 0.0 + x.sqrt()) + (x * 0.25 + x.sqrt() * 0.0).tanh(),
+])
+def test_nan_paths_rank_last_whatever_the_operand_order(build):
+    # Regression (issue 19, item 14): the rank of a partial path multiplied inf by a bound of 0
+    # (−inf × 0 = nan in the heap), so a NaN path came first or not by the order of the operands.
+    x = Value(0.0, label="x")
+    o = build(x)
+    brute = sorted((size(math.prod(p)) for _, p in all_paths(o, x)), reverse=True)
+    assert -1.0 in brute
+    for top in range(len(brute) + 1):
+        assert [size(p.product) for p in explain(o, x, top=top).paths] == brute[:top]
+
+
+def test_generated_names_never_repeat_a_users_label_nor_two_labels_one_name():
+    # Regression (issue 19, item 15): "v2 → v2 → v3", the user's v2 and the generated one.
+    x = Value(0.5, label="v2")
+    e = explain(x.tanh() * x.exp(), x)
+    assert [ln.split(":")[0].strip() for ln in str(e).splitlines() if "→" in ln] == ["v2 → v1 → v3", "v2 → v2′ → v3"]
+    a, b = Value(1.0, label="a"), Value(2.0, label="a")
+    c = a * b
+    c.label = "a′"
+    e = explain(c * a, a)
+    assert len(set(e.names.values())) == len(e.names) == 4    # a, a′ (the other a), a′′ (c), v3
+    assert [e.names[v] for v in (a, b, c)] == ["a", "a′′", "a′"]
+
+
 def test_x_not_in_the_graph_has_no_paths_and_total_zero():
     x, z = Value(1.0, label="x"), Value(2.0)
     o = z.exp()

@@ -64,12 +64,21 @@ def test_jvp_unreached_output_and_unused_input_are_zero():
     assert jvp([z.exp(), x * 2], [x, Value(5.0)], [1.0, 1.0]) == (0.0, 2.0)
 
 
-def test_jvp_on_a_wrapped_constant_passes_nothing_on_as_grad_gives_it_nothing():
+def test_a_wrapped_constant_asked_for_gets_backwards_gradient_in_grad_jvp_and_explain():
+    # Regression (issue 19, item 18): grad(root, [c]) gave 0.0 for the constant of x * 3.0 while
+    # backward() gave c.grad == 2.0; jvp, its transpose, and explain, its sum over paths, agree.
+    from autograd import explain
     x = Value(2.0)
-    y = x * 3
-    c = y.parents[1]
+    y = (x * 3.0).tanh() + x
+    c = y.parents[0].parents[0].parents[1]
     assert c.op == "const"
-    assert jvp(y, [c], [1.0]) == (0.0,) and grad(y, [c]) == (0.0,)
+    y.backward()
+    assert c.grad != 0.0
+    assert grad(y, [c]) == (c.grad,) == jvp(y, [c], [1.0]) == (explain(y, c).total,)
+    assert grad(y, [x, c]) == (x.grad, c.grad)   # asking for a constant leaves the others' alone
+    (dc,) = grad(y, [c], create_graph=True)      # as a Value too (a constant is a float inside it)
+    assert dc.data == c.grad
+    assert jvp(y, [c], [1.0], create_graph=True)[0].data == c.grad
 
 
 def test_jvp_leaves_grad_untouched():
@@ -86,6 +95,18 @@ def test_jvp_through_an_infinite_partial_no_input_reaches_is_not_nan():
     y = Value(0.0).sqrt() * 3 + x
     assert y.parents[0].parents[0].local_grads == (math.inf,)
     assert jvp(y, [x], [1.0]) == (1.0,)
+
+
+def test_a_zero_tangent_or_weight_contributes_nothing_so_an_infinite_partial_makes_no_nan():
+    # Regression (issue 19, item 11): every input is seeded in jacobian(mode="forward"), most
+    # with 0, and 0 × sqrt's inf at 0 made [[inf, nan]] where reverse mode gives [[inf, 1.0]].
+    f = lambda x, y: x.sqrt() + y
+    assert jacobian(f, [0.0, 1.0], mode="forward") == jacobian(f, [0.0, 1.0]) == [[math.inf, 1.0]]
+    x, y = Value(0.0), Value(1.0)
+    z = x.sqrt() + y
+    assert jvp(z, [x, y], [0.0, 1.0]) == (1.0,) == (jvp(z, [x, y], [-0.0, 1.0], create_graph=True)[0].data,)
+    # grad, its transpose: an output weighted 0 passes nothing back through its infinite partial
+    assert grad([x.sqrt(), y * 2.0], [x, y], [0.0, 1.0]) == (0.0, 2.0)
 
 
 def test_jvp_after_jvp_on_the_same_graph_starts_afresh():
@@ -179,6 +200,39 @@ def test_jvp_value_tangent_under_create_graph_is_differentiated_through():
 def test_jvp_bad_arguments_are_sentences(call, error, message):
     with pytest.raises(error, match=re.escape(message)):
         call(Value(1.0))
+
+
+def test_dicts_sets_and_0d_arrays_are_refused_with_a_sentence_not_read_as_numbers():
+    # Regression (issue 19, items 16 and 17): a dict's keys were read as the tangents or weights
+    # (jvp(y, [x], {x: 1.0}) gave 8.0, grad(y, [x], {y: 1.0}) 16.0: a Value key read as a number),
+    # and a 0-d array raised NumPy's bare "iteration over a 0-d array". One check in _checks says
+    # what is wrong, for every argument that takes a sequence.
+    import numpy as np
+    x = Value(2.0)
+    y = x * x
+    for call, message in [
+        (lambda: jvp(y, [x], {x: 1.0}), "jvp: tangents must be a number or a sequence of numbers, one per input, "
+                                       "got dict: {Value(data=2, grad=0): 1.0} (a dict is not read by key"),
+        (lambda: grad(y, [x], {y: 1.0}), "grad: grad_outputs must be a number or a sequence of numbers, one per "
+                                        "output, got dict"),
+        (lambda: grad({y: 1.0}, [x]), "grad: outputs must be a Value or a sequence of Values, got dict"),
+        (lambda: grad(y, {x}), "grad: inputs must be a Value or a sequence of Values, got set: {Value(data=2, grad=0)} "
+                               "(a set has no order"),
+        (lambda: jvp(y, [x], np.array(1.0)), "jvp: tangents must be a number or a sequence of numbers, one per "
+                                             "input, got ndarray: array(1.) (a 0-d array or tensor holds one number: "
+                                             "pass x.item())"),
+        (lambda: fjvp(lambda a: a * a, [2.0], {0: 1.0}), "jvp: v must be a sequence of numbers, one per input, got dict"),
+        (lambda: fvjp(lambda a: a * a, {2.0: 0}), "vjp: inputs must be a number or a sequence of numbers, got dict"),
+        (lambda: jacobian(lambda a: a * a, np.array(2.0)), "jacobian: inputs must be a number or a sequence of "
+                                                           "numbers, got ndarray: array(2.) (a 0-d array"),
+        (lambda: hvp(lambda a: a * a, [2.0], np.array(1.0)), "hvp: v must be a sequence of numbers, one per input, "
+                                                             "got ndarray: array(1.) (a 0-d array"),
+    ]:
+        with pytest.raises(TypeError, match=re.escape(message)):
+            call()
+    # NumPy scalars and 1-d arrays are numbers and sequences of numbers
+    assert jvp(y, [x], np.float32(1.0)) == jvp(y, [x], np.array([1.0])) == grad(y, [x], np.float64(1.0)) == (4.0,)
+    assert jacobian(lambda a: a * a, np.array([3.0])) == [[6.0]]
 
 
 def test_jvp_create_graph_inside_no_grad_says_why():

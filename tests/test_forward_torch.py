@@ -71,3 +71,18 @@ def test_hessian_and_hvp_match_torch_hessian(expr, rng):
     assert len(hv) == len(theirs)
     for i, a in enumerate(hv):
         assert_close(a, sum(t * vj for t, vj in zip(theirs[i], v)), f"hvp[{i}]", expr)
+
+
+def test_a_0d_tensor_as_tangents_weights_or_inputs_is_refused_with_a_sentence():
+    # Regression (issue 19, item 17): "iteration over a 0-d tensor" reached the user bare.
+    import re
+
+    import pytest
+
+    from autograd import Value, grad
+    x = Value(2.0)
+    for call, message in [(lambda: jvp(x * x, [x], torch.tensor(1.0)), "jvp: tangents must be"),
+                          (lambda: grad(x * x, [x], torch.tensor(1.0)), "grad: grad_outputs must be"),
+                          (lambda: jacobian(lambda a: a * a, torch.tensor(2.0)), "jacobian: inputs must be")]:
+        with pytest.raises(TypeError, match=re.escape(message) + r".* got Tensor: tensor\(.*\) \(a 0-d array or tensor"):
+            call()

@@ -164,6 +164,18 @@ def test_a_domain_error_within_the_step_is_reported():
     assert row.numeric is None and row.tol is None and row.analytic == pytest.approx(1e7)
 
 
+@pytest.mark.parametrize("f", [lambda a: 1 / a, lambda a: a.reciprocal(), lambda a: (a * 2) ** -1, lambda a: a.exp() / a])
+def test_a_pole_within_the_step_is_not_a_mismatch(f):
+    # Issue 19, class G (a scale mismatch): at x = 1e-8 the step 6e-6 crosses 1 / x's pole at 0,
+    # which x - h, x and x + h all avoid: it was reported as a mismatch, analytic -1e16 against
+    # numeric 2.7e10, as if the derivative were wrong.
+    with pytest.raises(GradcheckError) as info:
+        gradcheck(f, [1e-8])
+    (row,) = info.value.failures
+    assert row.reason.startswith("not differentiable: ") and row.reason.endswith("has a pole at 0 (no finite value), within the step")
+    assert gradcheck(f, [1e-8], eps=1e-10)   # a step that stays on one side checks it
+
+
 def test_a_domain_edge_at_the_input_is_reported_for_the_inputs_it_depends_on():
     # sqrt(b) at b = 0: d/db is infinite and not checked; d/da is still checked (and right).
     with pytest.raises(GradcheckError) as info:
