@@ -33,6 +33,16 @@ if TYPE_CHECKING:
 
     from autograd._types import Scalar
 
+    class Output(Value, Sequence[Value]):  # never made: a type for checkers only
+        """What an `MLP` gives, for a type checker: a Value (one output) or a list of Values (several).
+
+        The last layer's width is a run-time number, so a checker cannot tell the two apart; this
+        type has what both have. A one-output model's ``model(x).data`` is a ``float`` (so
+        ``sum((model(x).data > 0) == (t > 0) ...)`` is a number, not ``Any``), and a wider one's
+        output passes as logits to `cross_entropy` or to ``len``; a typo such as ``.dta`` is
+        still refused. Annotate a variable ``Value`` or ``Sequence[Value]`` to say which it is.
+        """
+
 __all__ = ["MLP", "Layer", "Module", "Neuron"]
 
 _ACTIVATIONS = ("tanh", "relu", "sigmoid", "linear")
@@ -430,13 +440,10 @@ class MLP(Module):
         self.layers = [Layer(sizes[l - 1], sizes[l], activation if l < len(nouts) else output_activation, rng,
                              layer_index=l) for l in range(1, len(sizes))]
 
-    # The width of the last layer is a runtime number, so a checker cannot tell a Value from a list:
-    # `Value | Any` (typeshed's "Any trick") lets the usual one-output model be used as a Value
-    # without narrowing, while a checker still knows what a Value has.
     if TYPE_CHECKING:
-        def __call__(self, x: Sequence[Scalar]) -> Value | Any: ...
+        def __call__(self, x: Sequence[Scalar]) -> Output: ...
 
-    def forward(self, x: Sequence[Scalar]) -> Value | Any:
+    def forward(self, x: Sequence[Scalar]) -> Output:
         """The output: a Value if the last layer has one, else a list.
 
         Example:
@@ -445,7 +452,7 @@ class MLP(Module):
         """
         for layer in self.layers:
             x = layer(x)
-        return x[0] if len(x) == 1 else x
+        return x[0] if len(x) == 1 else x  # type: ignore[return-value]  # one of the two sides of Output
 
     def __repr__(self) -> str:
         nouts = [len(layer.neurons) for layer in self.layers]

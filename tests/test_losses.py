@@ -100,6 +100,21 @@ def test_cross_entropy_is_stable_for_huge_logits():
     assert cross_entropy([1e4, 1e4], 0).data == pytest.approx(math.log(2))
 
 
+@pytest.mark.parametrize("logits, target", [
+    ([1e17, 1e17, 0.0], 0), ([1e300, 1e300, -1e300], 1), ([1e17, 0.0, 1e17], 1), ([-1e17, -1e17], 0),
+    ([3e16, 3e16 + 4, 1.0], 0), ([0.5, -2.0, 40.0], 2), ([1e-300, 0.0], 1)])
+def test_cross_entropy_keeps_the_log_term_next_to_a_huge_logit_as_torch_does(logits, target):
+    # Regression: (log Σ + m) − z_t lost log Σ (≤ log classes) in m ~ 1e17: 0.0 where torch gives log 2.
+    torch = pytest.importorskip("torch")
+    expected = torch.nn.functional.cross_entropy(torch.tensor([logits], dtype=torch.float64), torch.tensor([target])).item()
+    zs = [Value(z) for z in logits]
+    loss = cross_entropy(zs, target)
+    assert loss.data == pytest.approx(expected, rel=1e-15, abs=0)
+    z = torch.tensor(logits, dtype=torch.float64, requires_grad=True)
+    torch.nn.functional.cross_entropy(z[None], torch.tensor([target])).backward()
+    assert list(grad(loss, zs)) == pytest.approx(z.grad.tolist(), rel=1e-12, abs=1e-300)
+
+
 def test_losses_accept_floats_and_values_and_return_a_value():
     for loss_fn, target in [(mse_loss, 1.0), (l1_loss, 1.0), (hinge_loss, 1), (binary_cross_entropy, 1)]:
         assert isinstance(loss_fn(0.3, target), Value)
