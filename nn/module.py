@@ -88,30 +88,29 @@ class Module:
     def named_parameters(self) -> list[tuple[str, Value]]:
         """Every parameter with its name, depth first in attribute order; shared ones once.
 
+        A name joins the attribute names, list indices and dict keys (as text) on the way to the
+        parameter with dots, so two parameters can read alike: ``{0: a, "0": b}`` gives ``d.0``
+        twice, and so do ``{"0.x": a}`` and ``{0: {"x": b}}``. Names are what `state_dict`,
+        `save` and `load` go by, so two alike are refused, not one of them dropped.
+
         Returns:
-          A list of ``(name, Value)`` pairs, in the same order as `parameters`.
+          A list of ``(name, Value)`` pairs, in the same order as `parameters`; the names differ.
+
+        Raises:
+          ValueError: two parameters have the same name (the message says where each one is).
 
         Example:
           >>> [name for name, _ in Neuron(2).named_parameters()]
           ['w.0', 'w.1', 'b']
         """
-        # An explicit stack, not recursion; `seen` (by identity) lists a shared parameter once and
-        # stops a module that refers back to its parent from looping.
-        named: list[tuple[str, Value]]
-        seen: set[int]
-        stack: list[tuple[str, Value | Module]]
-        named, seen, stack = [], set(), [("", self)]
-        while stack:
-            name, obj = stack.pop()
-            if id(obj) in seen:
-                continue
-            seen.add(id(obj))
-            if isinstance(obj, Value):
-                named.append((name, obj))
-            else:
-                prefix = name + "." if name else ""
-                stack.extend((prefix + n, child) for n, child in reversed(list(obj._children())))
-        return named
+        walked, first = list(self._walk()), {}  # first: name -> where the parameter of that name is
+        for name, where, _ in walked:
+            if first.setdefault(name, where) != where:
+                raise ValueError(f"{type(self).__name__}: parameters {first[name]} and {where} are both named {name!r}; "
+                                 f"state_dict, save and load tell parameters by name, so give them different "
+                                 f"names (dict keys that differ as text: 0 and '0' both read '0', and a dot in a "
+                                 f"key reads as one more level)")
+        return [(name, p) for name, _, p in walked]
 
     def parameters(self) -> list[Value]:
         """Every parameter (a Value), in a deterministic order; a shared parameter once.
@@ -120,7 +119,7 @@ class Module:
           >>> len(MLP(2, [16, 16, 1]).parameters())
           337
         """
-        return [p for _, p in self.named_parameters()]
+        return [p for _, _, p in self._walk()]
 
     def zero_grad(self) -> None:
         """Set every parameter's ``.grad`` to 0.0 (gradients accumulate across ``backward`` calls).
@@ -227,7 +226,7 @@ class Module:
     @reprlib.recursive_repr()
     def __repr__(self) -> str:
         # The architecture, never the values: `save` stores it and `load` compares it.
-        lines = [f"({name}): {'Value' if isinstance(c, Value) else repr(c)}" for name, c in self._children()]
+        lines = [f"({name}): {'Value' if isinstance(c, Value) else repr(c)}" for name, _, c in self._children()]
         body = "".join("\n  " + line.replace("\n", "\n  ") for line in lines)
         return f"{type(self).__name__}({body}\n)" if lines else f"{type(self).__name__}()"
 
@@ -240,17 +239,38 @@ class Module:
         text = len(repr(self)) + sum(len(name) + 32 for name, _ in self.named_parameters())
         return _MIN_FILE_LIMIT + 16 * text
 
-    def _children(self) -> Iterator[tuple[str, Value | Module]]:
-        """(name, child) for each Value or Module held directly, in attribute order."""
-        stack: list[tuple[str, Any]] = list(reversed(vars(self).items()))
+    def _walk(self) -> Iterator[tuple[str, str, Value]]:
+        """(name, where, parameter) for every parameter, depth first; `where` is Python (``self.d['0']``)."""
+        # An explicit stack, not recursion; `seen` (by identity) gives a shared parameter once and
+        # stops a module that refers back to its parent from looping.
+        seen: set[int] = set()
+        stack: list[tuple[str, str, Value | Module]] = [("", "self", self)]
         while stack:
-            name, obj = stack.pop()
+            name, where, obj = stack.pop()
+            if id(obj) in seen:
+                continue
+            seen.add(id(obj))
+            if isinstance(obj, Value):
+                yield name, where, obj
+            else:
+                prefix = name + "." if name else ""
+                stack.extend((prefix + n, where + w, child) for n, w, child in reversed(list(obj._children())))
+
+    def _children(self) -> Iterator[tuple[str, str, Value | Module]]:
+        """(name, where, child) for each Value or Module held directly, in attribute order.
+
+        `name` is the state_dict's (``d.0``); `where` is the Python that reaches the child from
+        this module (``.d[0]`` or ``.d['0']``), so an error can tell two alike names apart.
+        """
+        stack: list[tuple[str, str, Any]] = [(k, f".{k}", v) for k, v in reversed(vars(self).items())]
+        while stack:
+            name, where, obj = stack.pop()
             if isinstance(obj, (Value, Module)):
-                yield name, obj
+                yield name, where, obj
             elif isinstance(obj, (list, tuple)):
-                stack.extend((f"{name}.{i}", obj[i]) for i in reversed(range(len(obj))))
+                stack.extend((f"{name}.{i}", f"{where}[{i}]", obj[i]) for i in reversed(range(len(obj))))
             elif isinstance(obj, dict):
-                stack.extend((f"{name}.{k}", v) for k, v in reversed(obj.items()))
+                stack.extend((f"{name}.{k}", f"{where}[{shown(k)}]", v) for k, v in reversed(obj.items()))
 
     def _checked(self, state: object, who: str) -> list[tuple[Value, float]]:
         """[(parameter, new value)] once all of `state` has been checked; raises naming `who`."""

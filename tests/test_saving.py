@@ -126,6 +126,39 @@ def test_custom_module_with_shared_weight_round_trips(tmp_path):
     assert target([1.0, 2.0]).data == source([1.0, 2.0]).data
 
 
+class Keyed(Module):
+    def __init__(self, d):
+        self.d = d
+
+
+@pytest.mark.parametrize("d, first, second, name", [
+    ({0: Value(1.0), "0": Value(2.0)}, "self.d[0]", "self.d['0']", "d.0"),
+    ({"0.x": Value(1.0), 0: {"x": Value(2.0)}}, "self.d['0.x']", "self.d[0]['x']", "d.0.x"),
+    ({1.5: Value(1.0), 1: [Value(2.0), Value(3.0), Value(4.0), Value(5.0), Value(6.0), Value(7.0)]},
+     "self.d[1.5]", "self.d[1][5]", "d.1.5"),
+])
+def test_two_parameters_named_alike_are_refused_not_one_dropped(tmp_path, d, first, second, name):
+    # Regression: state_dict kept one of the two, save wrote one, load skipped the other silently.
+    model = Keyed(d)
+    assert len(model.parameters()) == len(set(map(id, model.parameters())))  # training needs no names
+    for use in (model.state_dict, model.named_parameters, lambda: model.save(tmp_path / "m.json"),
+                lambda: model.load_state_dict({}), lambda: model.load(tmp_path / "m.json")):
+        with pytest.raises(ValueError) as e:
+            use()
+        assert str(e.value) == (f"Keyed: parameters {first} and {second} are both named {name!r}; state_dict, save and "
+                                f"load tell parameters by name, so give them different names (dict keys that differ "
+                                f"as text: 0 and '0' both read '0', and a dot in a key reads as one more level)")
+    assert os.listdir(tmp_path) == []
+
+
+def test_parameters_under_dict_keys_that_differ_as_text_round_trip_every_one(tmp_path):
+    source, target = (Keyed({0: Value(x), "a": [Value(-x)], 2.5: {"b": Value(x / 3)}}) for x in (0.1, 7.0))
+    assert list(source.state_dict()) == ["d.0", "d.a.0", "d.2.5.b"]
+    source.save(tmp_path / "m.json")
+    target.load(tmp_path / "m.json")
+    assert bits(target) == bits(source) and len(bits(target)) == len(target.parameters()) == 3
+
+
 def test_save_overwrites_and_leaves_no_temporary_file(tmp_path):
     path = tmp_path / "m.json"
     MLP(2, [2, 1], seed=0).save(path)
