@@ -289,7 +289,7 @@ def render_graph(graph: Value | graphviz.Digraph, path: str | os.PathLike[str], 
         raise RuntimeError(f"render_graph: cannot write {path!r}: {_NO_DOT}") from err
     folder = os.path.dirname(os.path.abspath(path))
     os.makedirs(folder, exist_ok=True)
-    write_atomic(path, data)  # an interrupted write never leaves half a file
+    write_atomic(path, data, "render_graph")  # an interrupted write never leaves half a file
     return path
 
 

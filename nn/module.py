@@ -170,6 +170,8 @@ class Module:
 
         Raises:
           ValueError: a parameter is NaN or infinite (nothing is written).
+          OSError: the file cannot be written (FileNotFoundError: no such folder; PermissionError);
+            the message names `path`. A symbolic link is written through, not replaced.
 
         Example:
           >>> import os, tempfile
@@ -185,7 +187,7 @@ class Module:
                                  f"(the training has diverged: try a smaller learning rate)")
         doc = {"format": _FORMAT, "version": _VERSION, "architecture": repr(self), "parameters": state}
         # allow_nan=False: a last guard; floats are written by repr, so they read back exactly.
-        write_atomic(path, json.dumps(doc, indent=1, allow_nan=False))
+        write_atomic(path, json.dumps(doc, indent=1, allow_nan=False), "save")
 
     def load(self, path: str | os.PathLike[str]) -> Self:
         """Read parameters written by `save`, checking the whole file first: on error nothing changes.
