@@ -103,7 +103,8 @@ class Module:
           >>> [name for name, _ in Neuron(2).named_parameters()]
           ['w.0', 'w.1', 'b']
         """
-        walked, first = list(self._walk()), {}  # first: name -> where the parameter of that name is
+        walked = list(self._walk())
+        first: dict[str, str] = {}  # name -> where the parameter of that name is
         for name, where, _ in walked:
             if first.setdefault(name, where) != where:
                 raise ValueError(f"{type(self).__name__}: parameters {first[name]} and {where} are both named {name!r}; "

@@ -159,6 +159,52 @@ def test_bad_command_lines_exit_with_a_usage_error(argv, message, capsys):
     assert exit_.value.code == 2 and message in capsys.readouterr().err
 
 
+def refuse_to_train(*args, **kwargs):
+    raise AssertionError("trained before finding the problem")
+
+
+@pytest.mark.parametrize("out, message", [
+    ("a_file", "argument --out: must be a folder (it is created if missing), but 'a_file' is a file"),
+    (os.path.join("a_file", "sub"), "argument --out: must be a folder (it is created if missing), but "
+                                    f"{os.path.join('a_file', 'sub')!r} is under a file"),
+    ("", "argument --out: must name a folder, got ''"),
+])
+def test_an_unusable_out_is_a_usage_error_before_training(tmp_path, monkeypatch, capsys, out, message):
+    # Regression: the demo trained, then died with a traceback writing into a file.
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "a_file").write_text("mine")
+    monkeypatch.setattr(nn.demo, "train", refuse_to_train)
+    with pytest.raises(SystemExit) as exit_:
+        main(["--steps", "1", "--quiet", "--out", out])
+    assert exit_.value.code == 2 and message in capsys.readouterr().err
+    with pytest.raises(ValueError, match="^run: out " + re.escape(message.removeprefix("argument --out: "))):
+        run(steps=1, out=out, quiet=True)
+    assert os.listdir(tmp_path) == ["a_file"] and (tmp_path / "a_file").read_text() == "mine"
+
+
+@pytest.mark.parametrize("missing", ["tqdm", "matplotlib", "numpy"])
+def test_a_missing_demo_extra_is_named_with_its_install_line_before_training(monkeypatch, capsys, tmp_path, missing):
+    # Regression: a bare ModuleNotFoundError: tqdm (matplotlib: after training).
+    for name in nn.demo.EXTRAS:  # loaded first, so that only `missing` is missing (matplotlib imports numpy)
+        __import__(name)
+    monkeypatch.setitem(sys.modules, missing, None)  # `import missing` raises ImportError, as when not installed
+    monkeypatch.setattr(nn.demo, "train", refuse_to_train)
+    with pytest.raises(SystemExit) as exit_:
+        main(["--steps", "1", "--quiet", "--out", str(tmp_path / "out")])
+    assert exit_.value.code == 1
+    assert capsys.readouterr().err == (f"python -m nn.demo: the demo needs {missing}, from the optional extra 'demo': "
+                                       f"pip install 'dagrad[demo]' (or pip install {missing})\n")
+    with pytest.raises(ImportError, match=rf"^run: the demo needs {missing}, .* pip install 'dagrad\[demo\]'"):
+        run(steps=1, out=str(tmp_path / "out"), quiet=True)
+    assert not (tmp_path / "out").exists()
+
+
+def test_train_without_tqdm_says_how_to_install_it(monkeypatch):
+    monkeypatch.setitem(sys.modules, "tqdm", None)
+    with pytest.raises(ImportError, match=r"^train: the demo needs tqdm, from the optional extra 'demo': pip install 'dagrad\[demo\]'"):
+        train(MLP(2, [1], seed=0), [[0.0, 0.0]], [1], steps=1, quiet=True)
+
+
 def test_python_dash_m_runs_the_demo(tmp_path):
     done = subprocess.run([sys.executable, "-m", "nn.demo", "--steps", "1", "--out", str(tmp_path), "--quiet"],
                           cwd=REPO, capture_output=True, text=True, timeout=120, check=False)
