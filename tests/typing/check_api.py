@@ -61,7 +61,7 @@ from nn.datasets import make_moons
 from nn.losses import Reduction
 
 if TYPE_CHECKING:  # a type for checkers only (never made), so quoted where code runs
-    from nn.module import Output
+    from nn.module import Output  # noqa: F401  # used in a quoted assert_type, which ruff does not read
 
 
 def accepted_values_and_operators() -> None:
