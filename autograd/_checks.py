@@ -28,7 +28,7 @@ if TYPE_CHECKING:  # TypeIs is in typing from Python 3.13; only type checkers re
     from typing_extensions import TypeIs
 
 __all__ = ["DOMAIN_ERRORS", "TooLargeError", "as_float", "cannot_take", "finite", "is_int", "is_number", "nonnegative",
-           "number_in", "positive", "positive_int", "shown", "too_large"]
+           "number_in", "positive", "positive_int", "random_seed", "shown", "too_large"]
 
 # What an op raises outside its domain (log of 0, 0 ** -1, exp overflow, a negative base's
 # fractional power): the errors a caller that probes points catches.
@@ -194,6 +194,33 @@ def positive_int(n: object, who: str, what: str, least: int = 1, error: type[Exc
     if not (is_int(n) and n >= least):
         raise error(f"{who}: {what} must be an integer >= {least}, got {shown(n)}")
     return n
+
+
+def random_seed(x: object, who: str, kinds: str = "None or an int") -> int | None:
+    """`x` as a seed for ``random.Random``: None, or an integer (not a bool; a NumPy one too) as an int.
+
+    ``random.Random`` itself refuses a NumPy integer with a bare TypeError, and takes ``True``,
+    ``"x"`` and (before Python 3.12) ``1.5`` without a word: every seed the packages take comes here.
+
+    Args:
+      x: the seed.
+      who: who is asking (``"make_moons"``).
+      kinds: what the caller accepts, for the message (a caller that also takes a
+        ``random.Random`` checks for it first, and says so here).
+
+    Example:
+      >>> random_seed(None, "make_moons"), random_seed(3, "make_moons")
+      (None, 3)
+      >>> random_seed(1.5, "make_moons")
+      Traceback (most recent call last):
+      ...
+      TypeError: make_moons: seed must be None or an int, got float: 1.5
+    """
+    if x is None:
+        return None
+    if not is_int(x):
+        raise TypeError(f"{who}: seed must be {kinds}, got {type(x).__name__}: {shown(x)}")
+    return int(x)  # int(): random.Random refuses a NumPy integer
 
 
 def cannot_take(fn: Callable[..., object], args: Sequence[Any]) -> str | None:

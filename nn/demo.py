@@ -38,7 +38,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from autograd import replay
-from autograd._checks import positive_int
+from autograd._checks import positive_int, random_seed
 from autograd.engine import Value, no_grad
 from nn.compile import compile_step
 from nn.datasets import make_moons
@@ -207,7 +207,7 @@ def train(model: Module, X: Sequence[Sequence[float]], y: Sequence[float], steps
     inputs = [[Value(c) for c in x] for x in X]
     optimizer = SGD(model.parameters(), lr=1.0)
     history: list[tuple[float, float]] = []
-    rng, everything = random.Random(seed), batch_size is None or batch_size >= len(X)
+    rng, everything = random.Random(random_seed(seed, "train")), batch_size is None or batch_size >= len(X)
     with tqdm(range(steps), desc="training", unit="step", disable=quiet) as bar:
         for k in bar:
             optimizer.zero_grad()

@@ -23,7 +23,7 @@ import reprlib
 from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from autograd._checks import finite, is_int, is_number, positive_int, shown
+from autograd._checks import finite, is_number, positive_int, random_seed, shown
 from autograd._files import write_atomic
 from autograd.engine import Value
 from autograd.notation import label  # the notes' names, one format that the drawings read back
@@ -498,9 +498,7 @@ def _rng(seed: object, where: str) -> random.Random:
         return random  # type: ignore[return-value]  # the module: its functions are the global Random's methods
     if isinstance(seed, random.Random):
         return seed
-    if is_int(seed):
-        return random.Random(int(seed))  # int(): Random rejects e.g. numpy integers
-    raise TypeError(f"{where}: seed must be None, an int or a random.Random, got {type(seed).__name__}: {seed!r}")
+    return random.Random(random_seed(seed, where, "None, an int or a random.Random"))
 
 
 def _few(names: list[str], most: int = 5) -> str:

@@ -108,6 +108,12 @@ def test_train_rejects_bad_step_counts(steps):
         train(MLP(2, [1], seed=0), [[0.0, 0.0]], [1], steps=steps)
 
 
+@pytest.mark.parametrize("seed", [True, 1.5, "0"])
+def test_train_refuses_a_seed_that_is_not_an_int(seed):
+    with pytest.raises(TypeError, match=rf"^train: seed must be None or an int, got {type(seed).__name__}: "):
+        train(MLP(2, [1], seed=0), [[0.0, 0.0], [1.0, 1.0]], [1, -1], steps=1, quiet=True, batch_size=1, seed=seed)
+
+
 def test_train_needs_plus_minus_one_labels():
     with pytest.raises(ValueError, match=r"^hinge_loss: targets must be -1 or \+1, got 0.0"):
         train(MLP(2, [1], seed=0), [[0.0, 0.0]], [0], steps=1, quiet=True)
