@@ -263,7 +263,11 @@ def render_graph(graph: Value | graphviz.Digraph, path: str | os.PathLike[str], 
       `path`.
 
     Raises:
-      RuntimeError: Graphviz's ``dot`` program is not installed (the message says how to install it).
+      RuntimeError: Graphviz's ``dot`` program is not installed (the message says how to install
+        it), or it failed (the message gives its own).
+      ValueError: a label (a Value's, with its data and grad) is longer than the 16,384
+        characters ``dot`` reads in one string; shorten it (a drawing shown in Jupyter without
+        ``dot`` is laid out in Python and has no such limit).
 
     Example:
       >>> import os, tempfile
@@ -287,6 +291,13 @@ def render_graph(graph: Value | graphviz.Digraph, path: str | os.PathLike[str], 
         data = graph.pipe(format=format)
     except graphviz.ExecutableNotFound as err:
         raise RuntimeError(f"render_graph: cannot write {path!r}: {_NO_DOT}") from err
+    except graphviz.CalledProcessError as err:  # dot refused the drawing: its stderr says why
+        said = (err.stderr or b"").decode("utf-8", "replace").strip()
+        if "longer than 16384" in said:
+            raise ValueError(f"render_graph: cannot write {path!r}: a label is longer than the 16,384 characters "
+                             f"Graphviz's dot reads in one string; shorten it") from None
+        raise RuntimeError(f"render_graph: cannot write {path!r}: Graphviz's dot failed: "
+                           f"{said.splitlines()[0] if said else f'exit status {err.returncode}'}") from None
     folder = os.path.dirname(os.path.abspath(path))
     os.makedirs(folder, exist_ok=True)
     write_atomic(path, data, "render_graph")  # an interrupted write never leaves half a file
