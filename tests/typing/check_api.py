@@ -114,6 +114,13 @@ def accepted_gradients() -> None:
 
     assert_type(evaluate(x, 2.0), Value)
 
+    @no_grad  # bare, as PyTorch allows
+    def scaled(v: Value, scale: float) -> Value:
+        return v * scale
+
+    assert_type(scaled(x, 2.0), Value)
+    assert_type(no_grad(), no_grad)
+
 
 def accepted_registered_op() -> None:
     # register_op adds a method at run time, which no checker sees: call the returned function.
