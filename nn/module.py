@@ -331,6 +331,9 @@ class Neuron(Module):
         self.activation = activation
         # Made once here, so a forward pass pays one attribute store per label.
         self._z_label, self._a_label = label("z", l, i), label("a", l, i)
+        # Who an error about the inputs names: the module the user called (a Layer or an MLP sets it
+        # on the neurons that read its inputs), not a Neuron inside it.
+        self._who = type(self).__name__
 
     if TYPE_CHECKING:  # what calling it gives (Module.__call__ runs forward)
         def __call__(self, x: Sequence[Scalar]) -> Value: ...
@@ -347,9 +350,9 @@ class Neuron(Module):
         w = self.w
         try:
             if len(x) != len(w):
-                raise ValueError(f"{type(self).__name__}: expected {len(w)} inputs, got {len(x)}")
+                raise ValueError(f"{self._who}: expected {len(w)} inputs, got {len(x)}")
         except TypeError:
-            raise TypeError(f"{type(self).__name__}: input must be a list of {len(w)} numbers or Values, "
+            raise TypeError(f"{self._who}: input must be a list of {len(w)} numbers or Values, "
                             f"got {type(x).__name__}: {x!r}") from None
         # Speed: map(operator.mul) makes the products without a generator frame, and starting
         # the sum at the bias adds no constant 0 node (sum's default start) to every neuron.
@@ -360,7 +363,7 @@ class Neuron(Module):
             if not bad:
                 raise
             (j, v), *_ = bad
-            raise TypeError(f"{type(self).__name__}: inputs must be numbers or Values, got "
+            raise TypeError(f"{self._who}: inputs must be numbers or Values, got "
                             f"{type(v).__name__}: {v!r} at index {j}") from None
         z.label = self._z_label
         if self.activation == "linear":
@@ -398,9 +401,11 @@ class Layer(Module):
                  layer_index: int = 1) -> None:
         positive_int(nin, "Layer", "nin")
         positive_int(nout, "Layer", "nout")
+        _check_activation("Layer", "activation", activation)
         rng = _rng(seed, "Layer")
         self.neurons = [Neuron(nin, activation, rng, layer_index=layer_index, neuron_index=i)
                         for i in range(1, nout + 1)]
+        _reads_inputs_for(self, self.neurons)
 
     if TYPE_CHECKING:
         def __call__(self, x: Sequence[Scalar]) -> list[Value]: ...
@@ -462,6 +467,7 @@ class MLP(Module):
         sizes = [nin, *nouts]
         self.layers = [Layer(sizes[l - 1], sizes[l], activation if l < len(nouts) else output_activation, rng,
                              layer_index=l) for l in range(1, len(sizes))]
+        _reads_inputs_for(self, self.layers[0].neurons)
 
     if TYPE_CHECKING:
         def __call__(self, x: Sequence[Scalar]) -> Output: ...
@@ -484,6 +490,12 @@ class MLP(Module):
 
 
 # --- checks and small helpers ---------------------------------------------------------------
+
+def _reads_inputs_for(module: Module, neurons: list[Neuron]) -> None:
+    """Make the `neurons` that read `module`'s inputs name `module` in their errors about them."""
+    for n in neurons:
+        n._who = type(module).__name__
+
 
 def _check_activation(where: str, what: str, name: object) -> None:
     if name not in _ACTIVATIONS:
