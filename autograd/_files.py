@@ -6,8 +6,31 @@ import contextlib
 import errno
 import os
 import secrets
+from typing import cast, overload
+
+from autograd._checks import shown
 
 Path = str | bytes | os.PathLike[str] | os.PathLike[bytes]
+
+
+@overload
+def file_name(path: str | os.PathLike[str], who: str) -> str: ...
+@overload
+def file_name(path: object, who: str) -> str | bytes: ...
+def file_name(path: object, who: str) -> str | bytes:
+    """`path` as ``os.fspath`` gives it (a str or bytes), or a TypeError naming `who` (not os's bare one).
+
+    Example:
+      >>> file_name(None, "save")
+      Traceback (most recent call last):
+      ...
+      TypeError: save: the path must be a file name (a str or a path-like such as pathlib.Path), got NoneType: None
+    """
+    try:
+        return os.fspath(cast(Path, path))  # anything: os.fspath says what it takes
+    except TypeError:
+        raise TypeError(f"{who}: the path must be a file name (a str or a path-like such as pathlib.Path), "
+                        f"got {type(path).__name__}: {shown(path)}") from None
 
 
 def write_atomic(path: Path, data: str | bytes, who: str = "save") -> None:
@@ -36,7 +59,7 @@ def write_atomic(path: Path, data: str | bytes, who: str = "save") -> None:
       >>> open(path).read()
       'hello'
     """
-    given = os.fspath(path)
+    given = file_name(path, who)
     # Through a link (to the file it names, however many links deep): renaming over the link
     # itself would turn it into a plain file and leave the file it pointed to as it was.
     target = os.path.realpath(given) if os.path.islink(given) else given

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from autograd import notation, svg
 from autograd._checks import positive_int
-from autograd._files import write_atomic
+from autograd._files import file_name, write_atomic
 from autograd.engine import Value, _seed, _start_backward, topological_order
 from autograd.layout import layered
 
@@ -282,7 +282,7 @@ def render_graph(graph: Value | graphviz.Digraph, path: str | os.PathLike[str], 
     elif not hasattr(graph, "pipe"):
         raise TypeError(f"render_graph: graph must be a Value or a drawing from draw_dot, got {type(graph).__name__}")
     import graphviz
-    path = os.fspath(path)
+    path = file_name(path, "render_graph")
     format = format or os.path.splitext(path)[1][1:].lower()
     if format not in graphviz.FORMATS:
         raise ValueError(f"render_graph: unknown output format {format!r} for {path!r}; "

@@ -24,7 +24,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from autograd._checks import finite, is_number, positive_int, random_seed, shown
-from autograd._files import write_atomic
+from autograd._files import file_name, write_atomic
 from autograd.engine import Value
 from autograd.notation import label  # the notes' names, one format that the drawings read back
 
@@ -214,7 +214,7 @@ class Module:
           >>> Neuron(2, seed=1).load(path).state_dict() == Neuron(2, seed=0).state_dict()
           True
         """
-        where = f"load: {os.fspath(path)!r}"
+        where = f"load: {file_name(path, 'load')!r}"
         doc = _parse(_read_bounded(path, where, self._max_file_bytes()), where)
         if not isinstance(doc, dict) or doc.get("format") != _FORMAT:
             raise ValueError(f"{where} is not a dagrad state file (it lacks \"format\": {_FORMAT!r})")

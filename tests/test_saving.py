@@ -449,3 +449,13 @@ def test_save_through_a_symlink_writes_the_file_it_points_to_and_keeps_the_link(
     MLP(2, [2, 1], seed=2).save(dangling)
     assert dangling.is_symlink() and bits(MLP(2, [2, 1], seed=5).load(tmp_path / "weights" / "fresh.json")) == bits(MLP(2, [2, 1], seed=2))
 
+
+@pytest.mark.parametrize("use", ["save", "load"])
+@pytest.mark.parametrize("bad", [None, 3, ["m.json"]])
+def test_a_path_that_is_no_file_name_is_a_sentence(use, bad):
+    # Regression: os.fspath's bare "expected str, bytes or os.PathLike object, not NoneType".
+    with pytest.raises(TypeError) as e:
+        getattr(MLP(2, [1], seed=0), use)(bad)
+    assert str(e.value) == (f"{use}: the path must be a file name (a str or a path-like such as pathlib.Path), "
+                            f"got {type(bad).__name__}: {bad!r}")
+

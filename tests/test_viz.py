@@ -441,6 +441,13 @@ def test_render_graph_into_a_folder_it_cannot_write_names_the_users_path(tmp_pat
     assert ".tmp" not in str(e.value)
 
 
+def test_render_graph_to_a_path_that_is_no_file_name_is_a_sentence():
+    pytest.importorskip("graphviz")
+    with pytest.raises(TypeError, match=r"^render_graph: the path must be a file name \(a str or a path-like such as "
+                                        r"pathlib.Path\), got int: 5$"):
+        render_graph(Value(1.0), 5)
+
+
 def test_render_graph_rejects_what_it_cannot_write(tmp_path):
     with pytest.raises(ValueError, match=r"render_graph: unknown output format 'txt'"):
         render_graph(Value(1.0), tmp_path / "g.txt")
