@@ -95,10 +95,14 @@ def accuracy(scores: Sequence[Value | float], y: Sequence[float]) -> float:
     Returns:
       A float in [0, 1].
 
+    Raises:
+      ValueError: no scores, or not one label per score.
+
     Example:
       >>> accuracy([0.5, -2.0, 0.1], [1, -1, -1])
       0.6666666666666666
     """
+    _check_pairs("accuracy", "scores", scores, y)
     return sum((getattr(s, "data", s) > 0) == (t > 0) for s, t in zip(scores, y)) / len(y)  # type: ignore[operator]  # s.data or s: a float
 
 
@@ -199,6 +203,7 @@ def train(model: Module, X: Sequence[Sequence[float]], y: Sequence[float], steps
     positive_int(steps, "train", "steps")
     if batch_size is not None:
         positive_int(batch_size, "train", "batch_size")
+    _check_pairs("train", "points", X, y)
     _check_extras("train", ("tqdm",))
     from tqdm.auto import tqdm  # in Jupyter one live widget line, not a block of stderr lines; text in a terminal
 
@@ -256,6 +261,10 @@ def run(steps: int = STEPS, seed: int = SEED, out: str = OUT, quiet: bool = Fals
         raise ValueError(f"run: got compiled=True and step_fn={getattr(step_fn, '__name__', step_fn)!r}, two ways to "
                          f"compute the gradients; give one (compiled=True trains with compiled_step)")
     # Before training, not after it: a minute of training lost to a typo in --out or a missing library.
+    positive_int(steps, "run", "steps")
+    if batch_size is not None:
+        positive_int(batch_size, "run", "batch_size")
+    random_seed(seed, "run")
     _check_extras("run", EXTRAS)
     problem = _out_problem(out)
     if problem:
@@ -377,6 +386,11 @@ def plot_decision_boundary(model: Module, X: Sequence[Sequence[float]], y: Seque
     from matplotlib.colors import ListedColormap
     from matplotlib.figure import Figure
 
+    _check_pairs("plot_decision_boundary", "points", X, y)
+    first = model(X[0])
+    if not isinstance(first, Value):  # compile, below, would say "the function must return one Value"
+        raise TypeError(f"plot_decision_boundary: the model must give one score per point (its sign is the class), "
+                        f"got {len(first)} outputs")
     (x_lo, y_lo), (x_hi, y_hi) = [min(c) - 0.5 for c in zip(*X)], [max(c) + 0.5 for c in zip(*X)]
     xs = [x_lo + (x_hi - x_lo) * i / (GRID - 1) for i in range(GRID)]
     ys = [y_lo + (y_hi - y_lo) * j / (GRID - 1) for j in range(GRID)]
@@ -415,6 +429,14 @@ def _explore_example(model: Module, X: Sequence[Sequence[float]], y: Sequence[fl
     loss.label = "loss"
     return explore(loss, params=model.parameters(),
                    title=f"backprop on example {k + 1} of the demo (y = {label:+d}), before training")
+
+
+def _check_pairs(who: str, what: str, items: Sequence[object], y: Sequence[float]) -> None:
+    """A ValueError naming `who` unless there are some `items` (scores or points) and one label each."""
+    if not len(items):
+        raise ValueError(f"{who}: got no {what}")
+    if len(items) != len(y):
+        raise ValueError(f"{who}: got {len(items)} {what} but {len(y)} labels; give one label per {what[:-1]}")
 
 
 def _check_extras(who: str, names: Sequence[str]) -> None:

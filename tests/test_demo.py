@@ -114,6 +114,26 @@ def test_train_refuses_a_seed_that_is_not_an_int(seed):
         train(MLP(2, [1], seed=0), [[0.0, 0.0], [1.0, 1.0]], [1, -1], steps=1, quiet=True, batch_size=1, seed=seed)
 
 
+@pytest.mark.parametrize("call, error, message", [
+    (lambda: accuracy([], []), ValueError, "accuracy: got no scores"),  # was ZeroDivisionError
+    (lambda: accuracy([1.0], [1, 1]), ValueError, "accuracy: got 1 scores but 2 labels; give one label per score"),  # was 0.5
+    (lambda: train(MLP(2, [1], seed=0), [], [], quiet=True), ValueError, "train: got no points"),  # was hinge_loss's
+    (lambda: train(MLP(2, [1], seed=0), [[1.0, 2.0]], [1, 1], quiet=True), ValueError,
+     "train: got 1 points but 2 labels; give one label per point"),
+    (lambda: nn.demo.plot_decision_boundary(MLP(2, [3, 2], seed=0), [[0.0, 0.0], [1.0, 1.0]], [1, -1]), TypeError,
+     "plot_decision_boundary: the model must give one score per point (its sign is the class), got 2 outputs"),  # was compile's
+    (lambda: run(steps=0), ValueError, "run: steps must be an integer >= 1, got 0"),
+    (lambda: run(batch_size=0), ValueError, "run: batch_size must be an integer >= 1, got 0"),  # was train's
+    (lambda: run(seed=1.5), TypeError, "run: seed must be None or an int, got float: 1.5"),  # was make_moons's
+])
+def test_the_demos_functions_name_themselves_in_their_errors(call, error, message, monkeypatch):
+    if message.startswith("run: "):  # refused before training
+        monkeypatch.setattr(nn.demo, "train", refuse_to_train)
+    with pytest.raises(error) as e:
+        call()
+    assert str(e.value) == message
+
+
 def test_train_needs_plus_minus_one_labels():
     with pytest.raises(ValueError, match=r"^hinge_loss: targets must be -1 or \+1, got 0.0"):
         train(MLP(2, [1], seed=0), [[0.0, 0.0]], [0], steps=1, quiet=True)
