@@ -72,6 +72,19 @@ def test_binary_cross_entropy_is_finite_for_huge_logits(z):
         assert g == pytest.approx((1.0 if z > 0 else 0.0) - y, abs=1e-300)  # σ(-745) is 5e-324
 
 
+@pytest.mark.parametrize("z", [40.0, 36.8, 20.0, 5.0, -5.0, -20.0, -40.0, 700.0, -700.0])
+@pytest.mark.parametrize("y", [0, 1])
+def test_binary_cross_entropy_of_a_confident_answer_keeps_every_digit(z, y):
+    # Regression: softplus(z) - y*z cancelled: 0.0 at z = 40, y = 1 (the loss is 4.2e-18), six digits lost at 20.
+    # For y in {0, 1}, max(z, 0) - y*z is exact (0 or |z|): this reference rounds once, in log1p.
+    x = Value(z)
+    loss = binary_cross_entropy(x, y)
+    assert loss.data == pytest.approx((max(z, 0.0) - y * z) + math.log1p(math.exp(-abs(z))), rel=4e-16, abs=0)
+    sigmoid = 1 / (1 + math.exp(-z)) if z >= 0 else math.exp(z) / (1 + math.exp(z))
+    exact = -1 / (1 + math.exp(z)) if y == 1 else sigmoid  # σ(z) - 1 = -σ(-z), without the cancellation
+    assert grad(loss, [x])[0] == pytest.approx(exact, rel=1e-15, abs=0)
+
+
 def test_cross_entropy_by_hand():
     logits = [1.0, 2.0, 0.5]
     log_sum_exp = math.log(math.exp(1.0) + math.exp(2.0) + math.exp(0.5))
