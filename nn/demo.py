@@ -461,7 +461,7 @@ def _out_problem(out: object) -> str | None:
         existing = os.path.dirname(existing)
     if os.path.isdir(existing):
         return None
-    where = "is a file" if existing == os.path.abspath(out) else f"is under a file, {existing!r}"
+    where = "is not a folder" if existing == os.path.abspath(out) else f"is under {existing!r}, which is not a folder"
     return f"must be a folder (it is created if missing), but {os.fspath(out)!r} {where}"
 
 

@@ -190,22 +190,24 @@ def refuse_to_train(*args, **kwargs):
 
 
 @pytest.mark.parametrize("out, message", [
-    ("a_file", "argument --out: must be a folder (it is created if missing), but 'a_file' is a file"),
+    ("a_file", "argument --out: must be a folder (it is created if missing), but 'a_file' is not a folder"),
     (os.path.join("a_file", "sub"), "argument --out: must be a folder (it is created if missing), but "
-                                    f"{os.path.join('a_file', 'sub')!r} is under a file"),
+                                    f"{os.path.join('a_file', 'sub')!r} is under "),
     ("", "argument --out: must name a folder, got ''"),
+    ("dangling", "argument --out: must be a folder (it is created if missing), but 'dangling' is not a folder"),
 ])
 def test_an_unusable_out_is_a_usage_error_before_training(tmp_path, monkeypatch, capsys, out, message):
     # Regression: the demo trained, then died with a traceback writing into a file.
     monkeypatch.chdir(tmp_path)
     (tmp_path / "a_file").write_text("mine")
+    (tmp_path / "dangling").symlink_to("nowhere")
     monkeypatch.setattr(nn.demo, "train", refuse_to_train)
     with pytest.raises(SystemExit) as exit_:
         main(["--steps", "1", "--quiet", "--out", out])
     assert exit_.value.code == 2 and message in capsys.readouterr().err
     with pytest.raises(ValueError, match="^run: out " + re.escape(message.removeprefix("argument --out: "))):
         run(steps=1, out=out, quiet=True)
-    assert os.listdir(tmp_path) == ["a_file"] and (tmp_path / "a_file").read_text() == "mine"
+    assert sorted(os.listdir(tmp_path)) == ["a_file", "dangling"] and (tmp_path / "a_file").read_text() == "mine"
 
 
 @pytest.mark.parametrize("missing", ["tqdm", "matplotlib", "numpy"])
