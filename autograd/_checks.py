@@ -29,7 +29,7 @@ if TYPE_CHECKING:  # TypeIs is in typing from Python 3.13; only type checkers re
     from typing_extensions import TypeIs
 
 __all__ = ["DOMAIN_ERRORS", "TooLargeError", "as_float", "cannot_take", "finite", "finite_matrix", "flag", "is_int", "is_number",
-           "nonnegative", "number_in", "optional_int", "ordered", "positive", "positive_int", "sequence", "shown", "too_large"]
+           "nonnegative", "number_in", "ordered", "positive", "positive_int", "random_seed", "sequence", "shown", "too_large"]
 
 # What an op raises outside its domain (log of 0, 0 ** -1, exp overflow, a negative base's
 # fractional power): the errors a caller that probes points catches.
@@ -197,25 +197,31 @@ def positive_int(n: object, who: str, what: str, least: int = 1, error: type[Exc
     return n
 
 
-def optional_int(n: object, who: str, what: str) -> int | None:
-    """`n` as an int if it is an integer (not a bool: a NumPy integer too), None if it is None; else a TypeError.
+def random_seed(x: object, who: str, kinds: str = "None or an int") -> int | None:
+    """`x` as a seed for ``random.Random``: None, or an integer (not a bool; a NumPy one too) as an int.
 
-    For a seed: ``random.Random`` would take a bool, a str or a float silently (and refuse a
-    NumPy integer with a bare TypeError).
+    ``random.Random`` itself refuses a NumPy integer with a bare TypeError, and takes ``True``,
+    ``"x"`` and (before Python 3.12) ``1.5`` without a word: every seed the packages take comes here.
+
+    Args:
+      x: the seed.
+      who: who is asking (``"make_moons"``).
+      kinds: what the caller accepts, for the message (a caller that also takes a
+        ``random.Random`` checks for it first, and says so here).
 
     Example:
-      >>> optional_int(None, "check_modes", "seed"), optional_int(3, "check_modes", "seed")
+      >>> random_seed(None, "make_moons"), random_seed(3, "make_moons")
       (None, 3)
-      >>> optional_int(1.5, "taylor_test", "seed")
+      >>> random_seed(1.5, "make_moons")
       Traceback (most recent call last):
       ...
-      TypeError: taylor_test: seed must be None or an integer, got 1.5
+      TypeError: make_moons: seed must be None or an int, got float: 1.5
     """
-    if n is None:
+    if x is None:
         return None
-    if not is_int(n):
-        raise TypeError(f"{who}: {what} must be None or an integer, got {shown(n)}")
-    return int(n)
+    if not is_int(x):
+        raise TypeError(f"{who}: seed must be {kinds}, got {type(x).__name__}: {shown(x)}")
+    return int(x)  # int(): random.Random refuses a NumPy integer
 
 
 def cannot_take(fn: Callable[..., object], args: Sequence[Any]) -> str | None:

@@ -918,7 +918,8 @@ class no_grad:
     blocks. The switch is a `contextvars.ContextVar`, and so is the stack of states each ``with``
     restores on exit, so every thread and every task has its own (the instance holds nothing).
     Use it for evaluation, optimizer updates, and anything else that should not be
-    differentiated. As in PyTorch, ``@no_grad()`` also decorates a function.
+    differentiated. As in PyTorch, ``@no_grad()`` also decorates a function, and so does a bare
+    ``@no_grad``.
 
     Example:
       >>> x = Value(2.0)
@@ -934,6 +935,16 @@ class no_grad:
     """
 
     __slots__ = ()  # no per-use state here: an instance shared by threads or tasks must not mix their states
+
+    # `no_grad()` is the context manager; `no_grad(fn)` (a bare `@no_grad`, as PyTorch allows) is
+    # `no_grad()(fn)`, the decorated function: not a no_grad, so Python does not call __init__.
+    @overload
+    def __new__(cls) -> no_grad: ...
+    @overload
+    def __new__(cls, fn: Callable[_P, _R]) -> Callable[_P, _R]: ...  # type: ignore[misc]  # a function, not an instance
+    def __new__(cls, fn: Callable[_P, _R] | None = None) -> no_grad | Callable[_P, _R]:  # type: ignore[misc]  # as above
+        self = super().__new__(cls)
+        return self if fn is None else self(fn)
 
     def __enter__(self) -> no_grad:
         # The state to restore goes on this context's stack (a tuple: a task that copied the
@@ -971,8 +982,15 @@ class no_grad:
           >>> recording()
           False
         """
-        if inspect.isgeneratorfunction(fn) or inspect.isasyncgenfunction(fn):
-            raise TypeError(f"no_grad: cannot decorate the generator function {fn.__qualname__}: its body runs "
+        if not callable(fn):
+            raise TypeError(f"no_grad: can decorate a function, got {type(fn).__name__}: {fn!r}; "
+                            f"as a context manager, write `with no_grad():`")
+        if inspect.isgeneratorfunction(fn) or inspect.isasyncgenfunction(fn):  # both see through functools.partial
+            inner = fn
+            while isinstance(inner, functools.partial):
+                inner = inner.func
+            name = getattr(inner, "__qualname__", repr(inner))
+            raise TypeError(f"no_grad: cannot decorate the generator function {name}: its body runs "
                             f"between yields in the caller's context; use `with no_grad():` inside it")
         if inspect.iscoroutinefunction(fn):
             @functools.wraps(fn)

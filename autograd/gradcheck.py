@@ -17,7 +17,7 @@ import sys
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from autograd._checks import DOMAIN_ERRORS, is_int, nonnegative, number_in, optional_int, positive_int
+from autograd._checks import DOMAIN_ERRORS, is_int, nonnegative, number_in, positive_int, random_seed
 from autograd.engine import OPS, Op, Value, grad, jvp, topological_order
 from autograd.functional import _call, _point, _vector
 
@@ -531,7 +531,7 @@ def check_modes(f: Function, inputs: Numbers, trials: int = 3, seed: int | None 
     what = "check_modes"
     call = _call(what, f, inputs)
     positive_int(trials, what, "trials")
-    rng = random.Random(optional_int(seed, what, "seed") or 0)
+    rng = random.Random(random_seed(seed, what) or 0)
     leaves, outputs = call.leaves, call.outputs
     order = topological_order(*outputs)
     rounding = 4 * _EPS * len(order)
@@ -673,7 +673,7 @@ def taylor_test(f: Function, inputs: Numbers, direction: Numbers | None = None, 
     call = _call(what, f, inputs)
     leaves, outputs = call.leaves, call.outputs
     xs = [leaf.data for leaf in leaves]
-    rng = random.Random(optional_int(seed, what, "seed") or 0)
+    rng = random.Random(random_seed(seed, what) or 0)
     if direction is None:
         d = [rng.gauss(0.0, 1.0) for _ in xs]
     else:

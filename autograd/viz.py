@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from autograd import notation, svg
 from autograd._checks import positive_int
-from autograd._files import write_atomic
+from autograd._files import file_name, write_atomic
 from autograd.engine import Value, _seed, _start_backward, topological_order
 from autograd.layout import layered
 
@@ -263,7 +263,11 @@ def render_graph(graph: Value | graphviz.Digraph, path: str | os.PathLike[str], 
       `path`.
 
     Raises:
-      RuntimeError: Graphviz's ``dot`` program is not installed (the message says how to install it).
+      RuntimeError: Graphviz's ``dot`` program is not installed (the message says how to install
+        it), or it failed (the message gives its own).
+      ValueError: a label (a Value's, with its data and grad) is longer than the 16,384
+        characters ``dot`` reads in one string; shorten it (a drawing shown in Jupyter without
+        ``dot`` is laid out in Python and has no such limit).
 
     Example:
       >>> import os, tempfile
@@ -278,7 +282,7 @@ def render_graph(graph: Value | graphviz.Digraph, path: str | os.PathLike[str], 
     elif not hasattr(graph, "pipe"):
         raise TypeError(f"render_graph: graph must be a Value or a drawing from draw_dot, got {type(graph).__name__}")
     import graphviz
-    path = os.fspath(path)
+    path = file_name(path, "render_graph")
     format = format or os.path.splitext(path)[1][1:].lower()
     if format not in graphviz.FORMATS:
         raise ValueError(f"render_graph: unknown output format {format!r} for {path!r}; "
@@ -287,9 +291,16 @@ def render_graph(graph: Value | graphviz.Digraph, path: str | os.PathLike[str], 
         data = graph.pipe(format=format)
     except graphviz.ExecutableNotFound as err:
         raise RuntimeError(f"render_graph: cannot write {path!r}: {_NO_DOT}") from err
+    except graphviz.CalledProcessError as err:  # dot refused the drawing: its stderr says why
+        said = (err.stderr or b"").decode("utf-8", "replace").strip()
+        if "longer than 16384" in said:
+            raise ValueError(f"render_graph: cannot write {path!r}: a label is longer than the 16,384 characters "
+                             f"Graphviz's dot reads in one string; shorten it") from None
+        raise RuntimeError(f"render_graph: cannot write {path!r}: Graphviz's dot failed: "
+                           f"{said.splitlines()[0] if said else f'exit status {err.returncode}'}") from None
     folder = os.path.dirname(os.path.abspath(path))
     os.makedirs(folder, exist_ok=True)
-    write_atomic(path, data)  # an interrupted write never leaves half a file
+    write_atomic(path, data, "render_graph")  # an interrupted write never leaves half a file
     return path
 
 

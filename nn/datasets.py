@@ -4,8 +4,9 @@ and ``make_blobs``.
 Each generator returns ``(X, y)``: `X` a list of points (each a list of floats) and `y` a list of
 integer class labels, in scikit-learn's convention: 0 and 1 for two classes, 0 .. k-1 for k blobs.
 Labels for a loss that wants ±1 (``hinge_loss``) are one line away: ``[2 * t - 1 for t in y]``.
-The same `seed` gives the same data on every machine (a private ``random.Random(seed)``; the
-global ``random`` module is not touched); ``seed=None`` draws fresh data each call.
+The same `seed` (an int, a NumPy one too; not a bool, a float or a string) gives the same data
+on every machine (a private ``random.Random(seed)``; the global ``random`` module is not
+touched); ``seed=None`` draws fresh data each call.
 
 Example:
   >>> X, y = make_moons(4, noise=0.1, seed=0)
@@ -20,7 +21,7 @@ import random
 from collections.abc import Sequence
 from typing import Any
 
-from autograd._checks import is_int, nonnegative, number_in, positive_int
+from autograd._checks import is_int, nonnegative, number_in, positive_int, random_seed
 
 __all__ = ["make_blobs", "make_circles", "make_moons"]
 
@@ -47,7 +48,7 @@ def make_moons(n_samples: int = 100, noise: float = 0.0, seed: int | None = None
     """
     positive_int(n_samples, "make_moons", "n_samples")
     nonnegative(noise, "make_moons", "noise")
-    rng = random.Random(seed)
+    rng = random.Random(random_seed(seed, "make_moons"))
     n_upper = n_samples // 2
     points = [([math.cos(t), math.sin(t)], 0) for t in _linspace(0.0, math.pi, n_upper, endpoint=True)]
     points += [([1.0 - math.cos(t), 0.5 - math.sin(t)], 1)
@@ -77,7 +78,7 @@ def make_circles(n_samples: int = 100, noise: float = 0.0, factor: float = 0.8,
     positive_int(n_samples, "make_circles", "n_samples")
     nonnegative(noise, "make_circles", "noise")
     number_in(factor, "make_circles", "factor", "a number in (0, 1)", lambda v: 0 < v < 1)
-    rng = random.Random(seed)
+    rng = random.Random(random_seed(seed, "make_circles"))
     n_outer = n_samples // 2
     points = [([math.cos(t), math.sin(t)], 0) for t in _linspace(0.0, 2 * math.pi, n_outer, endpoint=False)]
     points += [([factor * math.cos(t), factor * math.sin(t)], 1)
@@ -110,7 +111,7 @@ def make_blobs(n_samples: int = 100, centers: int | Sequence[Sequence[float]] = 
     """
     positive_int(n_samples, "make_blobs", "n_samples")
     nonnegative(cluster_std, "make_blobs", "cluster_std")
-    rng = random.Random(seed)
+    rng = random.Random(random_seed(seed, "make_blobs"))
     if is_int(centers):
         positive_int(centers, "make_blobs", "centers")
         positive_int(n_features, "make_blobs", "n_features")

@@ -29,6 +29,7 @@ Example (a shell)::
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import random
 import sys
@@ -37,7 +38,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from autograd import replay
-from autograd._checks import positive_int
+from autograd._checks import positive_int, random_seed
 from autograd.engine import Value, no_grad
 from nn.compile import compile_step
 from nn.datasets import make_moons
@@ -57,6 +58,8 @@ if TYPE_CHECKING:
 __all__ = ["accuracy", "backprop_step", "compiled_step", "main", "objective", "plot_decision_boundary", "plot_history", "run", "train"]
 
 STEPS, SEED, OUT = 100, 1337, "out"
+# The demo extra's libraries that the demo imports (graphviz: never, the explorer lays out in Python).
+EXTRAS = ("tqdm", "matplotlib", "numpy")
 N_SAMPLES, NOISE, ALPHA = 100, 0.1, 1e-4
 GRID = 400  # decision-boundary resolution: GRID x GRID points, one compiled replay on arrays (~0.1 s)
 
@@ -92,10 +95,14 @@ def accuracy(scores: Sequence[Value | float], y: Sequence[float]) -> float:
     Returns:
       A float in [0, 1].
 
+    Raises:
+      ValueError: no scores, or not one label per score.
+
     Example:
       >>> accuracy([0.5, -2.0, 0.1], [1, -1, -1])
       0.6666666666666666
     """
+    _check_pairs("accuracy", "scores", scores, y)
     return sum((getattr(s, "data", s) > 0) == (t > 0) for s, t in zip(scores, y)) / len(y)  # type: ignore[operator]  # s.data or s: a float
 
 
@@ -196,6 +203,8 @@ def train(model: Module, X: Sequence[Sequence[float]], y: Sequence[float], steps
     positive_int(steps, "train", "steps")
     if batch_size is not None:
         positive_int(batch_size, "train", "batch_size")
+    _check_pairs("train", "points", X, y)
+    _check_extras("train", ("tqdm",))
     from tqdm.auto import tqdm  # in Jupyter one live widget line, not a block of stderr lines; text in a terminal
 
     # Wrapped once, not per step: a float input becomes a new constant node in each product w * x
@@ -203,7 +212,7 @@ def train(model: Module, X: Sequence[Sequence[float]], y: Sequence[float], steps
     inputs = [[Value(c) for c in x] for x in X]
     optimizer = SGD(model.parameters(), lr=1.0)
     history: list[tuple[float, float]] = []
-    rng, everything = random.Random(seed), batch_size is None or batch_size >= len(X)
+    rng, everything = random.Random(random_seed(seed, "train")), batch_size is None or batch_size >= len(X)
     with tqdm(range(steps), desc="training", unit="step", disable=quiet) as bar:
         for k in bar:
             optimizer.zero_grad()
@@ -234,7 +243,9 @@ def run(steps: int = STEPS, seed: int = SEED, out: str = OUT, quiet: bool = Fals
       batch_size: points per step (minibatch SGD, see `train`); by default all of them.
 
     Raises:
-      ValueError: both `compiled` and `step_fn` are given (each says how to compute the gradients).
+      ValueError: both `compiled` and `step_fn` are given (each says how to compute the gradients),
+        or `out` cannot be a folder (it is a file, or under one); checked before training.
+      ImportError: a library of the demo extra is missing (checked before training).
 
     Returns:
       A dict: ``accuracy`` and ``loss`` of the trained model on the training data, ``seconds``
@@ -249,6 +260,16 @@ def run(steps: int = STEPS, seed: int = SEED, out: str = OUT, quiet: bool = Fals
     if compiled and step_fn is not None:
         raise ValueError(f"run: got compiled=True and step_fn={getattr(step_fn, '__name__', step_fn)!r}, two ways to "
                          f"compute the gradients; give one (compiled=True trains with compiled_step)")
+    # Before training, not after it: a minute of training lost to a typo in --out or a missing library.
+    positive_int(steps, "run", "steps")
+    if batch_size is not None:
+        positive_int(batch_size, "run", "batch_size")
+    random_seed(seed, "run")
+    _check_extras("run", EXTRAS)
+    problem = _out_problem(out)
+    if problem:
+        raise ValueError(f"run: out {problem}")
+    os.makedirs(out, exist_ok=True)
     X, labels = make_moons(N_SAMPLES, noise=NOISE, seed=seed)
     y = [2 * t - 1 for t in labels]  # hinge loss wants -1/+1; make_moons gives 0/1
     model = MLP(2, [16, 16, 1], seed=seed)
@@ -264,7 +285,6 @@ def run(steps: int = STEPS, seed: int = SEED, out: str = OUT, quiet: bool = Fals
         scores = [model(x) for x in X]
         loss = objective(model, scores, y)
 
-    os.makedirs(out, exist_ok=True)
     curves, boundary = os.path.join(out, "training_curves.png"), os.path.join(out, "decision_boundary.png")
     plot_history(history, curves)
     plot_decision_boundary(model, X, y, boundary)
@@ -294,13 +314,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         description="Train MLP(2, [16, 16, 1]) on two moons as micrograd's demo does; plot it and draw its graph.")
     parser.add_argument("--steps", type=_positive_int, default=STEPS, help=f"training steps (default {STEPS})")
     parser.add_argument("--seed", type=int, default=SEED, help=f"seed for the data and the weights (default {SEED})")
-    parser.add_argument("--out", default=OUT, help=f"folder for the plots, graph and weights (default {OUT}/)")
+    parser.add_argument("--out", type=_out_option, default=OUT, help=f"folder for the plots, graph and weights (default {OUT}/)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar; print only the summary line")
     parser.add_argument("--compiled", action="store_true",
                         help="train with a compiled step (nn.compile_step): the same weights, bit for bit, faster")
     parser.add_argument("--batch-size", type=_positive_int, default=None, metavar="N",
                         help="points per step, drawn at random each step (minibatch SGD; default: all of them)")
     args = parser.parse_args(argv)
+    try:
+        _check_extras(parser.prog, EXTRAS)
+    except ImportError as e:
+        parser.exit(1, f"{e}\n")
     result = run(args.steps, args.seed, args.out, args.quiet, compiled=args.compiled, batch_size=args.batch_size)
     print(f"dagrad demo: {result['accuracy']:.1%} training accuracy after {args.steps} steps "
           f"(loss {result['loss']:.4f}, {result['seconds']:.1f} s); wrote {', '.join(result['files'])}")
@@ -362,6 +386,11 @@ def plot_decision_boundary(model: Module, X: Sequence[Sequence[float]], y: Seque
     from matplotlib.colors import ListedColormap
     from matplotlib.figure import Figure
 
+    _check_pairs("plot_decision_boundary", "points", X, y)
+    first = model(X[0])
+    if not isinstance(first, Value):  # compile, below, would say "the function must return one Value"
+        raise TypeError(f"plot_decision_boundary: the model must give one score per point (its sign is the class), "
+                        f"got {len(first)} outputs")
     (x_lo, y_lo), (x_hi, y_hi) = [min(c) - 0.5 for c in zip(*X)], [max(c) + 0.5 for c in zip(*X)]
     xs = [x_lo + (x_hi - x_lo) * i / (GRID - 1) for i in range(GRID)]
     ys = [y_lo + (y_hi - y_lo) * j / (GRID - 1) for j in range(GRID)]
@@ -400,6 +429,48 @@ def _explore_example(model: Module, X: Sequence[Sequence[float]], y: Sequence[fl
     loss.label = "loss"
     return explore(loss, params=model.parameters(),
                    title=f"backprop on example {k + 1} of the demo (y = {label:+d}), before training")
+
+
+def _check_pairs(who: str, what: str, items: Sequence[object], y: Sequence[float]) -> None:
+    """A ValueError naming `who` unless there are some `items` (scores or points) and one label each."""
+    if not len(items):
+        raise ValueError(f"{who}: got no {what}")
+    if len(items) != len(y):
+        raise ValueError(f"{who}: got {len(items)} {what} but {len(y)} labels; give one label per {what[:-1]}")
+
+
+def _check_extras(who: str, names: Sequence[str]) -> None:
+    """Import the optional libraries `names` (the demo extra's), or raise an ImportError saying how to install them."""
+    missing = []
+    for name in names:
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            missing.append(name)
+    if missing:
+        raise ImportError(f"{who}: the demo needs {' and '.join(missing)}, from the optional extra 'demo': "
+                          f"pip install 'dagrad[demo]' (or pip install {' '.join(missing)})")
+
+
+def _out_problem(out: object) -> str | None:
+    """What is wrong with `out` as the demo's folder (empty, a file, under a file), or None if it is or can become one."""
+    if not isinstance(out, (str, os.PathLike)) or not os.fspath(out):
+        return f"must name a folder, got {out!r}"
+    existing = os.path.abspath(out)
+    while not os.path.lexists(existing):  # the nearest part of the path that exists (the root does)
+        existing = os.path.dirname(existing)
+    if os.path.isdir(existing):
+        return None
+    where = "is not a folder" if existing == os.path.abspath(out) else f"is under {existing!r}, which is not a folder"
+    return f"must be a folder (it is created if missing), but {os.fspath(out)!r} {where}"
+
+
+def _out_option(text: str) -> str:
+    """argparse's type for --out: a folder, existing or not (argparse names the option)."""
+    problem = _out_problem(text)
+    if problem:
+        raise argparse.ArgumentTypeError(problem)
+    return text
 
 
 def _positive_int(text: str) -> int:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from autograd._checks import finite
 from nn.module import MLP
 
 if TYPE_CHECKING:
@@ -114,13 +115,17 @@ def from_torch(module: torch.nn.Module, model: MLP) -> MLP:
     for l, layer in enumerate(model.layers, 1):
         linear = _next_linear(pending, l, model, torch)
         weight, bias = linear.weight.detach().tolist(), linear.bias.detach().tolist()   # exact Python floats
-        for neuron, row, b in zip(layer.neurons, weight, bias):
+        for i, (neuron, row, b) in enumerate(zip(layer.neurons, weight, bias)):
+            # Checked here, so that the error names the module's tensor (load_state_dict, below, would
+            # name itself and the model's parameter, neither of which the caller wrote).
+            row = [finite(x, "from_torch", f"layer {l}: the module's weight[{i}, {j}]") for j, x in enumerate(row)]
+            b = finite(b, "from_torch", f"layer {l}: the module's bias[{i}]")
             state.update((name[p], x) for p, x in zip([*neuron.w, neuron.b], [*row, b]))
         _check_activation(pending, l, layer.neurons[0].activation, torch)
     if pending:
         raise ValueError(f"from_torch: the module has {len(pending)} more layer(s) than the model's "
                          f"{len(model.layers)}, starting with {type(pending[0]).__name__}")
-    model.load_state_dict(state)  # checks every value is finite before changing anything
+    model.load_state_dict(state)  # all checked above: nothing changes unless everything is right
     return model
 
 

@@ -23,8 +23,8 @@ import reprlib
 from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from autograd._checks import finite, is_int, is_number, positive_int, shown
-from autograd._files import write_atomic
+from autograd._checks import finite, is_number, positive_int, random_seed, shown
+from autograd._files import file_name, write_atomic
 from autograd.engine import Value
 from autograd.notation import label  # the notes' names, one format that the drawings read back
 
@@ -32,6 +32,16 @@ if TYPE_CHECKING:
     from typing_extensions import Self
 
     from autograd._types import Scalar
+
+    class Output(Value, Sequence[Value]):  # never made: a type for checkers only
+        """What an `MLP` gives, for a type checker: a Value (one output) or a list of Values (several).
+
+        The last layer's width is a run-time number, so a checker cannot tell the two apart; this
+        type has what both have. A one-output model's ``model(x).data`` is a ``float`` (so
+        ``sum((model(x).data > 0) == (t > 0) ...)`` is a number, not ``Any``), and a wider one's
+        output passes as logits to `cross_entropy` or to ``len``; a typo such as ``.dta`` is
+        still refused. Annotate a variable ``Value`` or ``Sequence[Value]`` to say which it is.
+        """
 
 __all__ = ["MLP", "Layer", "Module", "Neuron"]
 
@@ -78,30 +88,30 @@ class Module:
     def named_parameters(self) -> list[tuple[str, Value]]:
         """Every parameter with its name, depth first in attribute order; shared ones once.
 
+        A name joins the attribute names, list indices and dict keys (as text) on the way to the
+        parameter with dots, so two parameters can read alike: ``{0: a, "0": b}`` gives ``d.0``
+        twice, and so do ``{"0.x": a}`` and ``{0: {"x": b}}``. Names are what `state_dict`,
+        `save` and `load` go by, so two alike are refused, not one of them dropped.
+
         Returns:
-          A list of ``(name, Value)`` pairs, in the same order as `parameters`.
+          A list of ``(name, Value)`` pairs, in the same order as `parameters`; the names differ.
+
+        Raises:
+          ValueError: two parameters have the same name (the message says where each one is).
 
         Example:
           >>> [name for name, _ in Neuron(2).named_parameters()]
           ['w.0', 'w.1', 'b']
         """
-        # An explicit stack, not recursion; `seen` (by identity) lists a shared parameter once and
-        # stops a module that refers back to its parent from looping.
-        named: list[tuple[str, Value]]
-        seen: set[int]
-        stack: list[tuple[str, Value | Module]]
-        named, seen, stack = [], set(), [("", self)]
-        while stack:
-            name, obj = stack.pop()
-            if id(obj) in seen:
-                continue
-            seen.add(id(obj))
-            if isinstance(obj, Value):
-                named.append((name, obj))
-            else:
-                prefix = name + "." if name else ""
-                stack.extend((prefix + n, child) for n, child in reversed(list(obj._children())))
-        return named
+        walked = list(self._walk())
+        first: dict[str, str] = {}  # name -> where the parameter of that name is
+        for name, where, _ in walked:
+            if first.setdefault(name, where) != where:
+                raise ValueError(f"{type(self).__name__}: parameters {first[name]} and {where} are both named {name!r}; "
+                                 f"state_dict, save and load tell parameters by name, so give them different "
+                                 f"names (dict keys that differ as text: 0 and '0' both read '0', and a dot in a "
+                                 f"key reads as one more level)")
+        return [(name, p) for name, _, p in walked]
 
     def parameters(self) -> list[Value]:
         """Every parameter (a Value), in a deterministic order; a shared parameter once.
@@ -110,7 +120,7 @@ class Module:
           >>> len(MLP(2, [16, 16, 1]).parameters())
           337
         """
-        return [p for _, p in self.named_parameters()]
+        return [p for _, _, p in self._walk()]
 
     def zero_grad(self) -> None:
         """Set every parameter's ``.grad`` to 0.0 (gradients accumulate across ``backward`` calls).
@@ -161,6 +171,8 @@ class Module:
 
         Raises:
           ValueError: a parameter is NaN or infinite (nothing is written).
+          OSError: the file cannot be written (FileNotFoundError: no such folder; PermissionError);
+            the message names `path`. A symbolic link is written through, not replaced.
 
         Example:
           >>> import os, tempfile
@@ -176,7 +188,7 @@ class Module:
                                  f"(the training has diverged: try a smaller learning rate)")
         doc = {"format": _FORMAT, "version": _VERSION, "architecture": repr(self), "parameters": state}
         # allow_nan=False: a last guard; floats are written by repr, so they read back exactly.
-        write_atomic(path, json.dumps(doc, indent=1, allow_nan=False))
+        write_atomic(path, json.dumps(doc, indent=1, allow_nan=False), "save")
 
     def load(self, path: str | os.PathLike[str]) -> Self:
         """Read parameters written by `save`, checking the whole file first: on error nothing changes.
@@ -202,7 +214,7 @@ class Module:
           >>> Neuron(2, seed=1).load(path).state_dict() == Neuron(2, seed=0).state_dict()
           True
         """
-        where = f"load: {os.fspath(path)!r}"
+        where = f"load: {file_name(path, 'load')!r}"
         doc = _parse(_read_bounded(path, where, self._max_file_bytes()), where)
         if not isinstance(doc, dict) or doc.get("format") != _FORMAT:
             raise ValueError(f"{where} is not a dagrad state file (it lacks \"format\": {_FORMAT!r})")
@@ -217,7 +229,7 @@ class Module:
     @reprlib.recursive_repr()
     def __repr__(self) -> str:
         # The architecture, never the values: `save` stores it and `load` compares it.
-        lines = [f"({name}): {'Value' if isinstance(c, Value) else repr(c)}" for name, c in self._children()]
+        lines = [f"({name}): {'Value' if isinstance(c, Value) else repr(c)}" for name, _, c in self._children()]
         body = "".join("\n  " + line.replace("\n", "\n  ") for line in lines)
         return f"{type(self).__name__}({body}\n)" if lines else f"{type(self).__name__}()"
 
@@ -230,17 +242,38 @@ class Module:
         text = len(repr(self)) + sum(len(name) + 32 for name, _ in self.named_parameters())
         return _MIN_FILE_LIMIT + 16 * text
 
-    def _children(self) -> Iterator[tuple[str, Value | Module]]:
-        """(name, child) for each Value or Module held directly, in attribute order."""
-        stack: list[tuple[str, Any]] = list(reversed(vars(self).items()))
+    def _walk(self) -> Iterator[tuple[str, str, Value]]:
+        """(name, where, parameter) for every parameter, depth first; `where` is Python (``self.d['0']``)."""
+        # An explicit stack, not recursion; `seen` (by identity) gives a shared parameter once and
+        # stops a module that refers back to its parent from looping.
+        seen: set[int] = set()
+        stack: list[tuple[str, str, Value | Module]] = [("", "self", self)]
         while stack:
-            name, obj = stack.pop()
+            name, where, obj = stack.pop()
+            if id(obj) in seen:
+                continue
+            seen.add(id(obj))
+            if isinstance(obj, Value):
+                yield name, where, obj
+            else:
+                prefix = name + "." if name else ""
+                stack.extend((prefix + n, where + w, child) for n, w, child in reversed(list(obj._children())))
+
+    def _children(self) -> Iterator[tuple[str, str, Value | Module]]:
+        """(name, where, child) for each Value or Module held directly, in attribute order.
+
+        `name` is the state_dict's (``d.0``); `where` is the Python that reaches the child from
+        this module (``.d[0]`` or ``.d['0']``), so an error can tell two alike names apart.
+        """
+        stack: list[tuple[str, str, Any]] = [(k, f".{k}", v) for k, v in reversed(vars(self).items())]
+        while stack:
+            name, where, obj = stack.pop()
             if isinstance(obj, (Value, Module)):
-                yield name, obj
+                yield name, where, obj
             elif isinstance(obj, (list, tuple)):
-                stack.extend((f"{name}.{i}", obj[i]) for i in reversed(range(len(obj))))
+                stack.extend((f"{name}.{i}", f"{where}[{i}]", obj[i]) for i in reversed(range(len(obj))))
             elif isinstance(obj, dict):
-                stack.extend((f"{name}.{k}", v) for k, v in reversed(obj.items()))
+                stack.extend((f"{name}.{k}", f"{where}[{shown(k)}]", v) for k, v in reversed(obj.items()))
 
     def _checked(self, state: object, who: str) -> list[tuple[Value, float]]:
         """[(parameter, new value)] once all of `state` has been checked; raises naming `who`."""
@@ -298,6 +331,9 @@ class Neuron(Module):
         self.activation = activation
         # Made once here, so a forward pass pays one attribute store per label.
         self._z_label, self._a_label = label("z", l, i), label("a", l, i)
+        # Who an error about the inputs names: the module the user called (a Layer or an MLP sets it
+        # on the neurons that read its inputs), not a Neuron inside it.
+        self._who = type(self).__name__
 
     if TYPE_CHECKING:  # what calling it gives (Module.__call__ runs forward)
         def __call__(self, x: Sequence[Scalar]) -> Value: ...
@@ -314,9 +350,9 @@ class Neuron(Module):
         w = self.w
         try:
             if len(x) != len(w):
-                raise ValueError(f"{type(self).__name__}: expected {len(w)} inputs, got {len(x)}")
+                raise ValueError(f"{self._who}: expected {len(w)} inputs, got {len(x)}")
         except TypeError:
-            raise TypeError(f"{type(self).__name__}: input must be a list of {len(w)} numbers or Values, "
+            raise TypeError(f"{self._who}: input must be a list of {len(w)} numbers or Values, "
                             f"got {type(x).__name__}: {x!r}") from None
         # Speed: map(operator.mul) makes the products without a generator frame, and starting
         # the sum at the bias adds no constant 0 node (sum's default start) to every neuron.
@@ -327,7 +363,7 @@ class Neuron(Module):
             if not bad:
                 raise
             (j, v), *_ = bad
-            raise TypeError(f"{type(self).__name__}: inputs must be numbers or Values, got "
+            raise TypeError(f"{self._who}: inputs must be numbers or Values, got "
                             f"{type(v).__name__}: {v!r} at index {j}") from None
         z.label = self._z_label
         if self.activation == "linear":
@@ -365,9 +401,11 @@ class Layer(Module):
                  layer_index: int = 1) -> None:
         positive_int(nin, "Layer", "nin")
         positive_int(nout, "Layer", "nout")
+        _check_activation("Layer", "activation", activation)
         rng = _rng(seed, "Layer")
         self.neurons = [Neuron(nin, activation, rng, layer_index=layer_index, neuron_index=i)
                         for i in range(1, nout + 1)]
+        _reads_inputs_for(self, self.neurons)
 
     if TYPE_CHECKING:
         def __call__(self, x: Sequence[Scalar]) -> list[Value]: ...
@@ -429,14 +467,12 @@ class MLP(Module):
         sizes = [nin, *nouts]
         self.layers = [Layer(sizes[l - 1], sizes[l], activation if l < len(nouts) else output_activation, rng,
                              layer_index=l) for l in range(1, len(sizes))]
+        _reads_inputs_for(self, self.layers[0].neurons)
 
-    # The width of the last layer is a runtime number, so a checker cannot tell a Value from a list:
-    # `Value | Any` (typeshed's "Any trick") lets the usual one-output model be used as a Value
-    # without narrowing, while a checker still knows what a Value has.
     if TYPE_CHECKING:
-        def __call__(self, x: Sequence[Scalar]) -> Value | Any: ...
+        def __call__(self, x: Sequence[Scalar]) -> Output: ...
 
-    def forward(self, x: Sequence[Scalar]) -> Value | Any:
+    def forward(self, x: Sequence[Scalar]) -> Output:
         """The output: a Value if the last layer has one, else a list.
 
         Example:
@@ -445,7 +481,7 @@ class MLP(Module):
         """
         for layer in self.layers:
             x = layer(x)
-        return x[0] if len(x) == 1 else x
+        return x[0] if len(x) == 1 else x  # type: ignore[return-value]  # one of the two sides of Output
 
     def __repr__(self) -> str:
         nouts = [len(layer.neurons) for layer in self.layers]
@@ -454,6 +490,12 @@ class MLP(Module):
 
 
 # --- checks and small helpers ---------------------------------------------------------------
+
+def _reads_inputs_for(module: Module, neurons: list[Neuron]) -> None:
+    """Make the `neurons` that read `module`'s inputs name `module` in their errors about them."""
+    for n in neurons:
+        n._who = type(module).__name__
+
 
 def _check_activation(where: str, what: str, name: object) -> None:
     if name not in _ACTIVATIONS:
@@ -468,9 +510,7 @@ def _rng(seed: object, where: str) -> random.Random:
         return random  # type: ignore[return-value]  # the module: its functions are the global Random's methods
     if isinstance(seed, random.Random):
         return seed
-    if is_int(seed):
-        return random.Random(int(seed))  # int(): Random rejects e.g. numpy integers
-    raise TypeError(f"{where}: seed must be None, an int or a random.Random, got {type(seed).__name__}: {seed!r}")
+    return random.Random(random_seed(seed, where, "None, an int or a random.Random"))
 
 
 def _few(names: list[str], most: int = 5) -> str:

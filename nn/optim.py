@@ -19,8 +19,9 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 
-from autograd._checks import nonnegative, number_in
+from autograd._checks import nonnegative, number_in, shown
 from autograd.engine import Value
+from nn.module import Module
 
 __all__ = ["SGD", "Adam", "Optimizer"]
 
@@ -46,6 +47,10 @@ class Optimizer:
 
     def __init__(self, params: Iterable[Value], lr: float, weight_decay: float = 0.0) -> None:
         name = type(self).__name__
+        given: object = params  # what a caller without a type checker may pass
+        if not isinstance(given, Iterable):  # a model, or one Value: list() would say "'MLP' object is not iterable"
+            hint = "model.parameters()" if isinstance(params, Module) else "a list of Values, such as model.parameters()"
+            raise TypeError(f"{name}: params must be {hint}, got {type(params).__name__}: {shown(params)}")
         self.params = list(params)
         if not self.params:
             raise ValueError(f"{name}: got an empty parameter list; pass model.parameters()")

@@ -111,18 +111,26 @@ def forward(W: Weights, b: Biases, x: Sequence[float], activation: str = "sigmoi
       >>> z[1], a[1]
       ([0.0], [0.5])
     """
+    return _forward(W, b, x, activation, output_activation, "forward")
+
+
+def _forward(W: Weights, b: Biases, x: Sequence[float], activation: str, output_activation: str | None,
+             who: str) -> tuple[dict[int, list[float]], dict[int, list[float]]]:
+    """`forward`, its errors naming `who` (the function the user called: `forward` or `backward`)."""
     L = len(W)
+    if list(W) != list(range(1, L + 1)) or sorted(b) != list(W):
+        raise ValueError(f"{who}: W and b must be keyed by the layers 1 .. L, in order, got W: {list(W)}, b: {list(b)}")
     z: dict[int, list[float]]
     a: dict[int, list[float]]
     z, a = {}, {0: list(x)}
     for l in range(1, L + 1):
         # zip would silently drop the extra entries of a mismatched vector: a wrong answer, not an error.
         if len(b[l]) != len(W[l]):
-            raise ValueError(f"forward: W^{l} has {len(W[l])} rows but b^{l} has {len(b[l])} entries; give one bias per row")
+            raise ValueError(f"{who}: W^{l} has {len(W[l])} rows but b^{l} has {len(b[l])} entries; give one bias per row")
         if any(len(row) != len(a[l - 1]) for row in W[l]):
-            raise ValueError(f"forward: every row of W^{l} needs {len(a[l - 1])} entries, one per entry of a^{l - 1}, "
+            raise ValueError(f"{who}: every row of W^{l} needs {len(a[l - 1])} entries, one per entry of a^{l - 1}, "
                              f"got rows of {sorted({len(row) for row in W[l]})}")
-        sigma = _sigma(activation, output_activation, l, L)[0]
+        sigma = _sigma(activation, output_activation, l, L, who)[0]
         z[l] = _add(_matvec(W[l], a[l - 1]), b[l])
         a[l] = [sigma(z_i) for z_i in z[l]]
     return z, a
@@ -168,7 +176,7 @@ def backward(W: Weights, b: Biases, xs: Sequence[Sequence[float]], targets: Sequ
     dW = {l: [[0.0] * len(row) for row in W[l]] for l in W}
     db = {l: [0.0] * len(b[l]) for l in b}
     for x, y_hat in zip(xs, targets):
-        z, a = forward(W, b, x, activation, output_activation)
+        z, a = _forward(W, b, x, activation, output_activation, "backward")
         y = a[L]
         if len(y_hat) != len(y):
             raise ValueError(f"backward: a target has {len(y_hat)} entries, but the network has {len(y)} outputs")
@@ -199,14 +207,16 @@ def _add(u: list[float], v: list[float]) -> list[float]: return [u_i + v_i for u
 def _hadamard(u: list[float], v: list[float]) -> list[float]: return [u_i * v_i for u_i, v_i in zip(u, v)]
 
 
-def _sigma(activation: str, output_activation: str | None, l: int, L: int) -> tuple[Callable[[float], float], Callable[[float], float]]:
+def _sigma(activation: str, output_activation: str | None, l: int, L: int,
+           who: str) -> tuple[Callable[[float], float], Callable[[float], float]]:
     name = (output_activation or activation) if l == L else activation
     if name not in _SIGMA:
-        raise ValueError(f"nn.reference: activation must be one of {', '.join(map(repr, _SIGMA))}, got {name!r}")
+        what = "output_activation" if l == L and output_activation else "activation"
+        raise ValueError(f"{who}: {what} must be one of {', '.join(map(repr, _SIGMA))}, got {name!r}")
     return _SIGMA[name]
 
 
 def _sigma_prime(activation: str, output_activation: str | None, l: int, L: int, z: list[float]) -> list[float]:
     """σ'(z^l), the elementwise derivative of layer l's activation."""
-    derivative = _sigma(activation, output_activation, l, L)[1]
+    derivative = _sigma(activation, output_activation, l, L, "backward")[1]  # only backward asks
     return [derivative(z_i) for z_i in z]

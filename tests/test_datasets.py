@@ -28,6 +28,22 @@ def test_the_same_seed_gives_the_same_data_on_every_machine():
 
 
 @pytest.mark.parametrize("make", GENERATORS, ids=lambda f: f.__name__)
+def test_a_numpy_integer_seed_is_the_int_seed(make):
+    # Regression: random.Random's bare TypeError for numpy.int64 (MLP(seed=np.int64(3)) worked).
+    np = pytest.importorskip("numpy")
+    assert make(20, seed=np.int64(3)) == make(20, seed=3) == make(20, seed=np.uint8(3)) != make(20, seed=4)
+
+
+@pytest.mark.parametrize("make", GENERATORS, ids=lambda f: f.__name__)
+@pytest.mark.parametrize("bad", [True, False, "x", 1.5, 3.0, [3], random.Random(0)])
+def test_a_seed_that_is_not_an_int_is_refused(make, bad):
+    # Regression: True, "x" and 1.5 were taken silently (random.Random hashes a str, takes a bool as 1).
+    with pytest.raises(TypeError) as e:
+        make(20, seed=bad)
+    assert str(e.value).startswith(f"{make.__name__}: seed must be None or an int, got {type(bad).__name__}: ")
+
+
+@pytest.mark.parametrize("make", GENERATORS, ids=lambda f: f.__name__)
 def test_the_global_random_state_is_left_alone(make):
     before = random.getstate()
     make(20, seed=3)

@@ -108,6 +108,32 @@ def test_train_rejects_bad_step_counts(steps):
         train(MLP(2, [1], seed=0), [[0.0, 0.0]], [1], steps=steps)
 
 
+@pytest.mark.parametrize("seed", [True, 1.5, "0"])
+def test_train_refuses_a_seed_that_is_not_an_int(seed):
+    with pytest.raises(TypeError, match=rf"^train: seed must be None or an int, got {type(seed).__name__}: "):
+        train(MLP(2, [1], seed=0), [[0.0, 0.0], [1.0, 1.0]], [1, -1], steps=1, quiet=True, batch_size=1, seed=seed)
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda: accuracy([], []), ValueError, "accuracy: got no scores"),  # was ZeroDivisionError
+    (lambda: accuracy([1.0], [1, 1]), ValueError, "accuracy: got 1 scores but 2 labels; give one label per score"),  # was 0.5
+    (lambda: train(MLP(2, [1], seed=0), [], [], quiet=True), ValueError, "train: got no points"),  # was hinge_loss's
+    (lambda: train(MLP(2, [1], seed=0), [[1.0, 2.0]], [1, 1], quiet=True), ValueError,
+     "train: got 1 points but 2 labels; give one label per point"),
+    (lambda: nn.demo.plot_decision_boundary(MLP(2, [3, 2], seed=0), [[0.0, 0.0], [1.0, 1.0]], [1, -1]), TypeError,
+     "plot_decision_boundary: the model must give one score per point (its sign is the class), got 2 outputs"),  # was compile's
+    (lambda: run(steps=0), ValueError, "run: steps must be an integer >= 1, got 0"),
+    (lambda: run(batch_size=0), ValueError, "run: batch_size must be an integer >= 1, got 0"),  # was train's
+    (lambda: run(seed=1.5), TypeError, "run: seed must be None or an int, got float: 1.5"),  # was make_moons's
+])
+def test_the_demos_functions_name_themselves_in_their_errors(call, error, message, monkeypatch):
+    if message.startswith("run: "):  # refused before training
+        monkeypatch.setattr(nn.demo, "train", refuse_to_train)
+    with pytest.raises(error) as e:
+        call()
+    assert str(e.value) == message
+
+
 def test_train_needs_plus_minus_one_labels():
     with pytest.raises(ValueError, match=r"^hinge_loss: targets must be -1 or \+1, got 0.0"):
         train(MLP(2, [1], seed=0), [[0.0, 0.0]], [0], steps=1, quiet=True)
@@ -157,6 +183,54 @@ def test_bad_command_lines_exit_with_a_usage_error(argv, message, capsys):
     with pytest.raises(SystemExit) as exit_:
         main(argv)
     assert exit_.value.code == 2 and message in capsys.readouterr().err
+
+
+def refuse_to_train(*args, **kwargs):
+    raise AssertionError("trained before finding the problem")
+
+
+@pytest.mark.parametrize("out, message", [
+    ("a_file", "argument --out: must be a folder (it is created if missing), but 'a_file' is not a folder"),
+    (os.path.join("a_file", "sub"), "argument --out: must be a folder (it is created if missing), but "
+                                    f"{os.path.join('a_file', 'sub')!r} is under "),
+    ("", "argument --out: must name a folder, got ''"),
+    ("dangling", "argument --out: must be a folder (it is created if missing), but 'dangling' is not a folder"),
+])
+def test_an_unusable_out_is_a_usage_error_before_training(tmp_path, monkeypatch, capsys, out, message):
+    # Regression: the demo trained, then died with a traceback writing into a file.
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "a_file").write_text("mine")
+    (tmp_path / "dangling").symlink_to("nowhere")
+    monkeypatch.setattr(nn.demo, "train", refuse_to_train)
+    with pytest.raises(SystemExit) as exit_:
+        main(["--steps", "1", "--quiet", "--out", out])
+    assert exit_.value.code == 2 and message in capsys.readouterr().err
+    with pytest.raises(ValueError, match="^run: out " + re.escape(message.removeprefix("argument --out: "))):
+        run(steps=1, out=out, quiet=True)
+    assert sorted(os.listdir(tmp_path)) == ["a_file", "dangling"] and (tmp_path / "a_file").read_text() == "mine"
+
+
+@pytest.mark.parametrize("missing", ["tqdm", "matplotlib", "numpy"])
+def test_a_missing_demo_extra_is_named_with_its_install_line_before_training(monkeypatch, capsys, tmp_path, missing):
+    # Regression: a bare ModuleNotFoundError: tqdm (matplotlib: after training).
+    for name in nn.demo.EXTRAS:  # loaded first, so that only `missing` is missing (matplotlib imports numpy)
+        __import__(name)
+    monkeypatch.setitem(sys.modules, missing, None)  # `import missing` raises ImportError, as when not installed
+    monkeypatch.setattr(nn.demo, "train", refuse_to_train)
+    with pytest.raises(SystemExit) as exit_:
+        main(["--steps", "1", "--quiet", "--out", str(tmp_path / "out")])
+    assert exit_.value.code == 1
+    assert capsys.readouterr().err == (f"python -m nn.demo: the demo needs {missing}, from the optional extra 'demo': "
+                                       f"pip install 'dagrad[demo]' (or pip install {missing})\n")
+    with pytest.raises(ImportError, match=rf"^run: the demo needs {missing}, .* pip install 'dagrad\[demo\]'"):
+        run(steps=1, out=str(tmp_path / "out"), quiet=True)
+    assert not (tmp_path / "out").exists()
+
+
+def test_train_without_tqdm_says_how_to_install_it(monkeypatch):
+    monkeypatch.setitem(sys.modules, "tqdm", None)
+    with pytest.raises(ImportError, match=r"^train: the demo needs tqdm, from the optional extra 'demo': pip install 'dagrad\[demo\]'"):
+        train(MLP(2, [1], seed=0), [[0.0, 0.0]], [1], steps=1, quiet=True)
 
 
 def test_python_dash_m_runs_the_demo(tmp_path):

@@ -98,9 +98,9 @@ def test_check_modes_is_deterministic_and_seeded(monkeypatch):
      "taylor_test: direction has 2 entries for 1 inputs"),
     (lambda: taylor_test(lambda x: "x", [1.0]), TypeError, "taylor_test: f must return a Value"),
     # Regression (issue 19, class C): random.Random took a bool, str or float seed silently
-    (lambda: check_modes(lambda x: x, [1.0], seed=True), TypeError, "check_modes: seed must be None or an integer, got True"),
-    (lambda: taylor_test(lambda x: x * x, [1.0], seed=1.5), TypeError, "taylor_test: seed must be None or an integer, got 1.5"),
-    (lambda: taylor_test(lambda x: x * x, [1.0], seed="1"), TypeError, "taylor_test: seed must be None or an integer, got '1'"),
+    (lambda: check_modes(lambda x: x, [1.0], seed=True), TypeError, "check_modes: seed must be None or an int, got bool: True"),
+    (lambda: taylor_test(lambda x: x * x, [1.0], seed=1.5), TypeError, "taylor_test: seed must be None or an int, got float: 1.5"),
+    (lambda: taylor_test(lambda x: x * x, [1.0], seed="1"), TypeError, "taylor_test: seed must be None or an int, got str: '1'"),
     (lambda: taylor_test(lambda x: x * x, {1.0: 2.0}), TypeError,
      "taylor_test: inputs must be a number or a sequence of numbers, got dict"),
     (lambda: taylor_test(lambda x: x * x, [1.0], direction={0: 1.0}), TypeError,

@@ -2,6 +2,7 @@
 classes micrograd users hit (a node used twice, a diamond, a deep chain, backward called twice)."""
 
 import asyncio
+import functools
 import math
 import sys
 import threading
@@ -681,6 +682,39 @@ def test_no_grad_decorates_a_coroutine_function_and_refuses_a_generator_function
 
     with pytest.raises(TypeError, match=r"no_grad: cannot decorate the generator function .*numbers"):
         no_grad()(numbers)
+
+
+def test_a_partial_of_a_generator_function_gets_the_generator_sentence():
+    # Regression: AttributeError: __qualname__ (inspect sees through functools.partial; the message did not).
+    def numbers(n):
+        yield Value(1.0) * n
+
+    for fn in (functools.partial(numbers, 2), functools.partial(functools.partial(numbers), 2)):
+        with pytest.raises(TypeError) as e:
+            no_grad()(fn)
+        assert str(e.value) == ("no_grad: cannot decorate the generator function test_a_partial_of_a_generator_function_gets_"
+                                "the_generator_sentence.<locals>.numbers: its body runs between yields in the caller's "
+                                "context; use `with no_grad():` inside it")
+    half = no_grad()(functools.partial(lambda v, k: (v * k, is_grad_enabled()), k=3.0))  # not a generator: decorated
+    assert half(Value(1.0))[0].parents == () and half(Value(1.0))[1] is False and is_grad_enabled()
+
+
+def test_bare_no_grad_decorates_as_in_pytorch():
+    # Regression: `@no_grad` without parentheses said "no_grad() takes no arguments".
+    @no_grad
+    def evaluate(v):
+        """Doc."""
+        return v.tanh(), is_grad_enabled()
+
+    y, enabled = evaluate(Value(0.5))
+    assert y.parents == () and enabled is False and is_grad_enabled()
+    assert evaluate.__name__ == "evaluate" and evaluate.__doc__ == "Doc."
+    assert isinstance(no_grad(), no_grad) and isinstance(no_grad(None), no_grad)
+    with pytest.raises(TypeError, match=r"^no_grad: can decorate a function, got int: 5; as a context manager, write "
+                                        r"`with no_grad\(\):`$"):
+        no_grad(5)
+    with pytest.raises(TypeError, match=r"^no_grad: cannot decorate the generator function"):
+        no_grad(functools.partial(lambda: (yield)))
 
 
 # --- errors: clear, specific, never a bare assert, never silent NaN ---------------------------

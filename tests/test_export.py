@@ -112,14 +112,21 @@ def test_from_torch_mismatch_is_a_value_error_naming_the_layer_and_changes_nothi
     assert model.state_dict() == before
 
 
-def test_from_torch_refuses_a_non_finite_weight_and_changes_nothing():
-    model = MLP(2, [1], seed=0)
+@pytest.mark.parametrize("tensor, index, bad, message", [
+    ("weight", (0, 1), float("nan"), "from_torch: layer 1: the module's weight[0, 1] must be finite, got nan"),
+    ("bias", (2,), float("-inf"), "from_torch: layer 1: the module's bias[2] must be finite, got -inf"),
+    ("weight", (0, 2), float("inf"), "from_torch: layer 2: the module's weight[0, 2] must be finite, got inf"),
+])
+def test_from_torch_refuses_a_non_finite_weight_naming_it_and_changes_nothing(tensor, index, bad, message):
+    # Regression: the error began "load_state_dict: parameter 'layers.0...'", a function the caller never called.
+    model = MLP(2, [3, 1], seed=0)
     before = model.state_dict()
     net = to_torch(model)
     with torch.no_grad():
-        net[0].weight[0, 1] = float("nan")
-    with pytest.raises(ValueError, match="finite"):
+        getattr(net[0 if message.startswith("from_torch: layer 1") else 2], tensor)[index] = bad
+    with pytest.raises(ValueError) as err:
         from_torch(net, model)
+    assert str(err.value) == message
     assert model.state_dict() == before
 
 

@@ -72,6 +72,19 @@ def test_binary_cross_entropy_is_finite_for_huge_logits(z):
         assert g == pytest.approx((1.0 if z > 0 else 0.0) - y, abs=1e-300)  # σ(-745) is 5e-324
 
 
+@pytest.mark.parametrize("z", [40.0, 36.8, 20.0, 5.0, -5.0, -20.0, -40.0, 700.0, -700.0])
+@pytest.mark.parametrize("y", [0, 1])
+def test_binary_cross_entropy_of_a_confident_answer_keeps_every_digit(z, y):
+    # Regression: softplus(z) - y*z cancelled: 0.0 at z = 40, y = 1 (the loss is 4.2e-18), six digits lost at 20.
+    # For y in {0, 1}, max(z, 0) - y*z is exact (0 or |z|): this reference rounds once, in log1p.
+    x = Value(z)
+    loss = binary_cross_entropy(x, y)
+    assert loss.data == pytest.approx((max(z, 0.0) - y * z) + math.log1p(math.exp(-abs(z))), rel=4e-16, abs=0)
+    sigmoid = 1 / (1 + math.exp(-z)) if z >= 0 else math.exp(z) / (1 + math.exp(z))
+    exact = -1 / (1 + math.exp(z)) if y == 1 else sigmoid  # σ(z) - 1 = -σ(-z), without the cancellation
+    assert grad(loss, [x])[0] == pytest.approx(exact, rel=1e-15, abs=0)
+
+
 def test_cross_entropy_by_hand():
     logits = [1.0, 2.0, 0.5]
     log_sum_exp = math.log(math.exp(1.0) + math.exp(2.0) + math.exp(0.5))
@@ -98,6 +111,21 @@ def test_cross_entropy_is_stable_for_huge_logits():
     assert loss.data == 2000.0
     assert grad(loss, [a, b]) == (1.0, -1.0)
     assert cross_entropy([1e4, 1e4], 0).data == pytest.approx(math.log(2))
+
+
+@pytest.mark.parametrize("logits, target", [
+    ([1e17, 1e17, 0.0], 0), ([1e300, 1e300, -1e300], 1), ([1e17, 0.0, 1e17], 1), ([-1e17, -1e17], 0),
+    ([3e16, 3e16 + 4, 1.0], 0), ([0.5, -2.0, 40.0], 2), ([1e-300, 0.0], 1)])
+def test_cross_entropy_keeps_the_log_term_next_to_a_huge_logit_as_torch_does(logits, target):
+    # Regression: (log Σ + m) − z_t lost log Σ (≤ log classes) in m ~ 1e17: 0.0 where torch gives log 2.
+    torch = pytest.importorskip("torch")
+    expected = torch.nn.functional.cross_entropy(torch.tensor([logits], dtype=torch.float64), torch.tensor([target])).item()
+    zs = [Value(z) for z in logits]
+    loss = cross_entropy(zs, target)
+    assert loss.data == pytest.approx(expected, rel=1e-15, abs=0)
+    z = torch.tensor(logits, dtype=torch.float64, requires_grad=True)
+    torch.nn.functional.cross_entropy(z[None], torch.tensor([target])).backward()
+    assert list(grad(loss, zs)) == pytest.approx(z.grad.tolist(), rel=1e-12, abs=1e-300)
 
 
 def test_losses_accept_floats_and_values_and_return_a_value():

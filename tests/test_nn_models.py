@@ -265,6 +265,7 @@ def test_mlp_gradients_match_finite_differences(seed, widths):
     (lambda: MLP(2, [1], activation="Tanh"), ValueError, "MLP: activation must be one of"),
     (lambda: Neuron(0), ValueError, "Neuron: nin must be an integer >= 1, got 0"),
     (lambda: Layer(2, 1.5), ValueError, "Layer: nout must be an integer >= 1, got 1.5"),
+    (lambda: Layer(2, 3, activation="gelu"), ValueError, "^Layer: activation must be one of"),  # was "Neuron: "
     (lambda: Layer(True, 2), ValueError, "Layer: nin must be an integer >= 1, got True"),
     (lambda: MLP(2, []), ValueError, "MLP: nouts must list at least one layer width"),
     (lambda: MLP(2, 16), TypeError, r"MLP: nouts must be a list of layer widths such as \[16, 16, 1\], got 16"),
@@ -276,9 +277,20 @@ def test_bad_construction_is_a_clear_error(make, error, message):
         make()
 
 
-def test_wrong_number_of_inputs_is_a_clear_error():
-    with pytest.raises(ValueError, match="Neuron: expected 2 inputs, got 3"):
+def test_wrong_number_of_inputs_is_a_clear_error_naming_the_module_called():
+    # Regression: an MLP's or a Layer's wrong input was reported by "Neuron:", which the caller never called.
+    with pytest.raises(ValueError, match="^MLP: expected 2 inputs, got 3$"):
         MLP(2, [3, 1])([1.0, 2.0, 3.0])
+    with pytest.raises(ValueError, match="^Layer: expected 2 inputs, got 1$"):
+        Layer(2, 3)([1.0])
+    with pytest.raises(TypeError, match="^MLP: input must be a list of 2 numbers or Values, got int: 5$"):
+        MLP(2, [3, 1])(5)
+
+    class Net(MLP):
+        pass
+
+    with pytest.raises(ValueError, match="^Net: expected 2 inputs, got 1$"):
+        Net(2, [3, 1])([1.0])
     with pytest.raises(TypeError, match="Neuron: input must be a list of 1 numbers or Values, got float: 0.5"):
         Neuron(1)(0.5)
 
@@ -286,7 +298,7 @@ def test_wrong_number_of_inputs_is_a_clear_error():
 @pytest.mark.parametrize("x, shown", [("ab", "str: 'a' at index 0"), ([1.0, None], "NoneType: None at index 1"),
                                       ([True, 1.0], "bool: True at index 0"), ([1.0, [2.0]], r"list: \[2.0\] at index 1")])
 def test_an_input_that_is_not_a_number_is_named(x, shown):
-    with pytest.raises(TypeError, match=rf"^Neuron: inputs must be numbers or Values, got {shown}$"):
+    with pytest.raises(TypeError, match=rf"^MLP: inputs must be numbers or Values, got {shown}$"):
         MLP(2, [3, 1], seed=0)(x)
 
 

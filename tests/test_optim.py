@@ -168,6 +168,20 @@ def test_bad_parameter_lists(cls):
         cls([w, Value(2.0), w], lr=0.1)
 
 
+@pytest.mark.parametrize("cls", [SGD, Adam])
+def test_a_model_or_a_value_instead_of_a_parameter_list_is_a_sentence(cls):
+    # Regression: list(params) said "'MLP' object is not iterable", naming neither the optimizer nor the remedy.
+    from nn import MLP
+
+    name = cls.__name__
+    with pytest.raises(TypeError, match=rf"^{name}: params must be model.parameters\(\), got MLP: MLP\(2, \[1\]"):
+        cls(MLP(2, [1], seed=0), lr=0.1)
+    for bad in (Value(1.0), 5, None):
+        with pytest.raises(TypeError, match=rf"^{name}: params must be a list of Values, such as model.parameters\(\), "
+                                            rf"got {type(bad).__name__}: "):
+            cls(bad, lr=0.1)
+
+
 @pytest.mark.parametrize("cls, kwargs, message", [
     (SGD, {"lr": -1.0}, "lr must be a finite number >= 0, got -1.0"),
     (SGD, {"lr": math.nan}, "lr must be a finite number >= 0, got nan"),

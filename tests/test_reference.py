@@ -125,6 +125,15 @@ def test_reference_does_not_use_the_engine():
     (lambda: forward({1: [[1.0], [2.0]]}, {1: [0.0]}, [1.0]), r"forward: W\^1 has 2 rows but b\^1 has 1 entries"),
     (lambda: backward({1: [[1.0]]}, {1: [0.0]}, [[1.0]], [[0.0, 1.0]]),
      "backward: a target has 2 entries, but the network has 1 outputs"),
+    # Regression: backward's errors named forward (which it calls) or the module, nn.reference.
+    (lambda: backward({1: [[1.0, 2.0]]}, {1: [0.0]}, [[1.0]], [[0.0]]), r"^backward: every row of W\^1 needs 1 entries"),
+    (lambda: backward({1: [[1.0]]}, {1: [0.0, 1.0]}, [[1.0]], [[0.0]]), r"^backward: W\^1 has 1 rows but b\^1 has 2"),
+    (lambda: backward({1: [[1.0]]}, {1: [0.0]}, [[1.0]], [[0.0]], activation="gelu"),
+     "^backward: activation must be one of 'sigmoid', 'tanh', 'relu', 'linear', got 'gelu'$"),
+    (lambda: forward({1: [[1.0]]}, {1: [0.0]}, [1.0], output_activation="gelu"), "^forward: output_activation must be one of"),
+    # Regression: a bare KeyError: 1.
+    (lambda: forward({1: [[1.0]]}, {}, [1.0]), r"^forward: W and b must be keyed by the layers 1 .. L, in order, got W: \[1\], b: \[\]$"),
+    (lambda: backward({0: [[1.0]]}, {0: [0.0]}, [[1.0]], [[0.0]]), r"^backward: W and b must be keyed by the layers 1 .. L"),
 ])
 def test_bad_arguments_are_clear_errors(call, message):
     with pytest.raises(ValueError, match=message):

@@ -126,6 +126,39 @@ def test_custom_module_with_shared_weight_round_trips(tmp_path):
     assert target([1.0, 2.0]).data == source([1.0, 2.0]).data
 
 
+class Keyed(Module):
+    def __init__(self, d):
+        self.d = d
+
+
+@pytest.mark.parametrize("d, first, second, name", [
+    ({0: Value(1.0), "0": Value(2.0)}, "self.d[0]", "self.d['0']", "d.0"),
+    ({"0.x": Value(1.0), 0: {"x": Value(2.0)}}, "self.d['0.x']", "self.d[0]['x']", "d.0.x"),
+    ({1.5: Value(1.0), 1: [Value(2.0), Value(3.0), Value(4.0), Value(5.0), Value(6.0), Value(7.0)]},
+     "self.d[1.5]", "self.d[1][5]", "d.1.5"),
+])
+def test_two_parameters_named_alike_are_refused_not_one_dropped(tmp_path, d, first, second, name):
+    # Regression: state_dict kept one of the two, save wrote one, load skipped the other silently.
+    model = Keyed(d)
+    assert len(model.parameters()) == len(set(map(id, model.parameters())))  # training needs no names
+    for use in (model.state_dict, model.named_parameters, lambda: model.save(tmp_path / "m.json"),
+                lambda: model.load_state_dict({}), lambda: model.load(tmp_path / "m.json")):
+        with pytest.raises(ValueError) as e:
+            use()
+        assert str(e.value) == (f"Keyed: parameters {first} and {second} are both named {name!r}; state_dict, save and "
+                                f"load tell parameters by name, so give them different names (dict keys that differ "
+                                f"as text: 0 and '0' both read '0', and a dot in a key reads as one more level)")
+    assert os.listdir(tmp_path) == []
+
+
+def test_parameters_under_dict_keys_that_differ_as_text_round_trip_every_one(tmp_path):
+    source, target = (Keyed({0: Value(x), "a": [Value(-x)], 2.5: {"b": Value(x / 3)}}) for x in (0.1, 7.0))
+    assert list(source.state_dict()) == ["d.0", "d.a.0", "d.2.5.b"]
+    source.save(tmp_path / "m.json")
+    target.load(tmp_path / "m.json")
+    assert bits(target) == bits(source) and len(bits(target)) == len(target.parameters()) == 3
+
+
 def test_save_overwrites_and_leaves_no_temporary_file(tmp_path):
     path = tmp_path / "m.json"
     MLP(2, [2, 1], seed=0).save(path)
@@ -353,3 +386,76 @@ def test_save_to_a_bytes_path_works(tmp_path):
     path = os.fsencode(tmp_path / "m.json")
     MLP(2, [2, 1], seed=0).save(path)
     assert os.listdir(tmp_path) == ["m.json"]
+
+
+# --- errors name the user's file, and a link stays a link -------------------------------------------
+
+def test_save_into_a_missing_folder_names_the_users_path_not_the_temporary(tmp_path, monkeypatch):
+    # Regression: FileNotFoundError: 'nodir/.7bd2….tmp', a file the user never named.
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(FileNotFoundError) as e:
+        MLP(2, [1]).save("nodir/m.json")
+    assert str(e.value) == "[Errno 2] save: cannot write 'nodir/m.json': the folder 'nodir' does not exist; create it first"
+    assert ".tmp" not in str(e.value) and e.value.filename is None and e.value.__cause__ is None
+    assert os.listdir(tmp_path) == []
+
+
+def test_save_without_permission_names_the_users_path_and_why_the_folder_matters(tmp_path, monkeypatch):
+    # The tests may run as root, whom no folder refuses: the refusal is the file system's, simulated.
+    real_open = os.open
+
+    def refuse(path, *args):
+        raise PermissionError(13, "Permission denied", path)
+
+    monkeypatch.setattr(os, "open", refuse)
+    with pytest.raises(PermissionError) as e:
+        MLP(2, [1]).save(tmp_path / "m.json")
+    monkeypatch.setattr(os, "open", real_open)
+    assert str(e.value) == (f"[Errno 13] save: cannot write {str(tmp_path / 'm.json')!r}: no permission to write in the "
+                            f"folder {str(tmp_path)!r} (the file is written whole beside its old version, then renamed "
+                            f"over it, so the folder must be writable)")
+
+
+@pytest.mark.parametrize("bad, error, why", [
+    ("", FileNotFoundError, "No such file or directory"),
+    ("a\0b.json", ValueError, "not a usable file name (embedded null byte)"),
+    ("folder", IsADirectoryError, "it is a folder"),
+])
+def test_other_unwritable_paths_are_sentences_naming_the_path(tmp_path, monkeypatch, bad, error, why):
+    monkeypatch.chdir(tmp_path)
+    os.makedirs(os.path.join("sub", "folder"))
+    path = os.path.join("sub", bad) if bad else bad
+    with pytest.raises(error) as e:
+        MLP(2, [1]).save(path)
+    assert f"save: cannot write {path!r}: " in str(e.value) and why in str(e.value), str(e.value)
+    assert ".tmp" not in str(e.value) and os.listdir("sub") == ["folder"] and os.listdir(".") == ["sub"]
+
+
+def test_save_through_a_symlink_writes_the_file_it_points_to_and_keeps_the_link(tmp_path):
+    # Regression: os.replace over the link made it a plain file; the file it named kept the old weights.
+    (tmp_path / "weights").mkdir()
+    real = tmp_path / "weights" / "m.json"
+    MLP(2, [2, 1], seed=0).save(real)
+    link, chain = tmp_path / "latest.json", tmp_path / "current.json"
+    link.symlink_to(os.path.join("weights", "m.json"))  # relative, as ln -s makes them
+    chain.symlink_to("latest.json")
+    MLP(2, [2, 1], seed=1).save(chain)
+    assert chain.is_symlink() and link.is_symlink() and os.readlink(link) == os.path.join("weights", "m.json")
+    assert bits(MLP(2, [2, 1], seed=5).load(real)) == bits(MLP(2, [2, 1], seed=1))
+    assert sorted(os.listdir(tmp_path)) == ["current.json", "latest.json", "weights"]
+    assert os.listdir(tmp_path / "weights") == ["m.json"]
+    dangling = tmp_path / "new.json"
+    dangling.symlink_to("weights/fresh.json")  # as open(path, "w") does, the file is made where the link points
+    MLP(2, [2, 1], seed=2).save(dangling)
+    assert dangling.is_symlink() and bits(MLP(2, [2, 1], seed=5).load(tmp_path / "weights" / "fresh.json")) == bits(MLP(2, [2, 1], seed=2))
+
+
+@pytest.mark.parametrize("use", ["save", "load"])
+@pytest.mark.parametrize("bad", [None, 3, ["m.json"]])
+def test_a_path_that_is_no_file_name_is_a_sentence(use, bad):
+    # Regression: os.fspath's bare "expected str, bytes or os.PathLike object, not NoneType".
+    with pytest.raises(TypeError) as e:
+        getattr(MLP(2, [1], seed=0), use)(bad)
+    assert str(e.value) == (f"{use}: the path must be a file name (a str or a path-like such as pathlib.Path), "
+                            f"got {type(bad).__name__}: {bad!r}")
+

@@ -130,7 +130,6 @@ def test_the_typing_tests_run(restore_the_op_table):
 README_CONFIG = """[mypy]
 python_version = 3.10
 check_untyped_defs = True
-allow_redefinition = True
 warn_unused_ignores = True
 cache_dir = {cache}
 """

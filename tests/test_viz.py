@@ -406,6 +406,48 @@ def test_render_graph_to_a_name_at_the_file_system_limit_works(tmp_path):
     assert os.listdir(tmp_path) == [path.name]
 
 
+@needs_dot
+def test_render_graph_of_a_label_too_long_for_dot_is_a_sentence(tmp_path):
+    # Regression: graphviz's bare CalledProcessError (dot reads at most 16,384 characters in a string).
+    render_graph(Value(1.0, label="x" * 16000), tmp_path / "fits.svg")
+    with pytest.raises(ValueError) as e:
+        render_graph(Value(1.0, label="x" * 16400) * 2, tmp_path / "long.svg")
+    assert str(e.value) == (f"render_graph: cannot write {str(tmp_path / 'long.svg')!r}: a label is longer than the "
+                            f"16,384 characters Graphviz's dot reads in one string; shorten it")
+    assert e.value.__cause__ is None and os.listdir(tmp_path) == ["fits.svg"]
+
+
+def test_render_graph_says_what_dot_said_when_it_fails(tmp_path, monkeypatch):
+    graphviz = pytest.importorskip("graphviz")
+    g = draw_dot(Value(1.0))
+
+    def fail(**kwargs):
+        raise graphviz.CalledProcessError(1, ["dot", "-Tsvg"], b"", b"Error: something dot dislikes\nmore detail\n")
+
+    monkeypatch.setattr(g, "pipe", fail)
+    with pytest.raises(RuntimeError, match=r"^render_graph: cannot write '.*g.svg': Graphviz's dot failed: "
+                                           r"Error: something dot dislikes$"):
+        render_graph(g, tmp_path / "g.svg")
+
+
+def test_render_graph_into_a_folder_it_cannot_write_names_the_users_path(tmp_path, monkeypatch):
+    # Regression: PermissionError on the temporary file's name (the tests may run as root: simulated).
+    g = draw_dot(Value(1.0))
+    monkeypatch.setattr(g, "pipe", lambda **kwargs: b"<svg/>")
+    monkeypatch.setattr(os, "open", lambda path, *args: (_ for _ in ()).throw(PermissionError(13, "Permission denied", path)))
+    with pytest.raises(PermissionError, match=r"^\[Errno 13\] render_graph: cannot write '.*g.svg': no permission to write "
+                                              r"in the folder") as e:
+        render_graph(g, tmp_path / "g.svg")
+    assert ".tmp" not in str(e.value)
+
+
+def test_render_graph_to_a_path_that_is_no_file_name_is_a_sentence():
+    pytest.importorskip("graphviz")
+    with pytest.raises(TypeError, match=r"^render_graph: the path must be a file name \(a str or a path-like such as "
+                                        r"pathlib.Path\), got int: 5$"):
+        render_graph(Value(1.0), 5)
+
+
 def test_render_graph_rejects_what_it_cannot_write(tmp_path):
     with pytest.raises(ValueError, match=r"render_graph: unknown output format 'txt'"):
         render_graph(Value(1.0), tmp_path / "g.txt")

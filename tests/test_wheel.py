@@ -1,4 +1,5 @@
-"""The wheel, installed where the repo is out of reach, has every file the repo ships and works.
+"""The wheel, installed where the repo is out of reach, has every file the repo ships and works;
+the wheel and the sdist carry the license, and a description that the package index shows whole.
 
 Offline by construction: the wheel is built with the dev venv's own hatchling (no build
 isolation, so pip fetches no backend) and installed with `--no-deps --no-index` into a venv
@@ -6,11 +7,15 @@ without pip in tmp_path. The one runtime library drawing needs, the `graphviz` P
 (pure Python), is copied in from the dev venv: the new venv's site-packages then holds dagrad
 and graphviz and nothing else, so an import that works there cannot come from the repo.
 """
+import email
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
+import tarfile
+import zipfile
 from pathlib import Path
 
 import graphviz
@@ -53,12 +58,27 @@ print(json.dumps({"autograd": autograd.__file__, "nn": nn.__file__, "dot": dot, 
 
 
 @pytest.fixture(scope="module")
-def installed(tmp_path_factory):
+def wheel(tmp_path_factory):
+    """The wheel built from this repo, as pip builds it (offline, with the dev venv's hatchling)."""
+    root = tmp_path_factory.mktemp("dist")
+    run(sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--no-index", "-q",
+        "-w", root, REPO, cwd=root)
+    (built,) = root.glob("dagrad-*.whl")
+    return built
+
+
+@pytest.fixture(scope="module")
+def sdist(tmp_path_factory):
+    """The source distribution built from this repo, by hatchling's PEP 517 hook (as `python -m build --sdist`)."""
+    root = tmp_path_factory.mktemp("sdist")
+    name = run(sys.executable, "-c", f"import hatchling.build as b; print(b.build_sdist({str(root)!r}))", cwd=REPO).strip()
+    return root / name
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory, wheel):
     """(python, site-packages) of a fresh venv with the wheel built from this repo installed."""
     root = tmp_path_factory.mktemp("wheel")
-    run(sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--no-index", "-q",
-        "-w", root / "dist", REPO, cwd=root)
-    (wheel,) = (root / "dist").glob("dagrad-*.whl")
     run(sys.executable, "-m", "venv", "--without-pip", root / "venv", cwd=root)
     python = root / "venv" / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
     run(sys.executable, "-m", "pip", "--python", python, "install", "--no-deps", "--no-index", "-q", wheel, cwd=root)
@@ -105,3 +125,52 @@ def test_installed_packages_import_from_the_venv_and_draw(installed, tmp_path):
     assert probe["page"] == here["page"]  # the explorer's page: the same script, style and drawing
     assert "export default { render }" in probe["page"] and ".dx-side" in probe["page"]
     assert "tanh" in probe["dot"]
+
+
+# --- what the package index and a user's copy get: the license, the metadata, the description ------
+
+def wheel_metadata(wheel):
+    with zipfile.ZipFile(wheel) as z:
+        (name,) = [n for n in z.namelist() if n.endswith(".dist-info/METADATA")]
+        return email.message_from_bytes(z.read(name)), z.namelist()
+
+
+def test_the_license_ships_in_the_wheel_and_the_sdist(wheel, sdist):
+    # Regression: pyproject said MIT, but no LICENSE file shipped, and MIT requires the notice with every copy.
+    license_text = (REPO / "LICENSE").read_text(encoding="utf-8")
+    assert license_text.startswith("MIT License\n") and "the dagrad authors" in license_text
+    meta, names = wheel_metadata(wheel)
+    assert meta["License-Expression"] == "MIT" and meta.get_all("License-File") == ["LICENSE"]
+    (shipped,) = [n for n in names if n.endswith(".dist-info/licenses/LICENSE")]
+    with zipfile.ZipFile(wheel) as z:
+        assert z.read(shipped).decode("utf-8") == license_text
+    with tarfile.open(sdist) as tar:
+        top = tar.getnames()[0].split("/")[0]
+        assert tar.extractfile(f"{top}/LICENSE").read().decode("utf-8") == license_text
+        assert "License-Expression: MIT" in tar.extractfile(f"{top}/PKG-INFO").read().decode("utf-8")
+        assert f"{top}/hatch_build.py" in tar.getnames()  # the sdist builds the same wheel again
+
+
+def link_targets(markdown):
+    """The targets of the Markdown links and images in `markdown`, outside code blocks."""
+    prose = re.sub(r"```.*?```", "", markdown, flags=re.S)
+    return re.findall(r"\]\(([^)\s]*)", prose)
+
+
+def test_the_package_index_description_has_no_link_that_breaks_there(wheel, sdist):
+    # Regression: the README's picture is a relative link (.github/explorer.png), a broken image on the
+    # package index; no repository URL is known to make it absolute, so the description leaves it out.
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    assert ".github/explorer.png" in link_targets(readme)  # the repository's page shows it
+    meta, _ = wheel_metadata(wheel)
+    description = meta.get_payload(decode=True).decode("utf-8")  # the body is UTF-8 (× and → in the README)
+    assert meta["Description-Content-Type"] == "text/markdown"
+    targets = link_targets(description)
+    assert targets and all(re.match(r"https?://", t) for t in targets), [t for t in targets if not t.startswith("http")]
+    # Nothing else is lost: the README less its relative pictures, line for line.
+    assert description.splitlines() == [line for line in readme.splitlines() if not re.fullmatch(r"!\[[^\]]*\]\([^:)]*\)", line)]
+    with tarfile.open(sdist) as tar:
+        top = tar.getnames()[0].split("/")[0]
+        pkg_info = email.message_from_bytes(tar.extractfile(f"{top}/PKG-INFO").read())
+    assert pkg_info.get_payload(decode=True).decode("utf-8") == description
+

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import sys
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 if sys.version_info >= (3, 11):
     from typing import assert_type
@@ -58,6 +58,10 @@ from nn import (
 )
 from nn.compile import CompiledStep
 from nn.datasets import make_moons
+from nn.losses import Reduction
+
+if TYPE_CHECKING:  # a type for checkers only (never made), so quoted where code runs
+    from nn.module import Output  # noqa: F401  # used in a quoted assert_type, which ruff does not read
 
 
 def accepted_values_and_operators() -> None:
@@ -110,6 +114,13 @@ def accepted_gradients() -> None:
 
     assert_type(evaluate(x, 2.0), Value)
 
+    @no_grad  # bare, as PyTorch allows
+    def scaled(v: Value, scale: float) -> Value:
+        return v * scale
+
+    assert_type(scaled(x, 2.0), Value)
+    assert_type(no_grad(), no_grad)
+
 
 def accepted_registered_op() -> None:
     # register_op adds a method at run time, which no checker sees: call the returned function.
@@ -145,15 +156,15 @@ def accepted_compile() -> None:
     assert_type(step.batch([[0.2, 0.3], [0.4, 0.5]]), Any)  # NumPy arrays: numpy is an optional extra
 
 
-def accepted_models_losses_optimizers(reduction: str = "mean") -> None:
+def accepted_models_losses_optimizers(reduction: Reduction = "mean") -> None:
     X, labels = make_moons(20, noise=0.1, seed=0)
     assert_type(X, list[list[float]])
     assert_type(labels, list[int])
     y = [2 * t - 1 for t in labels]
     model = MLP(2, [4, 1], seed=0)
     score = model(X[0])
-    assert_type(score, Value | Any)  # the width is a runtime number: typeshed's "Any trick"
-    assert_type(score.data, float | Any)
+    assert_type(score, "Output")  # the width is a run-time number: a Value and a sequence of Values
+    assert_type(score.data, float)
     assert_type(Neuron(2, seed=0)(X[0]), Value)
     assert_type(Layer(2, 3, seed=0)(X[0]), list[Value])
     assert_type(model.parameters(), list[Value])
@@ -165,7 +176,7 @@ def accepted_models_losses_optimizers(reduction: str = "mean") -> None:
     assert_type(hinge_loss(scores, y, reduction="none"), list[Value])
     assert_type(binary_cross_entropy(scores[0], 1), Value)
     assert_type(cross_entropy([[Value(0.0), Value(1.0)]], [1]), Value)
-    assert_type(mse_loss(scores, y, reduction=reduction), Value | list[Value])  # a str, not a literal
+    assert_type(mse_loss(scores, y, reduction=reduction), Value | list[Value])  # any of the three words
     opt = SGD(model.parameters(), lr=0.1, momentum=0.9)
     assert_type(opt.lr, float)
     assert_type(opt.step(), None)
@@ -179,6 +190,23 @@ def accepted_models_losses_optimizers(reduction: str = "mean") -> None:
 
     assert_type(to_torch(model), torch.nn.Sequential)
     assert_type(from_torch(to_torch(model), model), MLP)
+
+
+def accepted_user_code_as_written() -> None:
+    # What users write, unannotated, passes --strict (no Any leaks from an MLP's output).
+    x = [0.5, -1.0]
+    assert_type(cross_entropy(MLP(2, [8, 3], seed=0)(x), 2).data, float)
+    assert_type(len(MLP(2, [8, 3], seed=0)(x)), int)
+    assert_type(MLP(2, [8, 3], seed=0)(x)[0], Value)
+    X, labels = make_moons(10, seed=0)
+    y = [2 * t - 1 for t in labels]
+    model, n = MLP(2, [4, 1], seed=0), len(y)
+
+    def accuracy() -> float:  # micrograd's demo line; Any here would be "no-any-return" under --strict
+        return sum((model(x).data > 0) == (t > 0) for x, t in zip(X, y)) / n
+
+    assert_type(accuracy(), float)
+    assert 0 <= accuracy() <= 1
 
 
 def accepted_drawing_and_exploring() -> None:
@@ -213,7 +241,10 @@ def rejected() -> None:
     mse_loss(["a"], [1.0])  # type: ignore[list-item]
     Neuron(2)([1.0, 2.0])[0]  # type: ignore[index]
     _ = Layer(2, 3)([1.0, 2.0]).data  # type: ignore[attr-defined]
-    _ = MLP(2, [4, 1])([1.0, 2.0]).dta  # type: ignore[union-attr]  # a typo is still caught
+    _ = MLP(2, [4, 1])([1.0, 2.0]).dta  # type: ignore[attr-defined]  # a typo is still caught
+    mse_loss([x], [1.0], reduction="avg")  # type: ignore[call-overload]  # one of "mean", "sum", "none"
+    cross_entropy([x], 0, reduction="avg")  # type: ignore[call-overload]
+    cross_entropy("ab", 0.5)  # type: ignore[call-overload]
     SGD([1.0], lr=0.1)  # type: ignore[list-item]
     to_torch(Neuron(2))  # type: ignore[arg-type]  # an MLP only
     compile_step(MLP(1, [1]), mse_loss, [[1.0]], [0.0])([[1.0]])[0]  # type: ignore[index]  # a float
