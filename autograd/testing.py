@@ -44,7 +44,8 @@ _NUMBER = 2.0  # the number operand of `x * 2.0` and `2.0 * x`
 _POINTS = 3    # points per op (one per exponent for "**")
 _REPEATS = 10  # each order program runs this often: parents kept in a set are walked in an order set by id()
 _DEPTHS = (10, 100, 1000, 10_000, 100_000)
-_DEPTH_SECONDS = 2.0  # the deepest-chain probe skips a chain it expects to take longer than this
+_DEPTH_SECONDS = 8.0  # the deepest-chain probe skips a chain it expects to take longer than this
+_BISECT_SECONDS = 2.0  # ... and stops narrowing down the longest chain after this
 
 # Per op: its forward and its derivative rule, as a hint states them.
 _RULES = {
@@ -386,13 +387,38 @@ class _Run(NamedTuple):
     grads: list[Any]
 
 
+class _Crash(Exception):
+    """The engine raised while running a program: where (``"forward"`` or ``"backward"``) and what."""
+
+    def __init__(self, stage: str, error: Exception) -> None:
+        super().__init__(stage, error)
+        self.stage, self.error = stage, error
+
+
 def _run(engine: _Adapter, program: _Program) -> _Run:
-    """Build the program on `engine`, backpropagate from its output, read the numbers."""
-    nodes = [x if i in program.numbers else engine.leaf(x) for i, x in enumerate(program.expr.inputs)]
-    out = program.expr.evaluate(engine.apply, nodes)
-    data = engine.data(out)
-    engine.backward(out)
-    return _Run(data, engine.grad(out), [engine.grad(nodes[i]) for i in program.leaves()])
+    """Build the program on `engine`, backpropagate from its output, read the numbers; `_Crash` if it raises."""
+    stage = "forward"
+    try:
+        nodes = [x if i in program.numbers else engine.leaf(x) for i, x in enumerate(program.expr.inputs)]
+        out = program.expr.evaluate(functools.partial(_apply, engine), nodes)
+        data = engine.data(out)
+        stage = "backward"
+        engine.backward(out)
+        return _Run(data, engine.grad(out), [engine.grad(nodes[i]) for i in program.leaves()])
+    except Exception as e:  # noqa: BLE001  # the engine's code raised: a "crash" failure
+        raise _Crash(stage, e) from e
+
+
+def _apply(engine: _Adapter, op: str, *args: Any) -> Any:
+    out = engine.apply(op, *args)
+    if out is None:  # a method without its return: say so here, not as 'NoneType' has no attribute later
+        raise TypeError(f"{_method(engine, op)} returned None, not the new node")
+    return out
+
+
+def _method(engine: _Adapter, op: str) -> str:
+    """What the engine calls to apply `op`: the class's method, or the adapter's apply."""
+    return _DUNDERS.get(op, op) if isinstance(engine, _ClassAdapter) else f"apply({op!r}, ...)"
 
 
 class _Mismatch(NamedTuple):
@@ -402,7 +428,7 @@ class _Mismatch(NamedTuple):
     leaf: int | None  # the input whose grad differs, None for the output's data
     expected: float | None
     got: Any
-    error: Exception | None = None
+    error: _Crash | None = None
 
 
 def _number(x: Any) -> float | None:
@@ -521,13 +547,10 @@ class _Checker:
             return False  # tried, so that a named op the engine lacks fails with what it raises
         if isinstance(self.engine, _ClassAdapter):
             return self.engine.lacks(name)
-        program = _one_op(name, xs)
         try:
-            _run(self.engine, program)
-        except NotImplementedError:
-            return True
-        except Exception:  # noqa: BLE001  # the op's own check reports it
-            pass
+            _run(self.engine, _one_op(name, xs))
+        except _Crash as e:
+            return isinstance(e.error, NotImplementedError) and e.stage == "forward"
         return False
 
     def mismatch(self, program: _Program, grads: bool = True) -> _Mismatch | None:
@@ -539,8 +562,9 @@ class _Checker:
         out = program.out()
         try:
             got = _run(self.engine, program)
-        except Exception as e:  # noqa: BLE001  # the learner's code raised: a "crash" failure
-            return _Mismatch(f"{out}.data", None, expected.data, _last_line(e), e)
+        except _Crash as e:
+            return _Mismatch("backward()" if e.stage == "backward" else f"{out}.data", None,
+                             None if e.stage == "backward" else expected.data, _last_line(e.error), e)
         if not _close(got.data, expected.data):
             return _Mismatch(f"{out}.data", None, expected.data, got.data)
         for i, g, e in zip(program.leaves(), got.grads, expected.grads):
@@ -551,7 +575,7 @@ class _Checker:
     def fail(self, kind: str, op: str | None, program: _Program, m: _Mismatch, hint: str) -> None:
         kind = "crash" if m.error is not None else "value" if m.leaf is None and kind != "seed" else kind
         if m.error is not None:
-            hint = _crash_hint(op, program, m.error)
+            hint = _crash_hint(self.engine, op, program, m.error)
         elif kind == "value" and op is not None:
             hint = _value_hint(op, program)
         if not program.numbers:  # an op that fails only with a number operand (no __rmul__) still serves below
@@ -571,13 +595,14 @@ class _Checker:
     def _seed(self) -> bool:
         """A fresh leaf's grad is 0; backward() seeds the output's grad with 1."""
         self.programs += 1
+        fresh = _Program(Expr([0.5], []))
         try:
-            fresh = self.engine.grad(self.engine.leaf(0.5))
-        except Exception as e:  # noqa: BLE001
-            self.fail("seed", None, _Program(Expr([0.5], [])), _Mismatch("x0.grad", 0, 0.0, _last_line(e), e), "")
+            grad = self.engine.grad(self.engine.leaf(0.5))
+        except Exception as e:  # noqa: BLE001  # the engine's code raised: a "crash" failure
+            self.fail("seed", None, fresh, _Mismatch("x0.grad", 0, 0.0, _last_line(e), _Crash("forward", e)), "")
             return False
-        if not _close(fresh, 0.0):
-            self.fail("seed", None, _Program(Expr([0.5], [])), _Mismatch("x0.grad", 0, 0.0, fresh),
+        if not _close(grad, 0.0):
+            self.fail("seed", None, fresh, _Mismatch("x0.grad", 0, 0.0, grad),
                       "a new Value's grad must start at 0 (self.grad = 0 in __init__); backward() seeds only the output with 1")
             return False
         for name in self.present:
@@ -585,7 +610,7 @@ class _Checker:
             self.programs += 1
             try:
                 seed = _run(self.engine, program).out_grad
-            except Exception:  # noqa: BLE001  # the op's own check reports it; try the next op
+            except _Crash:  # the op's own check reports it; try the next op
                 continue
             if not _close(seed, 1.0):
                 self.fail("seed", None, program, _Mismatch(f"{program.out()}.grad", None, 1.0, seed),
@@ -715,18 +740,22 @@ def _value_hint(name: str, program: _Program) -> str:
     return f"{name}'s forward gives the wrong number: out.data must be {formula}"
 
 
-def _crash_hint(name: str | None, program: _Program, e: Exception) -> str:
+def _crash_hint(engine: _Adapter, name: str | None, program: _Program, crash: _Crash) -> str:
+    e, method = crash.error, "the engine" if name is None else _method(engine, name)
     if program.numbers and name is not None:
         if program.expr.steps[0][1] == (1, 0):
             return f"define {_REFLECTED[name]} so that `2 {name} x` works (Python calls x.{_REFLECTED[name]}(2))"
-        return (f"{_DUNDERS[name]} must accept a number: wrap it, other = other if isinstance(other, Value) else Value(other), "
+        return (f"{method} must accept a number: wrap it, other = other if isinstance(other, Value) else Value(other), "
                 f"so that `x {name} 2` works")
-    if name is not None and isinstance(e, AttributeError) and name in str(e):
-        return f"define the method {_DUNDERS.get(name, name)} on your Value class (or leave {name!r} out of ops=)"
-    if isinstance(e, RecursionError):
-        return "backward() recursed too deep: walk the graph with a loop and an explicit stack"
-    where = f"{name}" if name else "the engine"
-    return f"{where} raised {type(e).__name__}: run the program above and read the traceback"
+    if isinstance(e, NotImplementedError):
+        return f"{'backward()' if crash.stage == 'backward' else method} is not written yet (it raises NotImplementedError)"
+    if "returned None" in str(e):
+        return f"{method} must return the new node it made (return out)"
+    if isinstance(e, AttributeError) and name is not None and f"'{name}'" in str(e) and crash.stage == "forward":
+        return f"define the method {method} on your Value class (or leave {name!r} out of ops=)"
+    if crash.stage == "backward":
+        return f"backward() raised {type(e).__name__} on this program: read the traceback of {name}'s _backward"
+    return f"{method} raised {type(e).__name__}: run the program above and read the traceback"
 
 
 def _accumulation_hint(name: str) -> str:
@@ -741,11 +770,12 @@ class _Depth:
 
     def __init__(self, engine: _Adapter, op: str) -> None:
         self.engine, self.op = engine, op
-        self.deadline = time.perf_counter() + _DEPTH_SECONDS
+        self.times: dict[int, float] = {}  # the seconds of each chain that worked, by its length
+        self.deadline = time.perf_counter() + _BISECT_SECONDS
 
     def works(self, n: int) -> str:
         """"" if backward() on a chain of n ops gives the right gradient, else what went wrong."""
-        engine = self.engine
+        engine = self.engine  # no Expr here: checking 100,000 steps would take longer than running them
         try:
             x = v = engine.leaf(0.5)
             y = engine.leaf(1.0)
@@ -759,19 +789,24 @@ class _Depth:
 
     def longest(self) -> tuple[int, str]:
         """(the longest chain that worked, why a longer one did not or was not tried)."""
-        good, seconds = 0, 0.0
+        good = 0
         for n in _DEPTHS:
-            # A chain 10x longer takes >= 10x as long (100x for a quadratic walk): skip it if
-            # even the linear guess ends past the deadline.
-            if good and time.perf_counter() + seconds * n / good > self.deadline:
-                return good, f"not tried (a chain of {n} ops would take over {_DEPTH_SECONDS:.0f} s)"
+            guess = self.guess(n)
+            if guess > _DEPTH_SECONDS:
+                return good, f"not tried (a chain of {n} ops would take ~{guess:.0f} s)"
             start = time.perf_counter()
             note = self.works(n)
             seconds = time.perf_counter() - start
             if note:
                 return self._bisect(good, n, note)
+            self.times[n] = seconds
             good = n
         return good, ""
+
+    def guess(self, n: int) -> float:
+        """How long a chain of n ops, 10x the last, will take: 20x the last's time (a linear walk
+        takes 10x, and the garbage collector up to twice that; a quadratic walk 100x)."""
+        return 20 * self.times.get(n // 10, 0.0)
 
     def _bisect(self, good: int, bad: int, note: str) -> tuple[int, str]:
         """Narrow (good, bad) to neighbours while time is left; `note` says how `bad` failed."""
