@@ -625,11 +625,11 @@ class _Checker:
             if not self.check("gradient", name, _one_op(name, xs), functools.partial(_gradient_hint, name, xs), grads):
                 return
         if name in _REFLECTED and isinstance(self.engine, _ClassAdapter):
-            xs = [xs[0] for xs in self.points[name] if OPS[name].domain(_NUMBER, xs[0]) and OPS[name].domain(xs[0], _NUMBER)]
-            for left in (False, True) if xs else ():
+            firsts = [xs[0] for xs in self.points[name] if OPS[name].domain(_NUMBER, xs[0]) and OPS[name].domain(xs[0], _NUMBER)]
+            for left in (False, True) if firsts else ():
                 hint = (f"{_REFLECTED[name] if left else _DUNDERS[name]} with a number operand gives the wrong gradient: "
                         f"wrap the number in a Value and apply the same rule ({_RULES[name][1]})")
-                if not self.check("gradient", name, _with_number(name, xs[0], left), hint, grads):
+                if not self.check("gradient", name, _with_number(name, firsts[0], left), hint, grads):
                     return
 
     def _chain(self, name: str, ok: list[str]) -> None:
