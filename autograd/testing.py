@@ -173,7 +173,8 @@ class Report:
             lines.append(f"missing (not checked): {' '.join(self.missing)}")
         if self.failures:
             rows = [("kind", "op", "program", "expected", "got")]
-            rows += [(f.kind, f.op or "", f.program, f"{f.what} = {_shown(f.expected)}", _shown(f.got)) for f in self.failures]
+            rows += [(f.kind, f.op or "", f.program, f.what if f.expected is None else f"{f.what} = {_shown(f.expected)}",
+                      _shown(f.got)) for f in self.failures]
             widths = [max(len(row[c]) for row in rows) for c in range(4)]
             for k, row in enumerate(rows):
                 lines.append("  " + "  ".join(cell.ljust(w) for cell, w in zip(row, widths)) + "  " + row[4])
@@ -295,7 +296,8 @@ def check_engine(value_class: type | None = None, *, ops: str | Iterable[str] | 
         raise TypeError(f"check_engine: seed must be an int, got {type(seed).__name__}: {seed!r}")
     checker = _Checker(engine, requested, random.Random(seed))
     checker.run(names)
-    depth, note = _depth(engine, [n for n in checker.present if n not in checker.failed])
+    # Only where backward() works at all: otherwise the chain would show the same failure again.
+    depth, note = _depth(engine, [n for n in checker.present if n not in checker.failed]) if checker.seeded else (0, "")
     report = Report(name, checker.failures, checker.missing, checker.present, checker.programs,
                     time.perf_counter() - start, depth, note)
     if raise_on_failure and not report.ok:
@@ -395,13 +397,16 @@ class _Crash(Exception):
         self.stage, self.error = stage, error
 
 
-def _run(engine: _Adapter, program: _Program) -> _Run:
-    """Build the program on `engine`, backpropagate from its output, read the numbers; `_Crash` if it raises."""
+def _run(engine: _Adapter, program: _Program, backward: bool = True) -> _Run:
+    """Build the program on `engine`, backpropagate from its output (unless not `backward`), read the
+    numbers; `_Crash` if the engine raises."""
     stage = "forward"
     try:
         nodes = [x if i in program.numbers else engine.leaf(x) for i, x in enumerate(program.expr.inputs)]
         out = program.expr.evaluate(functools.partial(_apply, engine), nodes)
         data = engine.data(out)
+        if not backward:
+            return _Run(data, None, [])
         stage = "backward"
         engine.backward(out)
         return _Run(data, engine.grad(out), [engine.grad(nodes[i]) for i in program.leaves()])
@@ -516,6 +521,7 @@ class _Checker:
         self.present: list[str] = []
         self.points: dict[str, list[tuple[float, ...]]] = {}
         self.programs = 0
+        self.seeded = False
 
     def run(self, names: list[str]) -> None:
         for name in names:
@@ -527,11 +533,11 @@ class _Checker:
                 self.present.append(name)
         if not self.present:
             return
-        seeded = self._seed()
+        self.seeded = seeded = self._seed()
         for name in self.present:
             self._alone(name, grads=seeded)
         if not seeded:
-            return  # every gradient is off by the seed: the checks below would repeat it
+            return  # every gradient is off by the seed, or backward() raises: the checks below would repeat it
         ok = [n for n in self.present if n not in self.failed]
         for name in ok:
             self._chain(name, ok)
@@ -561,14 +567,14 @@ class _Checker:
         self.programs += 1
         out = program.out()
         try:
-            got = _run(self.engine, program)
+            got = _run(self.engine, program, backward=grads)
         except _Crash as e:
             return _Mismatch("backward()" if e.stage == "backward" else f"{out}.data", None,
                              None if e.stage == "backward" else expected.data, _last_line(e.error), e)
         if not _close(got.data, expected.data):
             return _Mismatch(f"{out}.data", None, expected.data, got.data)
         for i, g, e in zip(program.leaves(), got.grads, expected.grads):
-            if grads and not _close(g, e):
+            if not _close(g, e):
                 return _Mismatch(f"x{i}.grad", i, e, g)
         return None
 
@@ -577,7 +583,7 @@ class _Checker:
         if m.error is not None:
             hint = _crash_hint(self.engine, op, program, m.error)
         elif kind == "value" and op is not None:
-            hint = _value_hint(op, program)
+            hint = _value_hint(op, program, m.got)
         if not program.numbers:  # an op that fails only with a number operand (no __rmul__) still serves below
             self.failed.add(op)
         if all((f.kind, f.op) != (kind, op) for f in self.failures):
@@ -605,18 +611,24 @@ class _Checker:
             self.fail("seed", None, fresh, _Mismatch("x0.grad", 0, 0.0, grad),
                       "a new Value's grad must start at 0 (self.grad = 0 in __init__); backward() seeds only the output with 1")
             return False
+        crashed = None  # a crash in backward() on every op: backward() itself (not yet written?)
         for name in self.present:
             program = _one_op(name, self.points[name][0])
             self.programs += 1
             try:
                 seed = _run(self.engine, program).out_grad
-            except _Crash:  # the op's own check reports it; try the next op
+            except _Crash as e:  # in the op's forward, its own check reports it: try the next op
+                crashed = (program, e) if e.stage == "backward" and crashed is None else crashed
                 continue
             if not _close(seed, 1.0):
                 self.fail("seed", None, program, _Mismatch(f"{program.out()}.grad", None, 1.0, seed),
-                          "backward() must first set the output's grad to 1 (d out/d out = 1), then call the _backward's")
+                          "backward() must first set the output's grad to 1 (d out/d out = 1), then call each node's _backward")
                 return False
             return True
+        if crashed is not None:  # then the ops' forwards are checked without it
+            program, e = crashed
+            self.fail("crash", None, program, _Mismatch("backward()", None, None, _last_line(e.error), e), "")
+            return False
         return True
 
     def _alone(self, name: str, grads: bool) -> None:
@@ -729,7 +741,10 @@ def _gradient_hint(name: str, xs: tuple[float, ...], m: _Mismatch) -> str:
     return f"{name}'s derivative with respect to {_operand(name, m.leaf)} is wrong: {rule}"
 
 
-def _value_hint(name: str, program: _Program) -> str:
+def _value_hint(name: str, program: _Program, got: Any) -> str:
+    if not is_number(got):
+        kind = type(got).__name__
+        return f"{name}'s out.data must be a number, got {kind}" + (f" (a {kind} inside a {kind}?)" if hasattr(got, "data") else "")
     if program.numbers:
         left = program.expr.steps[0][1] == (1, 0)
         method = _REFLECTED[name] if left else _DUNDERS[name]
@@ -754,7 +769,8 @@ def _crash_hint(engine: _Adapter, name: str | None, program: _Program, crash: _C
     if isinstance(e, AttributeError) and name is not None and f"'{name}'" in str(e) and crash.stage == "forward":
         return f"define the method {method} on your Value class (or leave {name!r} out of ops=)"
     if crash.stage == "backward":
-        return f"backward() raised {type(e).__name__} on this program: read the traceback of {name}'s _backward"
+        where = "backward()" if name is None else f"{name}'s _backward"
+        return f"backward() raised {type(e).__name__} on this program: read the traceback of {where}"
     return f"{method} raised {type(e).__name__}: run the program above and read the traceback"
 
 

@@ -102,14 +102,15 @@ def planted(mistake=None):
         def backward(self):
             if mistake != "no seed":
                 self.grad = 1.0
-            if mistake == "depth-first, no sort":  # each node once, when first reached: too early
+            if mistake in ("depth-first, no sort", "depth-first over a set"):  # each node once, when first reached
                 seen, stack = set(), [self]
                 while stack:
                     v = stack.pop()
                     if v not in seen:
                         seen.add(v)
                         v._backward()
-                        stack.extend(v.parents)
+                        # a set, as micrograd's _prev: its order depends on the nodes' ids
+                        stack.extend(set(v.parents) if mistake == "depth-first over a set" else v.parents)
                 return
             if mistake == "recursive per child":  # each path separately: a shared node passes on twice
                 def down(v):
@@ -142,6 +143,7 @@ PLANTED = [
     # (mistake, kind, op, a phrase of the hint)
     ("= not += in *", "accumulation", "*", "+="),
     ("depth-first, no sort", "order", None, "topological"),
+    ("depth-first over a set", "order", None, "topological"),
     ("recursive per child", "order", None, "topological"),
     ("tanh 1 - t", "gradient", "tanh", "1 − tanh², not 1 − tanh"),
     ("no __rmul__", "crash", "*", "__rmul__"),
@@ -323,3 +325,62 @@ def test_report_ok_and_repr():
 def test_bad_arguments_get_a_sentence(call, error, message):
     with pytest.raises(error, match=re.escape(message)):
         call()
+
+
+def with_methods(mistake=None, **methods):
+    cls = planted(mistake)
+    for name, method in methods.items():
+        setattr(cls, name, method)
+    return cls
+
+
+def not_written(*args):
+    raise NotImplementedError
+
+
+def test_a_backward_not_written_yet_is_one_crash_and_the_forwards_are_still_checked():
+    report = check_engine(with_methods("exp x", backward=not_written, tanh=lambda self: None), raise_on_failure=False)
+    assert [(f.kind, f.op, f.what, f.got) for f in report.failures] == [
+        ("crash", None, "backward()", "NotImplementedError"),
+        ("crash", "tanh", "v1.data", "TypeError: tanh returned None, not the new node")]
+    assert [f.hint for f in report.failures] == ["backward() is not written yet (it raises NotImplementedError)",
+                                                 "tanh must return the new node it made (return out)"]
+    assert report.depth == 0 and "chain" not in str(report)  # backward() does not run: nothing to measure
+    report = check_engine(with_methods("tanh 1 - t", backward=not_written, __mul__=lambda self, other: type(self)(7.0)),
+                          raise_on_failure=False)
+    assert [(f.kind, f.op) for f in report.failures] == [("crash", None), ("value", "*")]  # tanh's rule is not seen
+
+
+def test_a_stub_method_raising_not_implemented_error_is_a_crash_not_missing():
+    (f,) = check_engine(with_methods(tanh=not_written), raise_on_failure=False).failures
+    assert (f.kind, f.op, f.hint) == ("crash", "tanh", "tanh is not written yet (it raises NotImplementedError)")
+
+
+def test_backward_that_raises_on_every_program_is_one_crash():
+    def broken(self):
+        raise KeyError("parents")
+
+    report = check_engine(with_methods(backward=broken), raise_on_failure=False)
+    assert [(f.kind, f.op, f.got) for f in report.failures] == [("crash", None, "KeyError: 'parents'")]
+    assert report.failures[0].hint == "backward() raised KeyError on this program: read the traceback of backward()"
+
+
+def test_an_op_whose_backward_raises_is_a_crash_of_that_op():
+    cls = planted()
+
+    def exp(self):
+        out = cls(math.exp(self.data), (self,), (math.exp(self.data),), "exp")
+        out._backward = lambda: undefined_name  # noqa: F821  # the mistake: a NameError in exp's backward
+        return out
+
+    (f,) = check_engine(with_methods(exp=exp), ops=["+", "exp"], raise_on_failure=False).failures
+    assert (f.kind, f.op, f.what, f.got) == ("crash", "exp", "backward()", "NameError: name 'undefined_name' is not defined")
+    assert f.hint == "backward() raised NameError on this program: read the traceback of exp's _backward"
+
+
+def test_data_that_is_not_a_number_is_a_wrong_value():
+    cls = planted()
+    report = check_engine(with_methods(__neg__=lambda self: cls(cls(-self.data))), ops=["neg"], raise_on_failure=False)
+    (f,) = report.failures
+    assert (f.kind, f.op, type(f.got)) == ("value", "neg", cls)
+    assert f.hint == "neg's out.data must be a number, got V (a V inside a V?)"
