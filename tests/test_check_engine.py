@@ -179,9 +179,9 @@ def test_a_planted_mistake_is_caught_with_its_kind_op_program_and_hint(mistake, 
 
 
 @pytest.mark.parametrize(("mistake", "failures"), [
-    ("tanh 1 - t", [("gradient", "tanh", "x0 = 1.28; v1 = tanh(x0) -> v1")]),
-    ("= not += in *", [("accumulation", "*", "x0 = 0.88; v1 = x0 * x0 -> v1")]),
-    ("no __rmul__", [("crash", "*", "x0 = 0.88; v1 = 2.0 * x0 -> v1")]),
+    ("tanh 1 - t", [("gradient", "tanh", "x0 = 1.23; v1 = tanh(x0) -> v1")]),
+    ("= not += in *", [("accumulation", "*", "x0 = 0.28; v1 = x0 * x0 -> v1")]),
+    ("no __rmul__", [("crash", "*", "x0 = 0.28; v1 = 2.0 * x0 -> v1")]),
     ("fresh grad is 1", [("seed", None, "x0 = 0.5 -> x0")]),
 ])
 def test_one_mistake_is_one_failure(mistake, failures):
@@ -214,13 +214,13 @@ def test_a_failure_raises_engine_error_an_assertion_error_with_the_table():
     assert lines[0].startswith("check_engine(V): 1 failure; checked + - * / neg ** exp log tanh sigmoid relu (")
     assert lines[1] == "missing (not checked): softplus sin cos sqrt abs reciprocal"
     assert lines[2].split() == ["kind", "op", "program", "expected", "got"]
-    assert lines[3].split()[:2] == ["gradient", "tanh"] and "x0.grad = 0.266434  0.143515" in lines[3]
+    assert lines[3].split()[:2] == ["gradient", "tanh"] and "x0.grad = 0.29006  0.157421" in lines[3]
     assert lines[4].strip() == "hint: tanh's derivative is 1 − tanh², not 1 − tanh"
 
 
 def test_a_failure_has_its_numbers():
     (f,) = check_engine(planted("tanh 1 - t"), raise_on_failure=False).failures
-    t = math.tanh(1.28)
+    t = math.tanh(1.23)
     assert isinstance(f, Failure)
     assert f.what == "x0.grad" and f.expected == pytest.approx(1 - t * t) and f.got == pytest.approx(1 - t)
 
