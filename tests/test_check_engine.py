@@ -4,6 +4,8 @@ caught with the right kind, the right op, a program of at most three ops and a h
 import math
 import os
 import re
+import subprocess
+import sys
 import time
 
 import micrograd.engine
@@ -247,6 +249,19 @@ def test_the_same_seed_gives_the_same_report_and_another_seed_other_points():
 
     assert rows(0) == rows(0) and rows(1) == rows(1)
     assert rows(0) != rows(1)
+    # an op's points are its own: checking it alone gives the same program
+    alone = check_engine(planted("exp x"), ops=["exp"], raise_on_failure=False).failures
+    assert [f[:6] for f in alone] == rows(0)
+
+
+def test_check_engine_needs_no_hypothesis():
+    code = ("import sys; sys.modules['hypothesis'] = None\n"  # `import hypothesis` now raises ImportError
+            "import micrograd.engine\n"
+            "from autograd.testing import check_engine\n"
+            "assert check_engine(micrograd.engine.Value).ok")
+    env = {**os.environ, "PYTHONPATH": os.path.dirname(os.path.dirname(os.path.abspath(__file__)))}
+    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
 
 
 def test_writes_nothing_into_the_current_folder(tmp_path, monkeypatch):
