@@ -133,6 +133,9 @@ def planted(mistake=None):
             for v in reversed(order):
                 v._backward()
 
+    if mistake == "equal by data":  # a set of nodes then keeps one of two nodes with equal values
+        V.__eq__ = lambda self, other: isinstance(other, V) and self.data == other.data
+        V.__hash__ = lambda self: hash(self.data)
     V.__name__ = V.__qualname__ = "V"
     return V
 
@@ -146,6 +149,7 @@ PLANTED = [
     ("= not += in *", "accumulation", "*", "+="),
     ("depth-first, no sort", "order", None, "topological"),
     ("depth-first over a set", "order", None, "topological"),
+    ("equal by data", "order", None, "by identity"),
     ("recursive per child", "order", None, "topological"),
     ("tanh 1 - t", "gradient", "tanh", "1 − tanh², not 1 − tanh"),
     ("no __rmul__", "crash", "*", "__rmul__"),
