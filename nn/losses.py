@@ -3,7 +3,8 @@
 Each loss accepts one prediction and one target, or equal-length sequences of them, and a
 `reduction` as in PyTorch: ``"mean"`` (the default), ``"sum"``, or ``"none"`` (a list with one
 loss per example). The losses are built from engine ops, so ``loss.backward()`` reaches every
-parameter that made the predictions.
+parameter that made the predictions. Every node a loss makes is labelled after what it is
+(``error_1``, ``margin_2``, ``loss_1``, the reduced ``loss``), so a drawing of the graph names them.
 
 Example:
   >>> from autograd import Value
@@ -60,7 +61,7 @@ def mse_loss(predictions: Predictions, targets: Targets, reduction: str = "mean"
       2.5
     """
     pairs = _pairs("mse_loss", predictions, targets, reduction)
-    return _reduce([(p - t) ** 2 for p, t in pairs], reduction)
+    return _reduce([_named(_named(p - t, "error", k) ** 2, "loss", k) for k, (p, t) in enumerate(pairs, 1)], reduction)
 
 
 # The result's type follows `reduction`: a list for "none", else one Value.
@@ -88,7 +89,7 @@ def l1_loss(predictions: Predictions, targets: Targets, reduction: str = "mean")
       5.0
     """
     pairs = _pairs("l1_loss", predictions, targets, reduction)
-    return _reduce([(p - t).abs() for p, t in pairs], reduction)
+    return _reduce([_named(_named(p - t, "error", k).abs(), "loss", k) for k, (p, t) in enumerate(pairs, 1)], reduction)
 
 
 # The result's type follows `reduction`: a list for "none", else one Value.
@@ -118,7 +119,8 @@ def hinge_loss(scores: Predictions, targets: Targets, reduction: str = "mean") -
         if _number(t) not in (1, -1):
             raise ValueError(f"hinge_loss: targets must be -1 or +1, got {t!r} at index {i} "
                              f"(map 0/1 labels with 2 * y - 1)")
-    return _reduce([(1 - t * s).relu() for s, t in pairs], reduction)
+    return _reduce([_named(_named(1 - _named(t * s, "margin", k), "1 − margin", k).relu(), "loss", k)
+                    for k, (s, t) in enumerate(pairs, 1)], reduction)
 
 
 # The result's type follows `reduction`: a list for "none", else one Value.
@@ -155,7 +157,8 @@ def binary_cross_entropy(logits: Predictions, targets: Targets, reduction: str =
         if not 0 <= _number(t) <= 1:
             raise ValueError(f"binary_cross_entropy: targets must be in [0, 1], got {t!r} at index {i} "
                              f"(map -1/+1 labels with (y + 1) / 2)")
-    return _reduce([z.softplus() - t * z for z, t in pairs], reduction)
+    return _reduce([_named(_named(z.softplus(), "softplus", k) - _named(t * z, "y·z", k), "loss", k)
+                    for k, (z, t) in enumerate(pairs, 1)], reduction)
 
 
 # The result's type follows `reduction`: a list for "none", else one Value.
@@ -208,8 +211,10 @@ def cross_entropy(logits: Any, targets: Any, reduction: str = "mean") -> Value |
             raise ValueError(f"cross_entropy: target {t!r} at index {i} is out of range for {len(row)} "
                              f"classes (must be 0 .. {len(row) - 1})")
         m = max(z.data for z in row)
-        lse = sum((z - m).exp() for z in row).log() + m  # type: ignore[union-attr]  # a row is not empty: never sum's 0
-        losses.append(lse - row[t])
+        # Row k's logit of class c, less the row's largest (a constant), and its exp: shifted_k,c, exp_k,c.
+        exps = [_named(_named(z - m, "shifted", f"{i + 1},{c}").exp(), "exp", f"{i + 1},{c}") for c, z in enumerate(row)]
+        lse = _named(_named(_summed(exps, "Σexp", i + 1).log(), "log Σexp", i + 1) + m, "logsumexp", i + 1)
+        losses.append(_named(lse - row[t], "loss", i + 1))
     return _reduce(losses, reduction)
 
 
@@ -242,9 +247,25 @@ def _check_reduction(name: str, reduction: str) -> None:
 def _reduce(losses: list[Value], reduction: str) -> Value | list[Value]:
     if reduction == "none":
         return losses
-    # Start the sum from the first loss, not from 0: no constant node at the root of every loss.
-    total = sum(losses[1:], losses[0])
-    return total / len(losses) if reduction == "mean" else total
+    if reduction == "sum":
+        return _named(_summed(losses, "Σloss"), "loss")
+    return _named(_summed(losses, "Σloss") / len(losses), "loss")
+
+
+def _summed(terms: list[Value], name: str, k: int | str | None = None) -> Value:
+    """terms[0] + terms[1] + …, each partial sum labelled ``name (k≤K)``, the whole ``name`` (``name_k``)."""
+    # Start from the first term, not from 0: no constant node at the root of every loss.
+    total = terms[0]
+    for j, x in enumerate(terms[1:], 2):
+        total = total + x
+        total.label = f"{name} (≤{j})" if k is None else f"{name}_{k} (≤{j})"
+    return _named(total, name, k) if len(terms) > 1 else total
+
+
+def _named(v: Value, name: str, k: int | str | None = None) -> Value:
+    """`v`, labelled `name` (``name_k`` for example k): what the drawings call it."""
+    v.label = name if k is None else f"{name}_{k}"
+    return v
 
 
 def _as_list(name: str, x: Any) -> list[Any]:
