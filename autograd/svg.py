@@ -17,6 +17,7 @@ Example:
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
@@ -27,7 +28,8 @@ if TYPE_CHECKING:
 
     from autograd.engine import Value
 
-__all__ = ["NODE_SIZE", "STYLE", "coord", "document", "edge_path", "kind_of", "node", "number", "op_label", "text"]
+__all__ = ["NODE_SIZE", "STYLE", "coord", "document", "edge_path", "isolate", "kind_of", "names", "node", "number", "op_label",
+           "text"]
 
 NODE_SIZE = (132.0, 48.0)  # a Value's box: name and op, data, grad
 
@@ -78,18 +80,75 @@ def text(s: object) -> str:
 def number(x: float | None, digits: int = 4) -> str:
     """A number as the drawings show it: 4 significant digits, always with a point (-3.0); None is "—".
 
-    The explorer's script formats the same way (a browser test compares the two).
+    −0.0 is shown as 0.0: a learner reads "-0.0" as a sign that means something (the exact value
+    stays in `Step.grad_of` and in the page's ``data-value``). The explorer's script formats the
+    same way (a browser test compares the two).
 
     Example:
-      >>> number(2.0), number(-0.000123456), number(1e20), number(None), number(float("inf"))
-      ('2.0', '-0.0001235', '1e+20', '—', 'inf')
+      >>> number(2.0), number(-0.000123456), number(1e20), number(None), number(float("inf")), number(-0.0)
+      ('2.0', '-0.0001235', '1e+20', '—', 'inf', '0.0')
       >>> number(0.78644773, digits=3)
       '0.786'
     """
     if x is None:
         return "—"
+    if x == 0:
+        return "0.0"
     s = f"{x:.{digits}g}"
     return s if any(c in s for c in ".en") else s + ".0"  # "1e+20", "inf" and "nan" need no point
+
+
+# Characters that can reorder the text around them: right-to-left letters, Arabic digits, and the
+# bidi controls (embeddings, overrides, isolates).
+_BIDI = frozenset({"R", "AL", "AN", "LRE", "RLE", "LRO", "RLO", "PDF", "LRI", "RLI", "FSI", "PDI"})
+_FSI, _PDI = "\u2068", "\u2069"
+
+
+def isolate(name: str) -> str:
+    """`name` wrapped in U+2068 … U+2069 (a bidi isolate) when it holds anything that could reorder
+    the text around it, so a label such as ``"\u202ex"`` reverses at most itself, never the rest of
+    a chain-rule line; any other name as it is.
+
+    Example:
+      >>> isolate("w₁₂⁽¹⁾"), isolate("\u202ex")
+      ('w₁₂⁽¹⁾', '\u2068\u202ex\u2069')
+    """
+    if name.isascii() or not any(unicodedata.bidirectional(c) in _BIDI for c in name):
+        return name
+    # A PDI inside the name with no opener of its own would close our isolate early: give it one.
+    # Our closing PDI then also ends every embedding or override the name left open.
+    depth = extra = 0
+    for c in name:
+        if c in "\u2066\u2067\u2068":
+            depth += 1
+        elif c == _PDI:
+            depth, extra = (depth - 1, extra) if depth else (depth, extra + 1)
+    return _FSI * (1 + extra) + name + _PDI * (1 + depth)
+
+
+def names(order: Sequence[Value]) -> list[str]:
+    """The name each Value of `order` is shown by: its label (in the notes' notation), a wrapped
+    constant's number, else ``v<i>``; a made-up name never equals a label (a prime is added), and
+    names that could reorder the text around them are isolated (`isolate`).
+
+    Example:
+      >>> from autograd import Value
+      >>> a = Value(2.0, label="v2"); b = a * 3; c = b + 1.0
+      >>> names([a, b.parents[1], b, c.parents[1], c])
+      ['v2', '3.0', 'v2′', '1.0', 'v4']
+    """
+    labels = [v.label for v in order]
+    taken = {notation.pretty(s) for s in labels if s}
+    out = []
+    for i, (v, s) in enumerate(zip(order, labels)):
+        if s:
+            out.append(isolate(notation.pretty(s)))
+            continue
+        name = number(v.data) if v.op == "const" else f"v{i}"
+        while name in taken:
+            name += "′"
+        out.append(name)
+    return out
 
 
 def node(i: int, x: float, y: float, *, kind: str, name: str, op: str, data: float | None, grad: float | None,

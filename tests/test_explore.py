@@ -9,7 +9,7 @@ from xml.etree import ElementTree
 import pytest
 from hostile import HOSTILE
 
-from autograd import Op, Value, explore, explorer, grad, topological_order
+from autograd import Op, Value, explore, explorer, grad, svg, topological_order
 from autograd.explorer import Explorer, Step
 from autograd.layout import chain, layered
 from nn import MLP, Module, Neuron
@@ -382,9 +382,103 @@ def test_every_hostile_string_is_drawn_as_text_as_a_label_and_as_an_op_name(name
     titles = [e.text for e in root.iter("{http://www.w3.org/2000/svg}title")]
     shown = text.translate({i: 0x2400 + i for i in range(32)} | {0x7F: 0x2421})
     shown = shown.encode("utf-8", "backslashreplace").decode("utf-8")
-    assert shown in titles and shown + "!" in titles
+    assert svg.isolate(shown) in titles and svg.isolate(shown + "!") in titles  # isolated if it holds bidi text
     page = ex.html()
     page.encode("utf-8")  # writable as UTF-8 (a lone surrogate would not be)
     body = page.split("<body", 1)[1]
     assert "<img" not in body and "<b>" not in body and "<!-- x" not in body
     assert body.count("<script") == 2 and body.count("</script>") == 2
+
+
+# --- issue 21: boxes by call, names a learner can find ------------------------------------------
+
+def boxes(ex):
+    """{box name: [member labels]} of an explorer's neuron boxes."""
+    return {g["name"]: [ex._t.order[i].label for i in g["members"]] for g in ex._groups}
+
+
+@pytest.mark.parametrize("build", ["twice", "recurrent"])
+def test_a_model_applied_to_its_own_output_is_drawn_one_box_per_call(build, tmp_path):
+    # Defect 1: m(m(x)) and h = m(h) raised "the neuron boxes would form a cycle" on save.
+    m = MLP(1, [2, 1], seed=0)
+    if build == "twice":
+        root, calls = m([m([Value(0.3)])]), 2
+    else:
+        h = Value(0.3, label="h0")
+        for _ in range(5):
+            h = m([h])
+        root, calls = h, 5
+    ex = explore(root)
+    ex.save(tmp_path / "page.html")
+    names = [g["name"] for g in ex._groups]
+    assert len(names) == 3 * calls and len(set(names)) == len(names)
+    assert f"neuron 2 · layer 1 · call {calls}" in names
+    for g in ex._groups:  # each box's z and a come from one call: a = σ(z) of that very z
+        assert g["out"] == g["z"] or ex._t.parents[g["out"]] == (g["z"],)
+
+
+def test_a_model_called_on_two_examples_never_mixes_a_z_and_an_a_of_different_calls():
+    # Defect 2: a box read "z₁⁽¹⁾ = 2.065, a₁⁽¹⁾ = 0.0" under relu, and four of the eight z were hidden.
+    m = MLP(2, [3, 1], seed=0, activation="relu")
+    xs = [[Value(1.0, label="x_1"), Value(-2.0, label="x_2")], [Value(0.5, label="x_1"), Value(1.5, label="x_2")]]
+    ex = explore(hinge_loss([m(x) for x in xs], [1, -1]))
+    t = ex._t
+    neurons = [g for g in ex._groups if g["activation"] != "cost"]
+    assert len(neurons) == 8  # (3 + 1) neurons × 2 examples
+    assert sorted(g["z"] for g in neurons) == [i for i, v in enumerate(t.order) if re.fullmatch(r"z\[\d\]_\d", v.label)]
+    for g in neurons:
+        if g["out"] != g["z"]:
+            assert t.data[g["out"]] == max(0.0, t.data[g["z"]])
+    # each parameter is in exactly one box (the first call's); the second call reads it from there
+    w = m.layers[0].neurons[0].w[0]
+    (owner,) = [g for g in ex._groups if t.index[w] in g["members"]]
+    assert owner["name"] == "neuron 1 · layer 1 · call 1"
+
+
+def test_a_neurons_box_holds_only_what_the_neuron_made():
+    # Defect 3: a user's features read only by a one-wide layer were drawn inside "neuron 1 · layer 1".
+    x1, x2 = Value(0.5, label="x1"), Value(-1.0, label="x2")
+    f = (x1 * x2).tanh(); f.label = "feature_1"
+    total = x1 + x2
+    ex = explore(MLP(2, [1, 1], seed=0)([f, total]))
+    inside = [ex._t.order[i] for g in ex._groups for i in g["members"]]
+    assert f not in inside and total not in inside and f.parents[0] not in inside
+    assert boxes(ex)["neuron 1 · layer 1"] == ["b[1]_1", "w[1]_11", "w[1]_11*x_1", "z[1]_1(j<=1)", "w[1]_12",
+                                                "w[1]_12*x_2", "z[1]_1", "a[1]_1"]
+
+
+def test_nn_and_the_losses_leave_no_invented_names_and_made_up_names_never_equal_a_label():
+    model, x, loss = mlp_loss()
+    ex = explore(loss, params=model.parameters())
+    assert [name for name in ex._t.names if re.fullmatch(r"v\d+", name)] == []
+    text = "\n".join(map(str, ex.steps))
+    assert re.search(r"\bv\d+\b", text) is None
+    # An unlabelled node is never called by another node's label.
+    a = Value(1.0, label="v2")
+    b = a * 3.0
+    c = b + a; c.label = "c"
+    names = explore(c)._t.names
+    assert len(set(names)) == len(names) and names.count("v2") == 1
+    assert str(explore(c).steps[1]).startswith("v2′ = v2 * 3.0")
+
+
+def test_a_bidi_override_in_a_label_reverses_nothing_outside_it():
+    # Defect 5: x labelled "\u202ex" reversed the rest of the chain-rule line.
+    x = Value(2.0, label="\u202ex")
+    y = x * 3.0; y.label = "y"
+    line = str(explore(y).steps[-1])
+    assert "\u2068\u202ex\u2069.grad" in line and line.count("\u2068") == line.count("\u2069") == 3
+    assert svg.isolate("a\u2069\u202eb") == "\u2068\u2068a\u2069\u202eb\u2069"  # its own PDI cannot close ours
+
+
+def test_the_static_picture_defaults_to_a_step_that_teaches():
+    model, x, loss = mlp_loss()
+    ex = explore(loss, params=model.parameters())
+    middle = ex._t.first_backward + len(ex._t.backward) // 2
+    assert ex.svg() == ex.svg(middle) != ex.svg(0)
+    assert ex.svg().count(">—<") < ex.svg(0).count(">—<") / 3  # numbers, not dashes
+    caption = ex._repr_mimebundle_()
+    html = (caption[0] if isinstance(caption, tuple) else caption)["text/html"]
+    assert f"step {middle + 1} of {len(ex.steps)}" in html
+    ex.step = 3  # a step chosen is the one shown
+    assert ex.svg() == ex.svg(3)

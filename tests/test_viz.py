@@ -493,8 +493,8 @@ def test_backward_steps_rejects_bad_arguments():
 
 
 def test_a_step_number_format_keeps_a_point():
-    assert [svg.number(x) for x in (-3.0, 0.5, 2, 1e20, -0.0, math.inf, math.nan, 0.000123456)] == [
-        "-3.0", "0.5", "2.0", "1e+20", "-0.0", "inf", "nan", "0.0001235"]
+    assert [svg.number(x) for x in (-3.0, 0.5, 2, 1e20, -0.0, math.inf, math.nan, 0.000123456)] == [  # -0.0 reads as 0.0 (issue 21)
+        "-3.0", "0.5", "2.0", "1e+20", "0.0", "inf", "nan", "0.0001235"]
 
 
 @needs_dot
