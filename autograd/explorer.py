@@ -488,7 +488,8 @@ class Explorer:
         k = self._shown()
         caption = f"<p><b>{svg.text(self.title)}</b>: step {k + 1} of {self._t.total}: {svg.text(self.steps[k])}</p>"
         picture = self.svg()  # drawn once: the static picture and the widget's
-        static = {"text/html": f"<div>{caption}{picture}</div>", "text/plain": repr(self)}
+        # The picture keeps its size (11 px text) and scrolls sideways where the page is narrower.
+        static = {"text/html": f'<div>{caption}<div style="overflow:auto">{picture}</div></div>', "text/plain": repr(self)}
         try:
             bundle = self._widget(picture)._repr_mimebundle_(include=include, exclude=exclude, **kwargs)
         except ImportError:
@@ -710,7 +711,8 @@ def _draw(ex: Explorer, step: int) -> str:
     body.append("</g>")
     for g, inset in enumerate(d.insets):
         body.append(_inset_svg(ex, g, inset, *d.layout.position[("g", g)], states, step, d))
-    return svg.document(d.layout.width, d.layout.height, "".join(body), title=ex.title)
+    # Unshrunk: at the explorer's sizes a fitted picture of a network would read at ~8 px.
+    return svg.document(d.layout.width, d.layout.height, "".join(body), title=ex.title, shrink=False)
 
 
 def _node(t: _Timeline, i: int, x: float, y: float, state: str, step: int, w: float = svg.NODE_SIZE[0],

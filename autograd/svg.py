@@ -41,7 +41,7 @@ STYLE = """
 .dg .k-leaf>rect{fill:#dbeafe}.dg .k-param>rect{fill:#fde68a}.dg .k-root>rect{fill:#bbf7d0;stroke:#15803d;stroke-width:2}
 .dg .k-const>rect{fill:#f3f4f6;stroke-dasharray:4 2}.dg .k-const text{fill:#4b5563}
 .dg .group>rect{fill:#f8fafc;stroke:#475569}.dg .group text{font-size:12px}.dg .group.k-cost>rect{fill:#ecfdf5;stroke:#15803d}
-.dg .name{font-weight:600}.dg .op{fill:#6b7280;font-size:10px}.dg .grad,.dg .grad tspan{fill:#6d28d9}
+.dg .name{font-weight:600}.dg .op{fill:#6b7280;font-size:11px}.dg .grad,.dg .grad tspan{fill:#6d28d9}
 .dg .edge{fill:none;stroke:#9ca3af;stroke-width:1.2}
 .dg .s-pending{opacity:.62}.dg .s-done>rect{stroke:#1e293b;stroke-width:1.8}.dg .s-partial>rect{stroke:#a78bfa;stroke-dasharray:5 3}
 .dg .s-current>rect{stroke:#ea580c;stroke-width:3.5}
@@ -249,8 +249,11 @@ def edge_path(points: Sequence[tuple[float, float]], edges: Iterable[int], *, di
     return f'<path class="{cls}" data-e="{" ".join(map(str, edges))}" d="{"".join(d)}"/>'
 
 
-def document(width: float, height: float, body: str, *, title: str = "") -> str:
+def document(width: float, height: float, body: str, *, title: str = "", shrink: bool = True) -> str:
     """A standalone ``<svg>`` with the drawings' stylesheet and arrow marker, shrunk to fit its container.
+
+    With ``shrink=False`` it keeps its size (a wide drawing then wants a scrolling container), so
+    its 11 px text stays 11 px however narrow the page.
 
     Example:
       >>> document(10, 10, "").startswith('<svg xmlns="http://www.w3.org/2000/svg"')
@@ -258,8 +261,9 @@ def document(width: float, height: float, body: str, *, title: str = "") -> str:
     """
     title_el = f"<title>{text(title)}</title>" if title else ""
     w, h = coord(width), coord(height)
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" class="dg" width="{w}" height="{h}" viewBox="0 0 {w} {h}" role="img" '
-            'style="max-width:100%;height:auto">'
+    style = ' style="max-width:100%;height:auto"' if shrink else ""
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" class="dg" width="{w}" height="{h}" viewBox="0 0 {w} {h}" role="img"'
+            f'{style}>'
             f"{title_el}<style>{STYLE}</style>"
             '<defs><marker id="dg-arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="11" markerHeight="11" '
             'orient="auto-start-reverse" markerUnits="userSpaceOnUse"><path d="M0,0L10,5L0,10z" fill="context-stroke"/></marker></defs>'

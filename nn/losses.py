@@ -4,7 +4,7 @@ Each loss accepts one prediction and one target, or equal-length sequences of th
 `reduction` as in PyTorch: ``"mean"`` (the default), ``"sum"``, or ``"none"`` (a list with one
 loss per example). The losses are built from engine ops, so ``loss.backward()`` reaches every
 parameter that made the predictions. Every node a loss makes is labelled after what it is
-(``error_1``, ``margin_2``, ``loss_1``, the reduced ``loss``), so a drawing of the graph names them.
+(``error_1``, ``margin_2`` = y·s, ``shortfall_2`` = 1 − margin, ``loss_1``, the reduced ``loss``), so a drawing of the graph names them.
 
 Example:
   >>> from autograd import Value
@@ -119,7 +119,7 @@ def hinge_loss(scores: Predictions, targets: Targets, reduction: str = "mean") -
         if _number(t) not in (1, -1):
             raise ValueError(f"hinge_loss: targets must be -1 or +1, got {t!r} at index {i} "
                              f"(map 0/1 labels with 2 * y - 1)")
-    return _reduce([_named(_named(1 - _named(t * s, "margin", k), "1 − margin", k).relu(), "loss", k)
+    return _reduce([_named(_named(1 - _named(t * s, "margin", k), "shortfall", k).relu(), "loss", k)
                     for k, (s, t) in enumerate(pairs, 1)], reduction)
 
 
