@@ -486,7 +486,8 @@ class Explorer:
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None,
                           **kwargs: Any) -> dict[str, Any] | tuple[dict[str, Any], dict[str, Any]]:
         k = self._shown()
-        caption = f"<p><b>{svg.text(self.title)}</b>: step {k + 1} of {self._t.total}: {svg.text(self.steps[k])}</p>"
+        caption = (f"<p><b>{svg.text(self.title)}</b>: step {k + 1} of {self._t.total}: "
+                   f"{svg.text(self._where(k) + str(self.steps[k]))}</p>")
         picture = self.svg()  # drawn once: the static picture and the widget's
         # The picture keeps its size (11 px text) and scrolls sideways where the page is narrower.
         static = {"text/html": f'<div>{caption}<div style="overflow:auto">{picture}</div></div>', "text/plain": repr(self)}
@@ -503,6 +504,16 @@ class Explorer:
 
     def __repr__(self) -> str:
         return f"<Explorer {self.title}: {self._t.total} steps>"
+
+    def _where(self, step: int) -> str:
+        """"inside neuron 3 · layer 2: " when step `step` names a node hidden in a (closed) box, as the page says it."""
+        t, i = self._t, self._t.node_at(step)
+        boxes: list[str] = []
+        for j in [] if i is None else [i, *t.parents[i]]:
+            g = self._member[j]
+            if g >= 0 and j not in (self._groups[g]["z"], self._groups[g]["out"]) and self._groups[g]["name"] not in boxes:
+                boxes.append(self._groups[g]["name"])
+        return f"inside {' and '.join(boxes)}: " if boxes else ""
 
     # --- what the page reads ------------------------------------------------------------------
 
@@ -578,6 +589,7 @@ def _neuron_groups(t: _Timeline) -> list[Group]:
     for group in groups:
         (l, i), call = group["key"], group["call"]
         group["name"] = f"neuron {i} · layer {l}" + (f" · call {call}" if calls[l, i] > 1 else "")
+        group["call"] = call if calls[l, i] > 1 else 0
         group["members"].sort()
     groups.sort(key=lambda group: (group["key"], group["call"]))
     taken = {i for g in groups for i in g["members"]}
@@ -761,6 +773,8 @@ def _group_box(ex: Explorer, g: int, x: float, y: float, w: float, h: float, sta
                      f'{svg.number(t.grad_at(i, step))}</tspan></text>')
     kind = "k-cost" if group["activation"] == "cost" else "k-neuron"
     tag = group["activation"] if group["activation"] != "cost" else "cost C"
+    if group.get("call"):  # one of several calls of this neuron (two examples, a recurrent net): which
+        tag += f" · call {group['call']}"
     return (f'<g class="group {kind}{" " + state if state else ""}" data-group="{g}" tabindex="0" role="button">'
             f'<title>{svg.text(group["name"])}: click to open</title>'
             f'<rect x="{f(left)}" y="{f(top)}" width="{f(w)}" height="{f(h)}" rx="8"/>'

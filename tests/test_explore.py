@@ -480,5 +480,10 @@ def test_the_static_picture_defaults_to_a_step_that_teaches():
     caption = ex._repr_mimebundle_()
     html = (caption[0] if isinstance(caption, tuple) else caption)["text/html"]
     assert f"step {middle + 1} of {len(ex.steps)}" in html
+    hidden = explore(loss, params=model.parameters())
+    hidden.step = next(k for k in range(1, len(ex.steps)) if ex.steps[k].node.label.startswith("w[1]_11*"))
+    html = hidden._repr_mimebundle_()
+    html = (html[0] if isinstance(html, tuple) else html)["text/html"]
+    assert ": inside neuron 1 · layer 1: " in html  # the caption never names a hidden node without its box
     ex.step = 3  # a step chosen is the one shown
     assert ex.svg() == ex.svg(3)
