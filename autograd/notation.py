@@ -26,7 +26,7 @@ from typing import NamedTuple
 __all__ = ["NodeName", "formula", "label", "node_name", "parse", "partial_sum", "pretty", "term"]
 
 _LABEL = re.compile(r"([A-Za-z]+)\[(\d+)\]_(\d+(?:,\d+)?)")
-_TERM = re.compile(rf"(w\[(\d+)\]_\d+(?:,\d+)?)\*(?:(a\[\d+\]_\d+)|x_(\d+))")  # w[l]_ij*a[l-1]_j, w[1]_ij*x_j
+_TERM = re.compile(r"(w\[(\d+)\]_\d+(?:,\d+)?)\*(?:(a\[\d+\]_\d+)|x_(\d+))")  # w[l]_ij*a[l-1]_j, w[1]_ij*x_j
 _PARTIAL = re.compile(r"(z\[\d+\]_\d+)\(j<=(\d+)\)")  # z[l]_i(j<=J)
 _TWO_INDICES = frozenset({"w"})  # w_ij; b_i, z_i, a_i and anything else have one index
 _SUPERSCRIPT = str.maketrans("0123456789()", "⁰¹²³⁴⁵⁶⁷⁸⁹⁽⁾")
@@ -138,15 +138,14 @@ def pretty(text: str) -> str:
       >>> pretty("w[2]_13"), pretty("z[1]_4"), pretty("w[1]_13*x_3"), pretty("loss")
       ('w₁₃⁽²⁾', 'z₄⁽¹⁾', 'w₁₃⁽¹⁾·x₃', 'loss')
     """
-    if not isinstance(text, str):
-        return text
-    m = _TERM.fullmatch(text)
+    text_ = text if isinstance(text, str) else ""  # any other object is returned as it is, below
+    m = _TERM.fullmatch(text_)
     if m is not None:  # w₁₃⁽²⁾·a₃⁽¹⁾, w₁₃⁽¹⁾·x₃
         return f"{pretty(m[1])}·{pretty(m[3]) if m[3] else 'x' + m[4].translate(_SUBSCRIPT)}"
-    m = _PARTIAL.fullmatch(text)
+    m = _PARTIAL.fullmatch(text_)
     if m is not None:  # z₁⁽²⁾ (j≤3)
         return f"{pretty(m[1])} (j≤{m[2]})"
-    m = _LABEL.fullmatch(text)
+    m = _LABEL.fullmatch(text_)
     if m is None:
         return text
     return f"{m[1]}{m[3].translate(_SUBSCRIPT)}{f'({m[2]})'.translate(_SUPERSCRIPT)}"
