@@ -23,6 +23,7 @@ import heapq
 import math
 from typing import Any, NamedTuple
 
+from autograd import svg
 from autograd._checks import positive_int
 from autograd.engine import _CONST, Value, topological_order
 from autograd.notation import node_name
@@ -142,7 +143,7 @@ def explain(root: Value, x: Value, top: int = 10) -> Explanation:
             raise TypeError(f"explain: {what} must be a Value, got {type(v).__name__}: {v!r}")
     positive_int(top, "explain", "top", least=0)
     order = topological_order(root)
-    names = {v: node_name(v.label, i) for i, v in enumerate(order)}
+    names = dict(zip(order, svg.names(order)))  # unique, bidi-isolated: as the explorer names them
     sweep = _Sweep(order, root, x)
     return Explanation(root, x, sweep.largest(top), sweep.count, sweep.total, names)
 

@@ -137,12 +137,12 @@ def names(order: Sequence[Value]) -> list[str]:
       >>> names([a, b.parents[1], b, c.parents[1], c])
       ['v2', '3.0', 'v2′', '1.0', 'v4']
     """
-    labels = [v.label for v in order]
-    taken = {notation.pretty(s) for s in labels if s}
+    labels = [notation.pretty(str(v.label)) if v.label else "" for v in order]  # the slot takes any object
+    taken = set(labels)
     out = []
     for i, (v, s) in enumerate(zip(order, labels)):
         if s:
-            out.append(isolate(notation.pretty(s)))
+            out.append(isolate(s))
             continue
         name = number(v.data) if v.op == "const" else f"v{i}"
         while name in taken:
