@@ -356,6 +356,9 @@ def test_the_status_line_and_panel_name_the_closed_box_a_node_is_in(page, tmp_pa
     assert status(page) == str(ex.steps[t.appears[inner]])
     page.keyboard.press("Escape")
     assert status(page).startswith("inside neuron 1 · layer 2: ")
+    # z is on the box's face, but the panel also names its terms: it says where they are
+    page.evaluate(f"dagradExplorer.select({{node: {ex._groups[g]['z']}}}, false)")
+    assert page.text_content(".dx-side .dx-where") == "inside neuron 1 · layer 2 (click the box to open it)"
     # a step whose nodes are all on screen says nothing of boxes: a = tanh(z) passes to z, both on the box's face
     k = t.passes[ex._groups[0]["out"]]
     page.evaluate(f"dagradExplorer.go({k})")

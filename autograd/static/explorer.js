@@ -486,7 +486,7 @@ class View {
       });
     }
     const parts = [el("h2", { text: t.names[i] }), el("table", {}, ...rows)];
-    const hidden = this.where([i]);
+    const hidden = this.where([i, ...t.parents[i], ...t.consumers[i]]); // every node the panel names
     if (hidden) parts.splice(1, 0, el("p", { class: "dx-where", text: `${hidden.slice(0, -2)} (click the box to open it)` }));
     if (parents.length) parts.push(el("h3", { text: "local derivatives" }), el("ul", {}, ...parents));
     if (received.length) {
