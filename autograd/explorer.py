@@ -67,7 +67,8 @@ def explore(root: Value, *, params: Value | Iterable[Value] | None = None, max_n
       params: Values a model owns (e.g. ``model.parameters()``), drawn as parameters. By
         default the leaves that `nn` labels as weights and biases (``w[l]_ij``, ``b[l]_i``) are.
       max_nodes: the largest graph to explore; a larger one raises a ValueError.
-      grouped: draw one box per neuron (from `nn`'s labels ``z[l]_i``, ``a[l]_i``; a box opens on
+      grouped: draw one box per call of each neuron (from `nn`'s labels ``z[l]_i``, ``a[l]_i``; a
+        model applied to two examples, or to its own output, gets a box per call; a box opens on
         click). By default, whenever the graph has such labels.
       title: the page's title; by default one naming the root and the graph's size.
 
