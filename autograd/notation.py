@@ -152,7 +152,10 @@ def pretty(text: str) -> str:
 
 
 def node_name(text: object, i: int) -> str:
-    """How drawings and steps name the i-th Value of a topological order: its label (`pretty`), or ``v<i>``.
+    """One Value's name on its own: its label (`pretty`), or ``v<i>`` for the i-th of a topological order.
+
+    The drawings and steps name a whole graph with `autograd.svg.names`, which also keeps a
+    made-up name from equalling a label and names a wrapped constant by its number.
 
     Example:
       >>> node_name("w[1]_12", 0), node_name("", 7)
