@@ -23,6 +23,7 @@ import heapq
 import math
 from typing import Any, NamedTuple
 
+from autograd import svg
 from autograd._checks import positive_int
 from autograd.engine import Value, topological_order
 from autograd.notation import node_name
@@ -142,24 +143,9 @@ def explain(root: Value, x: Value, top: int = 10) -> Explanation:
             raise TypeError(f"explain: {what} must be a Value, got {type(v).__name__}: {v!r}")
     positive_int(top, "explain", "top", least=0)
     order = topological_order(root)
+    names = dict(zip(order, svg.names(order, unique=True)))  # distinct, bidi-isolated: as the explorer names them
     sweep = _Sweep(order, root, x)
-    return Explanation(root, x, sweep.largest(top), sweep.count, sweep.total, _names(order))
-
-
-def _names(order: list[Value]) -> dict[Value, str]:
-    """One distinct name per node: its label, or v<i> by its place in `order`; a name already
-    taken, or a generated one equal to a user's label, gets primes (v2′) until it is free."""
-    labels = {node_name(v.label, 0) for v in order if v.label}
-    names: dict[Value, str] = {}
-    taken: set[str] = set()
-    for i, v in enumerate(order):
-        own = node_name(v.label, i)
-        name = own
-        while name in taken or (name in labels and not (v.label and name == own)):
-            name += "′"
-        taken.add(name)
-        names[v] = name
-    return names
+    return Explanation(root, x, sweep.largest(top), sweep.count, sweep.total, names)
 
 
 class _Sweep:

@@ -67,7 +67,8 @@ def explore(root: Value, *, params: Value | Iterable[Value] | None = None, max_n
       params: Values a model owns (e.g. ``model.parameters()``), drawn as parameters. By
         default the leaves that `nn` labels as weights and biases (``w[l]_ij``, ``b[l]_i``) are.
       max_nodes: the largest graph to explore; a larger one raises a ValueError.
-      grouped: draw one box per neuron (from `nn`'s labels ``z[l]_i``, ``a[l]_i``; a box opens on
+      grouped: draw one box per call of each neuron (from `nn`'s labels ``z[l]_i``, ``a[l]_i``; a
+        model applied to two examples, or to its own output, gets a box per call; a box opens on
         click). By default, whenever the graph has such labels.
       title: the page's title; by default one naming the root and the graph's size.
 
@@ -116,7 +117,7 @@ class _Timeline:
         self.parents = [tuple(index[p] for p in v.parents) for v in order]
         self.partials = [v.local_grads for v in order]
         self.data = [v.data for v in order]
-        self.names = [notation.node_name(v.label, i) for i, v in enumerate(order)]
+        self.names = svg.names(order)  # isolated where bidi could reorder a line: the page writes these too
         self.kinds = [svg.kind_of(v, order[-1], params) for v in order]
         self.consumers: list[list[int]] = [[] for _ in range(n)]
         for i, ps in enumerate(self.parents):
@@ -331,7 +332,10 @@ class Explorer:
 
     Attributes:
       steps: the timeline, a list of `Step`: forward steps first.
-      step: the step shown when the explorer is displayed or saved (an index into `steps`).
+      step: the step the widget and the saved page open at (an index into `steps`; 0 by default).
+        Where no script runs (`svg`, GitHub, nbconvert's HTML), the picture shows this step once
+        it is set, and until then the middle of the backward pass: a picture of step 0 would
+        read "—" in every box.
       grouped: whether the drawing has one box per neuron.
       groups: the groups of the drawing: lists of Values, every Value in exactly one (a Value
         outside any neuron is a group of its own).
@@ -356,6 +360,7 @@ class Explorer:
         self._t = t = timeline
         self.steps = [Step(t, k) for k in range(t.total)]
         self._step = 0
+        self._chosen = False  # whether `step` was set: until then the static picture shows `_teaching`
         found = _neuron_groups(t)
         self.grouped = bool(found) if grouped is None else grouped
         if self.grouped and not found:
@@ -398,7 +403,12 @@ class Explorer:
 
     @step.setter
     def step(self, k: int) -> None:
-        self._step = self._index(k, "Explorer")
+        self._step, self._chosen = self._index(k, "Explorer"), True
+
+    def _shown(self) -> int:
+        """The step a static picture shows: `step` once set, else the middle of the backward pass."""
+        t = self._t
+        return self._step if self._chosen else t.first_backward + len(t.backward) // 2
 
     def _index(self, k: object, who: str) -> int:
         """`k` as a step's index (negative counts from the end), or a ValueError naming `who`."""
@@ -408,14 +418,17 @@ class Explorer:
         return k % self._t.total
 
     def svg(self, step: int | None = None) -> str:
-        """The drawing at `step` (default: `step`) as standalone SVG: what a page without script shows.
+        """The drawing at `step` as standalone SVG: what a page without script shows.
+
+        By default the step set as `step`, or, until one is, the middle of the backward pass (some
+        gradients final, some still being collected), a picture that teaches more than step 0's.
 
         Example:
           >>> from autograd import Value
           >>> explore(Value(1.0, label="x") * 2).svg().startswith("<svg")
           True
         """
-        return _draw(self, self._step if step is None else self._index(step, "Explorer.svg"))
+        return _draw(self, self._shown() if step is None else self._index(step, "Explorer.svg"))
 
     def html(self) -> str:
         """The whole page as a string: drawing, data, script and style inline; no network needed.
@@ -473,9 +486,12 @@ class Explorer:
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None,
                           **kwargs: Any) -> dict[str, Any] | tuple[dict[str, Any], dict[str, Any]]:
-        caption = f"<p><b>{svg.text(self.title)}</b>: step {self._step + 1} of {self._t.total}: {svg.text(self.steps[self._step])}</p>"
+        k = self._shown()
+        caption = (f"<p><b>{svg.text(self.title)}</b>: step {k + 1} of {self._t.total}: "
+                   f"{svg.text(self._where(k) + str(self.steps[k]))}</p>")
         picture = self.svg()  # drawn once: the static picture and the widget's
-        static = {"text/html": f"<div>{caption}{picture}</div>", "text/plain": repr(self)}
+        # The picture keeps its size (11 px text) and scrolls sideways where the page is narrower.
+        static = {"text/html": f'<div>{caption}<div style="overflow:auto">{picture}</div></div>', "text/plain": repr(self)}
         try:
             bundle = self._widget(picture)._repr_mimebundle_(include=include, exclude=exclude, **kwargs)
         except ImportError:
@@ -489,6 +505,16 @@ class Explorer:
 
     def __repr__(self) -> str:
         return f"<Explorer {self.title}: {self._t.total} steps>"
+
+    def _where(self, step: int) -> str:
+        """"inside neuron 3 · layer 2: " when step `step` names a node hidden in a (closed) box, as the page says it."""
+        t, i = self._t, self._t.node_at(step)
+        boxes: list[str] = []
+        for j in [] if i is None else [i, *t.parents[i]]:
+            g = self._member[j]
+            if g >= 0 and j not in (self._groups[g]["z"], self._groups[g]["out"]) and self._groups[g]["name"] not in boxes:
+                boxes.append(self._groups[g]["name"])
+        return f"inside {' and '.join(boxes)}: " if boxes else ""
 
     # --- what the page reads ------------------------------------------------------------------
 
@@ -519,36 +545,54 @@ class Explorer:
 # --- grouping by neuron -----------------------------------------------------------------------
 
 def _neuron_groups(t: _Timeline) -> list[Group]:
-    """Neurons found from nn's labels: z[l]_i, a[l]_i, w[l]_ij, b[l]_i, and the ops between them.
+    """One box per call of a neuron, found from nn's labels, holding only what that call made.
 
-    A labelled node belongs to its neuron. An op or constant whose every consumer is in one
-    neuron belongs to it too (the products w_ij a_j and the partial sums of z). With neurons
-    found, the ops after the network (the cost) form one more group. Returns [] when no neuron
-    has a z (the graph was not built by nn's layers).
+    Each node labelled ``z[l]_i`` starts a box (a model applied twice, to two examples or to its
+    own output, makes two z nodes, so two boxes). Back from z it takes the terms and partial sums
+    labelled for the same neuron (``w[l]_ij*a[l-1]_j``, ``z[l]_i(j<=J)``) whose every consumer
+    is in the box, the numbers the engine wrapped for them, and the neuron's own weights and bias
+    (a parameter shared by several calls goes to the first); then ``a[l]_i`` computed from that z.
+    A feature the user computed stays outside, even when only this neuron reads it. With neurons
+    found, the ops after the network (the cost) form one more box. Returns [] when no node is
+    labelled z (the graph was not built by nn's layers).
     """
     n = len(t.order)
     parsed = [notation.parse(v.label) for v in t.order]  # each label read once
-    symbol = [name.name if name else None for name in parsed]
-    key: list[Any] = [(name.layer, name.indices[0]) if name and name.name in ("z", "a", "w", "b") else None
-                      for name in parsed]
-    for i in reversed(range(n)):  # consumers before parents
-        if key[i] is None and i != n - 1 and (t.parents[i] or t.kinds[i] == "const"):
-            ks = {key[c] for c in t.consumers[i]}
-            if len(ks) == 1 and None not in ks:
-                key[i] = ks.pop()
-    zs = {key[i]: i for i in range(n) if symbol[i] == "z"}
-    by_key: dict[Any, list[int]] = {}
-    for i, k in enumerate(key):  # each neuron's members in one pass, in topological order
-        by_key.setdefault(k, []).append(i)
+    box = [-1] * n
     groups: list[Group] = []
-    for k in sorted(zs):
-        members = by_key[k]
-        outs = [i for i in members if symbol[i] == "a"]
-        out = outs[0] if outs else zs[k]
-        groups.append({"name": f"neuron {k[1]} · layer {k[0]}", "members": members, "z": zs[k], "out": out,
-                       "activation": t.order[out].op if out != zs[k] else "linear"})
+    calls: dict[tuple[int, int], int] = {}
+    for z in range(n):
+        name = parsed[z]
+        if name is None or name.name != "z" or box[z] >= 0:
+            continue
+        key = (name.layer, name.indices[0])
+        g, calls[key] = len(groups), calls.get(key, 0) + 1
+        members, stack = [z], [z]
+        box[z] = g
+        while stack:  # back from z through what this call made
+            for p in t.parents[stack.pop()]:
+                if box[p] >= 0 or not _made_by(t, parsed[p], key, p, box, g):
+                    continue
+                box[p] = g
+                members.append(p)
+                stack.append(p)
+        groups.append({"key": key, "call": calls[key], "members": members, "z": z, "out": z, "activation": "linear"})
+    for i in range(n):  # a = σ(z): the activation computed from a box's z joins it
+        name, ps = parsed[i], t.parents[i]
+        if name and name.name == "a" and box[i] < 0 and len(ps) == 1 and box[ps[0]] >= 0:
+            group = groups[box[ps[0]]]
+            if group["z"] == ps[0] and group["key"] == (name.layer, name.indices[0]) and group["out"] == group["z"]:
+                box[i] = box[ps[0]]
+                group["members"].append(i)
+                group["out"], group["activation"] = i, t.order[i].op
     if not groups:
         return []
+    for group in groups:
+        (l, i), call = group["key"], group["call"]
+        group["name"] = f"neuron {i} · layer {l}" + (f" · call {call}" if calls[l, i] > 1 else "")
+        group["call"] = call if calls[l, i] > 1 else 0
+        group["members"].sort()
+    groups.sort(key=lambda group: (group["key"], group["call"]))
     taken = {i for g in groups for i in g["members"]}
     cost = [n - 1] if n - 1 not in taken else []
     inside = set(cost)
@@ -560,6 +604,17 @@ def _neuron_groups(t: _Timeline) -> list[Group]:
         groups.append({"name": f"cost: {t.names[-1]}", "members": sorted(inside), "z": n - 1, "out": n - 1,
                        "activation": "cost"})
     return groups
+
+
+def _made_by(t: _Timeline, name: notation.NodeName | None, key: tuple[int, int], p: int, box: list[int], g: int) -> bool:
+    """Whether node `p` (label read as `name`) was made by the call of neuron `key` whose box is `g`:
+    one of its terms or partial sums, or a number wrapped for one, read only inside the box; or its
+    own weight or bias, not yet in an earlier call's box."""
+    if name is not None and name.name in ("w", "b"):
+        return (name.layer, name.indices[0]) == key and not t.parents[p]
+    made = (name is not None and name.name in ("term", "partial sum") and (name.layer, name.indices[0]) == key) \
+        or (name is None and t.kinds[p] == "const")
+    return made and all(box[c] == g for c in t.consumers[p])
 
 
 # --- drawing ---------------------------------------------------------------------------------
@@ -669,7 +724,8 @@ def _draw(ex: Explorer, step: int) -> str:
     body.append("</g>")
     for g, inset in enumerate(d.insets):
         body.append(_inset_svg(ex, g, inset, *d.layout.position[("g", g)], states, step, d))
-    return svg.document(d.layout.width, d.layout.height, "".join(body), title=ex.title)
+    # Unshrunk: at the explorer's sizes a fitted picture of a network would read at ~8 px.
+    return svg.document(d.layout.width, d.layout.height, "".join(body), title=ex.title, shrink=False)
 
 
 def _node(t: _Timeline, i: int, x: float, y: float, state: str, step: int, w: float = svg.NODE_SIZE[0],
@@ -718,6 +774,8 @@ def _group_box(ex: Explorer, g: int, x: float, y: float, w: float, h: float, sta
                      f'{svg.number(t.grad_at(i, step))}</tspan></text>')
     kind = "k-cost" if group["activation"] == "cost" else "k-neuron"
     tag = group["activation"] if group["activation"] != "cost" else "cost C"
+    if group.get("call"):  # one of several calls of this neuron (two examples, a recurrent net): which
+        tag += f" · call {group['call']}"
     return (f'<g class="group {kind}{" " + state if state else ""}" data-group="{g}" tabindex="0" role="button">'
             f'<title>{svg.text(group["name"])}: click to open</title>'
             f'<rect x="{f(left)}" y="{f(top)}" width="{f(w)}" height="{f(h)}" rx="8"/>'

@@ -6,15 +6,18 @@ missing. It is the classic Sugiyama scheme, kept small:
 1. Ranks: every node as late as possible (its rank is one less than its earliest consumer's), so
    the root sits at the right, a leaf right before the op that uses it, and the partial sums of a
    neuron follow one another.
-2. Edges longer than one rank get a chain of invisible points, one per rank they cross.
+2. Edges longer than one rank get a chain of invisible points, one per rank they cross; an edge
+   longer than a few ranks (a weight shared by every step of a recurrent net) is routed instead:
+   out into a lane beside the drawing, along it, and back in, so the points stay linear in the
+   number of edges (one per rank would make a weight used at n depths cost n² points).
 3. Order within each rank: barycentre sweeps, keeping the order with the fewest crossings.
 4. Positions along a rank: each node as near the mean of its neighbours as the order and the
    gaps allow, solved exactly per rank by isotonic regression (pool adjacent violators).
 
 Why our own: the alternatives are Graphviz (a system program, absent on many classroom machines)
 or a JavaScript library run in the page (the page would then compute what the tests cannot see).
-It is deterministic, and fast enough for the explorer's 5,000-Value limit (0.26 s at 4,787 Values,
-layout, drawing and saving together).
+It is deterministic, and fast enough for the explorer's 5,000-Value limit (layout, drawing and
+saving together well under 2 s, a recurrent net with shared weights included).
 
 Example:
   >>> layout = layered(["x", "w", "xw"], {"xw": ["x", "w"]}, {n: (40, 20) for n in ["x", "w", "xw"]})
@@ -32,6 +35,8 @@ __all__ = ["Layout", "chain", "layered"]
 _SWEEPS = 8  # barycentre sweeps; the best order seen is kept, so more only costs time
 _SMOOTHING = 6  # alternating passes of the position solver
 _POINT_ROOM = 12.0  # the room a long edge takes where it crosses a rank
+_LONG = 6  # an edge across more ranks than this takes a lane beside the drawing, not a point per rank
+_LANE_GAP = 6.0  # between two lanes, and between the lanes and the drawing
 
 
 class Layout(NamedTuple):
@@ -85,7 +90,7 @@ def layered(nodes: Sequence[Hashable], parents: Mapping[Any, Sequence[Hashable]]
     across = {n: sizes[n][1] if direction == "LR" else sizes[n][0] for n in nodes}
     edges = list(dict.fromkeys((p, c) for c in nodes for p in parents.get(c, ())))  # distinct, in order
     rank = _ranks(nodes, edges)
-    layers, chains = _with_points(nodes, edges, rank)
+    layers, chains, lanes = _with_points(nodes, edges, rank)
     for points in chains.values():  # a waypoint takes a little room, so a long edge keeps off the boxes
         across.update((point, _POINT_ROOM) for point in points)
     before, after = _neighbours(layers, chains)  # the same whatever the order within a rank
@@ -102,13 +107,20 @@ def layered(nodes: Sequence[Hashable], parents: Mapping[Any, Sequence[Hashable]]
     total_along = x - rank_gap + margin
     low = min((coord[n] - across.get(n, 0.0) / 2 for layer in layers for n in layer), default=0.0)
     high = max((coord[n] + across.get(n, 0.0) / 2 for layer in layers for n in layer), default=0.0)
+    lane = _lanes(lanes, coord, low, high)
+    low = min([low, *(y - _LANE_GAP for y in lane.values())])
+    high = max([high, *(y + _LANE_GAP for y in lane.values())])
     shift = margin - low
     place = {n: (starts[r], coord[n] + shift) for r, layer in enumerate(layers) for n in layer}
     routes: dict[tuple[Any, Any], list[tuple[float, float]]] = {}
     for (p, c), points in chains.items():
         (px, py), (cx, cy) = place[p], place[c]
-        route = [(px + along[p] / 2, py), *(place[d] for d in points), (cx - along[c] / 2, cy)]
-        routes[p, c] = route
+        routes[p, c] = [(px + along[p] / 2, py), *(place[d] for d in points), (cx - along[c] / 2, cy)]
+    for p, c in lanes:  # out of the parent's rank into its lane (in the gap after it), along, and in
+        (px, py), (cx, cy), y = place[p], place[c], lane[p] + shift
+        out, into = starts[rank[p]] + widths[rank[p]] / 2, starts[rank[c]] - widths[rank[c]] / 2
+        routes[p, c] = [(px + along[p] / 2, py), (out + rank_gap / 2, y), (into - rank_gap / 2, y),
+                        (cx - along[c] / 2, cy)]
     size: tuple[float, ...] = (total_along, high - low + 2 * margin)
     if direction == "TB":  # swap the axes back
         place = {n: (y, x) for n, (x, y) in place.items()}
@@ -129,23 +141,41 @@ def _ranks(nodes: Sequence[Any], edges: list[tuple[Any, Any]]) -> dict[Any, int]
     return {n: last - depth[n] for n in nodes}
 
 
-def _with_points(nodes: Sequence[Any], edges: list[tuple[Any, Any]],
-                 rank: dict[Any, int]) -> tuple[list[list[Any]], dict[tuple[Any, Any], list[Any]]]:
-    """The ranks as lists of nodes, with a waypoint on every rank an edge crosses.
+def _with_points(nodes: Sequence[Any], edges: list[tuple[Any, Any]], rank: dict[Any, int]
+                 ) -> tuple[list[list[Any]], dict[tuple[Any, Any], list[Any]], list[tuple[Any, Any]]]:
+    """The ranks as lists of nodes, with a waypoint on every rank a short edge crosses.
 
-    Returns (layers, chains): chains maps each edge to its waypoints, which are tuples
-    ``(edge number, k)`` and appear in the layers like nodes.
+    Returns (layers, chains, lanes): chains maps each edge of at most `_LONG` ranks to its
+    waypoints, which are tuples ``(_Point, edge number, rank)`` and appear in the layers like
+    nodes; lanes lists the longer edges, which `_lanes` routes beside the drawing.
     """
     layers: list[list[Any]] = [[] for _ in range(max(rank.values(), default=-1) + 1)]
     for n in nodes:  # each rank starts in the given (topological) order
         layers[rank[n]].append(n)
     chains: dict[tuple[Any, Any], list[Any]] = {}
+    lanes: list[tuple[Any, Any]] = []
     for e, (p, c) in enumerate(edges):
+        if rank[c] - rank[p] > _LONG:
+            lanes.append((p, c))
+            continue
         points = [(_Point, e, r) for r in range(rank[p] + 1, rank[c])]
         for point in points:
             layers[point[2]].append(point)
         chains[p, c] = points
-    return layers, chains
+    return layers, chains, lanes
+
+
+def _lanes(long: list[tuple[Any, Any]], coord: dict[Any, float], low: float, high: float) -> dict[Any, float]:
+    """{parent: the coordinate of its lane}: one lane per parent of long edges (its edges share it,
+    as a bus), on the side of the drawing nearer the parent, the first parents nearest."""
+    lane: dict[Any, float] = {}
+    count = [0, 0]  # lanes above, below
+    for p, _ in long:
+        if p not in lane:
+            side = int(coord[p] > (low + high) / 2)
+            count[side] += 1
+            lane[p] = high + _LANE_GAP * count[side] if side else low - _LANE_GAP * count[side]
+    return lane
 
 
 class _Point:

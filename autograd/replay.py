@@ -65,7 +65,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Generic, TypeVar, overload
 
-from autograd._checks import DOMAIN_ERRORS, cannot_take, finite, finite_matrix, flag, sequence, shown
+from autograd._checks import DOMAIN_ERRORS, cannot_take, finite, finite_matrix, flag, sequence
 from autograd.engine import OPS, Value, grad, is_grad_enabled, topological_order
 
 __all__ = ["compile", "compile_graph", "CompiledFunction", "TraceMismatchError"]

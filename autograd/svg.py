@@ -17,6 +17,7 @@ Example:
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
@@ -27,7 +28,8 @@ if TYPE_CHECKING:
 
     from autograd.engine import Value
 
-__all__ = ["NODE_SIZE", "STYLE", "coord", "document", "edge_path", "kind_of", "node", "number", "op_label", "text"]
+__all__ = ["NODE_SIZE", "STYLE", "coord", "document", "edge_path", "isolate", "kind_of", "names", "node", "number", "op_label",
+           "text"]
 
 NODE_SIZE = (132.0, 48.0)  # a Value's box: name and op, data, grad
 
@@ -39,7 +41,7 @@ STYLE = """
 .dg .k-leaf>rect{fill:#dbeafe}.dg .k-param>rect{fill:#fde68a}.dg .k-root>rect{fill:#bbf7d0;stroke:#15803d;stroke-width:2}
 .dg .k-const>rect{fill:#f3f4f6;stroke-dasharray:4 2}.dg .k-const text{fill:#4b5563}
 .dg .group>rect{fill:#f8fafc;stroke:#475569}.dg .group text{font-size:12px}.dg .group.k-cost>rect{fill:#ecfdf5;stroke:#15803d}
-.dg .name{font-weight:600}.dg .op{fill:#6b7280;font-size:10px}.dg .grad,.dg .grad tspan{fill:#6d28d9}
+.dg .name{font-weight:600}.dg .op{fill:#6b7280;font-size:11px}.dg .grad,.dg .grad tspan{fill:#6d28d9}
 .dg .edge{fill:none;stroke:#9ca3af;stroke-width:1.2}
 .dg .s-pending{opacity:.62}.dg .s-done>rect{stroke:#1e293b;stroke-width:1.8}.dg .s-partial>rect{stroke:#a78bfa;stroke-dasharray:5 3}
 .dg .s-current>rect{stroke:#ea580c;stroke-width:3.5}
@@ -78,18 +80,79 @@ def text(s: object) -> str:
 def number(x: float | None, digits: int = 4) -> str:
     """A number as the drawings show it: 4 significant digits, always with a point (-3.0); None is "—".
 
-    The explorer's script formats the same way (a browser test compares the two).
+    −0.0 is shown as 0.0: a learner reads "-0.0" as a sign that means something (the exact value
+    stays in `Step.grad_of` and in the page's ``data-value``). The explorer's script formats the
+    same way (a browser test compares the two).
 
     Example:
-      >>> number(2.0), number(-0.000123456), number(1e20), number(None), number(float("inf"))
-      ('2.0', '-0.0001235', '1e+20', '—', 'inf')
+      >>> number(2.0), number(-0.000123456), number(1e20), number(None), number(float("inf")), number(-0.0)
+      ('2.0', '-0.0001235', '1e+20', '—', 'inf', '0.0')
       >>> number(0.78644773, digits=3)
       '0.786'
     """
     if x is None:
         return "—"
+    if x == 0:
+        return "0.0"
     s = f"{x:.{digits}g}"
     return s if any(c in s for c in ".en") else s + ".0"  # "1e+20", "inf" and "nan" need no point
+
+
+# Characters that can reorder the text around them: right-to-left letters, Arabic digits, and the
+# bidi controls (embeddings, overrides, isolates).
+_BIDI = frozenset({"R", "AL", "AN", "LRE", "RLE", "LRO", "RLO", "PDF", "LRI", "RLI", "FSI", "PDI"})
+_FSI, _PDI = "\u2068", "\u2069"
+
+
+def isolate(name: str) -> str:
+    """`name` wrapped in U+2068 … U+2069 (a bidi isolate) when it holds anything that could reorder
+    the text around it, so a label such as ``"\u202ex"`` reverses at most itself, never the rest of
+    a chain-rule line; any other name as it is.
+
+    Example:
+      >>> isolate("w₁₂⁽¹⁾"), isolate("\u202ex")
+      ('w₁₂⁽¹⁾', '\u2068\u202ex\u2069')
+    """
+    if name.isascii() or not any(unicodedata.bidirectional(c) in _BIDI for c in name):
+        return name
+    # A PDI inside the name with no opener of its own would close our isolate early: give it one.
+    # Our closing PDI then also ends every embedding or override the name left open.
+    depth = extra = 0
+    for c in name:
+        if c in "\u2066\u2067\u2068":
+            depth += 1
+        elif c == _PDI:
+            depth, extra = (depth - 1, extra) if depth else (depth, extra + 1)
+    return _FSI * (1 + extra) + name + _PDI * (1 + depth)
+
+
+def names(order: Sequence[Value], *, unique: bool = False) -> list[str]:
+    """The name each Value of `order` is shown by: its label (in the notes' notation), a wrapped
+    constant's number, else ``v<i>``; a made-up name never equals a label (a prime is added), and
+    names that could reorder the text around them are isolated (`isolate`). With `unique`, a label
+    already shown earlier in `order` gets primes too, so no two nodes share a name (for text that
+    names nodes one by one, as `explain`'s paths; a drawing shows each label as the user wrote it).
+
+    Example:
+      >>> from autograd import Value
+      >>> a = Value(2.0, label="v2"); b = a * 3; c = b + 1.0
+      >>> names([a, b.parents[1], b, c.parents[1], c])
+      ['v2', '3.0', 'v2′', '1.0', 'v4']
+      >>> names([Value(1.0, label="a"), Value(2.0, label="a")], unique=True)
+      ['a', 'a′']
+    """
+    labels = [notation.pretty(str(v.label)) if v.label else "" for v in order]  # the slot takes any object
+    taken = set(labels)
+    given: set[str] = set()
+    out = []
+    for i, (v, s) in enumerate(zip(order, labels)):
+        name = s or (number(v.data) if v.op == "const" else f"v{i}")
+        if not s or (unique and name in given):  # a label keeps its name the first time it is shown
+            while name in taken or (unique and name in given):
+                name += "′"
+        given.add(name)
+        out.append(isolate(name) if s else name)
+    return out
 
 
 def node(i: int, x: float, y: float, *, kind: str, name: str, op: str, data: float | None, grad: float | None,
@@ -190,8 +253,11 @@ def edge_path(points: Sequence[tuple[float, float]], edges: Iterable[int], *, di
     return f'<path class="{cls}" data-e="{" ".join(map(str, edges))}" d="{"".join(d)}"/>'
 
 
-def document(width: float, height: float, body: str, *, title: str = "") -> str:
+def document(width: float, height: float, body: str, *, title: str = "", shrink: bool = True) -> str:
     """A standalone ``<svg>`` with the drawings' stylesheet and arrow marker, shrunk to fit its container.
+
+    With ``shrink=False`` it keeps its size (a wide drawing then wants a scrolling container), so
+    its 11 px text stays 11 px however narrow the page.
 
     Example:
       >>> document(10, 10, "").startswith('<svg xmlns="http://www.w3.org/2000/svg"')
@@ -199,8 +265,9 @@ def document(width: float, height: float, body: str, *, title: str = "") -> str:
     """
     title_el = f"<title>{text(title)}</title>" if title else ""
     w, h = coord(width), coord(height)
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" class="dg" width="{w}" height="{h}" viewBox="0 0 {w} {h}" role="img" '
-            'style="max-width:100%;height:auto">'
+    style = ' style="max-width:100%;height:auto"' if shrink else ""
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" class="dg" width="{w}" height="{h}" viewBox="0 0 {w} {h}" role="img"'
+            f'{style}>'
             f"{title_el}<style>{STYLE}</style>"
             '<defs><marker id="dg-arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="11" markerHeight="11" '
             'orient="auto-start-reverse" markerUnits="userSpaceOnUse"><path d="M0,0L10,5L0,10z" fill="context-stroke"/></marker></defs>'

@@ -143,11 +143,11 @@ def draw_dot(root: Value, *, rankdir: str = "LR", highlight: Value | Iterable[Va
         graph_attr={"rankdir": rankdir},
         node_attr={"shape": "record", "style": "filled", "fontname": "Helvetica", "fontsize": "11"},
         edge_attr={"arrowsize": "0.7", "fontname": "Helvetica", "fontsize": "9", "fontcolor": "#4b5563"})
-    kinds, node_kinds = {}, [svg.kind_of(v, root, params) for v in order]
+    kinds, node_kinds, names = {}, [svg.kind_of(v, root, params) for v in order], svg.names(order)
     for i, v in enumerate(order):
         kind = _KIND_NAMES[node_kinds[i]]
         kinds[kind] = True
-        fields = [_dot_escape(notation.node_name(v.label, i), record=True), f"data {v.data:.4f}"]
+        fields = [_dot_escape(names[i], record=True), f"data {v.data:.4f}"]
         if show_grad:  # a gradient not computed yet (in a step's snapshot) is "—", not 0
             fields.append("grad —" if grads[i] is None else f"grad {grads[i]:.4f}")
         lit = v in marked
@@ -194,14 +194,15 @@ class _Picture(NamedTuple):
             for k in range(parents[c].count(p)):  # x * x: two edges
                 body.append(svg.edge_path(route, [], direction=direction, state=state, copy=k))
         body.append('</g><g class="units">')
+        names = svg.names(self.order)
         for i, v in enumerate(self.order):
             kind = self.kinds[i]
             state = "s-current" if v is self.current else "s-receiving" if v in self.marked else ""
             grad = None if self.grads is None else self.grads[i]
-            body.append(svg.node(i, *lay.position[i], kind=kind, name=notation.node_name(v.label, i), op=svg.op_label(v.op),
+            body.append(svg.node(i, *lay.position[i], kind=kind, name=names[i], op=svg.op_label(v.op),
                                  data=v.data, grad=grad, state=state))
         body.append("</g>")
-        title = f"the graph of {notation.node_name(self.order[-1].label, len(self.order) - 1)}"
+        title = f"the graph of {names[-1]}"
         return svg.document(lay.width, lay.height, "".join(body), title=title)
 
 
@@ -501,7 +502,7 @@ def _steps(root: Value, grad: float, params: set[Value]) -> Iterator[BackwardSte
     passed = {leaf: leaf.grad for leaf in leaves}  # this pass's sum: 0.0, or the seed of a leaf root
     for leaf, g in passed.items():
         leaf.grad = g + earlier[leaf]
-    names = {v: notation.node_name(v.label, i) for i, v in enumerate(order)}
+    names = dict(zip(order, svg.names(order)))  # unique, bidi-isolated: as the explorer names them
     total: int
     log: list[BackwardStep]
     total, log = len(order), []

@@ -3,7 +3,8 @@
 Each loss accepts one prediction and one target, or equal-length sequences of them, and a
 `reduction` as in PyTorch: ``"mean"`` (the default), ``"sum"``, or ``"none"`` (a list with one
 loss per example). The losses are built from engine ops, so ``loss.backward()`` reaches every
-parameter that made the predictions.
+parameter that made the predictions. Every node a loss makes is labelled after what it is
+(``error_1``, ``margin_2`` = y·s, ``shortfall_2`` = 1 − margin, ``loss_1``, the reduced ``loss``), so a drawing of the graph names them.
 
 Example:
   >>> from autograd import Value
@@ -61,7 +62,7 @@ def mse_loss(predictions: Predictions, targets: Targets, reduction: Reduction = 
       2.5
     """
     pairs = _pairs("mse_loss", predictions, targets, reduction)
-    return _reduce([(p - t) ** 2 for p, t in pairs], reduction)
+    return _reduce([_named(_named(p - t, "error", k) ** 2, "loss", k) for k, (p, t) in enumerate(pairs, 1)], reduction)
 
 
 # The result's type follows `reduction`: a list for "none", else one Value.
@@ -87,7 +88,7 @@ def l1_loss(predictions: Predictions, targets: Targets, reduction: Reduction = "
       5.0
     """
     pairs = _pairs("l1_loss", predictions, targets, reduction)
-    return _reduce([(p - t).abs() for p, t in pairs], reduction)
+    return _reduce([_named(_named(p - t, "error", k).abs(), "loss", k) for k, (p, t) in enumerate(pairs, 1)], reduction)
 
 
 # The result's type follows `reduction`: a list for "none", else one Value.
@@ -115,7 +116,8 @@ def hinge_loss(scores: Predictions, targets: Targets, reduction: Reduction = "me
         if _number(t) not in (1, -1):
             raise ValueError(f"hinge_loss: targets must be -1 or +1, got {t!r} at index {i} "
                              f"(map 0/1 labels with 2 * y - 1)")
-    return _reduce([(1 - t * s).relu() for s, t in pairs], reduction)
+    return _reduce([_named(_named(1 - _named(t * s, "margin", k), "shortfall", k).relu(), "loss", k)
+                    for k, (s, t) in enumerate(pairs, 1)], reduction)
 
 
 # The result's type follows `reduction`: a list for "none", else one Value.
@@ -155,7 +157,14 @@ def binary_cross_entropy(logits: Predictions, targets: Targets, reduction: Reduc
         if not 0 <= _number(t) <= 1:
             raise ValueError(f"binary_cross_entropy: targets must be in [0, 1], got {t!r} at index {i} "
                              f"(map -1/+1 labels with (y + 1) / 2)")
-    return _reduce([t * (-z).softplus() + (1 - t) * z.softplus() for z, t in pairs], reduction)
+    return _reduce([_bce(z, t, k) for k, (z, t) in enumerate(pairs, 1)], reduction)
+
+
+def _bce(z: Value, t: Value | float, k: int) -> Value:
+    """Example k's y·softplus(−z) + (1 − y)·softplus(z): two terms ≥ 0, no cancellation; each node named."""
+    below = _named(_named(_named(-z, "−z", k).softplus(), "softplus(−z)", k) * t, "y·softplus(−z)", k)
+    above = _named(_named(z.softplus(), "softplus(z)", k) * (1 - t), "(1−y)·softplus(z)", k)
+    return _named(below + above, "loss", k)
 
 
 # The result's type follows `reduction`: a list for "none", else one Value.
@@ -209,9 +218,11 @@ def cross_entropy(logits: Any, targets: Any, reduction: Reduction = "mean") -> V
             raise ValueError(f"cross_entropy: target {t!r} at index {i} is out of range for {len(row)} "
                              f"classes (must be 0 .. {len(row) - 1})")
         m = max(z.data for z in row)
+        # Row k's logit of class c, less the row's largest (a constant), and its exp: shifted_k,c, exp_k,c.
+        exps = [_named(_named(z - m, "shifted", f"{i + 1},{c}").exp(), "exp", f"{i + 1},{c}") for c, z in enumerate(row)]
+        log_sum = _named(_summed(exps, "Σexp", i + 1).log(), "log Σexp", i + 1)
         # (m - z_t) first: log Σ is in [0, log(classes)] and must not be added to a huge m alone.
-        log_sum = sum((z - m).exp() for z in row).log()  # type: ignore[union-attr]  # a row is not empty: never sum's 0
-        losses.append((m - row[t]) + log_sum)
+        losses.append(_named(_named(m - row[t], "max−target", i + 1) + log_sum, "loss", i + 1))
     return _reduce(losses, reduction)
 
 
@@ -244,9 +255,25 @@ def _check_reduction(name: str, reduction: str) -> None:
 def _reduce(losses: list[Value], reduction: str) -> Value | list[Value]:
     if reduction == "none":
         return losses
-    # Start the sum from the first loss, not from 0: no constant node at the root of every loss.
-    total = sum(losses[1:], losses[0])
-    return total / len(losses) if reduction == "mean" else total
+    if reduction == "sum":
+        return _named(_summed(losses, "Σloss"), "loss")
+    return _named(_summed(losses, "Σloss") / len(losses), "loss")
+
+
+def _summed(terms: list[Value], name: str, k: int | str | None = None) -> Value:
+    """terms[0] + terms[1] + …, each partial sum labelled ``name (k≤K)``, the whole ``name`` (``name_k``)."""
+    # Start from the first term, not from 0: no constant node at the root of every loss.
+    total = terms[0]
+    for j, x in enumerate(terms[1:], 2):
+        total = total + x
+        total.label = f"{name} (≤{j})" if k is None else f"{name}_{k} (≤{j})"
+    return _named(total, name, k) if len(terms) > 1 else total
+
+
+def _named(v: Value, name: str, k: int | str | None = None) -> Value:
+    """`v`, labelled `name` (``name_k`` for example k): what the drawings call it."""
+    v.label = name if k is None else f"{name}_{k}"
+    return v
 
 
 def _as_list(name: str, x: Any) -> list[Any]:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import math
-import operator
 import os
 import random
 import re
@@ -26,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 from autograd._checks import finite, is_number, positive_int, random_seed, shown
 from autograd._files import file_name, write_atomic
 from autograd.engine import Value
-from autograd.notation import label  # the notes' names, one format that the drawings read back
+from autograd.notation import label, partial_sum, term  # the notes' names, one format the drawings read back
 
 if TYPE_CHECKING:
     from typing_extensions import Self
@@ -307,7 +306,9 @@ class Neuron(Module):
         ``a[l]_i`` (`Layer` and `MLP` set them).
 
     Calling it on ``nin`` inputs (floats or Values) returns a Value, labelled ``a[l]_i``; its
-    pre-activation is labelled ``z[l]_i`` (for ``"linear"`` the two are one node, ``z[l]_i``).
+    pre-activation is labelled ``z[l]_i`` (for ``"linear"`` the two are one node, ``z[l]_i``), and
+    the nodes between as the notes' terms w_ij a_j (``w[l]_ij*a[l-1]_j``; ``w[1]_ij*x_j``) and
+    partial sums of z (``z[l]_i(j<=J)``), so that every node a drawing shows has a name.
 
     Example:
       >>> n = Neuron(2, activation="linear", seed=0)
@@ -334,6 +335,7 @@ class Neuron(Module):
         # Who an error about the inputs names: the module the user called (a Layer or an MLP sets it
         # on the neurons that read its inputs), not a Neuron inside it.
         self._who = type(self).__name__
+        self._terms = [(term(l, i, j), partial_sum(l, i, j)) for j in range(1, nin + 1)]
 
     if TYPE_CHECKING:  # what calling it gives (Module.__call__ runs forward)
         def __call__(self, x: Sequence[Scalar]) -> Value: ...
@@ -354,10 +356,16 @@ class Neuron(Module):
         except TypeError:
             raise TypeError(f"{self._who}: input must be a list of {len(w)} numbers or Values, "
                             f"got {type(x).__name__}: {x!r}") from None
-        # Speed: map(operator.mul) makes the products without a generator frame, and starting
-        # the sum at the bias adds no constant 0 node (sum's default start) to every neuron.
+        # Starting the sum at the bias adds no constant 0 node (sum's default start) to every
+        # neuron. Each term and partial sum is labelled as it is made, so a drawing names them (the
+        # loop costs ~0-7% of MLP(2, [16, 16, 1])'s forward pass over sum(map(operator.mul, w, x), b)).
         try:
-            z = sum(map(operator.mul, w, x), self.b)
+            z = self.b
+            for wj, xj, (term_label, sum_label) in zip(w, x, self._terms):
+                t = wj * xj
+                t.label = term_label
+                z = z + t
+                z.label = sum_label
         except TypeError:  # the inputs are checked only on failure: the forward pass is the hot loop
             bad = [(j, v) for j, v in enumerate(x) if not (isinstance(v, Value) or is_number(v))]
             if not bad:

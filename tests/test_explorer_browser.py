@@ -7,6 +7,7 @@ saves a screenshot of it to tests/screenshots/.
 """
 
 import json
+import math
 import random
 import re
 
@@ -262,7 +263,7 @@ def test_keys_open_neurons_leave_browser_shortcuts_alone_and_escape_follows_the_
     page.keyboard.press("Alt+ArrowRight")  # the browser's, not the explorer's
     assert status(page) == str(ex.steps[0])
     page.keyboard.press("ArrowRight")
-    assert status(page) == str(ex.steps[1])
+    assert status(page) == "inside neuron 1 · layer 1: " + str(ex.steps[1])  # w₁₁⁽¹⁾·x₁ is in a closed box
     page.wait_for_function("() => location.hash === '#step=2'")  # the address names the step, once stepping pauses
     # Clicking a node pins the details to it; Escape goes back to following the step.
     x1 = ex._t.names.index("x_1")
@@ -309,3 +310,112 @@ def test_registered_ops_are_written_as_python_writes_them(page, tmp_path, monkey
         sentences.append(status(page))
     assert sentences == [str(s) for s in ex.steps]
     assert "u = x x² y = 2.0 x² 3.0" in sentences[1] and sentences[2].startswith("o = a·b(u, x) = a·b(6.0, 2.0)")
+
+
+# --- issue 21: boxes by call, names the picture shows, bidi, -0, the static picture ------------------
+
+def test_a_model_applied_to_its_own_output_and_to_two_examples_shows_each_calls_own_numbers(page, tmp_path):
+    # Defects 1 and 2: m(m(x)) could not be saved; two examples' boxes mixed a z of one with an a of the other.
+    m = MLP(1, [2, 1], seed=0)
+    twice = explore(m([m([Value(0.3, label="x")])]))
+    open_explorer(page, tmp_path, twice, "twice.html")
+    assert page.locator("g.units > g.group").count() == len(twice._groups) == 6
+    m = MLP(2, [3, 1], seed=0, activation="relu")
+    xs = [[Value(1.0, label="x_1"), Value(-2.0, label="x_2")], [Value(0.5, label="x_1"), Value(1.5, label="x_2")]]
+    ex = open_explorer(page, tmp_path, explore(hinge_loss([m(x) for x in xs], [1, -1])), "two.html")
+    page.keyboard.press("End")
+    faces = page.evaluate("""() => [...document.querySelectorAll('g.units g.group')].map(g =>
+        [...g.querySelectorAll('tspan[data-f=data]')].map(e => [Number(e.dataset.n), Number(e.dataset.value)]))""")
+    assert len(faces) == 9
+    for face in faces[:-1]:
+        (z, zv), *rest = face
+        assert zv == ex._t.data[z]
+        for a, av in rest:  # a = relu(z) of this very box's z
+            assert ex._t.parents[a] == (z,) and av == max(0.0, zv)
+
+
+def test_a_users_feature_is_drawn_outside_the_neuron(page, tmp_path):
+    # Defect 3: feature_1 and x1 + x2 were drawn inside "neuron 1 · layer 1".
+    x1, x2 = Value(0.5, label="x1"), Value(-1.0, label="x2")
+    f = (x1 * x2).tanh(); f.label = "feature_1"
+    ex = open_explorer(page, tmp_path, explore(MLP(2, [1, 1], seed=0)([f, x1 + x2])))
+    outside = page.evaluate("() => [...document.querySelectorAll('g.units > [data-node] > title')].map(e => e.textContent)")
+    assert "feature_1" in outside and ex._t.names[ex._t.index[f.parents[0]]] in outside
+
+
+def test_the_status_line_and_panel_name_the_closed_box_a_node_is_in(page, tmp_path):
+    model, loss = network()
+    ex = open_explorer(page, tmp_path, explore(loss, params=model.parameters()))
+    t = ex._t
+    g = 4  # neuron 1 · layer 2
+    inner = next(i for i in t.forward if t.order[i].label.startswith("w[2]_11*"))
+    page.evaluate(f"dagradExplorer.go({t.appears[inner]})")
+    assert status(page) == "inside neuron 1 · layer 2: " + str(ex.steps[t.appears[inner]])
+    assert page.text_content(".dx-side .dx-where") == "inside neuron 1 · layer 2 (click the box to open it)"
+    page.click(f'[data-group="{g}"]')  # opened, the node is on screen: no "inside"
+    assert status(page) == str(ex.steps[t.appears[inner]])
+    page.keyboard.press("Escape")
+    assert status(page).startswith("inside neuron 1 · layer 2: ")
+    # z is on the box's face, but the panel also names its terms: it says where they are
+    page.evaluate(f"dagradExplorer.select({{node: {ex._groups[g]['z']}}}, false)")
+    assert page.text_content(".dx-side .dx-where") == "inside neuron 1 · layer 2 (click the box to open it)"
+    # a step whose nodes are all on screen says nothing of boxes: a = tanh(z) passes to z, both on the box's face
+    k = t.passes[ex._groups[0]["out"]]
+    page.evaluate(f"dagradExplorer.go({k})")
+    assert status(page) == str(ex.steps[k])
+
+
+def test_a_bidi_override_in_a_label_reverses_nothing_around_it(page, tmp_path):
+    # Defect 5: "\u202ex" reversed the rest of the line ("…0.2 = darg.w …", "∂y/∂0.3- = x").
+    x = Value(2.0, label="\u202ex")
+    y = x * 3.0; y.label = "y"
+    ex = open_explorer(page, tmp_path, explore(y))
+    page.keyboard.press("End")
+    assert status(page) == str(ex.steps[-1])
+    # Laid out left to right: "is final" after ".grad", "passes on" after it (a leak would mirror them).
+    xs = page.evaluate("""words => words.map(w => {
+        const node = document.querySelector('.dx-status').firstChild, i = node.textContent.indexOf(w);
+        const r = document.createRange(); r.setStart(node, i); r.setEnd(node, i + w.length);
+        return r.getBoundingClientRect().left; })""", [".grad", "is final", "passes on", "× 1.0"])
+    assert xs == sorted(xs), xs
+    page.click('g.units [data-node="0"]')
+    assert page.text_content(".dx-side li") is None or "∂y/∂" not in page.text_content(".dx-side h2")
+    page.click('g.units [data-node="2"]')
+    item = page.locator(".dx-side li").first
+    text = item.text_content()
+    assert text.startswith("∂y/∂\u2068\u202ex\u2069 = 3.0")
+    xs = page.evaluate("""e => { const node = e.firstChild, r = document.createRange(), at = w => {
+        const i = node.textContent.indexOf(w); r.setStart(node, i); r.setEnd(node, i + w.length); return r.getBoundingClientRect().left; };
+        return [at("∂y/∂"), at("= 3.0")]; }""", item.element_handle())
+    assert xs == sorted(xs), xs
+
+
+def test_minus_zero_reads_as_zero_and_keeps_its_exact_value(page, tmp_path):
+    x = Value(-2.0, label="x")
+    y = x * 0.0; y.label = "y"   # -0.0
+    z = y + 1.0; z.label = "z"
+    ex = open_explorer(page, tmp_path, explore(z))
+    assert math.copysign(1.0, ex.steps[-1].data_of(y)) == -1.0  # Python keeps the exact value
+    page.keyboard.press("End")
+    i = ex._t.index[y]
+    e = page.locator(f'g.units [data-node="{i}"] tspan[data-f=data]')
+    assert e.text_content() == "0.0" and e.get_attribute("data-value") == "-0"
+    assert "y = x * 0.0 = -2.0 * 0.0 = 0.0" in str(ex.steps[1])
+
+
+def test_the_static_picture_is_readable_at_a_thousand_pixels(page, tmp_path):
+    # Issue 20/21: the picture nbconvert and GitHub show (no script) keeps node text >= 11 px at 1,000 px wide,
+    # and shows a step with numbers, not step 1's dashes.
+    model, loss = network()
+    ex = explore(loss, params=model.parameters())
+    bundle = ex._repr_mimebundle_()
+    html = (bundle[0] if isinstance(bundle, tuple) else bundle)["text/html"]
+    path = tmp_path / "static.html"
+    path.write_text(f'<!DOCTYPE html><meta charset="utf-8"><div style="width:1000px">{html}</div>', encoding="utf-8")
+    page.open_file(path)
+    sizes = page.evaluate("""() => [...document.querySelectorAll('svg .units text')].map(e => {
+        const m = e.getScreenCTM(); return parseFloat(getComputedStyle(e).fontSize) * Math.hypot(m.a, m.b); })""")
+    assert sizes and min(sizes) >= 11, min(sizes)
+    numbers = page.evaluate("() => [...document.querySelectorAll('svg .units tspan[data-f=grad]')].map(e => e.textContent)")
+    assert sum(n != "—" for n in numbers) > len(numbers) / 3
+    assert page.evaluate("() => document.querySelector('svg').getBoundingClientRect().width") > 1000  # scrolls, not shrinks

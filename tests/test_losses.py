@@ -4,7 +4,7 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from autograd import Value, grad
+from autograd import Value, grad, topological_order
 from autograd.gradcheck import gradcheck
 from nn.losses import binary_cross_entropy, cross_entropy, hinge_loss, l1_loss, mse_loss
 
@@ -231,3 +231,18 @@ def test_cross_entropy_bad_input():
         cross_entropy([], [])
     with pytest.raises(ValueError, match=r"^cross_entropy: reduction must be"):
         cross_entropy([0.1], 0, reduction="batchmean")
+
+
+@pytest.mark.parametrize("make", [
+    lambda p: mse_loss(p, [1.0, -1.0, 0.5]), lambda p: l1_loss(p, [1.0, -1.0, 0.5], reduction="sum"),
+    lambda p: hinge_loss(p, [1, -1, 1]), lambda p: binary_cross_entropy(p, [1, 0, 1]),
+    lambda p: cross_entropy([p, p], [0, 2]),
+])
+def test_every_node_a_loss_makes_is_labelled_after_what_it_is(make):
+    # Issue 21: drawings named the loss's intermediate nodes v123; only the wrapped numbers stay unlabelled.
+    p = [Value(0.3, label="s_1"), Value(-0.2, label="s_2"), Value(0.9, label="s_3")]
+    loss = make(p)
+    order = topological_order(loss)
+    assert loss.label == "loss"
+    assert [v for v in order if not v.label and v.op != "const"] == []
+    assert any(v.label.endswith("_2") for v in order if v not in p)  # example k's nodes say k

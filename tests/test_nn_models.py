@@ -193,11 +193,24 @@ def test_parameters_are_labelled_w_l_ij_and_b_l_i_from_one():
 def test_forward_labels_pre_activations_z_and_activations_a():
     model = MLP(2, [2, 1], activation="tanh", seed=0)
     out = model([1.0, 2.0])
-    labels = [v.label for v in topological_order(out) if v.label[:2] in ("z[", "a[")]
+    labels = [v.label for v in topological_order(out) if v.label[:2] in ("z[", "a[") and "(" not in v.label]
     assert labels == ["z[1]_1", "a[1]_1", "z[1]_2", "a[1]_2", "z[2]_1"]   # linear output: a = z, one node
     assert out.label == "z[2]_1"
     hidden = Neuron(2, "sigmoid", layer_index=3, neuron_index=4)([1.0, 2.0])
     assert hidden.label == "a[3]_4" and hidden.parents[0].label == "z[3]_4"
+
+
+def test_forward_labels_every_term_and_partial_sum_in_the_notes_notation():
+    # Issue 21: the nodes between the inputs and z were unlabelled, and drawings called them v983.
+    model = MLP(2, [2, 1], activation="tanh", seed=0)
+    x = [Value(1.0, label="x_1"), Value(2.0, label="x_2")]
+    order = topological_order(model(x))
+    assert all(v.label for v in order)
+    z = model.layers[1].neurons[0](model.layers[0](x))
+    first, term = z.parents
+    assert (first.label, term.label) == ("z[2]_1(j<=1)", "w[2]_12*a[1]_2")
+    assert first.parents[1].label == "w[2]_11*a[1]_1" and first.parents[0].label == "b[2]_1"
+    assert model.layers[0].neurons[1](x).parents[0].parents[1].label == "w[1]_22*x_2"   # layer 1 reads x
 
 
 def test_forward_adds_no_constant_zero_node():

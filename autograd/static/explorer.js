@@ -12,15 +12,16 @@ const ROOM = 1.6; // the largest zoom at which a small graph is fitted
 const SPECIAL = { inf: Infinity, "-inf": -Infinity, nan: NaN };
 const real = (x) => (typeof x === "string" ? SPECIAL[x] : x);
 
-// A number as Python's f"{x:.4g}" writes it, with a point added as autograd.svg.number does.
+// A number as Python's f"{x:.4g}" writes it, with a point added as autograd.svg.number does; -0 as
+// 0.0 (a learner reads "-0.0" as a sign that means something; data-value keeps the exact -0).
 // Python rounds the exact binary value half to even; JavaScript's toPrecision rounds ties away from
 // zero (-1234.5 gives -1235, Python -1234), so the rounding is done here on the exact digits.
 function num(x) {
   if (x === null || x === undefined) return "—";
   if (Number.isNaN(x)) return "nan";
   if (!Number.isFinite(x)) return x > 0 ? "inf" : "-inf";
-  const sign = x < 0 || Object.is(x, -0) ? "-" : "";
-  if (x === 0) return sign + "0.0";
+  if (x === 0) return "0.0";
+  const sign = x < 0 ? "-" : "";
   let [digits, e] = significant(Math.abs(x), 4);
   let s;
   if (e < -4 || e >= 4) {
@@ -70,6 +71,8 @@ class Timeline {
     data.forward.forEach((i, k) => (this.appears[i] = k + 1));
     this.passes = new Array(n).fill(Infinity);
     data.backward.forEach((i, k) => (this.passes[i] = this.firstBackward + k));
+    this.boxOf = new Array(n).fill(-1); // the neuron box (group) each node is drawn in, or -1
+    data.groups.forEach((g, k) => g.members.forEach((i) => (this.boxOf[i] = k)));
     this.consumers = Array.from({ length: n }, () => []);
     data.parents.forEach((ps, c) => new Set(ps).forEach((p) => this.consumers[p].push(c)));
     // The step at which a gradient is final: when its last consumer has passed (the root's own).
@@ -263,7 +266,7 @@ class View {
       if (item.last !== v) {
         item.last = v;
         item.e.textContent = num(v);
-        item.e.dataset.value = v === null ? "" : String(v);
+        item.e.dataset.value = v === null ? "" : Object.is(v, -0) ? "-0" : String(v); // exact, -0 too
       }
     }
     for (const item of part.edges) {
@@ -318,7 +321,8 @@ class View {
     this.phase.className = "dx-phase " + (backward ? "back" : "fwd");
     const within = backward ? `backward ${k - t.firstBackward + 1} of ${t.backward.length}` : `forward ${k + 1} of ${t.firstBackward}`;
     this.counter.textContent = `step ${k + 1} / ${t.total} · ${within}`;
-    this.status.textContent = t.describe(k, grads, after);
+    this.after = after;
+    this.line();
     this.status.dataset.step = String(k);
     if (current !== null && (!this.selected || this.following)) this.select({ node: current }, true);
     else this.details();
@@ -327,6 +331,24 @@ class View {
 
   format(x) {
     return num(x);
+  }
+
+  // The status line: the step's sentence (as str(step) in Python), after where its nodes are.
+  line() {
+    const t = this.t, current = t.nodeAt(this.step);
+    this.status.textContent = this.where(current === null ? [] : [current, ...t.parents[current]]) +
+      t.describe(this.step, this.grads, this.after);
+  }
+
+  // Nodes the picture does not show (inside a closed box; the box's face shows only z and a) are
+  // never named without their box: "inside neuron 3 · layer 2: …" names the boxes holding any of `nodes`.
+  where(nodes) {
+    const t = this.t, boxes = [];
+    for (const i of nodes) {
+      const b = t.boxOf[i], g = t.groups[b];
+      if (b >= 0 && i !== g.z && i !== g.out && !this.insets[b].classList.contains("open") && !boxes.includes(g.name)) boxes.push(g.name);
+    }
+    return boxes.length ? `inside ${boxes.join(" and ")}: ` : "";
   }
 
   toggle() {
@@ -392,6 +414,7 @@ class View {
     this.before = { ...this.view, fitted: this.fitted };
     inset.classList.add("open");
     this.svg.classList.add("dx-dim");
+    this.line();
     this.select({ group: g }, false);
     this.fit(inset.querySelector("rect.card").getBBox());
   }
@@ -400,6 +423,10 @@ class View {
     const open = this.insets.filter((i) => i.classList.contains("open"));
     open.forEach((i) => i.classList.remove("open"));
     this.svg.classList.remove("dx-dim");
+    if (open.length) { // what was shown inside is hidden again
+      this.line();
+      this.details();
+    }
     if (open.length && this.before) { // back to the view the learner had
       const { fitted, ...view } = this.before;
       this.view = view;
@@ -459,6 +486,8 @@ class View {
       });
     }
     const parts = [el("h2", { text: t.names[i] }), el("table", {}, ...rows)];
+    const hidden = this.where([i, ...t.parents[i], ...t.consumers[i]]); // every node the panel names
+    if (hidden) parts.splice(1, 0, el("p", { class: "dx-where", text: `${hidden.slice(0, -2)} (click the box to open it)` }));
     if (parents.length) parts.push(el("h3", { text: "local derivatives" }), el("ul", {}, ...parents));
     if (received.length) {
       parts.push(el("h3", { text: "gradient received (chain rule)" }), el("ul", {}, ...received));
