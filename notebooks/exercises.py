@@ -1,0 +1,248 @@
+"""`check(exercise, answer)`: the judge of the notebooks' predict-then-check exercises.
+
+An exercise cell asks a question in comments, leaves the answer as ``...`` for the learner to fill in,
+and ends with its checker::
+
+    # Exercise 1.1. Before running the next cell: what will a.grad be after f.backward()?
+    my_grad = ...
+    check("1.1", my_grad)
+
+`check` prints one line, ✓ and a confirmation when the answer is right, ✗ and a hint toward the mistake
+when it is not (never the answer itself). It never raises, so a notebook with its exercises still blank
+runs from top to bottom. The worked solutions are in ``solutions/``, one file per notebook, and
+``tests/test_exercises.py`` runs every notebook with them filled in (every check passes) and blank
+(every check shows its hint).
+
+Example:
+  >>> check("1.2", 14.0)
+  ✓ Exercise 1.2: right. A leaf keeps its .grad between backward() calls, and each call adds to it.
+  >>> check("1.2", 7.0)
+  ✗ Exercise 1.2: not yet. Nothing reset a.grad between the two calls: does backward() set it or add to it?
+"""
+
+import math
+from numbers import Real
+
+__all__ = ["check", "EXERCISES"]
+
+# name -> (judge, general hint, confirmation). A judge returns True (right), False (wrong: show the
+# general hint) or a sentence (wrong: a hint for the mistake it recognised).
+EXERCISES = {}
+
+
+def exercise(name, hint, right):
+    """Register `judge(answer, **given)` as exercise `name`'s checker."""
+    def register(judge):
+        EXERCISES[name] = (judge, hint, right)
+        return judge
+    return register
+
+
+def check(name, answer, **given):
+    """Print whether `answer` to exercise `name` is right (✓) or, with a hint, not yet (✗).
+
+    `given` carries numbers from the notebook the judge compares with (the engine's own result, say).
+    Returns nothing: the printed line is the verdict.
+
+    Example:
+      >>> check("1.1", ...)
+      ✗ Exercise 1.1: not answered yet; replace the ... with your answer. A hint: count the paths from a to f.
+    """
+    if name not in EXERCISES:
+        raise ValueError(f"check: no exercise named {name!r}; the exercises are {sorted(EXERCISES)}")
+    judge, hint, right = EXERCISES[name]
+    if answer is ... or (isinstance(answer, (tuple, list)) and any(a is ... for a in answer)):
+        print(f"✗ Exercise {name}: not answered yet; replace the ... with your answer. A hint: {hint}")
+        return
+    try:
+        verdict = judge(answer, **given)
+    except _Unexpected as err:
+        verdict = str(err)
+    except Exception as err:                       # the learner's code raised: say what, keep going
+        verdict = f"your answer raised {type(err).__name__}: {err}"
+    if verdict is True:
+        print(f"✓ Exercise {name}: right. {right}")
+    else:
+        print(f"✗ Exercise {name}: not yet. {verdict or hint}")
+
+
+class _Unexpected(Exception):
+    """An answer of the wrong kind (a string where a number belongs): its message is the hint."""
+
+
+def _number(answer, what="a number"):
+    if isinstance(answer, bool) or not isinstance(answer, Real):
+        raise _Unexpected(f"the answer should be {what}, got {type(answer).__name__} {answer!r}.")
+    return float(answer)
+
+
+def _numbers(answer, n):
+    if not isinstance(answer, (tuple, list)) or len(answer) != n:
+        raise _Unexpected(f"the answer should be {n} numbers in parentheses, like (a, b), got {answer!r}.")
+    return [_number(a) for a in answer]
+
+
+def _close(a, b, tol=1e-9):
+    return math.isclose(a, b, rel_tol=tol, abs_tol=tol)
+
+
+def _function(answer):
+    if not callable(answer):
+        raise _Unexpected(f"the answer should be a function of x, got {type(answer).__name__} {answer!r}.")
+    return answer
+
+
+# ---- 01 · A Value and backward() ------------------------------------------------------------------
+
+@exercise("1.1", "count the paths from a to f: every use of a is one, and backward() adds them all up.",
+          "a reaches f three times (twice through a·a, once through +): a + a + 1.")
+def _diamond(answer):
+    answer = _number(answer)
+    if _close(answer, 6.0):
+        return "that is a·a's two paths; a also feeds the + directly."
+    if _close(answer, 3.0) or _close(answer, 4.0):
+        return "that is one path's contribution; a is used more than once, and each use adds its own."
+    if _close(answer, 9.0):
+        return "d(a·a)/da is a + a (one term per operand), not a²."
+    return _close(answer, 7.0)
+
+
+@exercise("1.2", "nothing reset a.grad between the two calls.",
+          "A leaf keeps its .grad between backward() calls, and each call adds to it.")
+def _accumulate(answer):
+    answer = _number(answer)
+    if _close(answer, 7.0):
+        return "Nothing reset a.grad between the two calls: does backward() set it or add to it?"
+    return _close(answer, 14.0)
+
+
+# ---- 02 · Computation graphs ----------------------------------------------------------------------
+
+@exercise("2.1", "each neuron has one weight per input it reads, and one bias.",
+          "Layer 1: 2 neurons × (2 weights + 1 bias); layer 2: 1 neuron × (2 weights + 1 bias).")
+def _n_parameters(answer):
+    answer = _number(answer, "a whole number")
+    if answer == 6:
+        return "that counts the weights only: every neuron has a bias too."
+    if answer == 5:
+        return "the output neuron reads the 2 hidden neurons' outputs, so it has 2 weights."
+    return answer == 9
+
+
+@exercise("2.2", "∂C/∂w_ij = δ_i a_j: the δ of the neuron the weight feeds, times the value it reads.",
+          "∂C/∂w[2]_11 = δ of z[2]_1 times the value of a[1]_1, the input w[2]_11 multiplies.")
+def _weight_gradient(answer, delta, a, truth):
+    answer = _number(answer)
+    if _close(answer, truth):
+        return True
+    if _close(answer, delta):
+        return "that is δ alone, ∂C/∂z; ∂z/∂w is the input the weight multiplies."
+    if _close(answer, a):
+        return "that is ∂z/∂w alone; the chain rule multiplies it by ∂C/∂z, the δ."
+    return False
+
+
+# ---- 03 · Training an MLP -------------------------------------------------------------------------
+
+@exercise("3.1", "max(0, 1 − y ȳ) has slope −y where 1 − y ȳ > 0, and 0 where it is < 0.",
+          "At ȳ = 0.4 the point is inside the margin (1 − ȳ > 0): slope −1; at ȳ = 1.6 it is past it: 0.")
+def _hinge_slopes(answer):
+    inside, past = _numbers(answer, 2)
+    if (inside, past) == (1.0, 0.0):
+        return "check the sign: raising ȳ towards the label +1 lowers the loss."
+    if past != 0.0:
+        return "at ȳ = 1.6 the point is past the margin: does the loss change when ȳ moves a little?"
+    return (inside, past) == (-1.0, 0.0)
+
+
+@exercise("3.2", "an epoch walks through all 100 examples, B of them a step.",
+          "100 / 10 = 10 steps an epoch, for 5 epochs.")
+def _n_steps(answer):
+    answer = _number(answer, "a whole number")
+    if answer == 10:
+        return "that is one epoch; the runs below make 5."
+    if answer == 500:
+        return "that would be B = 1, one example a step."
+    if answer == 5:
+        return "that is the full batch (B = 100), one step an epoch."
+    return answer == 50
+
+
+# ---- 04 · The backpropagation equations ----------------------------------------------------------
+
+@exercise("4.1", "δ^L_1 = σ'(z^L_1) · ∂C/∂y_1, and for C = Σ|y − ŷ| that last factor is sign(y_1 − ŷ_1).",
+          "δ^L_1 = σ'(z^L_1) · sign(y_1 − ŷ_1), the engine's ∂C/∂z[3]_1.")
+def _delta_L(answer, truth):
+    answer = _number(answer)
+    if _close(answer, truth):
+        return True
+    if _close(answer, -truth):
+        return "check the sign: d|y − ŷ|/dy is sign(y − ŷ), + when the output is above its target."
+    if _close(abs(answer), 1.0):
+        return "that is ∂C/∂y; δ is ∂C/∂z, one more factor through the sigmoid: σ'(z)."
+    return False
+
+
+@exercise("4.2", "a Jacobian has one row per output and one column per input (here: per parameter).",
+          "J is 2 × 29: one row per output of y0, one column per parameter.")
+def _jacobian_shape(answer):
+    rows, columns = _numbers(answer, 2)
+    if (rows, columns) == (29, 2):
+        return "rows and columns swapped: which one does each grad(y_k, params) call give?"
+    if rows != 2:
+        return "how many outputs does the network have? Each is one row."
+    return (rows, columns) == (2, 29)
+
+
+# ---- 05 · Testing derivatives ---------------------------------------------------------------------
+
+@exercise("5.1", "the central difference's error is O(h²) while truncation dominates.",
+          "O(h²): 10× smaller h, 100× smaller error (until rounding takes over).")
+def _central_rate(answer):
+    answer = _number(answer)
+    if _close(answer, 10.0):
+        return "that is the forward difference's O(h); the central one cancels one more Taylor term."
+    return _close(answer, 100.0)
+
+
+def _softplus(x):
+    return math.log1p(math.exp(x))
+
+
+@exercise("5.2", "differentiate log(1 + eˣ) with the chain rule: the outer log, then the inner 1 + eˣ.",
+          "softplus'(x) = eˣ / (1 + eˣ), which is σ(x): it matches central differences everywhere.")
+def _softplus_rule(answer):
+    rule = _function(answer)
+    for x in (-2.0, -0.3, 0.0, 0.8, 3.0):
+        h = 1e-5
+        numeric = (_softplus(x + h) - _softplus(x - h)) / (2 * h)
+        got = _number(rule(x), f"a number from your rule at x = {x}")
+        if not math.isclose(got, numeric, rel_tol=1e-6, abs_tol=1e-8):
+            if math.isclose(got, 1 - numeric, rel_tol=1e-6):
+                return f"at x = {x} your rule gives σ(−x); check the sign of the exponent."
+            return (f"at x = {x} your rule gives {got:.6f}, central differences {numeric:.6f}; "
+                    f"did the inner derivative (of 1 + eˣ) make it in?")
+    return True
+
+
+# ---- 06 · Forward and reverse mode ---------------------------------------------------------------
+
+@exercise("6.1", "forward mode makes one sweep per input, reverse mode one sweep per output.",
+          "3 inputs: 3 forward sweeps; 1,000 outputs: 1,000 reverse sweeps. Forward wins here.")
+def _sweeps(answer):
+    forward, reverse = _numbers(answer, 2)
+    if (forward, reverse) == (1000, 3):
+        return "swapped: a forward sweep starts from one input's tangent, a reverse sweep from one output."
+    return (forward, reverse) == (3, 1000)
+
+
+@exercise("6.2", "x reaches o along two paths, through a and through b; multiply along each, then add.",
+          "(1 − tanh²x)·eˣ through a, plus tanh x · eˣ through b.")
+def _diamond_paths(answer):
+    answer = _number(answer)
+    t, e = math.tanh(0.5), math.exp(0.5)
+    if _close(answer, (1 - t * t) * e) or _close(answer, t * e):
+        return "that is one path; x also reaches o through the other branch."
+    if _close(answer, (1 - t * t) * t * e * e):
+        return "paths add up; the partials multiply only along one path."
+    return _close(answer, (1 - t * t) * e + t * e)
