@@ -34,6 +34,15 @@ def test_notebook_is_valid_and_stripped(path):
                        f"clear them before committing (Jupyter: Edit > Clear Outputs of All Cells)")
 
 
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=os.path.basename)
+def test_code_lines_fit_the_page(path):
+    """A code line longer than 99 characters is cut off at a 1,000-pixel page (04's δ-recursion comment was)."""
+    nb = nbformat.read(path, as_version=4)
+    long = [(cell.get("id"), len(line)) for cell in nb.cells if cell.cell_type == "code"
+            for line in cell.source.splitlines() if len(line) > 99]
+    assert not long, f"{os.path.basename(path)}: code lines over 99 characters (cell id, length): {long}"
+
+
 DRAWING = [path for path in NOTEBOOKS
            if re.search(r"\bdraw_dot\b|\bbackward_steps\b|\bexplore\b", pathlib.Path(path).read_text(encoding="utf-8"))]
 
