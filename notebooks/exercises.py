@@ -45,17 +45,19 @@ def check(name, answer, **given):
     Returns nothing: the printed line is the verdict.
 
     Example:
-      >>> check("1.1", ...)
-      ✗ Exercise 1.1: not answered yet; replace the ... with your answer. A hint: count the paths from a to f.
+      >>> check("1.2", ...)
+      ✗ Exercise 1.2: not answered yet; replace the ... with your answer. A hint: nothing reset a.grad between the two calls.
     """
     if name not in EXERCISES:
         raise ValueError(f"check: no exercise named {name!r}; the exercises are {sorted(EXERCISES)}")
     judge, hint, right = EXERCISES[name]
-    if answer is ... or (isinstance(answer, (tuple, list)) and any(a is ... for a in answer)):
+    try:
+        if answer is ... or (isinstance(answer, (tuple, list)) and any(a is ... for a in answer)):
+            raise _Unanswered
+        verdict = judge(answer, **given)
+    except _Unanswered:
         print(f"✗ Exercise {name}: not answered yet; replace the ... with your answer. A hint: {hint}")
         return
-    try:
-        verdict = judge(answer, **given)
     except _Unexpected as err:
         verdict = str(err)
     except Exception as err:                       # the learner's code raised: say what, keep going
@@ -64,6 +66,10 @@ def check(name, answer, **given):
         print(f"✓ Exercise {name}: right. {right}")
     else:
         print(f"✗ Exercise {name}: not yet. {verdict or hint}")
+
+
+class _Unanswered(Exception):
+    """The answer is still the blank `...` (or a function that returns it)."""
 
 
 class _Unexpected(Exception):
@@ -216,7 +222,10 @@ def _softplus_rule(answer):
     for x in (-2.0, -0.3, 0.0, 0.8, 3.0):
         h = 1e-5
         numeric = (_softplus(x + h) - _softplus(x - h)) / (2 * h)
-        got = _number(rule(x), f"a number from your rule at x = {x}")
+        got = rule(x)
+        if got is ...:
+            raise _Unanswered
+        got = _number(got, f"a number from your rule at x = {x}")
         if not math.isclose(got, numeric, rel_tol=1e-6, abs_tol=1e-8):
             if math.isclose(got, 1 - numeric, rel_tol=1e-6):
                 return f"at x = {x} your rule gives σ(−x); check the sign of the exponent."

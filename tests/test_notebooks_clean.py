@@ -13,6 +13,7 @@ import re
 
 import nbformat
 import pytest
+from test_exercises import check_blank_exercises
 
 NOTEBOOKS = sorted(glob.glob(os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                                           "notebooks", "*.ipynb")))
@@ -67,7 +68,8 @@ def test_every_cell_gives_the_same_result_when_run_again_after_run_all(path):
     """A learner re-runs cells. After "Run All", every code cell is run once more, from the last one up
     (so each re-runs in the state the whole notebook left, as when a learner scrolls back to it), then
     every cell twice in a row, in order; each run must print what the first run printed (issue 20: 01's
-    a.grad, 03's model and 04's w.grad were changed by later cells; issue 14: leaves accumulate)."""
+    a.grad, 03's model and 04's w.grad were changed by later cells; issue 14: leaves accumulate). The
+    run from the top also shows each blank exercise's hint (tests/test_exercises.py: the other way)."""
     from nbclient import NotebookClient
 
     nb = nbformat.read(path, as_version=4)
@@ -82,10 +84,12 @@ def test_every_cell_gives_the_same_result_when_run_again_after_run_all(path):
         stderr = [(i, out.text[:200]) for i, cell in code for out in cell.outputs
                   if out.output_type == "stream" and out.name == "stderr"]
         unlabelled = pictures_without_alt_text(cell for _, cell in code)
+        blank = check_blank_exercises(nb)             # committed blank: each check shows its hint
         for i, cell in [*reversed(code), *(pair for pair in code for _ in range(2))]:
             client.execute_cell(cell, i)
             if results(cell) != first[i] and "varies" not in cell.metadata.get("tags", []):
                 changed.append((i, cell.get("id"), first[i], results(cell)))
+    assert not blank, f"{os.path.basename(path)}: blank exercises (name, verdicts) that did not show their hint: {blank}"
     assert not changed, (f"{os.path.basename(path)}: cells (index, id, first run, run again) printed something else "
                          f"when run again: {changed}")
     # Output a reader can take in: nothing on stderr (a progress bar printed there renders as a pink
