@@ -255,3 +255,177 @@ def _diamond_paths(answer):
     if _close(answer, (1 - t * t) * t * e * e):
         return "paths add up; the partials multiply only along one path."
     return _close(answer, (1 - t * t) * e + t * e)
+
+
+# ---- 08 · Build your own Value --------------------------------------------------------------------
+# Each step's judge runs `autograd.testing.check_engine` on the learner's class, with the parts the
+# step does not ask for supplied by the checker (its own backward(), its own topological order), so
+# a failure points at the part just written.
+
+_OPS = ("+", "*", "neg", "-", "tanh", "exp")       # what the notebook's Value has ("neg", "-": given)
+_LOCAL_GRADS = {                                   # the checker's own rules, for the steps before 8.2
+    "+": lambda x, y, out: (1.0, 1.0),
+    "*": lambda x, y, out: (y, x),
+    "tanh": lambda x, out: (1 - out * out,),
+    "exp": lambda x, out: (out,),
+}
+
+
+def _order(root):
+    """The checker's topological order: every node after its parents (a walk with a stack)."""
+    order, seen, stack = [], set(), [(root, False)]
+    while stack:
+        v, finished = stack.pop()
+        if finished:
+            order.append(v)
+        elif id(v) not in seen:
+            seen.add(id(v))
+            stack.append((v, True))
+            stack.extend((p, False) for p in reversed(v.parents))
+    return order
+
+
+class _Node:
+    """A node with parents and nothing else: what a topological order reads."""
+
+    def __init__(self, *parents):
+        self.parents = parents
+
+
+def _backward_from(order, local_grads):
+    def backward(self):
+        self.grad = 1.0
+        for v in reversed(order(self)):
+            if v.parents:
+                partials = local_grads[v.op](*(p.data for p in v.parents), v.data)
+                for p, d in zip(v.parents, partials):
+                    p.grad += d * v.grad
+    return backward
+
+
+def _engine_verdict(value_class, backward=None):
+    """check_engine's first failure on `value_class` as a hint (True when there is none); `backward`,
+    if given, stands in for the class's own while the check runs."""
+    from autograd.testing import check_engine
+
+    saved = value_class.__dict__.get("backward")
+    if backward is not None:
+        value_class.backward = backward
+    try:
+        report = check_engine(value_class, ops=_OPS, raise_on_failure=False)
+    finally:
+        if backward is not None:
+            if saved is None:
+                del value_class.backward
+            else:
+                value_class.backward = saved
+    if report.ok:
+        return True
+    f = report.failures[0]
+    shown = [f"{n:.6g}" if isinstance(n, float) else str(n) for n in (f.expected, f.got)]
+    return (f"check_engine finds a mistake of kind {f.kind!r}{f' in {f.op}' if f.op else ''} on the program "
+            f"`{f.program}`: {f.what} should be {shown[0]}, got {shown[1]}. Its hint: {f.hint}.")
+
+
+def _blank(results, names):
+    """Raise _Unanswered when every result is still `...`; a sentence when some are."""
+    blank = [name for name, result in zip(names, results) if result is ...]
+    if blank and len(blank) == len(names):
+        raise _Unanswered
+    return f"{', '.join(blank)} still return ...: finish {'it' if len(blank) == 1 else 'them'}." if blank else None
+
+
+@exercise("8.1", "each op makes a new Value from the numbers .data of its operands, and remembers "
+                 "them as its parents, with its op's name.",
+          "Every forward value agrees with dagrad's, and each result remembers its parents and op.")
+def _forward(value_class):
+    x, y = value_class(0.5), value_class(-1.5)
+    made = {"x + y": x + y, "x * y": x * y, "x.tanh()": x.tanh(), "x.exp()": x.exp()}
+    unfinished = _blank(made.values(), made)
+    if unfinished:
+        return unfinished
+    expected = {"x + y": ("+", (x, y)), "x * y": ("*", (x, y)), "x.tanh()": ("tanh", (x,)),
+                "x.exp()": ("exp", (x,))}
+    for code, out in made.items():
+        if not isinstance(out, value_class):
+            return f"{code} should return a Value, got {type(out).__name__} {out!r}."
+        op, parents = expected[code]
+        if tuple(out.parents) != parents:
+            return f"{code}: the result's parents should be the operands, in order; got {out.parents!r}."
+        if out.op != op:
+            return f"{code}: the result's op should be named {op!r}, got {out.op!r}."
+    return _engine_verdict(value_class, _backward_from(_order, _LOCAL_GRADS))
+
+
+@exercise("8.2", "each rule gets the parents' values and the output's value out, and returns one "
+                 "derivative per parent; out can save recomputing tanh or exp.",
+          "Every local derivative agrees with dagrad's.")
+def _local_grads(table, value_class):
+    if not isinstance(table, dict) or set(table) != set(_LOCAL_GRADS):
+        return f"the table should have one rule for each of {sorted(_LOCAL_GRADS)}."
+    probes = [table["*"](0.5, -1.5, -0.75), table["tanh"](0.5, 0.46), table["exp"](0.5, 1.65)]
+    unfinished = _blank([... if isinstance(p, tuple) and ... in p else p for p in probes], ["*", "tanh", "exp"])
+    if unfinished:
+        return unfinished
+    return _engine_verdict(value_class, _backward_from(_order, table))
+
+
+@exercise("8.3", "a node goes into the list only once all of its parents are in it; a stack of "
+                 "(node, parents done?) pairs does what recursion would.",
+          "Every node once, each after its parents, and no recursion limit.")
+def _topological_order(order, value_class):
+    a = _Node()                                    # a diamond and more, of the checker's own nodes
+    b, c = _Node(a), _Node(a)
+    d = _Node(_Node(b, c), b)
+    got = order(d)
+    if got is ...:
+        raise _Unanswered
+    if not isinstance(got, list):
+        return f"topological_order should return a list, got {type(got).__name__}."
+    nodes = {id(v) for v in _order(d)}
+    if len(got) != len({id(v) for v in got}):
+        return "a node is in the list twice: remember which nodes you have visited."
+    if {id(v) for v in got} != nodes:
+        return "the list should hold every node the root was computed from, and the root."
+    place = {id(v): k for k, v in enumerate(got)}
+    if any(place[id(p)] > place[id(v)] for v in got for p in v.parents):
+        return "a node comes before one of its parents: add a node after all of its parents."
+    deep = _Node()
+    for _ in range(3000):
+        deep = _Node(deep, _Node())
+    try:
+        order(deep)
+    except RecursionError:
+        return "a chain of 3,000 ops raised RecursionError: walk with a stack of your own."
+    return _engine_verdict(value_class, _backward_from(order, _LOCAL_GRADS))
+
+
+@exercise("8.4", "seed the root's grad with 1, then take the nodes from the root down and add "
+                 "local derivative × the node's grad to each parent's grad.",
+          "check_engine finds no mistake: values, local derivatives, accumulation, order, seed.")
+def _backward(backward, value_class):
+    if backward(value_class(1.0)) is ...:
+        raise _Unanswered
+    return _engine_verdict(value_class, backward)
+
+
+@exercise("8.5", "a neuron is tanh of the sum of each weight times its input, plus the bias.",
+          "The neuron's value and every gradient agree with dagrad's.")
+def _neuron(neuron, value_class):
+    from autograd import Value
+
+    numbers = ([0.5, -1.2], 0.3, [1.5, 0.4])
+    mine = ([value_class(w) for w in numbers[0]], value_class(numbers[1]), [value_class(x) for x in numbers[2]])
+    ours = ([Value(w) for w in numbers[0]], Value(numbers[1]), [Value(x) for x in numbers[2]])
+    out = neuron(*mine)
+    if out is ...:
+        raise _Unanswered
+    expected = sum((w * x for w, x in zip(ours[0], ours[2])), ours[1]).tanh()
+    if not _close(out.data, expected.data):
+        return f"with weights {numbers[0]}, bias {numbers[1]} and inputs {numbers[2]} the neuron gives {out.data!r}."
+    out.backward()
+    expected.backward()
+    leaves = [*zip(mine[0], ours[0]), (mine[1], ours[1]), *zip(mine[2], ours[2])]
+    if not all(_close(m.grad, o.grad) for m, o in leaves):
+        return "the value is right but a gradient is not: is every weight, input and the bias a Value in the graph?"
+    return True
