@@ -157,3 +157,70 @@ def test_check_names_an_unknown_exercise():
 def test_the_docstring_examples_run():
     result = doctest.testmod(exercises)
     assert result.attempted >= 3 and result.failed == 0
+
+
+def a_learners_engine(local_grads=None, plus="+", assign=False):
+    """Notebook 08's Value, solved, with one mistake planted where asked: the name of +'s op, the
+    rules table, or `=` for `+=` in backward()."""
+    rules = local_grads or {"+": lambda x, y, out: (1.0, 1.0), "*": lambda x, y, out: (y, x),
+                            "tanh": lambda x, out: (1 - out * out,), "exp": lambda x, out: (out,)}
+
+    class Value:
+        def __init__(self, data, parents=(), op=""):
+            self.data, self.grad, self.parents, self.op = float(data), 0.0, parents, op
+
+        def __add__(self, other):
+            other = other if isinstance(other, Value) else Value(other)
+            return Value(self.data + other.data, (self, other), plus)
+
+        def __mul__(self, other):
+            other = other if isinstance(other, Value) else Value(other)
+            return Value(self.data * other.data, (self, other), "*")
+
+        def __radd__(self, other): return self + other
+        def __rmul__(self, other): return self * other
+        def __neg__(self): return self * -1
+        def __sub__(self, other): return self + (-other)
+        def __rsub__(self, other): return (-self) + other
+        def tanh(self): return Value(math.tanh(self.data), (self,), "tanh")
+        def exp(self): return Value(math.exp(self.data), (self,), "exp")
+
+    def backward(self):
+        self.grad = 1.0
+        for v in reversed(exercises._order(self)):
+            for p, d in zip(v.parents, rules[v.op](*(p.data for p in v.parents), v.data) if v.parents else ()):
+                p.grad = d * v.grad if assign else p.grad + d * v.grad
+    return Value, rules, backward
+
+
+def recursive_order(root):
+    order = []
+    def visit(v):
+        for p in v.parents:
+            visit(p)
+        if v not in order:
+            order.append(v)
+    visit(root)
+    return order
+
+
+def test_build_your_own_value_checks_catch_a_planted_mistake_each(capsys):
+    right, rules, backward = a_learners_engine()
+    wrong_rules = {**rules, "tanh": lambda x, out: (1 - out,)}
+    cases = [
+        ("8.1", (a_learners_engine(plus="add")[0],), {}, "op should be named '+'"),
+        ("8.2", (wrong_rules,), {"value_class": right}, "1 − tanh², not 1 − tanh"),
+        ("8.3", (recursive_order,), {"value_class": right}, "RecursionError"),
+        ("8.3", (lambda root: [root, *root.parents],), {"value_class": right}, "every node the root"),
+        ("8.3", (lambda root: exercises._order(root)[::-1],), {"value_class": right}, "before one of its parents"),
+        ("8.4", (a_learners_engine(assign=True)[2],), {"value_class": right}, "'accumulation'"),
+        ("8.5", (lambda ws, b, xs: sum(w * x for w, x in zip(ws, xs)).tanh(),), {"value_class": right},
+         "the neuron gives"),
+    ]
+    for name, args, given, hint in cases:
+        exercises.check(name, *args, **given)
+        line = capsys.readouterr().out
+        assert line.startswith(f"✗ Exercise {name}: not yet.") and hint in line, (name, line)
+    exercises.check("8.4", backward, value_class=right)
+    assert capsys.readouterr().out.startswith("✓ Exercise 8.4: right.")
+    assert "backward" not in right.__dict__            # the check put the class back as it was
