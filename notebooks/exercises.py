@@ -89,7 +89,20 @@ def _numbers(answer, n):
 
 
 def _close(a, b, tol=1e-9):
+    if isinstance(a, list):
+        return all(_close(p, q, tol) for p, q in zip(a, b))
     return math.isclose(a, b, rel_tol=tol, abs_tol=tol)
+
+
+def _judged(answer, right, mistakes=(), n=None, what="a number", otherwise=None):
+    """True when `answer` (a number, or `n` of them) is `right`; else the hint of the mistake in
+    `mistakes` ((wrong answer, hint) pairs) it is, or `otherwise`'s hint (a (test, hint) pair) when its
+    test holds, or False."""
+    answer = _number(answer, what) if n is None else _numbers(answer, n)
+    if _close(answer, right):
+        return True
+    hint = next((hint for wrong, hint in mistakes if _close(answer, wrong)), False)
+    return otherwise[1] if not hint and otherwise and otherwise[0](answer) else hint
 
 
 def _function(answer):
@@ -103,23 +116,17 @@ def _function(answer):
 @exercise("1.1", "count the paths from a to f: every use of a is one, and backward() adds them all up.",
           "a reaches f three times (twice through a·a, once through +): a + a + 1.")
 def _diamond(answer):
-    answer = _number(answer)
-    if _close(answer, 6.0):
-        return "that is a·a's two paths; a also feeds the + directly."
-    if _close(answer, 3.0) or _close(answer, 4.0):
-        return "that is one path's contribution; a is used more than once, and each use adds its own."
-    if _close(answer, 9.0):
-        return "d(a·a)/da is a + a (one term per operand), not a²."
-    return _close(answer, 7.0)
+    one_path = "that is one path's contribution; a is used more than once, and each use adds its own."
+    return _judged(answer, 7.0, [(6.0, "that is a·a's two paths; a also feeds the + directly."),
+                                 (3.0, one_path), (4.0, one_path),
+                                 (9.0, "d(a·a)/da is a + a (one term per operand), not a².")])
 
 
 @exercise("1.2", "nothing reset a.grad between the two calls.",
           "A leaf keeps its .grad between backward() calls, and each call adds to it.")
 def _accumulate(answer):
-    answer = _number(answer)
-    if _close(answer, 7.0):
-        return "Nothing reset a.grad between the two calls: does backward() set it or add to it?"
-    return _close(answer, 14.0)
+    return _judged(answer, 14.0, [(7.0, "Nothing reset a.grad between the two calls: does backward() set it "
+                                        "or add to it?")])
 
 
 # ---- 02 · Computation graphs ----------------------------------------------------------------------
@@ -127,77 +134,52 @@ def _accumulate(answer):
 @exercise("2.1", "each neuron has one weight per input it reads, and one bias.",
           "Layer 1: 2 neurons × (2 weights + 1 bias); layer 2: 1 neuron × (2 weights + 1 bias).")
 def _n_parameters(answer):
-    answer = _number(answer, "a whole number")
-    if answer == 6:
-        return "that counts the weights only: every neuron has a bias too."
-    if answer == 5:
-        return "the output neuron reads the 2 hidden neurons' outputs, so it has 2 weights."
-    return answer == 9
+    return _judged(answer, 9, [(6, "that counts the weights only: every neuron has a bias too."),
+                               (5, "the output neuron reads the 2 hidden neurons' outputs, so it has 2 weights.")],
+                   what="a whole number")
 
 
 @exercise("2.2", "∂C/∂w_ij = δ_i a_j: the δ of the neuron the weight feeds, times the value it reads.",
           "∂C/∂w[2]_11 = δ of z[2]_1 times the value of a[1]_1, the input w[2]_11 multiplies.")
 def _weight_gradient(answer, delta, a, truth):
-    answer = _number(answer)
-    if _close(answer, truth):
-        return True
-    if _close(answer, delta):
-        return "that is δ alone, ∂C/∂z; ∂z/∂w is the input the weight multiplies."
-    if _close(answer, a):
-        return "that is ∂z/∂w alone; the chain rule multiplies it by ∂C/∂z, the δ."
-    return False
+    return _judged(answer, truth, [(delta, "that is δ alone, ∂C/∂z; ∂z/∂w is the input the weight multiplies."),
+                                   (a, "that is ∂z/∂w alone; the chain rule multiplies it by ∂C/∂z, the δ.")])
 
 
 # ---- 03 · Training an MLP -------------------------------------------------------------------------
 
-@exercise("3.1", "max(0, 1 − y ȳ) has slope −y where 1 − y ȳ > 0, and 0 where it is < 0.",
+@exercise("3.1", "where 1 − y ȳ > 0 the loss is a straight line in ȳ; elsewhere it is flat.",
           "At ȳ = 0.4 the point is inside the margin (1 − ȳ > 0): slope −1; at ȳ = 1.6 it is past it: 0.")
 def _hinge_slopes(answer):
-    inside, past = _numbers(answer, 2)
-    if (inside, past) == (1.0, 0.0):
-        return "check the sign: raising ȳ towards the label +1 lowers the loss."
-    if past != 0.0:
-        return "at ȳ = 1.6 the point is past the margin: does the loss change when ȳ moves a little?"
-    return (inside, past) == (-1.0, 0.0)
+    past = "at ȳ = 1.6 the point is past the margin: does the loss change when ȳ moves a little?"
+    return _judged(answer, [-1.0, 0.0], [([1.0, 0.0], "check the sign: raising ȳ towards the label +1 lowers "
+                                                      "the loss.")], n=2, otherwise=(lambda a: a[1] != 0, past))
 
 
 @exercise("3.2", "an epoch walks through all 100 examples, B of them a step.",
           "100 / 10 = 10 steps an epoch, for 5 epochs.")
 def _n_steps(answer):
-    answer = _number(answer, "a whole number")
-    if answer == 10:
-        return "that is one epoch; the runs below make 5."
-    if answer == 500:
-        return "that would be B = 1, one example a step."
-    if answer == 5:
-        return "that is the full batch (B = 100), one step an epoch."
-    return answer == 50
+    return _judged(answer, 50, [(10, "that is one epoch; the runs below make 5."),
+                                (500, "that would be B = 1, one example a step."),
+                                (5, "that is the full batch (B = 100), one step an epoch.")], what="a whole number")
 
 
 # ---- 04 · The backpropagation equations ----------------------------------------------------------
 
-@exercise("4.1", "δ^L_1 = σ'(z^L_1) · ∂C/∂y_1, and for C = Σ|y − ŷ| that last factor is sign(y_1 − ŷ_1).",
+@exercise("4.1", "start from the notes' δ^L = σ'(z^L) ⊙ ∇C(y), its first entry, with ∇C of the L1 cost.",
           "δ^L_1 = σ'(z^L_1) · sign(y_1 − ŷ_1), the engine's ∂C/∂z[3]_1.")
 def _delta_L(answer, truth):
-    answer = _number(answer)
-    if _close(answer, truth):
-        return True
-    if _close(answer, -truth):
-        return "check the sign: d|y − ŷ|/dy is sign(y − ŷ), + when the output is above its target."
-    if _close(abs(answer), 1.0):
-        return "that is ∂C/∂y; δ is ∂C/∂z, one more factor through the sigmoid: σ'(z)."
-    return False
+    dC_dy = "that is ∂C/∂y; δ is ∂C/∂z, one more factor through the sigmoid: σ'(z)."
+    return _judged(answer, truth, [(-truth, "check the sign: d|y − ŷ|/dy is sign(y − ŷ), + when the output is "
+                                            "above its target."), (1.0, dC_dy), (-1.0, dC_dy)])
 
 
 @exercise("4.2", "a Jacobian has one row per output and one column per input (here: per parameter).",
           "J is 2 × 29: one row per output of y0, one column per parameter.")
 def _jacobian_shape(answer):
-    rows, columns = _numbers(answer, 2)
-    if (rows, columns) == (29, 2):
-        return "rows and columns swapped: which one does each grad(y_k, params) call give?"
-    if rows != 2:
-        return "how many outputs does the network have? Each is one row."
-    return (rows, columns) == (2, 29)
+    rows = "how many outputs does the network have? Each is one row."
+    return _judged(answer, [2, 29], [([29, 2], "rows and columns swapped: which one does each grad(y_k, params) "
+                                               "call give?")], n=2, otherwise=(lambda a: a[0] != 2, rows))
 
 
 # ---- 05 · Testing derivatives ---------------------------------------------------------------------
@@ -205,10 +187,8 @@ def _jacobian_shape(answer):
 @exercise("5.1", "the central difference's error is O(h²) while truncation dominates.",
           "O(h²): 10× smaller h, 100× smaller error (until rounding takes over).")
 def _central_rate(answer):
-    answer = _number(answer)
-    if _close(answer, 10.0):
-        return "that is the forward difference's O(h); the central one cancels one more Taylor term."
-    return _close(answer, 100.0)
+    return _judged(answer, 100.0, [(10.0, "that is the forward difference's O(h); the central one cancels one "
+                                          "more Taylor term.")])
 
 
 def _softplus(x):
@@ -239,22 +219,18 @@ def _softplus_rule(answer):
 @exercise("6.1", "forward mode makes one sweep per input, reverse mode one sweep per output.",
           "3 inputs: 3 forward sweeps; 1,000 outputs: 1,000 reverse sweeps. Forward wins here.")
 def _sweeps(answer):
-    forward, reverse = _numbers(answer, 2)
-    if (forward, reverse) == (1000, 3):
-        return "swapped: a forward sweep starts from one input's tangent, a reverse sweep from one output."
-    return (forward, reverse) == (3, 1000)
+    return _judged(answer, [3, 1000], [([1000, 3], "swapped: a forward sweep starts from one input's tangent, "
+                                                   "a reverse sweep from one output.")], n=2)
 
 
 @exercise("6.2", "x reaches o along two paths, through a and through b; multiply along each, then add.",
           "(1 − tanh²x)·eˣ through a, plus tanh x · eˣ through b.")
 def _diamond_paths(answer):
-    answer = _number(answer)
     t, e = math.tanh(0.5), math.exp(0.5)
-    if _close(answer, (1 - t * t) * e) or _close(answer, t * e):
-        return "that is one path; x also reaches o through the other branch."
-    if _close(answer, (1 - t * t) * t * e * e):
-        return "paths add up; the partials multiply only along one path."
-    return _close(answer, (1 - t * t) * e + t * e)
+    one_path = "that is one path; x also reaches o through the other branch."
+    return _judged(answer, (1 - t * t) * e + t * e,
+                   [((1 - t * t) * e, one_path), (t * e, one_path),
+                    ((1 - t * t) * t * e * e, "paths add up; the partials multiply only along one path.")])
 
 
 # ---- 08 · Build your own Value --------------------------------------------------------------------

@@ -224,3 +224,19 @@ def test_build_your_own_value_checks_catch_a_planted_mistake_each(capsys):
     exercises.check("8.4", backward, value_class=right)
     assert capsys.readouterr().out.startswith("✓ Exercise 8.4: right.")
     assert "backward" not in right.__dict__            # the check put the class back as it was
+
+
+# The answers of the exercises with a number for an answer (solutions/), to look for in the hints.
+ANSWERS = {"1.1": ["7"], "1.2": ["14"], "2.1": ["9"], "3.1": ["-1", "−1"], "3.2": ["50"], "4.2": ["29"],
+           "5.1": ["100"], "6.1": ["1000", "1,000"]}
+
+
+@pytest.mark.parametrize("name", sorted(ANSWERS))
+def test_no_hint_gives_the_answer(name, capsys):
+    exercises.check(name, ...)
+    for mistake_name, answer, _ in MISTAKES:
+        if mistake_name == name:
+            exercises.check(name, answer)
+    hints = capsys.readouterr().out
+    for number in ANSWERS[name]:
+        assert not re.search(rf"(?<![\d.,]){re.escape(number)}(?![\d,])", hints), (number, hints)
