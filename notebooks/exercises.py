@@ -142,8 +142,9 @@ def _n_parameters(answer):
 @exercise("2.2", "∂C/∂w_ij = δ_i a_j: the δ of the neuron the weight feeds, times the value it reads.",
           "∂C/∂w[2]_11 = δ of z[2]_1 times the value of a[1]_1, the input w[2]_11 multiplies.")
 def _weight_gradient(answer, delta, a, truth):
-    return _judged(answer, truth, [(delta, "that is δ alone, ∂C/∂z; ∂z/∂w is the input the weight multiplies."),
-                                   (a, "that is ∂z/∂w alone; the chain rule multiplies it by ∂C/∂z, the δ.")])
+    return _judged(answer, truth, [
+        (delta, "that is δ alone, ∂C/∂z; ∂z/∂w is the input the weight multiplies."),
+        (a, "that is ∂z/∂w alone; the chain rule multiplies it by ∂C/∂z, the δ.")])
 
 
 # ---- 03 · Training an MLP -------------------------------------------------------------------------
