@@ -741,8 +741,8 @@ def _outer(program: _Program, ok: list[str]) -> tuple[tuple[str, tuple[Any, ...]
 
 def _operand(name: str, leaf: int | None) -> str:
     if OPS[name].arity == 1 or name in _NUMBER_OPERAND:
-        return "its operand"
-    return "its first operand" if leaf == 0 else "its second operand"
+        return "the operand"
+    return "the first operand" if leaf == 0 else "the second operand"
 
 
 def _gradient_hint(name: str, xs: tuple[float, ...], m: _Mismatch) -> str:
@@ -757,8 +757,8 @@ def _gradient_hint(name: str, xs: tuple[float, ...], m: _Mismatch) -> str:
             continue
     rule = _RULES[name][1] if name in _RULES else f"dagrad's rule is OPS[{name!r}].partials"
     if _close(m.got, 0.0):
-        return (f"nothing reached the grad of {_operand(name, m.leaf)} of {name}: set the output's _backward, "
-                f"and add to each operand's grad there")
+        return (f"no gradient reached {_operand(name, m.leaf)} of {name}: {name} must give its output a _backward "
+                f"that adds to each operand's grad")
     if m.expected is not None and _close(m.got, -m.expected):
         return f"the sign of {name}'s derivative with respect to {_operand(name, m.leaf)} is flipped: {rule}"
     return f"{name}'s derivative with respect to {_operand(name, m.leaf)} is wrong: {rule}"

@@ -99,7 +99,7 @@ def planted(mistake=None):
 
         def sigmoid(self):
             s = 1 / (1 + math.exp(-self.data))
-            return V(s, (self,), (s * (1 - s),), "sigmoid")
+            return V(s, (self,), () if mistake == "sigmoid passes nothing back" else (s * (1 - s),), "sigmoid")
 
         def backward(self):
             if mistake != "no seed":
@@ -164,6 +164,7 @@ PLANTED = [
     ("__rsub__ swapped", "value", "-", "__rsub__"),
     ("tanh forgets out.grad", "gradient", "tanh", "out.grad"),
     ("log crashes", "crash", "log", "AttributeError"),
+    ("sigmoid passes nothing back", "gradient", "sigmoid", "no gradient reached the operand of sigmoid"),
 ]
 
 
