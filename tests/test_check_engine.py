@@ -4,6 +4,8 @@ caught with the right kind, the right op, a program of at most three ops and a h
 import math
 import os
 import re
+import subprocess
+import sys
 import time
 
 import micrograd.engine
@@ -97,19 +99,20 @@ def planted(mistake=None):
 
         def sigmoid(self):
             s = 1 / (1 + math.exp(-self.data))
-            return V(s, (self,), (s * (1 - s),), "sigmoid")
+            return V(s, (self,), () if mistake == "sigmoid passes nothing back" else (s * (1 - s),), "sigmoid")
 
         def backward(self):
             if mistake != "no seed":
                 self.grad = 1.0
-            if mistake == "depth-first, no sort":  # each node once, when first reached: too early
+            if mistake in ("depth-first, no sort", "depth-first over a set"):  # each node once, when first reached
                 seen, stack = set(), [self]
                 while stack:
                     v = stack.pop()
                     if v not in seen:
                         seen.add(v)
                         v._backward()
-                        stack.extend(v.parents)
+                        # a set, as micrograd's _prev: its order depends on the nodes' ids
+                        stack.extend(set(v.parents) if mistake == "depth-first over a set" else v.parents)
                 return
             if mistake == "recursive per child":  # each path separately: a shared node passes on twice
                 def down(v):
@@ -130,6 +133,9 @@ def planted(mistake=None):
             for v in reversed(order):
                 v._backward()
 
+    if mistake == "equal by data":  # a set of nodes then keeps one of two nodes with equal values
+        V.__eq__ = lambda self, other: isinstance(other, V) and self.data == other.data
+        V.__hash__ = lambda self: hash(self.data)
     V.__name__ = V.__qualname__ = "V"
     return V
 
@@ -142,6 +148,8 @@ PLANTED = [
     # (mistake, kind, op, a phrase of the hint)
     ("= not += in *", "accumulation", "*", "+="),
     ("depth-first, no sort", "order", None, "topological"),
+    ("depth-first over a set", "order", None, "topological"),
+    ("equal by data", "order", None, "by identity"),
     ("recursive per child", "order", None, "topological"),
     ("tanh 1 - t", "gradient", "tanh", "1 − tanh², not 1 − tanh"),
     ("no __rmul__", "crash", "*", "__rmul__"),
@@ -156,6 +164,7 @@ PLANTED = [
     ("__rsub__ swapped", "value", "-", "__rsub__"),
     ("tanh forgets out.grad", "gradient", "tanh", "out.grad"),
     ("log crashes", "crash", "log", "AttributeError"),
+    ("sigmoid passes nothing back", "gradient", "sigmoid", "no gradient reached the operand of sigmoid"),
 ]
 
 
@@ -177,9 +186,9 @@ def test_a_planted_mistake_is_caught_with_its_kind_op_program_and_hint(mistake, 
 
 
 @pytest.mark.parametrize(("mistake", "failures"), [
-    ("tanh 1 - t", [("gradient", "tanh", "x0 = 1.28; v1 = tanh(x0) -> v1")]),
-    ("= not += in *", [("accumulation", "*", "x0 = 0.88; v1 = x0 * x0 -> v1")]),
-    ("no __rmul__", [("crash", "*", "x0 = 0.88; v1 = 2.0 * x0 -> v1")]),
+    ("tanh 1 - t", [("gradient", "tanh", "x0 = 1.23; v1 = tanh(x0) -> v1")]),
+    ("= not += in *", [("accumulation", "*", "x0 = 0.28; v1 = x0 * x0 -> v1")]),
+    ("no __rmul__", [("crash", "*", "x0 = 0.28; v1 = 2.0 * x0 -> v1")]),
     ("fresh grad is 1", [("seed", None, "x0 = 0.5 -> x0")]),
 ])
 def test_one_mistake_is_one_failure(mistake, failures):
@@ -212,13 +221,13 @@ def test_a_failure_raises_engine_error_an_assertion_error_with_the_table():
     assert lines[0].startswith("check_engine(V): 1 failure; checked + - * / neg ** exp log tanh sigmoid relu (")
     assert lines[1] == "missing (not checked): softplus sin cos sqrt abs reciprocal"
     assert lines[2].split() == ["kind", "op", "program", "expected", "got"]
-    assert lines[3].split()[:2] == ["gradient", "tanh"] and "x0.grad = 0.266434  0.143515" in lines[3]
+    assert lines[3].split()[:2] == ["gradient", "tanh"] and "x0.grad = 0.29006  0.157421" in lines[3]
     assert lines[4].strip() == "hint: tanh's derivative is 1 − tanh², not 1 − tanh"
 
 
 def test_a_failure_has_its_numbers():
     (f,) = check_engine(planted("tanh 1 - t"), raise_on_failure=False).failures
-    t = math.tanh(1.28)
+    t = math.tanh(1.23)
     assert isinstance(f, Failure)
     assert f.what == "x0.grad" and f.expected == pytest.approx(1 - t * t) and f.got == pytest.approx(1 - t)
 
@@ -245,6 +254,19 @@ def test_the_same_seed_gives_the_same_report_and_another_seed_other_points():
 
     assert rows(0) == rows(0) and rows(1) == rows(1)
     assert rows(0) != rows(1)
+    # an op's points are its own: checking it alone gives the same program
+    alone = check_engine(planted("exp x"), ops=["exp"], raise_on_failure=False).failures
+    assert [f[:6] for f in alone] == rows(0)
+
+
+def test_check_engine_needs_no_hypothesis():
+    code = ("import sys; sys.modules['hypothesis'] = None\n"  # `import hypothesis` now raises ImportError
+            "import micrograd.engine\n"
+            "from autograd.testing import check_engine\n"
+            "assert check_engine(micrograd.engine.Value).ok")
+    env = {**os.environ, "PYTHONPATH": os.path.dirname(os.path.dirname(os.path.abspath(__file__)))}
+    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
 
 
 def test_writes_nothing_into_the_current_folder(tmp_path, monkeypatch):
@@ -323,3 +345,87 @@ def test_report_ok_and_repr():
 def test_bad_arguments_get_a_sentence(call, error, message):
     with pytest.raises(error, match=re.escape(message)):
         call()
+
+
+def with_methods(mistake=None, **methods):
+    cls = planted(mistake)
+    for name, method in methods.items():
+        setattr(cls, name, method)
+    return cls
+
+
+def not_written(*args):
+    raise NotImplementedError
+
+
+def test_a_backward_not_written_yet_is_one_crash_and_the_forwards_are_still_checked():
+    report = check_engine(with_methods("exp x", backward=not_written, tanh=lambda self: None), raise_on_failure=False)
+    assert [(f.kind, f.op, f.what, f.got) for f in report.failures] == [
+        ("crash", None, "backward()", "NotImplementedError"),
+        ("crash", "tanh", "v1.data", "TypeError: tanh returned None, not the new node")]
+    assert [f.hint for f in report.failures] == ["backward() is not written yet (it raises NotImplementedError)",
+                                                 "tanh must return the new node it made (return out)"]
+    assert report.depth == 0 and "chain" not in str(report)  # backward() does not run: nothing to measure
+    report = check_engine(with_methods("tanh 1 - t", backward=not_written, __mul__=lambda self, other: type(self)(7.0)),
+                          raise_on_failure=False)
+    assert [(f.kind, f.op) for f in report.failures] == [("crash", None), ("value", "*")]  # tanh's rule is not seen
+
+
+def test_a_stub_method_raising_not_implemented_error_is_a_crash_not_missing():
+    (f,) = check_engine(with_methods(tanh=not_written), raise_on_failure=False).failures
+    assert (f.kind, f.op, f.hint) == ("crash", "tanh", "tanh is not written yet (it raises NotImplementedError)")
+
+
+def test_backward_that_raises_on_every_program_is_one_crash():
+    def broken(self):
+        raise KeyError("parents")
+
+    report = check_engine(with_methods(backward=broken), raise_on_failure=False)
+    assert [(f.kind, f.op, f.got) for f in report.failures] == [("crash", None, "KeyError: 'parents'")]
+    assert report.failures[0].hint == "backward() raised KeyError on this program: read the traceback of backward()"
+
+
+def test_an_op_whose_backward_raises_is_a_crash_of_that_op():
+    cls = planted()
+
+    def exp(self):
+        out = cls(math.exp(self.data), (self,), (math.exp(self.data),), "exp")
+        out._backward = lambda: undefined_name  # noqa: F821  # the mistake: a NameError in exp's backward
+        return out
+
+    (f,) = check_engine(with_methods(exp=exp), ops=["+", "exp"], raise_on_failure=False).failures
+    assert (f.kind, f.op, f.what, f.got) == ("crash", "exp", "backward()", "NameError: name 'undefined_name' is not defined")
+    assert f.hint == "backward() raised NameError on this program: read the traceback of exp's _backward"
+
+
+def test_data_that_is_not_a_number_is_a_wrong_value():
+    cls = planted()
+    report = check_engine(with_methods(__neg__=lambda self: cls(cls(-self.data))), ops=["neg"], raise_on_failure=False)
+    (f,) = report.failures
+    assert (f.kind, f.op, type(f.got)) == ("value", "neg", cls)
+    assert f.hint == "neg's out.data must be a number, got V (a V inside a V?)"
+
+
+def test_a_class_without_backward_yet_gets_its_forwards_checked():
+    class Forward:  # a notebook's first step: forward ops only, one of them wrong
+        def __init__(self, data):
+            self.data = data
+
+        def __add__(self, other):
+            return Forward(self.data + other.data)
+
+        def __mul__(self, other):
+            return Forward(self.data + other.data)  # the mistake: + for *
+
+    def found(report):
+        return {(f.kind, f.op): f for f in report.failures}
+
+    failures = found(check_engine(Forward, ops=["+", "*"], raise_on_failure=False))
+    assert set(failures) == {("crash", None), ("value", "*"), ("crash", "+")}  # ("crash", "+"): x0 + 2.0
+    assert failures["crash", None].hint == "give every Value a .grad: 0 when it is made, filled in by backward()"
+    assert failures["value", "*"].hint == "*'s forward gives the wrong number: out.data must be x·y"
+    Forward.grad = 0.0
+    failures = found(check_engine(Forward, ops=["+", "*"], raise_on_failure=False))
+    assert set(failures) == {("crash", None), ("value", "*"), ("crash", "+")}
+    assert failures["crash", None].what == "backward()"
+    assert failures["crash", None].hint == "define backward() on your Value class: it fills .grad of every node the output depends on"
