@@ -19,6 +19,7 @@ Example:
 from __future__ import annotations
 
 import functools
+import gc
 import math
 import random
 import time
@@ -740,8 +741,8 @@ def _outer(program: _Program, ok: list[str]) -> tuple[tuple[str, tuple[Any, ...]
 
 def _operand(name: str, leaf: int | None) -> str:
     if OPS[name].arity == 1 or name in _NUMBER_OPERAND:
-        return "its operand"
-    return "its first operand" if leaf == 0 else "its second operand"
+        return "the operand"
+    return "the first operand" if leaf == 0 else "the second operand"
 
 
 def _gradient_hint(name: str, xs: tuple[float, ...], m: _Mismatch) -> str:
@@ -756,8 +757,8 @@ def _gradient_hint(name: str, xs: tuple[float, ...], m: _Mismatch) -> str:
             continue
     rule = _RULES[name][1] if name in _RULES else f"dagrad's rule is OPS[{name!r}].partials"
     if _close(m.got, 0.0):
-        return (f"nothing reached the grad of {_operand(name, m.leaf)} of {name}: set the output's _backward, "
-                f"and add to each operand's grad there")
+        return (f"no gradient reached {_operand(name, m.leaf)} of {name}: {name} must give its output a _backward "
+                f"that adds to each operand's grad")
     if m.expected is not None and _close(m.got, -m.expected):
         return f"the sign of {name}'s derivative with respect to {_operand(name, m.leaf)} is flipped: {rule}"
     return f"{name}'s derivative with respect to {_operand(name, m.leaf)} is wrong: {rule}"
@@ -784,6 +785,11 @@ def _crash_hint(engine: _Adapter, name: str | None, program: _Program, crash: _C
             return f"define {_REFLECTED[name]} so that `2 {name} x` works (Python calls x.{_REFLECTED[name]}(2))"
         return (f"{method} must accept a number: wrap it, other = other if isinstance(other, Value) else Value(other), "
                 f"so that `x {name} 2` works")
+    missing = next((a for a in ("backward", "grad", "data") if isinstance(e, AttributeError) and f"'{a}'" in str(e)), None)
+    if missing is not None:
+        return {"backward": "define backward() on your Value class: it fills .grad of every node the output depends on",
+                "grad": "give every Value a .grad: 0 when it is made, filled in by backward()",
+                "data": "give every Value a .data: the number it holds"}[missing]
     if isinstance(e, NotImplementedError):
         return f"{'backward()' if crash.stage == 'backward' else method} is not written yet (it raises NotImplementedError)"
     if "returned None" in str(e):
@@ -814,6 +820,10 @@ class _Depth:
     def works(self, n: int) -> str:
         """"" if backward() on a chain of n ops gives the right gradient, else what went wrong."""
         engine = self.engine  # no Expr here: checking 100,000 steps would take longer than running them
+        # Speed: the garbage collector pauses while the chain is built: every node is alive until the
+        # end, so its passes free nothing, and they take 40-80% of the time (more with closures).
+        collecting = gc.isenabled()
+        gc.disable()
         try:
             x = v = engine.leaf(0.5)
             y = engine.leaf(1.0)
@@ -823,6 +833,9 @@ class _Depth:
             got = engine.grad(x)
         except Exception as e:  # noqa: BLE001  # RecursionError, typically: information, not a failure
             return _last_line(e)
+        finally:
+            if collecting:
+                gc.enable()
         return "" if _close(got, 1.0) else f"x.grad is {_shown(got)}, not 1"
 
     def longest(self) -> tuple[int, str]:

@@ -99,7 +99,7 @@ def planted(mistake=None):
 
         def sigmoid(self):
             s = 1 / (1 + math.exp(-self.data))
-            return V(s, (self,), (s * (1 - s),), "sigmoid")
+            return V(s, (self,), () if mistake == "sigmoid passes nothing back" else (s * (1 - s),), "sigmoid")
 
         def backward(self):
             if mistake != "no seed":
@@ -164,6 +164,7 @@ PLANTED = [
     ("__rsub__ swapped", "value", "-", "__rsub__"),
     ("tanh forgets out.grad", "gradient", "tanh", "out.grad"),
     ("log crashes", "crash", "log", "AttributeError"),
+    ("sigmoid passes nothing back", "gradient", "sigmoid", "no gradient reached the operand of sigmoid"),
 ]
 
 
@@ -403,3 +404,28 @@ def test_data_that_is_not_a_number_is_a_wrong_value():
     (f,) = report.failures
     assert (f.kind, f.op, type(f.got)) == ("value", "neg", cls)
     assert f.hint == "neg's out.data must be a number, got V (a V inside a V?)"
+
+
+def test_a_class_without_backward_yet_gets_its_forwards_checked():
+    class Forward:  # a notebook's first step: forward ops only, one of them wrong
+        def __init__(self, data):
+            self.data = data
+
+        def __add__(self, other):
+            return Forward(self.data + other.data)
+
+        def __mul__(self, other):
+            return Forward(self.data + other.data)  # the mistake: + for *
+
+    def found(report):
+        return {(f.kind, f.op): f for f in report.failures}
+
+    failures = found(check_engine(Forward, ops=["+", "*"], raise_on_failure=False))
+    assert set(failures) == {("crash", None), ("value", "*"), ("crash", "+")}  # ("crash", "+"): x0 + 2.0
+    assert failures["crash", None].hint == "give every Value a .grad: 0 when it is made, filled in by backward()"
+    assert failures["value", "*"].hint == "*'s forward gives the wrong number: out.data must be x·y"
+    Forward.grad = 0.0
+    failures = found(check_engine(Forward, ops=["+", "*"], raise_on_failure=False))
+    assert set(failures) == {("crash", None), ("value", "*"), ("crash", "+")}
+    assert failures["crash", None].what == "backward()"
+    assert failures["crash", None].hint == "define backward() on your Value class: it fills .grad of every node the output depends on"
