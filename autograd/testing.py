@@ -545,6 +545,8 @@ class _Checker:
         ok = [n for n in self.present if n not in self.failed]
         for name in ok:
             self._chain(name, ok)
+        if None in self.failed:
+            return  # backward() runs nodes out of order: the programs below would each show it again
         for name in ok:
             self._twice(name)
         ok = [n for n in ok if n not in self.failed]
@@ -653,10 +655,16 @@ class _Checker:
         xs = self.points[name][0]
         program = _one_op(name, xs)
         step = _outer(program, ok)
-        if step is not None:
-            chained = _Program(Expr(program.expr.inputs + step[1], program.expr.steps + (step[0],)))
-            self.check("gradient", name, chained, f"{name}'s _backward must multiply its local derivative by "
-                       f"out.grad (the chain rule), and add the product to each operand's grad")
+        if step is None:
+            return
+        chained = _Program(Expr(program.expr.inputs + step[1], program.expr.steps + (step[0],)))
+        m = self.mismatch(chained)
+        if m is not None and m.leaf is not None and _close(m.got, 0.0):  # right alone, nothing when chained
+            self.fail("order", None, chained, m, "backward() ran a node's _backward before the node had its gradient: "
+                      "call each node's _backward in reverse topological order, the output first")
+        elif m is not None:
+            self.fail("gradient", name, chained, m, f"{name}'s _backward must multiply its local derivative by "
+                      f"out.grad (the chain rule), and add the product to each operand's grad")
 
     def _twice(self, name: str) -> None:
         """A binary op with one node on both sides: x0 * x0."""

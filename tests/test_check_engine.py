@@ -125,9 +125,12 @@ def planted(mistake=None):
             while stack:
                 v, done = stack.pop()
                 if done:
-                    order.append(v)
+                    if mistake != "pre-order sort":
+                        order.append(v)
                 elif v not in seen:
                     seen.add(v)
+                    if mistake == "pre-order sort":  # listed before its parents: reversed(), it runs after them
+                        order.append(v)
                     stack.append((v, True))
                     stack.extend((p, False) for p in v.parents)
             for v in reversed(order):
@@ -151,6 +154,7 @@ PLANTED = [
     ("depth-first over a set", "order", None, "topological"),
     ("equal by data", "order", None, "by identity"),
     ("recursive per child", "order", None, "topological"),
+    ("pre-order sort", "order", None, "reverse topological order, the output first"),
     ("tanh 1 - t", "gradient", "tanh", "1 − tanh², not 1 − tanh"),
     ("no __rmul__", "crash", "*", "__rmul__"),
     ("fresh grad is 1", "seed", None, "start at 0"),
@@ -187,6 +191,8 @@ def test_a_planted_mistake_is_caught_with_its_kind_op_program_and_hint(mistake, 
 
 @pytest.mark.parametrize(("mistake", "failures"), [
     ("tanh 1 - t", [("gradient", "tanh", "x0 = 1.23; v1 = tanh(x0) -> v1")]),
+    ("pre-order sort", [("order", None, "x0 = 1.83; x1 = -2.4; x2 = 1.5; v3 = x0 + x1; v4 = v3 * x2 -> v4")]),
+    ("depth-first, no sort", [("order", None, "x0 = 1.83; x1 = -2.4; v2 = x0 + x1; v3 = v2 + x1; v4 = v3 + v2 -> v4")]),
     ("= not += in *", [("accumulation", "*", "x0 = 0.28; v1 = x0 * x0 -> v1")]),
     ("no __rmul__", [("crash", "*", "x0 = 0.28; v1 = 2.0 * x0 -> v1")]),
     ("fresh grad is 1", [("seed", None, "x0 = 0.5 -> x0")]),
