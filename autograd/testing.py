@@ -129,6 +129,7 @@ class Report:
     ``print(report)`` shows a table, one row per failure with its hint beneath.
 
     Attributes:
+      name: the engine's name: its class's, or ``adapter=`` and the adapter's class's.
       failures: a list of `Failure`, at most one per (kind, op), in the order found.
       missing: the ops the engine does not have (not failures): they were not checked.
       checked: the ops checked.
