@@ -668,8 +668,9 @@ class _Checker:
                       f"out.grad (the chain rule), and add the product to each operand's grad")
 
     def _twice(self, name: str) -> None:
-        """A binary op with one node on both sides: x0 * x0."""
-        if OPS[name].arity != 2 or name in _NUMBER_OPERAND:
+        """A binary operator with one node on both sides: x0 * x0. (Not a registered op: x == y may
+        be its kink, as for a max; its accumulation is checked with two consumers.)"""
+        if OPS[name].arity != 2 or name in _NUMBER_OPERAND or name not in _DUNDERS:
             return
         for xs in self.points[name]:
             if OPS[name].domain(xs[0], xs[0]):

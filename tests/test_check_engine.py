@@ -435,3 +435,18 @@ def test_a_class_without_backward_yet_gets_its_forwards_checked():
     assert set(failures) == {("crash", None), ("value", "*"), ("crash", "+")}
     assert failures["crash", None].what == "backward()"
     assert failures["crash", None].hint == "define backward() on your Value class: it fills .grad of every node the output depends on"
+
+
+def test_a_registered_op_is_checked_like_the_table_s_own(user_op):
+    from autograd import Op
+
+    user_op("atan", Op(math.atan, lambda x, out: (1 / (1 + x * x),)))
+    cls = planted()
+    report = check_engine(cls)
+    assert "atan" in report.missing  # the class has no atan: not checked
+    cls.atan = lambda self: cls(math.atan(self.data), (self,), (1 / (1 + self.data**2),), "atan")
+    assert check_engine(cls, ops=["atan", "+"]).ok
+    cls.atan = lambda self: cls(math.atan(self.data), (self,), (1 / (1 - self.data**2),), "atan")
+    (f,) = check_engine(cls, ops=["atan", "+"], raise_on_failure=False).failures
+    assert (f.kind, f.op) == ("gradient", "atan")
+    assert f.hint == "atan's derivative with respect to the operand is wrong: dagrad's rule is OPS['atan'].partials"
