@@ -45,7 +45,7 @@ _NUMBER = 2.0  # the number operand of `x * 2.0` and `2.0 * x`
 _POINTS = 3    # points per op (one per exponent for "**")
 _REPEATS = 10  # each order program runs this often: parents kept in a set are walked in an order set by id()
 _DEPTHS = (10, 100, 1000, 10_000, 100_000)
-_DEPTH_SECONDS = 8.0  # the deepest-chain probe skips a chain it expects to take longer than this
+_DEPTH_SECONDS = 4.0  # the deepest-chain probe skips a chain it expects to take longer than this (the whole check: <= 10 s)
 _BISECT_SECONDS = 2.0  # ... and stops narrowing down the longest chain after this
 
 # Per op: its forward and its derivative rule, as a hint states them.
