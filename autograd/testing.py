@@ -854,7 +854,7 @@ class _Depth:
         for n in _DEPTHS:
             guess = self.guess(n)
             if guess > _DEPTH_SECONDS:
-                return good, f"not tried (a chain of {n} ops would take ~{guess:.0f} s)"
+                return good, f"not tried (a chain of {n} ops would take ~{guess:.2g} s)"
             start = time.perf_counter()
             note = self.works(n)
             seconds = time.perf_counter() - start

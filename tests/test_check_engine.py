@@ -11,6 +11,7 @@ import time
 import micrograd.engine
 import pytest
 
+import autograd.testing
 from autograd import OPS, Value
 from autograd.testing import EngineError, Failure, Report, check_engine
 
@@ -172,7 +173,14 @@ PLANTED = [
 ]
 
 
-def test_the_planted_engine_without_a_mistake_passes():
+@pytest.fixture
+def patient(monkeypatch):
+    """The deepest-chain probe is bounded by time; on a busy machine a test would see it stop early."""
+    monkeypatch.setattr(autograd.testing, "_DEPTH_SECONDS", math.inf)
+    monkeypatch.setattr(autograd.testing, "_BISECT_SECONDS", math.inf)
+
+
+def test_the_planted_engine_without_a_mistake_passes(patient):
     report = check_engine(planted())
     assert report.ok and report.missing == ["softplus", "sin", "cos", "sqrt", "abs", "reciprocal"]
     assert report.depth == 100_000 and report.depth_note == ""
@@ -202,17 +210,25 @@ def test_one_mistake_is_one_failure(mistake, failures):
     assert [(f.kind, f.op, f.program) for f in report.failures] == failures, str(report)
 
 
-def test_micrograd_passes_on_what_it_has():
+def test_micrograd_passes_on_what_it_has(patient):
     start = time.perf_counter()
     report = check_engine(micrograd.engine.Value)
     assert time.perf_counter() - start < 10
     assert report.ok and report.checked == ["+", "-", "*", "/", "neg", "**", "relu"]
     assert report.missing == ["exp", "log", "tanh", "sigmoid", "softplus", "sin", "cos", "sqrt", "abs", "reciprocal"]
     # micrograd sorts recursively: backward() stops near Python's recursion limit (information only)
-    assert 100 < report.depth < 1000 and "RecursionError" in report.depth_note
+    assert 100 < report.depth < 1000
+    assert report.depth_note.startswith(f"at {report.depth + 1} ops, RecursionError: maximum recursion depth exceeded")
 
 
-def test_dagrad_passes_every_op_of_the_table():
+def test_the_deepest_chain_probe_skips_a_chain_it_expects_to_be_too_slow(monkeypatch):
+    monkeypatch.setattr(autograd.testing, "_DEPTH_SECONDS", 0.0)  # every chain after the first is "too slow"
+    report = check_engine(planted(), ops=["+"])
+    assert report.depth == 10 and re.fullmatch(r"not tried \(a chain of 100 ops would take ~.* s\)", report.depth_note)
+    assert str(report).endswith(f"backward() works on a chain of 10 ops; longer: {report.depth_note}")
+
+
+def test_dagrad_passes_every_op_of_the_table(patient):
     report = check_engine(Value, ops=list(OPS))
     assert report.ok and report.checked == list(OPS) and report.missing == [] and report.depth == 100_000
 
@@ -323,7 +339,7 @@ class Tape:
                 self.grads[parent] += d * self.grads[node]
 
 
-def test_an_adapter_checks_an_engine_of_another_shape():
+def test_an_adapter_checks_an_engine_of_another_shape(patient):
     report = check_engine(adapter=Tape())
     assert report.ok and report.checked == ["+", "*", "**", "tanh"]
     assert report.missing == [n for n in OPS if n not in ("+", "*", "**", "tanh", "pow")]
