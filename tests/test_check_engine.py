@@ -11,6 +11,7 @@ import time
 import micrograd.engine
 import pytest
 
+import autograd.testing
 from autograd import OPS, Value
 from autograd.testing import EngineError, Failure, Report, check_engine
 
@@ -125,9 +126,12 @@ def planted(mistake=None):
             while stack:
                 v, done = stack.pop()
                 if done:
-                    order.append(v)
+                    if mistake != "pre-order sort":
+                        order.append(v)
                 elif v not in seen:
                     seen.add(v)
+                    if mistake == "pre-order sort":  # listed before its parents: reversed(), it runs after them
+                        order.append(v)
                     stack.append((v, True))
                     stack.extend((p, False) for p in v.parents)
             for v in reversed(order):
@@ -151,6 +155,7 @@ PLANTED = [
     ("depth-first over a set", "order", None, "topological"),
     ("equal by data", "order", None, "by identity"),
     ("recursive per child", "order", None, "topological"),
+    ("pre-order sort", "order", None, "reverse topological order, the output first"),
     ("tanh 1 - t", "gradient", "tanh", "1 − tanh², not 1 − tanh"),
     ("no __rmul__", "crash", "*", "__rmul__"),
     ("fresh grad is 1", "seed", None, "start at 0"),
@@ -168,7 +173,14 @@ PLANTED = [
 ]
 
 
-def test_the_planted_engine_without_a_mistake_passes():
+@pytest.fixture
+def patient(monkeypatch):
+    """The deepest-chain probe is bounded by time; on a busy machine a test would see it stop early."""
+    monkeypatch.setattr(autograd.testing, "_DEPTH_SECONDS", math.inf)
+    monkeypatch.setattr(autograd.testing, "_BISECT_SECONDS", math.inf)
+
+
+def test_the_planted_engine_without_a_mistake_passes(patient):
     report = check_engine(planted())
     assert report.ok and report.missing == ["softplus", "sin", "cos", "sqrt", "abs", "reciprocal"]
     assert report.depth == 100_000 and report.depth_note == ""
@@ -177,7 +189,7 @@ def test_the_planted_engine_without_a_mistake_passes():
 @pytest.mark.parametrize(("mistake", "kind", "op", "hint"), PLANTED, ids=[p[0] for p in PLANTED])
 def test_a_planted_mistake_is_caught_with_its_kind_op_program_and_hint(mistake, kind, op, hint):
     report = check_engine(planted(mistake), raise_on_failure=False)
-    assert not report.ok
+    assert len(report.failures) == 1, str(report)  # one mistake, one failure: no echo of it elsewhere
     first = report.failures[0]
     assert (first.kind, first.op) == (kind, op), str(report)
     assert ops_in(first.program) <= 3 and hint in first.hint, str(report)
@@ -187,6 +199,8 @@ def test_a_planted_mistake_is_caught_with_its_kind_op_program_and_hint(mistake, 
 
 @pytest.mark.parametrize(("mistake", "failures"), [
     ("tanh 1 - t", [("gradient", "tanh", "x0 = 1.23; v1 = tanh(x0) -> v1")]),
+    ("pre-order sort", [("order", None, "x0 = 1.83; x1 = -2.4; x2 = 1.5; v3 = x0 + x1; v4 = v3 * x2 -> v4")]),
+    ("depth-first, no sort", [("order", None, "x0 = 1.83; x1 = -2.4; v2 = x0 + x1; v3 = v2 + x1; v4 = v3 + v2 -> v4")]),
     ("= not += in *", [("accumulation", "*", "x0 = 0.28; v1 = x0 * x0 -> v1")]),
     ("no __rmul__", [("crash", "*", "x0 = 0.28; v1 = 2.0 * x0 -> v1")]),
     ("fresh grad is 1", [("seed", None, "x0 = 0.5 -> x0")]),
@@ -196,17 +210,25 @@ def test_one_mistake_is_one_failure(mistake, failures):
     assert [(f.kind, f.op, f.program) for f in report.failures] == failures, str(report)
 
 
-def test_micrograd_passes_on_what_it_has():
+def test_micrograd_passes_on_what_it_has(patient):
     start = time.perf_counter()
     report = check_engine(micrograd.engine.Value)
     assert time.perf_counter() - start < 10
     assert report.ok and report.checked == ["+", "-", "*", "/", "neg", "**", "relu"]
     assert report.missing == ["exp", "log", "tanh", "sigmoid", "softplus", "sin", "cos", "sqrt", "abs", "reciprocal"]
     # micrograd sorts recursively: backward() stops near Python's recursion limit (information only)
-    assert 100 < report.depth < 1000 and "RecursionError" in report.depth_note
+    assert 100 < report.depth < 1000
+    assert report.depth_note.startswith(f"at {report.depth + 1} ops, RecursionError: maximum recursion depth exceeded")
 
 
-def test_dagrad_passes_every_op_of_the_table():
+def test_the_deepest_chain_probe_skips_a_chain_it_expects_to_be_too_slow(monkeypatch):
+    monkeypatch.setattr(autograd.testing, "_DEPTH_SECONDS", 0.0)  # every chain after the first is "too slow"
+    report = check_engine(planted(), ops=["+"])
+    assert report.depth == 10 and re.fullmatch(r"not tried \(a chain of 100 ops would take ~.* s\)", report.depth_note)
+    assert str(report).endswith(f"backward() works on a chain of 10 ops; longer: {report.depth_note}")
+
+
+def test_dagrad_passes_every_op_of_the_table(patient):
     report = check_engine(Value, ops=list(OPS))
     assert report.ok and report.checked == list(OPS) and report.missing == [] and report.depth == 100_000
 
@@ -317,7 +339,7 @@ class Tape:
                 self.grads[parent] += d * self.grads[node]
 
 
-def test_an_adapter_checks_an_engine_of_another_shape():
+def test_an_adapter_checks_an_engine_of_another_shape(patient):
     report = check_engine(adapter=Tape())
     assert report.ok and report.checked == ["+", "*", "**", "tanh"]
     assert report.missing == [n for n in OPS if n not in ("+", "*", "**", "tanh", "pow")]
@@ -429,3 +451,18 @@ def test_a_class_without_backward_yet_gets_its_forwards_checked():
     assert set(failures) == {("crash", None), ("value", "*"), ("crash", "+")}
     assert failures["crash", None].what == "backward()"
     assert failures["crash", None].hint == "define backward() on your Value class: it fills .grad of every node the output depends on"
+
+
+def test_a_registered_op_is_checked_like_the_table_s_own(user_op):
+    from autograd import Op
+
+    user_op("atan", Op(math.atan, lambda x, out: (1 / (1 + x * x),)))
+    cls = planted()
+    report = check_engine(cls)
+    assert "atan" in report.missing  # the class has no atan: not checked
+    cls.atan = lambda self: cls(math.atan(self.data), (self,), (1 / (1 + self.data**2),), "atan")
+    assert check_engine(cls, ops=["atan", "+"]).ok
+    cls.atan = lambda self: cls(math.atan(self.data), (self,), (1 / (1 - self.data**2),), "atan")
+    (f,) = check_engine(cls, ops=["atan", "+"], raise_on_failure=False).failures
+    assert (f.kind, f.op) == ("gradient", "atan")
+    assert f.hint == "atan's derivative with respect to the operand is wrong: dagrad's rule is OPS['atan'].partials"

@@ -224,6 +224,18 @@ def accepted_drawing_and_exploring() -> None:
     assert_type(explore(o, params=[x], max_nodes=50), Explorer)
 
 
+def accepted_check_engine() -> None:
+    from autograd.testing import EngineError, Failure, Report, check_engine
+
+    report = check_engine(Value, ops=["+", "tanh"], raise_on_failure=False)
+    assert_type(report, Report)
+    assert_type(report.ok, bool)
+    assert_type(report.failures, list[Failure])
+    assert_type(report.missing, list[str])
+    assert_type(report.depth, int)
+    assert issubclass(EngineError, AssertionError) and report.ok
+
+
 def rejected() -> None:
     """Lines a checker must refuse (never run: most of them raise)."""
     x = Value(1.0)
