@@ -470,6 +470,18 @@ def _deep(ops):
                 t["build"] + t["backward"], "s", target="runs", met=True)]
 
 
+# --- check_engine on micrograd: the learner's checker, with its defaults ----------------------
+
+def _check_engine_rows(repeat):
+    """`autograd.testing.check_engine` with its defaults on micrograd's Value (with the peer's tanh and exp): ≤ 10 s."""
+    if peer.Value is None:
+        return []
+    from autograd.testing import check_engine
+
+    seconds = _interleaved({"check": lambda: _timed("check", check_engine, peer.Value)}, repeat)["check"]["check"]
+    return [Row("check_engine(micrograd's Value), the defaults", "dagrad", seconds, "s", target="≤ 10 s", met=seconds <= 10)]
+
+
 # --- running and reporting --------------------------------------------------------------------
 
 def run(sizes, progress=lambda name: None):
@@ -497,6 +509,7 @@ def run(sizes, progress=lambda name: None):
                            ("batch replay", lambda: _batch_rows(sizes["grid"], sizes["repeat"])),
                            ("W5", lambda: _w5(sizes["chain"])),
                            ("deep chain", lambda: _deep(sizes["deep"])),
+                           ("check_engine", lambda: _check_engine_rows(sizes["repeat"])),
                            ("explorer", lambda: explorer_rows(_absolute_row, sizes["explorer"], sizes["repeat"]))):
         progress(name)
         rows += workload()

