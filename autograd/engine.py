@@ -690,13 +690,15 @@ def grad(outputs: Values, inputs: Values, grad_outputs: Weights | None = None, c
       outputs: a Value or a sequence of Values.
       inputs: a Value or a sequence of Values (leaves or interior nodes).
       grad_outputs: the weights of the outputs (the "vector" of the VJP): a number or Value per
-        output; default 1.0 each.
+        output (a sequence; a dict, a set or a 0-d array is refused); default 1.0 each. A weight
+        of exactly 0 passes nothing back, as a zero tangent in `jvp` (no 0 × inf = nan).
       create_graph: if True, the gradients are Values whose own graph can be differentiated
         again (second and higher derivatives, Hessian–vector products); not inside `no_grad`.
 
     Returns:
       A tuple with one gradient per input: floats, or Values under ``create_graph=True``. An
-      input the outputs do not depend on gets 0.0 (a constant Value under ``create_graph``).
+      input the outputs do not depend on gets 0.0 (a constant Value under ``create_graph``); a
+      number the engine wrapped (the 3 of ``x * 3``) gets what ``backward()`` gives it.
 
     Example:
       >>> x = Value(3.0)
@@ -766,7 +768,9 @@ def jvp(outputs: Values, inputs: Values, tangents: Weights, create_graph: bool =
       outputs: a Value or a sequence of Values.
       inputs: a Value or a sequence of Values (leaves or interior nodes).
       tangents: the direction (the "vector" of the JVP): a number or Value per input (a lone
-        number for a lone input).
+        number for a lone input; a dict, a set or a 0-d array is refused). A tangent of exactly 0
+        contributes nothing, structurally, as in PyTorch: an infinite partial reached from it
+        alone (sqrt at 0) makes no 0 × inf = nan.
       create_graph: if True, the tangents are Values whose own graph can be differentiated
         again (the op table's partials re-evaluated on Values, as in `grad`); not inside `no_grad`.
 
