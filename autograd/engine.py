@@ -190,8 +190,9 @@ def _power(x: Any, m: Any) -> Any:
     # factor at a time (x^m, then m, then 1 / x), where a "pow" node stores m x^(m-1) whole,
     # which overflows at x ** x's x = 1e-300 (m = x - 1: -1e600) although the terms it meets
     # cancel to a finite number: there d2(x ** x)/dx2 = 1e300, not -inf. The constant makes
-    # its value x ** m to the last bit, as on floats (the difference is exact: Sterbenz).
-    if isinstance(x, Value) and isinstance(m, Value):
+    # its value x ** m to the last bit, as on floats (the difference is exact: Sterbenz). Where
+    # x or m is infinite (inf - inf) the plain power, as on floats.
+    if isinstance(x, Value) and isinstance(m, Value) and math.isfinite(x.data) and math.isfinite(m.data):
         split = (m * x.log()).exp()
         return split + (x.data ** m.data - split.data)
     return x ** m
