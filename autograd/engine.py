@@ -228,7 +228,7 @@ def _dpow(x: Any, n: Any, out: Any, n_at_least_1: bool) -> Any:
         # n * out / x would be nan): hence ">=", False for nan.
         small = getattr(out, "data", out) / x_ * 1e-308
         return n * out / x if small * small >= 1.0 else n * _power(x, n - 1)
-    return n * (x ** (1 - n)).reciprocal() if isinstance(x, Value) else math.inf
+    return n * (x ** (1 - n)).reciprocal() if isinstance(x, Value) else n * math.inf  # (n = nan: nan, as PyTorch)
 
 
 # --- the op table: forward and partial derivatives side by side -------------------------------

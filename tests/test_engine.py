@@ -788,6 +788,12 @@ def test_create_graph_powers_at_infinity_match_the_float_path(x, y):
     assert built == list(grad(a ** b, [a, b]))
 
 
+def test_zero_to_a_nan_power_has_a_nan_slope_like_pytorch_on_both_paths():
+    # The slope at x = 0 for 0 < n < 1 is inf; for n = nan it was inf on floats, nan on Values.
+    x = Value(0.0)
+    assert math.isnan(grad(x ** math.nan, [x])[0]) and math.isnan(grad(x ** math.nan, [x], create_graph=True)[0].data)
+
+
 def test_second_derivative_of_square_at_zero():
     x = Value(0.0)
     (d,) = grad(x ** 2, [x], create_graph=True)
