@@ -182,6 +182,10 @@ def _sin(x: Scalar) -> Any: return x.sin() if isinstance(x, Value) else math.sin
 def _cos(x: Scalar) -> Any: return x.cos() if isinstance(x, Value) else math.cos(x)
 def _ln(x: Scalar) -> Any: return x.log() if isinstance(x, Value) else _log(x)
 def _recip(x: Scalar) -> Any: return x.reciprocal() if isinstance(x, Value) else _reciprocal(x)
+# The derivative of a step is 0 almost everywhere: a constant, also when building a graph.
+# Written "<= 0", so that relu passes a NaN through with slope 1, as PyTorch (and every other op).
+def _step(x: Any) -> float: return 0.0 if getattr(x, "data", x) <= 0 else 1.0
+def _sign(x: Any) -> float: x = getattr(x, "data", x); return (x > 0) - (x < 0) + 0.0  # type: ignore[no-any-return]
 
 
 def _power(x: Any, m: Any) -> Any:
@@ -196,10 +200,6 @@ def _power(x: Any, m: Any) -> Any:
         split = (m * x.log()).exp()
         return split + (x.data ** m.data - split.data)
     return x ** m
-# The derivative of a step is 0 almost everywhere: a constant, also when building a graph.
-# Written "<= 0", so that relu passes a NaN through with slope 1, as PyTorch (and every other op).
-def _step(x: Any) -> float: return 0.0 if getattr(x, "data", x) <= 0 else 1.0
-def _sign(x: Any) -> float: x = getattr(x, "data", x); return (x > 0) - (x < 0) + 0.0  # type: ignore[no-any-return]
 
 
 def _dpow(x: Any, n: Any, out: Any, n_at_least_1: bool) -> Any:
