@@ -182,6 +182,10 @@ def _sin(x: Scalar) -> Any: return x.sin() if isinstance(x, Value) else math.sin
 def _cos(x: Scalar) -> Any: return x.cos() if isinstance(x, Value) else math.cos(x)
 def _ln(x: Scalar) -> Any: return x.log() if isinstance(x, Value) else _log(x)
 def _recip(x: Scalar) -> Any: return x.reciprocal() if isinstance(x, Value) else _reciprocal(x)
+# The derivative of a step is 0 almost everywhere: a constant, also when building a graph.
+# Written "<= 0", so that relu passes a NaN through with slope 1, as PyTorch (and every other op).
+def _step(x: Any) -> float: return 0.0 if getattr(x, "data", x) <= 0 else 1.0
+def _sign(x: Any) -> float: x = getattr(x, "data", x); return (x > 0) - (x < 0) + 0.0  # type: ignore[no-any-return]
 
 
 def _power(x: Any, m: Any) -> Any:
@@ -190,15 +194,12 @@ def _power(x: Any, m: Any) -> Any:
     # factor at a time (x^m, then m, then 1 / x), where a "pow" node stores m x^(m-1) whole,
     # which overflows at x ** x's x = 1e-300 (m = x - 1: -1e600) although the terms it meets
     # cancel to a finite number: there d2(x ** x)/dx2 = 1e300, not -inf. The constant makes
-    # its value x ** m to the last bit, as on floats (the difference is exact: Sterbenz).
-    if isinstance(x, Value) and isinstance(m, Value):
+    # its value x ** m to the last bit, as on floats (the difference is exact: Sterbenz). Where
+    # x or m is infinite (inf - inf) the plain power, as on floats.
+    if isinstance(x, Value) and isinstance(m, Value) and math.isfinite(x.data) and math.isfinite(m.data):
         split = (m * x.log()).exp()
         return split + (x.data ** m.data - split.data)
     return x ** m
-# The derivative of a step is 0 almost everywhere: a constant, also when building a graph.
-# Written "<= 0", so that relu passes a NaN through with slope 1, as PyTorch (and every other op).
-def _step(x: Any) -> float: return 0.0 if getattr(x, "data", x) <= 0 else 1.0
-def _sign(x: Any) -> float: x = getattr(x, "data", x); return (x > 0) - (x < 0) + 0.0  # type: ignore[no-any-return]
 
 
 def _dpow(x: Any, n: Any, out: Any, n_at_least_1: bool) -> Any:
@@ -227,7 +228,7 @@ def _dpow(x: Any, n: Any, out: Any, n_at_least_1: bool) -> Any:
         # n * out / x would be nan): hence ">=", False for nan.
         small = getattr(out, "data", out) / x_ * 1e-308
         return n * out / x if small * small >= 1.0 else n * _power(x, n - 1)
-    return n * (x ** (1 - n)).reciprocal() if isinstance(x, Value) else math.inf
+    return n * (x ** (1 - n)).reciprocal() if isinstance(x, Value) else n * math.inf  # (n = nan: nan, as PyTorch)
 
 
 # --- the op table: forward and partial derivatives side by side -------------------------------
@@ -690,13 +691,15 @@ def grad(outputs: Values, inputs: Values, grad_outputs: Weights | None = None, c
       outputs: a Value or a sequence of Values.
       inputs: a Value or a sequence of Values (leaves or interior nodes).
       grad_outputs: the weights of the outputs (the "vector" of the VJP): a number or Value per
-        output; default 1.0 each.
+        output (a sequence; a dict, a set or a 0-d array is refused); default 1.0 each. A weight
+        of exactly 0 passes nothing back, as a zero tangent in `jvp` (no 0 × inf = nan).
       create_graph: if True, the gradients are Values whose own graph can be differentiated
         again (second and higher derivatives, Hessian–vector products); not inside `no_grad`.
 
     Returns:
       A tuple with one gradient per input: floats, or Values under ``create_graph=True``. An
-      input the outputs do not depend on gets 0.0 (a constant Value under ``create_graph``).
+      input the outputs do not depend on gets 0.0 (a constant Value under ``create_graph``); a
+      number the engine wrapped (the 3 of ``x * 3``) gets what ``backward()`` gives it.
 
     Example:
       >>> x = Value(3.0)
@@ -766,7 +769,9 @@ def jvp(outputs: Values, inputs: Values, tangents: Weights, create_graph: bool =
       outputs: a Value or a sequence of Values.
       inputs: a Value or a sequence of Values (leaves or interior nodes).
       tangents: the direction (the "vector" of the JVP): a number or Value per input (a lone
-        number for a lone input).
+        number for a lone input; a dict, a set or a 0-d array is refused). A tangent of exactly 0
+        contributes nothing, structurally, as in PyTorch: an infinite partial reached from it
+        alone (sqrt at 0) makes no 0 × inf = nan.
       create_graph: if True, the tangents are Values whose own graph can be differentiated
         again (the op table's partials re-evaluated on Values, as in `grad`); not inside `no_grad`.
 

@@ -813,6 +813,21 @@ def test_second_derivative_of_x_to_the_x_is_finite_where_it_is(x):
     assert grad(d, [v])[0] == pytest.approx(exact, rel=1e-12)
 
 
+@pytest.mark.parametrize("x, y", [(2.0, math.inf), (math.inf, 2.0), (math.inf, 0.5), (1.0, -math.inf), (1e300, 1.0)])
+def test_create_graph_powers_at_infinity_match_the_float_path(x, y):
+    # x ** y's base partial on Values is exp(m ln x) plus a constant (see the test above): where x
+    # or m is infinite that constant is inf - inf, so the plain power is kept there.
+    a, b = Value(x), Value(y)
+    built = [g.data for g in grad(a ** b, [a, b], create_graph=True)]
+    assert built == list(grad(a ** b, [a, b]))
+
+
+def test_zero_to_a_nan_power_has_a_nan_slope_like_pytorch_on_both_paths():
+    # The slope at x = 0 for 0 < n < 1 is inf; for n = nan it was inf on floats, nan on Values.
+    x = Value(0.0)
+    assert math.isnan(grad(x ** math.nan, [x])[0]) and math.isnan(grad(x ** math.nan, [x], create_graph=True)[0].data)
+
+
 def test_second_derivative_of_square_at_zero():
     x = Value(0.0)
     (d,) = grad(x ** 2, [x], create_graph=True)
