@@ -720,7 +720,7 @@ class Explorer:
         return self._widget(self.svg())
 
     def _widget(self, picture: str) -> Any:
-        return _widget_class()(svg=picture, data=self._json(), step=self._step)
+        return _widget_class()(svg=picture, data=self._json(), step=self._step, by=self._by)
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None,
                           **kwargs: Any) -> dict[str, Any] | tuple[dict[str, Any], dict[str, Any]]:
@@ -760,7 +760,7 @@ class Explorer:
             "groups": [{"name": g["name"], "members": g["members"], "out": g["out"], "z": g["z"]} for g in self._groups],
             "step": self._step,
             # the coarse timelines: each step's last op step and its sentence (null: that op step's)
-            "by": self._by, "stops": {by: self._stops_by(by) for by in self._offered[1:]},
+            "by": self._by, "stops": {by: self._stops_by(by) for by in self._offered[1:]}, "listed": _LISTED,
         }, separators=(",", ":"), allow_nan=False)
 
     def _drawing(self) -> _Drawing:
@@ -1031,6 +1031,7 @@ def _widget_class() -> Any:
         svg = traitlets.Unicode().tag(sync=True)
         data = traitlets.Unicode().tag(sync=True)
         step = traitlets.Int(0).tag(sync=True)
+        by = traitlets.Unicode("op").tag(sync=True)
 
     ExplorerWidget.__module__ = __name__
     return ExplorerWidget

@@ -33,6 +33,12 @@ def network():
     return model, loss
 
 
+def by_op(ex):
+    """`ex` stepping one op at a time (a network's page starts by layer)."""
+    ex.by = "op"
+    return ex
+
+
 def open_explorer(page, tmp_path, ex, name="backprop.html"):
     path = ex.save(tmp_path / name)
     page.open_file(path)
@@ -70,9 +76,10 @@ def classes(page):
              : [e.getAttribute('class'), e.hasAttribute('style') ? parseFloat(/:([^p]*)px/.exec(e.style.cssText)[1]) : null])""")
 
 
-def python_classes(ex, k):
-    """The same, from the drawing Python makes of step k (what a page without script shows)."""
-    units = ex.svg(k).split('<g class="units">', 1)
+def python_classes(ex, k, covers=None):
+    """The same, from the drawing Python makes of step k (what a page without script shows), or of
+    the coarse step covering op steps `covers`."""
+    units = (ex.svg(k) if covers is None else explorer._draw(ex, covers[-1], covers[0])).split('<g class="units">', 1)
     boxes = re.findall(r'<g class="([^"]*)" data-(?:node|group)=', units[1].split('<g class="inset"', 1)[0])
     edges = [[cls, float(width) if width else None]
              for width, cls in re.findall(r'<path (?:style="stroke-width:([^p]*)px" )?class="([^"]*)" data-e=', units[0])]
@@ -91,7 +98,7 @@ def test_every_step_shows_the_engines_numbers_and_sentence(page, tmp_path):
 
 def test_a_networks_states_match_pythons_at_every_step(page, tmp_path):
     model, loss = network()
-    ex = open_explorer(page, tmp_path, explore(loss, params=model.parameters()))
+    ex = open_explorer(page, tmp_path, by_op(explore(loss, params=model.parameters())))
     for k in range(0, len(ex.steps), 3):
         page.evaluate(f"dagradExplorer.go({k})")
         assert classes(page) == python_classes(ex, k), k
@@ -149,7 +156,7 @@ def test_clicking_a_node_jumps_to_its_step_and_shows_its_chain_rule(page, tmp_pa
 
 def test_a_network_is_grouped_and_a_neuron_opens_on_click(page, tmp_path):
     model, loss = network()
-    ex = open_explorer(page, tmp_path, explore(loss, params=model.parameters()))
+    ex = open_explorer(page, tmp_path, by_op(explore(loss, params=model.parameters())))
     assert ex.grouped
     assert page.locator("g.units > g.group").count() == len(ex._groups)
     inset = page.locator('[data-inset="4"]')
@@ -253,7 +260,7 @@ def test_the_widget_steps_only_while_focused_and_syncs_the_step(page, widget_pag
 
 def test_keys_open_neurons_leave_browser_shortcuts_alone_and_escape_follows_the_step_again(page, tmp_path):
     model, loss = network()
-    ex = open_explorer(page, tmp_path, explore(loss, params=model.parameters()))
+    ex = open_explorer(page, tmp_path, by_op(explore(loss, params=model.parameters())))
     page.focus('[data-group="1"]')
     page.keyboard.press("Enter")  # a neuron box is a button: Enter opens it
     assert page.locator('[data-inset="1"]').is_visible()
