@@ -583,8 +583,8 @@ class View {
     if (!e) return;
     const b = e.getBBox(), v = this.view;
     if (b.x >= v.x && b.y >= v.y && b.x + b.width <= v.x + v.w && b.y + b.height <= v.y + v.h) return;
-    const x = Math.min(Math.max(v.x, b.x + b.width + 24 - v.w), b.x - 24), y = b.y + b.height / 2 - v.h / 2;
-    this.view = { ...v, x: b.x >= v.x && b.x + b.width <= v.x + v.w ? v.x : x, y };
+    const into = (at, size, lo, span) => Math.min(Math.max(lo, at + size + 24 - span), at - 24); // the least move
+    this.view = { ...v, x: into(b.x, b.width, v.x, v.w), y: into(b.y, b.height, v.y, v.h) };
     this.apply();
   }
 
