@@ -50,17 +50,18 @@ def status(page):
     return page.text_content(".dx-status")
 
 
-def shown(page):
-    """{node index: (data, grad)} as the page shows them (full-precision values behind the text)."""
-    return page.evaluate("""() => {
+def shown(page, where="g.units [data-node]"):
+    """{node index: (data, grad)} as the page shows them (full-precision values behind the text) in the
+    nodes (or any other part of the drawing `where` selects)."""
+    return page.evaluate("""(where) => {
         const out = {};
-        for (const e of document.querySelectorAll('g.units [data-node] tspan[data-n]')) {
+        for (const e of document.querySelectorAll(where + ' tspan[data-n]')) {
             const i = e.dataset.n, v = e.dataset.value;
             out[i] = out[i] || [null, null];
             out[i][e.dataset.f === 'data' ? 0 : 1] = v === '' ? null : Number(v);
         }
         return out;
-    }""")
+    }""", where)
 
 
 def expected(ex, k):
@@ -224,17 +225,18 @@ def widget_page(page, tmp_path):
 <div id="cell"><input id="other" value="a notebook cell"></div><div id="out"></div>
 <script type="module">
 {widget._esm}
-const state = {json.dumps({"svg": widget.svg, "data": widget.data, "step": widget.step})};
+const state = {json.dumps({"svg": widget.svg, "data": widget.data, "step": widget.step, "by": widget.by})};
 const listeners = {{}};
 globalThis.saved = [];
 const model = {{
   get: (k) => state[k],
   set: (k, v) => {{ state[k] = v; }},
-  save_changes: () => globalThis.saved.push(state.step),
+  save_changes: () => {{ globalThis.saved.push(state.step); globalThis.savedBy = state.by; }},
   on: (name, fn) => {{ listeners[name] = fn; }},
   off: () => {{}},
 }};
 globalThis.pythonSets = (k) => {{ state.step = k; listeners["change:step"](); }};
+globalThis.pythonSetsBy = (by) => {{ state.by = by; listeners["change:by"](); }};
 render({{ model, el: document.getElementById("out") }});
 </script></body></html>"""
     path = tmp_path / "widget.html"
@@ -316,3 +318,145 @@ def test_registered_ops_are_written_as_python_writes_them(page, tmp_path, monkey
         sentences.append(status(page))
     assert sentences == [str(s) for s in ex.steps]
     assert "u = x x² y = 2.0 x² 3.0" in sentences[1] and sentences[2].startswith("o = a·b(u, x) = a·b(6.0, 2.0)")
+
+
+# --- step by op, neuron, layer or depth; readable on a laptop --------------------------------------
+
+def demo_network():
+    """The demo's size: one example's hinge loss through MLP(2, [16, 16, 1]) (~1,000 Values)."""
+    model = MLP(2, [16, 16, 1], seed=0)
+    x = [Value(0.2383, label="x_1"), Value(1.085, label="x_2")]
+    loss = hinge_loss(model(x), -1, reduction="sum"); loss.label = "loss"
+    return explore(loss, params=model.parameters())
+
+
+def smallest_text(page, selector):
+    """The smallest font size on screen (px) among the texts under `selector`: CSS size × the drawing's zoom."""
+    return page.evaluate("""(sel) => Math.min(...[...document.querySelectorAll(sel)]
+        .map(e => parseFloat(getComputedStyle(e).fontSize) * e.getScreenCTM().a))""", selector)
+
+
+@pytest.mark.parametrize("by", ["neuron", "layer", "depth"])
+def test_each_coarse_step_reads_and_draws_as_pythons(page, tmp_path, by):
+    model, loss = network()
+    ex = open_explorer(page, tmp_path, explore(small()) if by == "depth" else explore(loss, params=model.parameters()))
+    steps = ex.timeline(by)
+    page.click(f".dx-by-{by}")
+    assert page.get_attribute(f".dx-by-{by}", "aria-pressed") == "true"
+    assert page.get_attribute(".dx-by-op", "aria-pressed") == "false"
+    page.keyboard.press("Home")
+    for j, s in enumerate(steps):
+        if j:
+            page.keyboard.press("ArrowRight")
+        k = s.covers[-1]
+        assert status(page) == str(s), j
+        assert page.evaluate("dagradExplorer.step") == k
+        numbers, now = shown(page, "g.units"), expected(ex, k)  # the nodes and the neuron boxes drawn
+        assert numbers and numbers == {i: now[i] for i in numbers}, j
+        assert classes(page) == python_classes(ex, k, s.covers), j  # the whole run current, the rest faded
+        assert page.text_content(".dx-counter").startswith(f"{by} {j + 1} / {len(steps)} · op steps {s.covers[0] + 1}–{k + 1}")
+    page.keyboard.press("ArrowLeft")
+    assert status(page) == str(steps[-2])
+    page.fill(".dx-slider", "2")
+    assert status(page) == str(steps[2])
+    page.click(".dx-by-op")  # back to one op a step, where it was
+    assert status(page) == str(ex.steps[steps[2].covers[-1]])
+    page.keyboard.press("ArrowRight")
+    assert status(page) == str(ex.steps[steps[2].covers[-1] + 1])
+
+
+def test_a_network_starts_by_layer_and_a_click_goes_to_the_layer_step_that_covers_it(page, tmp_path):
+    model, loss = network()
+    ex = open_explorer(page, tmp_path, explore(loss, params=model.parameters()))
+    layers = ex.timeline("layer")
+    assert page.get_attribute(".dx-by-layer", "aria-pressed") == "true" and status(page) == str(layers[0])
+    assert page.locator(".dx-by button").all_text_contents() == ["op", "neuron", "layer"]
+    page.click(".dx-jump")
+    assert status(page) == str(next(s for s in layers if s.phase == "backward"))
+    x1 = ex._t.names.index("x_1")
+    # x_1's gradient is final at the last op step: the last layer step (the view follows the step, so
+    # x_1 may be out of view: the click is dispatched to it)
+    page.dispatch_event(f'g.units [data-node="{x1}"]', "click")
+    assert status(page) == str(layers[-1])
+
+
+def test_links_name_the_granularity_and_old_links_still_open_an_op_step(page, tmp_path):
+    model, loss = network()
+    ex = explore(loss, params=model.parameters())
+    page.open_file(ex.save(tmp_path / "n.html"))
+    base = page.url.split("#")[0]
+    page.goto(base + "#step=layer:3")
+    page.reload()
+    page.wait_for_function("() => globalThis.dagradExplorer !== undefined")
+    assert status(page) == str(ex.timeline("layer")[2])
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function("() => location.hash === '#step=layer:4'")
+    page.evaluate("location.hash = '#step=neuron:2'")  # followed in the open page
+    page.wait_for_function("() => dagradExplorer.by === 'neuron'")
+    assert status(page) == str(ex.timeline("neuron")[1])
+    page.goto(base + "#step=7")  # a link made before the granularities: op step 7
+    page.reload()
+    page.wait_for_function("() => globalThis.dagradExplorer !== undefined")
+    assert status(page) == str(ex.steps[6]) and page.get_attribute(".dx-by-op", "aria-pressed") == "true"
+
+
+def test_the_demo_graph_is_readable_at_first_paint_and_whole_a_click_away(page, tmp_path):
+    ex = open_explorer(page, tmp_path, demo_network())
+    page.wait_for_function("() => dagradExplorer.ready")
+    assert smallest_text(page, "g.units text") >= 11
+    box = page.evaluate("() => dagradExplorer.svg.getAttribute('viewBox').split(' ').map(Number)")
+    assert box[0] <= 0 and box[2] < ex._drawing().layout.width  # a readable part: the inputs' side
+    page.click(".dx-zoom button:has-text('fit')")
+    x, y, w, h = page.evaluate("() => dagradExplorer.svg.getAttribute('viewBox').split(' ').map(Number)")
+    assert x <= 0 and y <= 0 and x + w >= ex._drawing().layout.width and y + h >= ex._drawing().layout.height
+
+
+def test_an_opened_neuron_is_readable_and_its_card_scrolls(page, tmp_path):
+    ex = open_explorer(page, tmp_path, demo_network())
+    g = next(g for g, group in enumerate(ex._groups) if ex._t.order[group["z"]].label == "z[2]_1")  # 16 inputs
+    page.evaluate(f"dagradExplorer.open({g})")
+    inset = f'[data-inset="{g}"]'
+    assert page.locator(inset).is_visible()
+    assert smallest_text(page, f"{inset} text") >= 11  # not shrunk to fit: ~7 px before
+    card, view = page.locator(f"{inset} rect.card"), page.locator(".dx-view")
+    assert card.bounding_box()["y"] + card.bounding_box()["height"] > view.bounding_box()["y"] + view.bounding_box()["height"]
+    page.mouse.move(view.bounding_box()["x"] + 300, view.bounding_box()["y"] + 300)
+    for _ in range(12):
+        page.mouse.wheel(0, 300)
+    assert smallest_text(page, f"{inset} text") >= 11  # scrolled, not zoomed
+    bottom = card.bounding_box()["y"] + card.bounding_box()["height"]
+    assert view.bounding_box()["y"] < bottom <= view.bounding_box()["y"] + view.bounding_box()["height"]
+
+
+def test_edges_outside_the_step_fade_and_collecting_gradients_look_unlike_final_ones(page, tmp_path):
+    ex = open_explorer(page, tmp_path, explore(small()))
+    t = ex._t
+    x = t.names.index("x")
+    k = next(k for k in range(len(ex.steps)) if t.states(k)[x] == "s-partial")  # x has a share, not all
+    page.evaluate(f"dagradExplorer.go({k})")
+    edges = page.evaluate("""() => [...document.querySelectorAll('g.edges path')]
+        .map(e => [e.classList.contains('s-active'), Number(getComputedStyle(e).opacity)])""")
+    assert any(active for active, _ in edges)
+    assert all(opacity == 1 for active, opacity in edges if active) and all(opacity < 0.3 for active, opacity in edges if not active)
+    look = """(i) => { const g = document.querySelector(`g.units [data-node="${i}"]`);
+        return [g.getAttribute('class'), getComputedStyle(g.querySelector('rect')).fill,
+                getComputedStyle(g.querySelector('.grad tspan')).fontStyle]; }"""
+    cls, fill, style = page.evaluate(look, x)
+    assert "s-partial" in cls and fill.startswith("url(") and style == "italic"  # stripes, and an italic number
+    done = [i for i, state in enumerate(t.states(k)) if state == "s-done" and t.kinds[i] != "root"]
+    assert done
+    for i in done:
+        cls, fill, style = page.evaluate(look, i)
+        assert "s-done" in cls and not fill.startswith("url(") and style == "normal"
+
+
+def test_the_widget_steps_by_depth_and_syncs_the_granularity(page, widget_page):
+    ex = widget_page
+    depth = ex.timeline("depth")
+    page.click(".dx-by-depth")
+    assert page.evaluate("globalThis.savedBy") == "depth"
+    j = next(j for j, s in enumerate(depth) if s.covers[-1] >= 2)  # the widget was at op step 2
+    assert page.text_content(".dx-status") == str(depth[j])
+    page.evaluate("pythonSetsBy('op')")
+    assert page.get_attribute(".dx-by-op", "aria-pressed") == "true"
+    assert page.text_content(".dx-status") == str(ex.steps[depth[j].covers[-1]])

@@ -590,9 +590,7 @@ class View {
 
   // The wheel over an open card taller than the view scrolls it (the card is never shrunk below
   // READABLE); true when it moved.
-  scrollCard(e) {
-    const open = this.insets.find((i) => i.classList.contains("open"));
-    if (!open || e.ctrlKey || e.metaKey) return false;
+  scrollCard(e, open) {
     const card = open.querySelector("rect.card").getBBox(), v = this.view;
     const y = Math.min(Math.max(v.y + e.deltaY * (v.h / this.svg.getBoundingClientRect().height), card.y - 12),
       Math.max(card.y - 12, card.y + card.height + 12 - v.h));
@@ -646,7 +644,11 @@ class View {
       this.dragged = false;
     }, true);
     this.svg.addEventListener("wheel", (e) => {
-      if (this.scrollCard(e)) return e.preventDefault();
+      const open = this.insets.find((i) => i.classList.contains("open"));
+      if (open && !e.ctrlKey && !e.metaKey) { // a card scrolls; at its end, a notebook scrolls on
+        if (this.scrollCard(e, open) || !this.inNotebook) e.preventDefault();
+        return;
+      }
       if (this.inNotebook && !e.ctrlKey && !e.metaKey) return; // let the notebook scroll
       e.preventDefault();
       const [cx, cy] = this.point(e);
