@@ -404,10 +404,11 @@ def test_the_demo_graph_is_readable_at_first_paint_and_whole_a_click_away(page, 
     ex = open_explorer(page, tmp_path, demo_network())
     page.wait_for_function("() => dagradExplorer.ready")
     assert smallest_text(page, "g.units text") >= 11
-    box = page.evaluate("() => dagradExplorer.svg.getAttribute('viewBox').split(' ').map(Number)")
+    view = "() => [dagradExplorer.view.x, dagradExplorer.view.y, dagradExplorer.view.w, dagradExplorer.view.h]"
+    box = page.evaluate(view)
     assert box[0] <= 0 and box[2] < ex._drawing().layout.width  # a readable part: the inputs' side
     page.click(".dx-zoom button:has-text('fit')")
-    x, y, w, h = page.evaluate("() => dagradExplorer.svg.getAttribute('viewBox').split(' ').map(Number)")
+    x, y, w, h = page.evaluate(view)
     assert x <= 0 and y <= 0 and x + w >= ex._drawing().layout.width and y + h >= ex._drawing().layout.height
 
 
