@@ -5,9 +5,11 @@ one step per op, in topological order) and the backward pass (one step per op, i
 node's gradient is final and each parent receives local derivative × gradient). In Jupyter the
 `Explorer` shows as an interactive widget; ``save("backprop.html")`` writes one self-contained
 page; ``steps`` holds the same timeline as Python objects, each step with the numbers as they
-were at that step.
+were at that step, and ``timeline(by="neuron" | "layer" | "depth")`` the coarser steps the page's
+"step by" control goes through (each the state at the end of a run of op steps).
 
-What happens where: this module computes the steps, the grouping by neuron and the layout; the
+What happens where: this module computes the steps, the coarse timelines (which op step each
+coarse step ends at, and its sentence), the grouping by neuron and the layout; the
 drawing is SVG written by `autograd.svg`; the page's one script (``static/explorer.js``, the same
 for the widget and the saved file) only changes classes and numbers as the learner steps.
 
