@@ -214,7 +214,6 @@ class View {
     this.playButton = el("button", { type: "button", class: "dx-play", title: "play / pause (space)", onclick: () => this.toggle() });
     this.speed = el("select", { class: "dx-speed", "aria-label": "speed" },
       ...Object.keys(SPEEDS).map((s) => el("option", { value: s, text: s })));
-    this.speed.value = t.total > 300 ? "fast" : "normal";
     this.speed.addEventListener("change", () => this.timer && (this.stop(), this.toggle()));
     const button = (text, title, fn, cls = "") => el("button", { type: "button", title, class: cls, onclick: fn, text });
     // Step by op, by neuron, by layer (a network) or by depth (any other graph): Python's coarse timelines.
@@ -233,7 +232,7 @@ class View {
     this.viewport.append(zoom);
     const legend = el("div", { class: "dx-legend" }, ...[
       ["k-leaf", "input"], ["k-param", "parameter"], ["k-const", "constant"], ["k-root", "root"],
-      ["s-current", "this step"], ["s-receiving", "operands / receiving"], ["s-partial", "collecting"], ["s-done", "gradient final"],
+      ["s-current", "this step"], ["s-receiving", "operands / receiving"], ["s-partial", "collecting (not final)"], ["s-done", "gradient final"],
       ["edge-pos", "+ gradient"], ["edge-neg", "− gradient"], ["edge-zero", "zero"], ["edge-nan", "nan"],
     ].map(([cls, label]) => el("span", { class: "dx-key" }, el("i", { class: cls }), label)));
     root.replaceChildren(
@@ -325,6 +324,7 @@ class View {
     this.byButtons.forEach((b) => b.setAttribute("aria-pressed", String(b.textContent === by)));
     const forward = this.ends ? this.ends.filter((e) => e < t.firstBackward).length : t.firstBackward;
     this.slider.max = String(this.count() - 1);
+    this.speed.value = this.count() > 300 ? "fast" : this.count() > 30 ? "normal" : "slow"; // a layer's line takes reading
     this.slider.style.setProperty("--split", `${(100 * forward) / this.count()}%`);
     this.step = -1; // repaint: the same op step may be drawn as a different span
     this.go(this.cover(Math.max(0, k)));
