@@ -39,7 +39,7 @@ STYLE = """
 .dg .k-leaf>rect{fill:#dbeafe}.dg .k-param>rect{fill:#fde68a}.dg .k-root>rect{fill:#bbf7d0;stroke:#15803d;stroke-width:2}
 .dg .k-const>rect{fill:#f3f4f6;stroke-dasharray:4 2}.dg .k-const text{fill:#4b5563}
 .dg .group>rect{fill:#f8fafc;stroke:#475569}.dg .group text{font-size:12px}.dg .group.k-cost>rect{fill:#ecfdf5;stroke:#15803d}
-.dg .name{font-weight:600}.dg .op{fill:#6b7280;font-size:10px}.dg .grad,.dg .grad tspan{fill:#6d28d9}
+.dg .name{font-weight:600}.dg .op{fill:#6b7280;font-size:11px}.dg .grad,.dg .grad tspan{fill:#6d28d9}
 .dg .edge{fill:none;stroke:#9ca3af;stroke-width:1.2}
 .dg .s-pending{opacity:.62}.dg .s-done>rect{stroke:#1e293b;stroke-width:1.8}.dg .s-done .grad tspan{font-weight:700}
 .dg .s-partial>rect{fill:url(#dg-collecting);stroke:#7c3aed;stroke-width:1.5;stroke-dasharray:5 3}

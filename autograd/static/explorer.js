@@ -7,9 +7,9 @@
 
 const SPEEDS = { slow: 700, normal: 250, fast: 40 }; // ms per step while playing
 const ROOM = 1.6; // the largest zoom at which a small graph is fitted
-// The least zoom at which the drawing's smallest text (10 px) shows at 11 px or more: a graph or a
+// The least zoom at which the drawing's smallest text (11 px) shows at 11 px or more: a graph or a
 // neuron's card too big for the view at this zoom shows a part, the rest a drag or a scroll away.
-const READABLE = 1.1;
+const READABLE = 1;
 
 // JSON has no inf or nan: Python writes them as these strings.
 const SPECIAL = { inf: Infinity, "-inf": -Infinity, nan: NaN };
