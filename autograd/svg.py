@@ -46,6 +46,7 @@ STYLE = """
 .dg .s-partial .grad,.dg .s-partial .grad tspan{fill:#8b5cf6;font-style:italic}
 .dg .s-current>rect{stroke:#ea580c;stroke-width:3.5}
 .dg .s-operand>rect,.dg .s-receiving>rect{stroke:#7c3aed;stroke-width:3}
+.dg .group.k-cost.s-current>rect{stroke:#ea580c}.dg .group.k-cost.s-operand>rect,.dg .group.k-cost.s-receiving>rect{stroke:#7c3aed}
 .dg .edge.s-active{stroke:#ea580c;stroke-width:2.4}.dg .edge.s-pending{opacity:.35}
 .dg .edge.pos{stroke:#2563eb}.dg .edge.neg{stroke:#dc2626}.dg .edge.zero{stroke:#9ca3af;stroke-dasharray:3 3}
 .dg .edge.nan{stroke:#f59e0b;stroke-dasharray:1 3}

@@ -575,6 +575,7 @@ class View {
     this.view = { x: wide ? box.x - pad : box.x + box.width / 2 - vw / 2,
       y: tall && readable === "top" ? box.y - pad : box.y + box.height / 2 - vh / 2, w: vw, h: vh };
     this.apply();
+    this.reveal(this.t.nodeAt(this.step)); // a page opened at a step (a link) shows it
   }
 
   // While the view is one the explorer chose (not panned or zoomed by the learner) and shows part
