@@ -385,6 +385,7 @@ def test_links_name_the_granularity_and_old_links_still_open_an_op_step(page, tm
     ex = explore(loss, params=model.parameters())
     page.open_file(ex.save(tmp_path / "n.html"))
     base = page.url.split("#")[0]
+    page.wait_for_function("() => location.hash !== ''")  # the page's own first address, written once
     page.goto(base + "#step=layer:3")
     page.reload()
     page.wait_for_function("() => globalThis.dagradExplorer !== undefined")
@@ -461,3 +462,20 @@ def test_the_widget_steps_by_depth_and_syncs_the_granularity(page, widget_page):
     page.evaluate("pythonSetsBy('op')")
     assert page.get_attribute(".dx-by-op", "aria-pressed") == "true"
     assert page.text_content(".dx-status") == str(ex.steps[depth[j].covers[-1]])
+
+
+def test_a_link_to_a_step_of_a_large_graph_opens_with_that_step_in_view(page, tmp_path):
+    ex = demo_network()
+    page.open_file(ex.save(tmp_path / "demo.html"))
+    cost = next(g for g, group in enumerate(ex._groups) if group["activation"] == "cost")
+    forward = [s for s in ex.timeline("layer") if s.phase == "forward"]
+    # The page writes its first step's address ~250 ms after it opens: wait for it, or it could
+    # overwrite the address given next.
+    page.wait_for_function("() => location.hash !== ''")
+    page.goto(page.url.split("#")[0] + f"#step=layer:{len(forward)}")  # the cost's forward step, at the far right
+    page.reload()
+    page.wait_for_function("() => globalThis.dagradExplorer && dagradExplorer.ready")
+    assert status(page) == str(forward[-1])
+    box, view = page.locator(f'[data-group="{cost}"]').bounding_box(), page.locator(".dx-view").bounding_box()
+    assert view["x"] <= box["x"] and box["x"] + box["width"] <= view["x"] + view["width"]
+    assert view["y"] <= box["y"] and box["y"] + box["height"] <= view["y"] + view["height"]
