@@ -5,9 +5,11 @@ one step per op, in topological order) and the backward pass (one step per op, i
 node's gradient is final and each parent receives local derivative × gradient). In Jupyter the
 `Explorer` shows as an interactive widget; ``save("backprop.html")`` writes one self-contained
 page; ``steps`` holds the same timeline as Python objects, each step with the numbers as they
-were at that step.
+were at that step, and ``timeline(by="neuron" | "layer" | "depth")`` the coarser steps the page's
+"step by" control goes through (each the state at the end of a run of op steps).
 
-What happens where: this module computes the steps, the grouping by neuron and the layout; the
+What happens where: this module computes the steps, the coarse timelines (which op step each
+coarse step ends at, and its sentence), the grouping by neuron and the layout; the
 drawing is SVG written by `autograd.svg`; the page's one script (``static/explorer.js``, the same
 for the widget and the saved file) only changes classes and numbers as the learner steps.
 
@@ -44,6 +46,8 @@ from autograd.viz import StepTerm, _check_value, _value_set
 if TYPE_CHECKING:
     Unit = tuple[str, int]  # ("n", i): Value i drawn alone; ("g", g): neuron box g
     Group = dict[str, Any]  # a neuron box: name, members, z, out, activation, ...
+    Part = str | tuple[str, list[int]]  # text, or ("data" | "grad", nodes): their numbers at the step
+    Line = list[Part]  # a coarse step's sentence
 
 __all__ = ["Explorer", "Step", "explore"]
 
@@ -128,6 +132,7 @@ class _Timeline:
         self.backward = [i for i in reversed(range(n)) if self.parents[i] or i == n - 1]
         self.first_backward = 1 + len(computed)
         self.total = self.first_backward + len(self.backward)
+        self.by_step = [-1, *computed, *self.backward]  # the node of each op step (none at step 0)
         self.appears = [0] * n  # the step at which each node's value is known
         for k, i in enumerate(computed, 1):
             self.appears[i] = k
@@ -169,9 +174,13 @@ class _Timeline:
             return self.forward[step - 1]
         return self.backward[step - self.first_backward]
 
-    def states(self, step: int) -> list[str]:
-        """Each node's state class at `step` (the script computes the same)."""
-        n, current = len(self.order), self.node_at(step)
+    def covered(self, step: int, first: int | None = None) -> list[int]:
+        """The nodes of op steps `first`..`step` (one step by default; step 0 computes none)."""
+        return self.by_step[max(1, step if first is None else first):step + 1]
+
+    def states(self, step: int, first: int | None = None) -> list[str]:
+        """Each node's state class at `step`, the nodes of op steps `first`..`step` current (the script computes the same)."""
+        n = len(self.order)
         if step < self.first_backward:
             state = ["" if self.appears[i] <= step else "s-pending" for i in range(n)]
             near = "s-operand"
@@ -179,21 +188,26 @@ class _Timeline:
             state = ["s-pending" if not self.history[i] or self.history[i][0][0] > step
                      else "s-done" if self.final[i] <= step else "s-partial" for i in range(n)]
             near = "s-receiving"
-        if current is not None:
-            for p in self.parents[current]:
+        current = self.covered(step, first)
+        for c in current:
+            for p in self.parents[c]:
                 state[p] = near
-            state[current] = "s-current"
+        for c in current:
+            state[c] = "s-current"
         return state
 
-    def edge_state(self, child: int, step: int) -> tuple[str, bool | None]:
-        """(class, passed) of the edges into `child` at `step`: forward, waiting, or passed back (then drawn with a sign and a width)."""
+    def edge_state(self, child: int, step: int, first: int | None = None) -> tuple[str, bool | None]:
+        """(class, passed) of the edges into `child` at `step` (the step covering op steps `first`..`step`):
+        forward, waiting, or passed back (then drawn with a sign and a width); once a step is under
+        way, the edges it does not involve fade (s-idle)."""
+        first = step if first is None else first
         if step < self.first_backward:
             if self.appears[child] > step:
                 return "s-pending", None
-            return ("fwd s-active" if step == self.appears[child] and step else "fwd"), None
+            return ("fwd s-active" if first <= self.appears[child] else "fwd s-idle"), None  # an op appears at step >= 1
         if self.passes[child] > step:
-            return "", None
-        return "back" + (" s-active" if self.passes[child] == step else ""), True
+            return "s-idle", None
+        return "back" + (" s-active" if first <= self.passes[child] else " s-idle"), True
 
 
 # --- steps, as Python objects ----------------------------------------------------------------
@@ -201,12 +215,18 @@ class _Timeline:
 class Step:
     """One step of an `Explorer`'s timeline, with the numbers as they were at that step.
 
+    A step of ``explorer.steps`` is one op; a step of ``explorer.timeline(by="layer")`` (or by
+    neuron, or by depth) is a run of them, and shows the state at the end of its run.
+
     Attributes:
-      index: the step's position in the timeline, from 0.
+      index: the step's position in its timeline, from 0.
+      by: its timeline's granularity: ``"op"``, ``"neuron"``, ``"layer"`` or ``"depth"``.
+      covers: the op steps it covers (indices into ``explorer.steps``): ``range(index, index + 1)``
+        for an op step.
       phase: ``"forward"`` or ``"backward"``.
-      node: the Value computed (forward) or passing its gradient on (backward); None for step 0,
-        where the leaves are given.
-      terms: on the backward pass, one `StepTerm` per parent (what this step added to it).
+      node: the Value computed (forward) or passing its gradient on (backward) by its last op
+        step; None for step 0, where the leaves are given.
+      terms: on the backward pass, one `StepTerm` per parent of each op it covers (what it added).
 
     Example:
       >>> from autograd import Value
@@ -217,12 +237,17 @@ class Step:
       (None, 4.0, None, 4.0)
     """
 
-    __slots__ = ("_t", "index")
+    __slots__ = ("_line", "_t", "by", "covers", "index")
     _t: _Timeline
     index: int
+    by: str
+    covers: range
+    _line: Line | None  # a coarse step's sentence (None: its last op step's)
 
-    def __init__(self, timeline: _Timeline, index: int) -> None:
-        self._t, self.index = timeline, index
+    def __init__(self, timeline: _Timeline, index: int, covers: range | None = None, by: str = "op",
+                 line: Line | None = None) -> None:
+        self._t, self.index, self.by, self._line = timeline, index, by, line
+        self.covers = range(index, index + 1) if covers is None else covers
 
     @property
     def phase(self) -> str:
@@ -233,7 +258,7 @@ class Step:
           >>> [s.phase for s in explore(Value(1.0) * 2).steps]
           ['forward', 'forward', 'backward']
         """
-        return "forward" if self.index < self._t.first_backward else "backward"
+        return "forward" if self.covers[-1] < self._t.first_backward else "backward"
 
     @property
     def node(self) -> Value | None:
@@ -245,7 +270,7 @@ class Step:
           >>> [s.node.label if s.node else None for s in explore(y).steps]
           [None, 'y', 'y']
         """
-        i = self._t.node_at(self.index)
+        i = self._t.node_at(self.covers[-1])
         return None if i is None else self._t.order[i]
 
     @property
@@ -259,10 +284,10 @@ class Step:
           2.0
         """
 
-        t, i = self._t, self._t.node_at(self.index)
-        if self.phase == "forward" or i is None:
+        t = self._t
+        if self.phase == "forward":
             return ()
-        return tuple(StepTerm(t.order[p], local, a, after)
+        return tuple(StepTerm(t.order[p], local, a, after) for i in t.covered(self.covers[-1], self.covers[0])
                      for p, local, a, after in zip(t.parents[i], t.partials[i], t.added[i], t.after[i]))
 
     def data_of(self, v: Value) -> float | None:
@@ -274,7 +299,7 @@ class Step:
           >>> [s.data_of(y) for s in explore(y).steps]
           [None, 9.0, 9.0]
         """
-        return self._t.data_at(self._index_of(v), self.index)
+        return self._t.data_at(self._index_of(v), self.covers[-1])
 
     def grad_of(self, v: Value) -> float | None:
         """d(root)/d(v) accumulated so far at this step; None before any gradient reached `v`.
@@ -285,7 +310,7 @@ class Step:
           >>> [s.grad_of(x) for s in explore(y).steps]
           [None, None, 6.0]
         """
-        return self._t.grad_at(self._index_of(v), self.index)
+        return self._t.grad_at(self._index_of(v), self.covers[-1])
 
     def _index_of(self, v: object) -> int:
         i = self._t.index.get(v) if isinstance(v, Value) else None
@@ -294,6 +319,9 @@ class Step:
         return i
 
     def __str__(self) -> str:
+        if self.by != "op":  # a coarse step: its own sentence, else its last op step's
+            end = self.covers[-1]
+            return str(Step(self._t, end)) if self._line is None else _fill(self._t, self._line, end)
         t, i = self._t, self._t.node_at(self.index)
         names, num = t.names, svg.number
         if i is None:
@@ -311,6 +339,8 @@ class Step:
         return f"{names[i]}.grad = {num(g)} is final; it passes on: {terms}"
 
     def __repr__(self) -> str:
+        if self.by != "op":
+            return f"<Step {self.index + 1} by {self.by} (op steps {self.covers[0]}–{self.covers[-1]}, {self.phase}): {self}>"
         return f"<Step {self.index + 1}/{self._t.total} ({self.phase}): {self}>"
 
 
@@ -320,6 +350,156 @@ def _leaf_counts(t: _Timeline) -> str:
     words = (("leaf", "input", "inputs"), ("param", "parameter", "parameters"), ("const", "constant", "constants"),
              ("root", "root", "roots"))
     return ", ".join(f"{n} {one if n == 1 else many}" for kind, one, many in words if (n := kinds.count(kind)))
+
+
+# --- coarse steps: by neuron, by layer, by depth ----------------------------------------------
+
+_BY = ("op", "neuron", "layer", "depth")
+_LISTED = 8  # the numbers a sentence lists before "…"
+
+
+def _fill(t: _Timeline, line: Line, step: int) -> str:
+    """A coarse step's sentence at op step `step`: its text with its nodes' numbers (the script fills the same)."""
+    out = []
+    for part in line:
+        if isinstance(part, str):
+            out.append(part)
+            continue
+        field, nodes = part
+        get = t.data_at if field == "data" else t.grad_at
+        shown = [svg.number(get(i, step)) for i in nodes[:_LISTED]]
+        out.append(shown[0] if len(nodes) == 1 else f"[{', '.join(shown)}{', …' if len(nodes) > _LISTED else ''}]")
+    return "".join(out)
+
+
+class _Coarse:
+    """The coarse timelines of a graph, each a list of (its last op step, its sentence or None: the op's).
+
+    A coarse step is the state at the end of a run of op steps. By neuron: a run of ops of one
+    neuron (or of the cost, or one op outside them). By layer (a graph built by `nn`): a step per
+    layer forward; backward, the cost's step, then one step per layer from L down to 1 after which
+    every δ = ∂C/∂z of the layer is final, then the parameters'. By depth (any graph): the nodes at
+    one distance from the root (the longest path to it). Step 0 and the ends of both passes are
+    steps of every timeline, so that no step mixes the two passes.
+    """
+
+    def __init__(self, t: _Timeline, neurons: list[Group]) -> None:
+        self.t, self.neurons = t, neurons
+        self.cost = next((g for g in neurons if g["activation"] == "cost"), None)
+        layers: dict[int, list[tuple[tuple[int, ...], int, Group]]] = {}
+        for g in neurons:
+            name = notation.parse(t.order[g["z"]].label) if g["activation"] != "cost" else None
+            if name:
+                layers.setdefault(name.layer, []).append((name.indices, g["z"], g))
+        self.layers = {l: [g for *_, g in sorted(gs, key=lambda e: e[:2])] for l, gs in sorted(layers.items())}
+
+    def stops(self, by: str) -> list[tuple[int, Line | None]]:
+        t = self.t
+        found = self.by_neuron() if by == "neuron" else self.by_layer() if by == "layer" else self.by_depth()
+        merged: dict[int, Line | None] = {0: None, t.first_backward - 1: None, t.total - 1: None}
+        for end, line in found:  # steps that end together are one step, with both sentences
+            old = merged.get(end)
+            merged[end] = line if old is None or line is None else [*old, "; ", *line]
+        return sorted(merged.items())
+
+    def ports(self, g: Group) -> list[int]:
+        """The nodes outside group `g` that it reads (the network's outputs, for the cost)."""
+        inside = set(g["members"])
+        return sorted({p for i in g["members"] for p in self.t.parents[i]} - inside)
+
+    def by_layer(self) -> list[tuple[int, Line | None]]:
+        t, sup = self.t, notation.superscript
+        out: list[tuple[int, Line | None]] = []
+        last = max(self.layers, default=0)
+        if self.cost is not None:  # first: when the cost's step is also layer L's, it comes first in the sentence
+            members, n = self.cost["members"], len(t.order)
+            out.append((t.first_backward - 1, [f"the cost: C = {t.names[n - 1]} = ", ("data", [n - 1])]))
+            out.append((max(t.passes[i] for i in members if t.passes[i] is not None),
+                        [f"the cost: ∇C(a{sup(last)}) = ∂C/∂a{sup(last)} = ", ("grad", self.ports(self.cost))]))
+        for l, gs in self.layers.items():
+            acts = {g["activation"] for g in gs}
+            linear = acts == {"linear"}
+            note = "" if linear else f" (σ = {acts.pop()})" if len(acts) == 1 else " (σ: each neuron's own)"
+            given = "x" if l == 1 else f"a{sup(l - 1)}"
+            affine = f"W{sup(l)} {given} + b{sup(l)}"
+            out.append((max(t.appears[g["out"]] for g in gs),
+                        [f"layer {l}: a{sup(l)} = {affine if linear else f'σ({affine})'} = ", ("data", [g["out"] for g in gs]),
+                         note]))
+            back = f"∇C(a{sup(l)})" if l == last else f"(W{sup(l + 1)})ᵀ δ{sup(l + 1)}"
+            zs = [g["z"] for g in gs]
+            out.append((max(t.final[z] for z in zs),
+                        [f"layer {l}: δ{sup(l)} = ∂C/∂z{sup(l)} = {back if linear else f'σ′(z{sup(l)}) ⊙ {back}'} = ",
+                         ("grad", zs), note]))
+        params = [i for i, kind in enumerate(t.kinds) if kind == "param"]
+        names = [notation.parse(t.order[i].label) for i in params]
+        first = [i for name, i in sorted((name, i) for name, i in zip(names, params)
+                                          if name and name.name == "w" and name.layer == 1)]
+        if params:
+            out.append((t.total - 1, ["the parameters' gradients are final: ∂C/∂wᵢⱼ⁽ˡ⁾ = δᵢ⁽ˡ⁾ aⱼ⁽ˡ⁻¹⁾, ∂C/∂bᵢ⁽ˡ⁾ = δᵢ⁽ˡ⁾; "
+                                      + (f"∂C/∂W{sup(1)} = " if first else "∂C/∂θ = "), ("grad", first or params)]))
+        return out
+
+    def by_neuron(self) -> list[tuple[int, Line | None]]:
+        """A step per neuron (and the cost) and pass: where its last op is done; an op outside them is a step alone.
+
+        A neuron's ops interleave with its neighbours' in the op order (a product w_ij a_j is
+        computed as soon as a_j is), so a step may also cover ops of neurons not done yet.
+        """
+        t = self.t
+        out: list[tuple[int, Line | None]] = []
+        grouped: set[int] = set()
+        for g in self.neurons:
+            grouped.update(g["members"])
+            ops = [i for i in g["members"] if t.parents[i]]
+            if ops:
+                out.append((max(t.appears[i] for i in ops), self.neuron_line(g, False)))
+                out.append((max(t.passes[i] for i in ops), self.neuron_line(g, True)))
+        return out + [(k, None) for k in range(1, t.total) if t.by_step[k] not in grouped]
+
+    def neuron_line(self, g: Group, backward: bool) -> Line:
+        t, sup, sub = self.t, notation.superscript, notation.subscript
+        z, a, act, names = g["z"], g["out"], g["activation"], t.names
+        head, name = f"{g['name']}: ", notation.parse(t.order[z].label)
+        if act == "cost":
+            return [head + "∇C = ", ("grad", self.ports(g))] if backward else [f"{head}C = {names[z]} = ", ("data", [z])]
+        if name is None:  # not a label nn writes: the neuron's output, or δ
+            return [f"{head}δ = ∂C/∂{names[z]} = ", ("grad", [z])] if backward else [f"{head}{names[a]} = ", ("data", [a])]
+        if not backward:
+            l, i = name.layer, sub(name.indices[0])
+            given = "xⱼ" if l == 1 else f"aⱼ{sup(l - 1)}"
+            line: Line = [f"{head}{names[z]} = Σⱼ w{i}ⱼ{sup(l)} {given} + b{i}{sup(l)} = ", ("data", [z])]
+            return line + ([] if a == z else [f", {names[a]} = {act}({names[z]}) = ", ("data", [a])])
+        line = [head] if a == z else [head + f"∂C/∂{names[a]} = ", ("grad", [a]), ", "]
+        line += [f"δ = ∂C/∂{names[z]} = " + ("" if a == z else f"{act}′({names[z]}) × ∂C/∂{names[a]} = "), ("grad", [z])]
+        params = [i for i in g["members"] if t.kinds[i] == "param"]
+        return line + (["; its parameters' gradients (δ × their input) = ", ("grad", params)] if params else [])
+
+    def by_depth(self) -> list[tuple[int, Line | None]]:
+        t, n = self.t, len(self.t.order)
+        depth = [0] * n
+        for i in reversed(range(n)):  # consumers first: a node's depth is final before its parents'
+            for p in t.parents[i]:
+                depth[p] = max(depth[p], depth[i] + 1)
+        at: dict[int, list[int]] = {}
+        for i in range(n):
+            if t.parents[i] or i == n - 1:
+                at.setdefault(depth[i], []).append(i)
+
+        def listed(nodes: list[int]) -> str:
+            return ", ".join(t.names[i] for i in nodes[:_LISTED]) + (", …" if len(nodes) > _LISTED else "")
+
+        out: list[tuple[int, Line | None]] = []
+        end, root = 0, t.names[n - 1]
+        for d in sorted(at, reverse=True):  # forward: the deepest ops first
+            ops = [i for i in at[d] if t.parents[i]]
+            if ops:
+                end = max(end, *(t.appears[i] for i in ops))
+                out.append((end, [f"depth {d}: {listed(ops)} = ", ("data", ops)]))
+        end = 0
+        for d in sorted(at):  # backward: from the root out; each node's gradient is final when it passes
+            end = max(end, *(t.passes[i] for i in at[d]))
+            out.append((end, [f"depth {d}: ∂{root}/∂({listed(at[d])}) = ", ("grad", at[d])]))
+        return out
 
 
 # --- the explorer -----------------------------------------------------------------------------
@@ -367,6 +547,11 @@ class Explorer:
             raise ValueError("explore: grouped=True, but the graph has no neurons labelled as nn labels them "
                              "(z[l]_i, a[l]_i); build it with nn's Neuron, Layer or MLP, or pass grouped=False")
         self._groups = found if self.grouped else []
+        self._coarse = _Coarse(t, found)
+        self._stops: dict[str, list[tuple[int, Line | None]]] = {}  # the coarse timelines, made on first use
+        # The page's control: by layer on a network, by depth on any other graph (which has no layers).
+        self._offered = ("op", "neuron", "layer") if found else ("op", "depth")
+        self._by = "layer" if found else "op"
         self._member = [-1] * len(t.order)
         for g, group in enumerate(self._groups):
             for i in group["members"]:
@@ -409,6 +594,74 @@ class Explorer:
         """The step a static picture shows: `step` once set, else the middle of the backward pass."""
         t = self._t
         return self._step if self._chosen else t.first_backward + len(t.backward) // 2
+
+    @property
+    def by(self) -> str:
+        """The granularity the page and the widget step by at first: ``"op"``, ``"neuron"``, ``"layer"`` or ``"depth"``.
+
+        By default ``"layer"`` for a graph built by `nn`, ``"op"`` for any other, whose page offers
+        ``"depth"`` in place of ``"neuron"`` and ``"layer"``.
+
+        Example:
+          >>> from nn import MLP
+          >>> ex = explore(MLP(2, [2, 1], seed=0)([1.0, 2.0]))
+          >>> ex.by
+          'layer'
+          >>> ex.by = "neuron"
+        """
+        return self._by
+
+    @by.setter
+    def by(self, by: str) -> None:
+        if by not in self._offered:
+            raise ValueError(f"Explorer: by must be one of {', '.join(map(repr, self._offered))} for this graph, "
+                             f"got {by!r}" + ("" if self._coarse.neurons else " (a graph not built by nn has no "
+                                              "neurons or layers; step it by 'depth')"))
+        self._by = by
+
+    def timeline(self, by: str = "op") -> list[Step]:
+        """The steps at granularity `by`; each coarse step is the state at the end of a run of op steps.
+
+        Args:
+          by: ``"op"`` (``steps``: one op a step), ``"neuron"`` (a neuron's ops at once),
+            ``"layer"`` (forward, a layer a step: a⁽ˡ⁾ = σ(W⁽ˡ⁾ a⁽ˡ⁻¹⁾ + b⁽ˡ⁾); backward, the
+            cost's step, then one per layer from L down to 1 after which every δᵢ⁽ˡ⁾ = ∂C/∂zᵢ⁽ˡ⁾
+            of the layer is final, then the parameters'), or ``"depth"`` (the nodes at one
+            distance from the root, on any graph). Neurons and layers need a graph built by `nn`.
+
+        Returns:
+          A list of `Step`: ``covers`` says which op steps each covers; ``str`` writes it (by
+          layer, the notes' equation with its numbers), ``data_of`` and ``grad_of`` give the
+          numbers at its end. Step 0 (the leaves given) and the last step of each pass are in
+          every timeline.
+
+        Raises:
+          ValueError: `by` is none of these, or asks for neurons or layers of a graph without them.
+
+        Example:
+          >>> from nn import MLP
+          >>> model = MLP(2, [2, 1], seed=0)
+          >>> ex = explore(model([1.0, -1.0]))
+          >>> [str(s) for s in ex.timeline(by="layer")][1]
+          'layer 1: a⁽¹⁾ = σ(W⁽¹⁾ x + b⁽¹⁾) = [0.1729, 0.3233] (σ = relu)'
+          >>> ex.timeline(by="layer")[-2].covers
+          range(16, 25)
+        """
+        t = self._t
+        if by not in _BY:
+            raise ValueError(f"Explorer.timeline: by must be 'op', 'neuron', 'layer' or 'depth', got {by!r}")
+        if by == "op":
+            return list(self.steps)
+        if by != "depth" and not self._coarse.neurons:
+            raise ValueError(f"Explorer.timeline: by={by!r} needs a graph built by nn (neurons labelled z[l]_i, "
+                             f"a[l]_i); this graph has none: step it by 'op' or 'depth'")
+        stops = self._stops_by(by)
+        return [Step(t, j, range(stops[j - 1][0] + 1 if j else 0, end + 1), by, line) for j, (end, line) in enumerate(stops)]
+
+    def _stops_by(self, by: str) -> list[tuple[int, Line | None]]:
+        if by not in self._stops:
+            self._stops[by] = self._coarse.stops(by)
+        return self._stops[by]
 
     def _index(self, k: object, who: str) -> int:
         """`k` as a step's index (negative counts from the end), or a ValueError naming `who`."""
@@ -482,7 +735,7 @@ class Explorer:
         return self._widget(self.svg())
 
     def _widget(self, picture: str) -> Any:
-        return _widget_class()(svg=picture, data=self._json(), step=self._step)
+        return _widget_class()(svg=picture, data=self._json(), step=self._step, by=self._by)
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None,
                           **kwargs: Any) -> dict[str, Any] | tuple[dict[str, Any], dict[str, Any]]:
@@ -534,6 +787,8 @@ class Explorer:
             "edges": d.edges, "widths": d.widths,
             "groups": [{"name": g["name"], "members": g["members"], "out": g["out"], "z": g["z"]} for g in self._groups],
             "step": self._step,
+            # the coarse timelines: each step's last op step and its sentence (null: that op step's)
+            "by": self._by, "stops": {by: self._stops_by(by) for by in self._offered[1:]}, "listed": _LISTED,
         }, separators=(",", ":"), allow_nan=False)
 
     def _drawing(self) -> _Drawing:
@@ -708,13 +963,13 @@ def _sorted_units(units: list[Unit], parents: dict[Unit, list[Unit]]) -> list[Un
     return out
 
 
-def _draw(ex: Explorer, step: int) -> str:
-    """The SVG of explorer `ex` at `step`."""
+def _draw(ex: Explorer, step: int, first: int | None = None) -> str:
+    """The SVG of explorer `ex` at `step`, for the step covering op steps `first`..`step` (by default `step` alone)."""
     t, d = ex._t, ex._drawing()
-    states = t.states(step)
+    states = t.states(step, first)
     body = ['<g class="edges">']
     for (a, b), es in d.links.items():
-        cls, passed = t.edge_state(d.edges[es[0]][0], step)
+        cls, passed = t.edge_state(d.edges[es[0]][0], step, first)
         body.append(_edge(d.layout.routes[a, b], es, cls, passed, t, d))
     body.append('</g><g class="units">')
     for u in d.units:
@@ -723,7 +978,7 @@ def _draw(ex: Explorer, step: int) -> str:
                     else _group_box(ex, u[1], x, y, w, h, states, step))
     body.append("</g>")
     for g, inset in enumerate(d.insets):
-        body.append(_inset_svg(ex, g, inset, *d.layout.position[("g", g)], states, step, d))
+        body.append(_inset_svg(ex, g, inset, *d.layout.position[("g", g)], states, step, d, first))
     # Unshrunk: at the explorer's sizes a fitted picture of a network would read at ~8 px.
     return svg.document(d.layout.width, d.layout.height, "".join(body), title=ex.title, shrink=False)
 
@@ -784,7 +1039,7 @@ def _group_box(ex: Explorer, g: int, x: float, y: float, w: float, h: float, sta
 
 
 def _inset_svg(ex: Explorer, g: int, inset: dict[str, Any], x: float, y: float, states: list[str], step: int,
-              drawing: _Drawing) -> str:
+              drawing: _Drawing, first: int | None = None) -> str:
     t, lay, group = ex._t, inset["layout"], ex._groups[g]
     head = 26.0
     w, h = lay.width, lay.height + head
@@ -797,7 +1052,7 @@ def _inset_svg(ex: Explorer, g: int, inset: dict[str, Any], x: float, y: float, 
              f'<g transform="translate({f(left)},{f(top + head)})">']
     for (p, c), route in lay.routes.items():
         es = drawing.edge_of[(p, c)]
-        cls, passed = t.edge_state(c, step)
+        cls, passed = t.edge_state(c, step, first)
         parts.append(_edge(route, es, cls, passed, t, drawing, inset["direction"]))
     for i, (cx, cy) in lay.position.items():
         port = i in inset["ports"]
@@ -836,6 +1091,7 @@ def _widget_class() -> Any:
         svg = traitlets.Unicode().tag(sync=True)
         data = traitlets.Unicode().tag(sync=True)
         step = traitlets.Int(0).tag(sync=True)
+        by = traitlets.Unicode("op").tag(sync=True)
 
     ExplorerWidget.__module__ = __name__
     return ExplorerWidget

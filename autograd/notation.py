@@ -23,7 +23,7 @@ import re
 from collections.abc import Sequence
 from typing import NamedTuple
 
-__all__ = ["NodeName", "formula", "label", "node_name", "parse", "partial_sum", "pretty", "term"]
+__all__ = ["NodeName", "formula", "label", "node_name", "parse", "partial_sum", "pretty", "subscript", "superscript", "term"]
 
 _LABEL = re.compile(r"([A-Za-z]+)\[(\d+)\]_(\d+(?:,\d+)?)")
 _TERM = re.compile(r"(w\[(\d+)\]_\d+(?:,\d+)?)\*(?:(a\[\d+\]_\d+)|x_(\d+))")  # w[l]_ij*a[l-1]_j, w[1]_ij*x_j
@@ -174,3 +174,23 @@ def formula(op: str, args: Sequence[str]) -> str:
     if len(args) == 2 and not op.isidentifier():
         return f"{args[0]} {op} {args[1]}"
     return f"{op}({', '.join(args)})"
+
+
+def superscript(layer: int) -> str:
+    """A layer l as the notes write it above a symbol: ⁽²⁾ (as in a⁽²⁾, W⁽³⁾).
+
+    Example:
+      >>> "a" + superscript(2), "W" + superscript(10)
+      ('a⁽²⁾', 'W⁽¹⁰⁾')
+    """
+    return f"({layer})".translate(_SUPERSCRIPT)
+
+
+def subscript(index: int) -> str:
+    """An index as the notes write it below a symbol: ₁₂ (as in z₁₂).
+
+    Example:
+      >>> "z" + subscript(12)
+      'z₁₂'
+    """
+    return str(index).translate(_SUBSCRIPT)

@@ -43,13 +43,16 @@ STYLE = """
 .dg .group>rect{fill:#f8fafc;stroke:#475569}.dg .group text{font-size:12px}.dg .group.k-cost>rect{fill:#ecfdf5;stroke:#15803d}
 .dg .name{font-weight:600}.dg .op{fill:#6b7280;font-size:11px}.dg .grad,.dg .grad tspan{fill:#6d28d9}
 .dg .edge{fill:none;stroke:#9ca3af;stroke-width:1.2}
-.dg .s-pending{opacity:.62}.dg .s-done>rect{stroke:#1e293b;stroke-width:1.8}.dg .s-partial>rect{stroke:#a78bfa;stroke-dasharray:5 3}
+.dg .s-pending{opacity:.62}.dg .s-done>rect{stroke:#1e293b;stroke-width:1.8}.dg .s-done .grad tspan{font-weight:700}
+.dg .s-partial>rect{fill:url(#dg-collecting);stroke:#7c3aed;stroke-width:1.5;stroke-dasharray:5 3}
+.dg .s-partial .grad,.dg .s-partial .grad tspan{fill:#8b5cf6;font-style:italic}
 .dg .s-current>rect{stroke:#ea580c;stroke-width:3.5}
 .dg .s-operand>rect,.dg .s-receiving>rect{stroke:#7c3aed;stroke-width:3}
+.dg .group.k-cost.s-current>rect{stroke:#ea580c}.dg .group.k-cost.s-operand>rect,.dg .group.k-cost.s-receiving>rect{stroke:#7c3aed}
 .dg .edge.s-active{stroke:#ea580c;stroke-width:2.4}.dg .edge.s-pending{opacity:.35}
 .dg .edge.pos{stroke:#2563eb}.dg .edge.neg{stroke:#dc2626}.dg .edge.zero{stroke:#9ca3af;stroke-dasharray:3 3}
 .dg .edge.nan{stroke:#f59e0b;stroke-dasharray:1 3}
-.dg .edge.back.s-active{stroke:#ea580c}
+.dg .edge.s-idle{opacity:.16}
 .dg .edge.back{marker-start:url(#dg-arrow)}.dg .edge.fwd{marker-end:url(#dg-arrow)}
 .dg .inset{display:none}.dg .inset.open{display:inline}
 .dg .inset>rect.card{fill:#fff;stroke:#334155;stroke-width:1.5;filter:drop-shadow(0 4px 10px rgba(0,0,0,.25))}
@@ -270,7 +273,10 @@ def document(width: float, height: float, body: str, *, title: str = "", shrink:
             f'{style}>'
             f"{title_el}<style>{STYLE}</style>"
             '<defs><marker id="dg-arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="11" markerHeight="11" '
-            'orient="auto-start-reverse" markerUnits="userSpaceOnUse"><path d="M0,0L10,5L0,10z" fill="context-stroke"/></marker></defs>'
+            'orient="auto-start-reverse" markerUnits="userSpaceOnUse"><path d="M0,0L10,5L0,10z" fill="context-stroke"/></marker>'
+            # a gradient still being collected: stripes, so that it never reads as a final one
+            '<pattern id="dg-collecting" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)">'
+            '<rect width="6" height="6" fill="#f5f3ff"/><rect width="2.5" height="6" fill="#ddd6fe"/></pattern></defs>'
             f"{body}</svg>")
 
 

@@ -3,9 +3,9 @@
 Two graphs: the demo's (one example's hinge loss through ``MLP(2, [16, 16, 1])``, as ``make demo``
 draws it), which the targets are for, and one near the explorer's 5,000-Value limit
 (``MLP(2, [27, 27, 27, 1])``), which must still step in under 50 ms. In the browser:
-the time from navigation to the explorer drawn and ready (first paint), and one step (the
-median over jumps to random steps, after as many to warm up, the drawing's classes and numbers
-updated and laid out).
+the time from navigation to the explorer drawn and ready (first paint), and one step at each
+granularity the page offers (by op, by neuron, by layer: the median over jumps to random steps,
+after as many to warm up, the drawing's classes and numbers updated and laid out).
 The browser rows need Playwright and the system Chromium (``make bench`` installs both); without
 them they are left out with a note.
 """
@@ -86,12 +86,13 @@ def explorer_rows(row, networks, repeat=5):
             t0 = time.perf_counter()
             explore(loss, params=model.parameters()).save(path)
             seconds.append(time.perf_counter() - t0)
-        paint, step = _in_browser(path, repeat)
+        paint, steps = _in_browser(path, repeat)
         measured = [("explore + save", statistics.median(seconds), "s", "python_s"),
                     ("page size", os.path.getsize(path) / 1e6, "MB", "page_mb")]
         if paint is not None:
-            measured += [("first paint, headless Chromium", paint, "ms", "paint_ms"),
-                         ("one step, headless Chromium", step, "ms", "step_ms")]
+            measured += [("first paint, headless Chromium", paint, "ms", "paint_ms")]
+            measured += [(f"one step{'' if by == 'op' else ' by ' + by}, headless Chromium", ms, "ms", "step_ms")
+                         for by, ms in steps.items()]
         for what, value, unit, key in measured:
             # The targets are the demo graph's (the first network); a larger one must still step fast.
             goal = TARGETS[key] if k == 0 or key == "step_ms" else None
@@ -102,7 +103,7 @@ def explorer_rows(row, networks, repeat=5):
 
 
 def _in_browser(path, repeat):
-    """(ms to the explorer drawn and ready, median ms of one step), or (None, None) without a browser."""
+    """(ms to the explorer drawn and ready, {granularity: median ms of one step}), or (None, None) without a browser."""
     # In a thread of its own: Playwright's sync API refuses to start where an event loop runs
     # (a notebook, or a test session whose browser tests hold one).
     with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
@@ -129,18 +130,23 @@ def _measure(path, repeat):
             # The explorer's own mark: constructed, stepped to its first step and fitted, after a frame.
             paints.append(page.evaluate("() => dagradExplorer.ready"))
         steps = page.evaluate("""(n) => {
-            const ex = dagradExplorer, total = ex.t.total, times = [];
-            let seed = 1;
-            for (let k = 0; k < 2 * n; k++) {  // the first n warm the script's compiler up: not timed
-                seed = (seed * 16807) % 2147483647;
-                const target = seed % total;
-                const t0 = performance.now();
-                ex.go(target);
-                ex.svg.getBoundingClientRect(); document.body.offsetHeight;  // style and layout included
-                if (k >= n) times.push(performance.now() - t0);
+            const ex = dagradExplorer, medians = {};
+            for (const by of ["op", ...Object.keys(ex.t.stops)]) {
+                ex.setBy(by);
+                const total = ex.count(), times = [];
+                let seed = 1;
+                for (let k = 0; k < 2 * n; k++) {  // the first n warm the script's compiler up: not timed
+                    seed = (seed * 16807) % 2147483647;
+                    const target = seed % total;
+                    const t0 = performance.now();
+                    ex.move(target);
+                    ex.svg.getBoundingClientRect(); document.body.offsetHeight;  // style and layout included
+                    if (k >= n) times.push(performance.now() - t0);
+                }
+                times.sort((a, b) => a - b);
+                medians[by] = times[Math.floor(times.length / 2)];
             }
-            times.sort((a, b) => a - b);
-            return times[Math.floor(times.length / 2)];
+            return medians;
         }""", 15 * repeat)
         browser.close()
     return statistics.median(paints), steps

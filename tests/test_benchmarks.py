@@ -59,7 +59,8 @@ def test_targets_are_marked(quick):
 def test_the_explorer_is_measured_in_python_and_in_the_browser(quick):
     rows = [row for row in quick[1]["rows"] if row["workload"].startswith("explorer, MLP(2, [4, 1])")]
     measured = [row["workload"].split(": ", 1)[1] for row in rows]
-    assert measured == ["explore + save", "page size", "first paint, headless Chromium", "one step, headless Chromium"]
+    assert measured == ["explore + save", "page size", "first paint, headless Chromium", "one step, headless Chromium",
+                        "one step by neuron, headless Chromium", "one step by layer, headless Chromium"]
     assert all(row["value"] > 0 and row["target"].startswith("≤ ") and row["met"] in (True, False) for row in rows)
 
 

@@ -9,7 +9,7 @@ from xml.etree import ElementTree
 import pytest
 from hostile import HOSTILE
 
-from autograd import Op, Value, explore, explorer, grad, svg, topological_order
+from autograd import Op, Value, explore, explorer, grad, notation, svg, topological_order
 from autograd.explorer import Explorer, Step
 from autograd.layout import chain, layered
 from nn import MLP, Module, Neuron
@@ -125,6 +125,122 @@ def test_a_node_used_twice_gets_both_shares_in_one_step():
     b = a * a; b.label = "b"
     step = explore(b).steps[-1]
     assert [t.grad_after for t in step.terms] == [3.0, 6.0] and step.grad_of(a) == 6.0
+
+
+# --- coarse steps: by neuron, by layer, by depth -------------------------------------------------
+
+def layer_nodes(root, symbol, layer):
+    """The nodes labelled symbol[layer]_i (not a neuron's terms or partial sums, which extend those labels)."""
+    return [v for v in topological_order(root) if (n := notation.parse(v.label)) and (n.name, n.layer) == (symbol, layer)]
+
+
+@pytest.mark.parametrize("by", ["neuron", "layer", "depth"])
+def test_coarse_steps_partition_the_op_steps_and_show_the_state_at_their_end(by):
+    model, x, loss = mlp_loss()
+    ex = explore(loss, params=model.parameters())
+    steps, order, first_backward = ex.timeline(by), topological_order(loss), ex._t.first_backward
+    assert [s.index for s in steps] == list(range(len(steps))) and {s.by for s in steps} == {by}
+    assert [k for s in steps for k in s.covers] == list(range(len(ex.steps)))  # every op step once, in order
+    assert all(s.covers[0] >= first_backward or s.covers[-1] < first_backward for s in steps)  # one pass each
+    assert steps[0].covers == range(0, 1) and str(steps[0]) == str(ex.steps[0])
+    for s in steps:
+        end = ex.steps[s.covers[-1]]
+        assert s.phase == end.phase and s.node is end.node
+        assert [s.data_of(v) for v in order] == [end.data_of(v) for v in order]
+        assert [s.grad_of(v) for v in order] == [end.grad_of(v) for v in order]
+        assert s.terms == tuple(term for k in s.covers for term in ex.steps[k].terms)
+
+
+def test_by_layer_reads_as_the_notes_equations_with_their_numbers():
+    model, x, loss = mlp_loss()  # MLP(2, [3, 3, 1]), a linear output, hinge loss
+    ex = explore(loss, params=model.parameters())
+    steps = ex.timeline(by="layer")
+    loss.backward()
+    num = explorer.svg.number
+    listed = lambda vs, f: "[" + ", ".join(num(getattr(v, f)) for v in vs) + "]"
+    a1, a2, z2, z1 = layer_nodes(loss, "a", 1), layer_nodes(loss, "a", 2), layer_nodes(loss, "z", 2), layer_nodes(loss, "z", 1)
+    (z3,) = layer_nodes(loss, "z", 3)
+    assert [str(s) for s in steps] == [
+        str(ex.steps[0]),
+        f"layer 1: a⁽¹⁾ = σ(W⁽¹⁾ x + b⁽¹⁾) = {listed(a1, 'data')} (σ = relu)",
+        f"layer 2: a⁽²⁾ = σ(W⁽²⁾ a⁽¹⁾ + b⁽²⁾) = {listed(a2, 'data')} (σ = relu)",
+        f"layer 3: a⁽³⁾ = W⁽³⁾ a⁽²⁾ + b⁽³⁾ = {num(z3.data)}",
+        f"the cost: C = loss = {num(loss.data)}",
+        # the cost's step is also layer 3's: a linear output's δ is the cost's gradient
+        f"the cost: ∇C(a⁽³⁾) = ∂C/∂a⁽³⁾ = {num(z3.grad)}; layer 3: δ⁽³⁾ = ∂C/∂z⁽³⁾ = ∇C(a⁽³⁾) = {num(z3.grad)}",
+        f"layer 2: δ⁽²⁾ = ∂C/∂z⁽²⁾ = σ′(z⁽²⁾) ⊙ (W⁽³⁾)ᵀ δ⁽³⁾ = {listed(z2, 'grad')} (σ = relu)",
+        f"layer 1: δ⁽¹⁾ = ∂C/∂z⁽¹⁾ = σ′(z⁽¹⁾) ⊙ (W⁽²⁾)ᵀ δ⁽²⁾ = {listed(z1, 'grad')} (σ = relu)",
+        "the parameters' gradients are final: ∂C/∂wᵢⱼ⁽ˡ⁾ = δᵢ⁽ˡ⁾ aⱼ⁽ˡ⁻¹⁾, ∂C/∂bᵢ⁽ˡ⁾ = δᵢ⁽ˡ⁾; ∂C/∂W⁽¹⁾ = "
+        + listed([n.w[j] for n in model.layers[0].neurons for j in range(2)], "grad"),
+    ]
+    # After layer l's step every δ of the layer is final, and not before; the last step finishes the parameters.
+    for k, zs in ((6, z2), (7, z1)):
+        assert [steps[k].grad_of(z) for z in zs] == [z.grad for z in zs]
+        assert [steps[k - 1].grad_of(z) for z in zs] != [z.grad for z in zs]
+    assert [steps[-1].grad_of(p) for p in model.parameters()] == [p.grad for p in model.parameters()]
+    assert [steps[-2].grad_of(p) for p in model.parameters()] != [p.grad for p in model.parameters()]
+
+
+def test_by_neuron_is_a_step_per_neuron_and_pass():
+    model, x, loss = mlp_loss()
+    ex = explore(loss, params=model.parameters())
+    steps = ex.timeline(by="neuron")
+    assert len(steps) == 1 + 2 * (3 + 3 + 1 + 1)  # step 0, then each neuron and the cost, forward and backward
+    loss.backward()
+    line = str(steps[1])
+    (z, a) = layer_nodes(loss, "z", 1)[0], layer_nodes(loss, "a", 1)[0]
+    assert line == f"neuron 1 · layer 1: z₁⁽¹⁾ = Σⱼ w₁ⱼ⁽¹⁾ xⱼ + b₁⁽¹⁾ = {z.data:.4g}, a₁⁽¹⁾ = relu(z₁⁽¹⁾) = {explorer.svg.number(a.data)}"
+    last = steps[-1]  # neuron 1 of layer 1 finishes the backward pass: its δ and its parameters' gradients
+    neuron = model.layers[0].neurons[0]
+    assert str(last).startswith(f"neuron 1 · layer 1: ∂C/∂a₁⁽¹⁾ = {explorer.svg.number(a.grad)}, δ = ∂C/∂z₁⁽¹⁾ = "
+                                f"relu′(z₁⁽¹⁾) × ∂C/∂a₁⁽¹⁾ = {explorer.svg.number(z.grad)}; its parameters' gradients")
+    assert [last.grad_of(p) for p in neuron.parameters()] == [p.grad for p in neuron.parameters()]
+
+
+def test_by_depth_steps_any_graph_a_distance_from_the_root_at_a_time():
+    a, b, c, d = diamond()
+    ex = explore(d)
+    steps = ex.timeline(by="depth")
+    assert [s.covers for s in steps] == [range(0, 1), range(1, 3), range(3, 4), range(4, 5), range(5, 7)]
+    assert [str(s) for s in steps[1:]] == [
+        f"depth 1: b, c = [{b.data}, {c.data:.4g}]", f"depth 0: d = {d.data:.4g}",
+        "depth 0: ∂d/∂(d) = 1.0", f"depth 1: ∂d/∂(b, c) = [{c.data:.4g}, {b.data}]"]
+    assert repr(steps[2]) == f"<Step 3 by depth (op steps 3–3, forward): depth 0: d = {d.data:.4g}>"
+
+
+def test_the_granularities_a_graph_offers_and_clear_errors_for_the_others():
+    a, b, c, d = diamond()
+    model, x, loss = mlp_loss()
+    plain, network = explore(d), explore(loss)
+    assert plain.by == "op" and network.by == "layer"  # the page's first granularity
+    assert plain.timeline() == plain.steps and plain.timeline() is not plain.steps
+    with pytest.raises(ValueError, match=r"Explorer.timeline: by='layer' needs a graph built by nn .* step it by 'op' or 'depth'"):
+        plain.timeline(by="layer")
+    with pytest.raises(ValueError, match=r"Explorer.timeline: by must be 'op', 'neuron', 'layer' or 'depth', got 'ops'"):
+        network.timeline(by="ops")
+    with pytest.raises(ValueError, match=r"by must be one of 'op', 'depth' for this graph, got 'neuron' \(a graph not built"):
+        plain.by = "neuron"
+    with pytest.raises(ValueError, match=r"by must be one of 'op', 'neuron', 'layer' for this graph, got 'depth'$"):
+        network.by = "depth"
+    plain.by, network.by = "depth", "neuron"
+    page = lambda ex: json.loads(re.search(r'id="dagrad-explorer-data">(.*?)</script>', ex.html(), re.S)[1])
+    assert page(plain)["by"] == "depth" and list(page(plain)["stops"]) == ["depth"]
+    assert page(network)["by"] == "neuron" and list(page(network)["stops"]) == ["neuron", "layer"]
+    assert [end for end, _ in page(network)["stops"]["layer"]] == [s.covers[-1] for s in network.timeline("layer")]
+    assert network.widget().by == "neuron"
+
+
+def test_a_coarse_step_is_drawn_with_all_its_ops_current_and_the_other_edges_faded():
+    model, x, loss = mlp_loss()
+    ex = explore(loss, params=model.parameters())
+    t, step = ex._t, ex.timeline(by="layer")[6]  # layer 2's δ
+    states = t.states(step.covers[-1], step.covers[0])
+    assert [i for i, s in enumerate(states) if s == "s-current"] == sorted(t.covered(step.covers[-1], step.covers[0]))
+    edges = [t.edge_state(c, step.covers[-1], step.covers[0])[0] for c in range(len(t.order)) if t.parents[c]]
+    assert {"back s-active", "back s-idle", "s-idle"} == set(edges)
+    assert edges.count("back s-active") == len(step.covers)
+    drawn = explorer._draw(ex, step.covers[-1], step.covers[0])
+    assert "s-idle" in drawn and 'id="dg-collecting"' in drawn
 
 
 # --- what the drawing shows ---------------------------------------------------------------------

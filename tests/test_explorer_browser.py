@@ -34,6 +34,12 @@ def network():
     return model, loss
 
 
+def by_op(ex):
+    """`ex` stepping one op at a time (a network's page starts by layer)."""
+    ex.by = "op"
+    return ex
+
+
 def open_explorer(page, tmp_path, ex, name="backprop.html"):
     path = ex.save(tmp_path / name)
     page.open_file(path)
@@ -45,17 +51,18 @@ def status(page):
     return page.text_content(".dx-status")
 
 
-def shown(page):
-    """{node index: (data, grad)} as the page shows them (full-precision values behind the text)."""
-    return page.evaluate("""() => {
+def shown(page, where="g.units [data-node]"):
+    """{node index: (data, grad)} as the page shows them (full-precision values behind the text) in the
+    nodes (or any other part of the drawing `where` selects)."""
+    return page.evaluate("""(where) => {
         const out = {};
-        for (const e of document.querySelectorAll('g.units [data-node] tspan[data-n]')) {
+        for (const e of document.querySelectorAll(where + ' tspan[data-n]')) {
             const i = e.dataset.n, v = e.dataset.value;
             out[i] = out[i] || [null, null];
             out[i][e.dataset.f === 'data' ? 0 : 1] = v === '' ? null : Number(v);
         }
         return out;
-    }""")
+    }""", where)
 
 
 def expected(ex, k):
@@ -71,9 +78,10 @@ def classes(page):
              : [e.getAttribute('class'), e.hasAttribute('style') ? parseFloat(/:([^p]*)px/.exec(e.style.cssText)[1]) : null])""")
 
 
-def python_classes(ex, k):
-    """The same, from the drawing Python makes of step k (what a page without script shows)."""
-    units = ex.svg(k).split('<g class="units">', 1)
+def python_classes(ex, k, covers=None):
+    """The same, from the drawing Python makes of step k (what a page without script shows), or of
+    the coarse step covering op steps `covers`."""
+    units = (ex.svg(k) if covers is None else explorer._draw(ex, covers[-1], covers[0])).split('<g class="units">', 1)
     boxes = re.findall(r'<g class="([^"]*)" data-(?:node|group)=', units[1].split('<g class="inset"', 1)[0])
     edges = [[cls, float(width) if width else None]
              for width, cls in re.findall(r'<path (?:style="stroke-width:([^p]*)px" )?class="([^"]*)" data-e=', units[0])]
@@ -92,7 +100,7 @@ def test_every_step_shows_the_engines_numbers_and_sentence(page, tmp_path):
 
 def test_a_networks_states_match_pythons_at_every_step(page, tmp_path):
     model, loss = network()
-    ex = open_explorer(page, tmp_path, explore(loss, params=model.parameters()))
+    ex = open_explorer(page, tmp_path, by_op(explore(loss, params=model.parameters())))
     for k in range(0, len(ex.steps), 3):
         page.evaluate(f"dagradExplorer.go({k})")
         assert classes(page) == python_classes(ex, k), k
@@ -150,7 +158,7 @@ def test_clicking_a_node_jumps_to_its_step_and_shows_its_chain_rule(page, tmp_pa
 
 def test_a_network_is_grouped_and_a_neuron_opens_on_click(page, tmp_path):
     model, loss = network()
-    ex = open_explorer(page, tmp_path, explore(loss, params=model.parameters()))
+    ex = open_explorer(page, tmp_path, by_op(explore(loss, params=model.parameters())))
     assert ex.grouped
     assert page.locator("g.units > g.group").count() == len(ex._groups)
     inset = page.locator('[data-inset="4"]')
@@ -218,17 +226,18 @@ def widget_page(page, tmp_path):
 <div id="cell"><input id="other" value="a notebook cell"></div><div id="out"></div>
 <script type="module">
 {widget._esm}
-const state = {json.dumps({"svg": widget.svg, "data": widget.data, "step": widget.step})};
+const state = {json.dumps({"svg": widget.svg, "data": widget.data, "step": widget.step, "by": widget.by})};
 const listeners = {{}};
 globalThis.saved = [];
 const model = {{
   get: (k) => state[k],
   set: (k, v) => {{ state[k] = v; }},
-  save_changes: () => globalThis.saved.push(state.step),
+  save_changes: () => {{ globalThis.saved.push(state.step); globalThis.savedBy = state.by; }},
   on: (name, fn) => {{ listeners[name] = fn; }},
   off: () => {{}},
 }};
 globalThis.pythonSets = (k) => {{ state.step = k; listeners["change:step"](); }};
+globalThis.pythonSetsBy = (by) => {{ state.by = by; listeners["change:by"](); }};
 render({{ model, el: document.getElementById("out") }});
 </script></body></html>"""
     path = tmp_path / "widget.html"
@@ -254,7 +263,7 @@ def test_the_widget_steps_only_while_focused_and_syncs_the_step(page, widget_pag
 
 def test_keys_open_neurons_leave_browser_shortcuts_alone_and_escape_follows_the_step_again(page, tmp_path):
     model, loss = network()
-    ex = open_explorer(page, tmp_path, explore(loss, params=model.parameters()))
+    ex = open_explorer(page, tmp_path, by_op(explore(loss, params=model.parameters())))
     page.focus('[data-group="1"]')
     page.keyboard.press("Enter")  # a neuron box is a button: Enter opens it
     assert page.locator('[data-inset="1"]').is_visible()
@@ -346,6 +355,7 @@ def test_a_users_feature_is_drawn_outside_the_neuron(page, tmp_path):
 def test_the_status_line_and_panel_name_the_closed_box_a_node_is_in(page, tmp_path):
     model, loss = network()
     ex = open_explorer(page, tmp_path, explore(loss, params=model.parameters()))
+    page.click(".dx-by-op")  # one op a step: a step that ends a layer would read as the layer's equation
     t = ex._t
     g = 4  # neuron 1 · layer 2
     inner = next(i for i in t.forward if t.order[i].label.startswith("w[2]_11*"))
@@ -419,3 +429,165 @@ def test_the_static_picture_is_readable_at_a_thousand_pixels(page, tmp_path):
     numbers = page.evaluate("() => [...document.querySelectorAll('svg .units tspan[data-f=grad]')].map(e => e.textContent)")
     assert sum(n != "—" for n in numbers) > len(numbers) / 3
     assert page.evaluate("() => document.querySelector('svg').getBoundingClientRect().width") > 1000  # scrolls, not shrinks
+
+
+# --- step by op, neuron, layer or depth; readable on a laptop --------------------------------------
+
+def demo_network():
+    """The demo's size: one example's hinge loss through MLP(2, [16, 16, 1]) (~1,000 Values)."""
+    model = MLP(2, [16, 16, 1], seed=0)
+    x = [Value(0.2383, label="x_1"), Value(1.085, label="x_2")]
+    loss = hinge_loss(model(x), -1, reduction="sum"); loss.label = "loss"
+    return explore(loss, params=model.parameters())
+
+
+def smallest_text(page, selector):
+    """The smallest font size on screen (px) among the texts under `selector`: CSS size × the drawing's zoom."""
+    return page.evaluate("""(sel) => Math.min(...[...document.querySelectorAll(sel)]
+        .map(e => parseFloat(getComputedStyle(e).fontSize) * e.getScreenCTM().a))""", selector)
+
+
+@pytest.mark.parametrize("by", ["neuron", "layer", "depth"])
+def test_each_coarse_step_reads_and_draws_as_pythons(page, tmp_path, by):
+    model, loss = network()
+    ex = open_explorer(page, tmp_path, explore(small()) if by == "depth" else explore(loss, params=model.parameters()))
+    steps = ex.timeline(by)
+    page.click(f".dx-by-{by}")
+    assert page.get_attribute(f".dx-by-{by}", "aria-pressed") == "true"
+    assert page.get_attribute(".dx-by-op", "aria-pressed") == "false"
+    page.keyboard.press("Home")
+    for j, s in enumerate(steps):
+        if j:
+            page.keyboard.press("ArrowRight")
+        k = s.covers[-1]
+        assert status(page) == str(s), j
+        assert page.evaluate("dagradExplorer.step") == k
+        numbers, now = shown(page, "g.units"), expected(ex, k)  # the nodes and the neuron boxes drawn
+        assert numbers and numbers == {i: now[i] for i in numbers}, j
+        assert classes(page) == python_classes(ex, k, s.covers), j  # the whole run current, the rest faded
+        assert page.text_content(".dx-counter").startswith(f"{by} {j + 1} / {len(steps)} · op steps {s.covers[0] + 1}–{k + 1}")
+    page.keyboard.press("ArrowLeft")
+    assert status(page) == str(steps[-2])
+    page.fill(".dx-slider", "2")
+    assert status(page) == str(steps[2])
+    page.click(".dx-by-op")  # back to one op a step, where it was
+    assert status(page) == str(ex.steps[steps[2].covers[-1]])
+    page.keyboard.press("ArrowRight")
+    k = steps[2].covers[-1] + 1
+    assert status(page) == ex._where(k) + str(ex.steps[k])  # "inside neuron …: " where the node is in a closed box
+
+
+def test_a_network_starts_by_layer_and_a_click_goes_to_the_layer_step_that_covers_it(page, tmp_path):
+    model, loss = network()
+    ex = open_explorer(page, tmp_path, explore(loss, params=model.parameters()))
+    layers = ex.timeline("layer")
+    assert page.get_attribute(".dx-by-layer", "aria-pressed") == "true" and status(page) == str(layers[0])
+    assert page.locator(".dx-by button").all_text_contents() == ["op", "neuron", "layer"]
+    page.click(".dx-jump")
+    assert status(page) == str(next(s for s in layers if s.phase == "backward"))
+    x1 = ex._t.names.index("x_1")
+    # x_1's gradient is final at the last op step: the last layer step (the view follows the step, so
+    # x_1 may be out of view: the click is dispatched to it)
+    page.dispatch_event(f'g.units [data-node="{x1}"]', "click")
+    assert status(page) == str(layers[-1])
+
+
+def test_links_name_the_granularity_and_old_links_still_open_an_op_step(page, tmp_path):
+    model, loss = network()
+    ex = explore(loss, params=model.parameters())
+    page.open_file(ex.save(tmp_path / "n.html"))
+    base = page.url.split("#")[0]
+    page.wait_for_function("() => location.hash !== ''")  # the page's own first address, written once
+    page.goto(base + "#step=layer:3")
+    page.reload()
+    page.wait_for_function("() => globalThis.dagradExplorer !== undefined")
+    assert status(page) == str(ex.timeline("layer")[2])
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function("() => location.hash === '#step=layer:4'")
+    page.evaluate("location.hash = '#step=neuron:2'")  # followed in the open page
+    page.wait_for_function("() => dagradExplorer.by === 'neuron'")
+    assert status(page) == str(ex.timeline("neuron")[1])
+    page.goto(base + "#step=7")  # a link made before the granularities: op step 7
+    page.reload()
+    page.wait_for_function("() => globalThis.dagradExplorer !== undefined")
+    assert status(page) == ex._where(6) + str(ex.steps[6]) and page.get_attribute(".dx-by-op", "aria-pressed") == "true"
+
+
+def test_the_demo_graph_is_readable_at_first_paint_and_whole_a_click_away(page, tmp_path):
+    ex = open_explorer(page, tmp_path, demo_network())
+    page.wait_for_function("() => dagradExplorer.ready")
+    assert smallest_text(page, "g.units text") >= 11
+    view = "() => [dagradExplorer.view.x, dagradExplorer.view.y, dagradExplorer.view.w, dagradExplorer.view.h]"
+    box = page.evaluate(view)
+    assert box[0] <= 0 and box[2] < ex._drawing().layout.width  # a readable part: the inputs' side
+    page.click(".dx-zoom button:has-text('fit')")
+    x, y, w, h = page.evaluate(view)
+    assert x <= 0 and y <= 0 and x + w >= ex._drawing().layout.width and y + h >= ex._drawing().layout.height
+
+
+def test_an_opened_neuron_is_readable_and_its_card_scrolls(page, tmp_path):
+    ex = open_explorer(page, tmp_path, demo_network())
+    g = next(g for g, group in enumerate(ex._groups) if ex._t.order[group["z"]].label == "z[2]_1")  # 16 inputs
+    page.evaluate(f"dagradExplorer.open({g})")
+    inset = f'[data-inset="{g}"]'
+    assert page.locator(inset).is_visible()
+    assert smallest_text(page, f"{inset} text") >= 11  # not shrunk to fit: ~7 px before
+    card, view = page.locator(f"{inset} rect.card"), page.locator(".dx-view")
+    assert card.bounding_box()["y"] + card.bounding_box()["height"] > view.bounding_box()["y"] + view.bounding_box()["height"]
+    page.mouse.move(view.bounding_box()["x"] + 300, view.bounding_box()["y"] + 300)
+    for _ in range(12):
+        page.mouse.wheel(0, 300)
+    assert smallest_text(page, f"{inset} text") >= 11  # scrolled, not zoomed
+    bottom = card.bounding_box()["y"] + card.bounding_box()["height"]
+    assert view.bounding_box()["y"] < bottom <= view.bounding_box()["y"] + view.bounding_box()["height"]
+
+
+def test_edges_outside_the_step_fade_and_collecting_gradients_look_unlike_final_ones(page, tmp_path):
+    ex = open_explorer(page, tmp_path, explore(small()))
+    t = ex._t
+    x = t.names.index("x")
+    k = next(k for k in range(len(ex.steps)) if t.states(k)[x] == "s-partial")  # x has a share, not all
+    page.evaluate(f"dagradExplorer.go({k})")
+    edges = page.evaluate("""() => [...document.querySelectorAll('g.edges path')]
+        .map(e => [e.classList.contains('s-active'), Number(getComputedStyle(e).opacity)])""")
+    assert any(active for active, _ in edges)
+    assert all(opacity == 1 for active, opacity in edges if active) and all(opacity < 0.3 for active, opacity in edges if not active)
+    look = """(i) => { const g = document.querySelector(`g.units [data-node="${i}"]`);
+        return [g.getAttribute('class'), getComputedStyle(g.querySelector('rect')).fill,
+                getComputedStyle(g.querySelector('.grad tspan')).fontStyle]; }"""
+    cls, fill, style = page.evaluate(look, x)
+    assert "s-partial" in cls and fill.startswith("url(") and style == "italic"  # stripes, and an italic number
+    done = [i for i, state in enumerate(t.states(k)) if state == "s-done" and t.kinds[i] != "root"]
+    assert done
+    for i in done:
+        cls, fill, style = page.evaluate(look, i)
+        assert "s-done" in cls and not fill.startswith("url(") and style == "normal"
+
+
+def test_the_widget_steps_by_depth_and_syncs_the_granularity(page, widget_page):
+    ex = widget_page
+    depth = ex.timeline("depth")
+    page.click(".dx-by-depth")
+    assert page.evaluate("globalThis.savedBy") == "depth"
+    j = next(j for j, s in enumerate(depth) if s.covers[-1] >= 2)  # the widget was at op step 2
+    assert page.text_content(".dx-status") == str(depth[j])
+    page.evaluate("pythonSetsBy('op')")
+    assert page.get_attribute(".dx-by-op", "aria-pressed") == "true"
+    assert page.text_content(".dx-status") == str(ex.steps[depth[j].covers[-1]])
+
+
+def test_a_link_to_a_step_of_a_large_graph_opens_with_that_step_in_view(page, tmp_path):
+    ex = demo_network()
+    page.open_file(ex.save(tmp_path / "demo.html"))
+    cost = next(g for g, group in enumerate(ex._groups) if group["activation"] == "cost")
+    forward = [s for s in ex.timeline("layer") if s.phase == "forward"]
+    # The page writes its first step's address ~250 ms after it opens: wait for it, or it could
+    # overwrite the address given next.
+    page.wait_for_function("() => location.hash !== ''")
+    page.goto(page.url.split("#")[0] + f"#step=layer:{len(forward)}")  # the cost's forward step, at the far right
+    page.reload()
+    page.wait_for_function("() => globalThis.dagradExplorer && dagradExplorer.ready")
+    assert status(page) == str(forward[-1])
+    box, view = page.locator(f'[data-group="{cost}"]').bounding_box(), page.locator(".dx-view").bounding_box()
+    assert view["x"] <= box["x"] and box["x"] + box["width"] <= view["x"] + view["width"]
+    assert view["y"] <= box["y"] and box["y"] + box["height"] <= view["y"] + view["height"]

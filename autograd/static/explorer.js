@@ -7,6 +7,9 @@
 
 const SPEEDS = { slow: 700, normal: 250, fast: 40 }; // ms per step while playing
 const ROOM = 1.6; // the largest zoom at which a small graph is fitted
+// The least zoom at which the drawing's smallest text (11 px) shows at 11 px or more: a graph or a
+// neuron's card too big for the view at this zoom shows a part, the rest a drag or a scroll away.
+const READABLE = 1;
 
 // JSON has no inf or nan: Python writes them as these strings.
 const SPECIAL = { inf: Infinity, "-inf": -Infinity, nan: NaN };
@@ -103,7 +106,14 @@ class Timeline {
     return [g, after];
   }
 
-  states(k) {
+  // The nodes of op steps first..k (step 0 computes none): a coarse step's, or one op's.
+  covered(k, first = k) {
+    const out = [];
+    for (let s = Math.max(1, first); s <= k; s++) out.push(this.nodeAt(s));
+    return out;
+  }
+
+  states(k, first = k) {
     const backward = k >= this.firstBackward;
     const [grads, after] = backward ? this.gradsAt(k) : [null, []];
     const state = new Array(this.n);
@@ -111,22 +121,31 @@ class Timeline {
       if (!backward) state[i] = this.appears[i] <= k ? "" : "s-pending";
       else state[i] = grads[i] === null ? "s-pending" : this.final[i] <= k ? "s-done" : "s-partial";
     }
-    const current = this.nodeAt(k);
-    if (current !== null) {
-      for (const p of this.parents[current]) state[p] = backward ? "s-receiving" : "s-operand";
-      state[current] = "s-current";
-    }
-    return { state, grads, after, backward, current };
+    const covered = this.covered(k, first);
+    for (const c of covered) for (const p of this.parents[c]) state[p] = backward ? "s-receiving" : "s-operand";
+    for (const c of covered) state[c] = "s-current";
+    return { state, grads, after, backward, current: this.nodeAt(k) };
   }
 
-  // [class, passed] of the edges into `child` at step k (as explorer._Timeline.edge_state).
-  edgeState(child, k) {
+  // [class, passed] of the edges into `child` at step k, the step covering op steps first..k (as
+  // explorer._Timeline.edge_state): the edges the step does not involve fade (s-idle).
+  edgeState(child, k, first = k) {
     if (k < this.firstBackward) {
       if (this.appears[child] > k) return ["s-pending", false];
-      return [k === this.appears[child] && k ? "fwd s-active" : "fwd", false];
+      return [first <= this.appears[child] ? "fwd s-active" : "fwd s-idle", false];
     }
-    if (this.passes[child] > k) return ["", false];
-    return ["back" + (this.passes[child] === k ? " s-active" : ""), true];
+    if (this.passes[child] > k) return ["s-idle", false];
+    return ["back" + (first <= this.passes[child] ? " s-active" : " s-idle"), true];
+  }
+
+  // A coarse step's sentence (Python's words) with its nodes' numbers at step k, as explorer._fill.
+  fill(line, k, grads) {
+    return line.map((part) => {
+      if (typeof part === "string") return part;
+      const [field, nodes] = part;
+      const shown = nodes.slice(0, this.listed).map((i) => num(field === "data" ? this.dataAt(i, k) : grads ? grads[i] : null));
+      return nodes.length === 1 ? shown[0] : `[${shown.join(", ")}${nodes.length > this.listed ? ", …" : ""}]`;
+    }).join("");
   }
 
   formula(i, show) {
@@ -171,20 +190,21 @@ class View {
   constructor(root, svg, data, { keysOn, onStep }) {
     this.t = new Timeline(data);
     this.svg = svg;
+    this.moved = svg.querySelector("g.dx-pan"); // what pan and zoom move
     this.onStep = onStep;
     this.step = -1;
     this.selected = null;
     this.timer = null;
     this.build(root, keysOn);
     this.index();
-    this.go(Math.min(Math.max(0, data.step || 0), this.t.total - 1));
+    this.setBy(this.t.stops[data.by] ? data.by : "op", Math.min(Math.max(0, data.step || 0), this.t.total - 1));
     requestAnimationFrame(() => {
-      this.fit();
+      this.fit(undefined, "middle");
       this.ready = performance.now(); // drawn and ready: what `make bench` reports as first paint
     });
     // A notebook lays the widget out after it is made, and windows resize: fit again whenever the
     // view changes size, until the learner pans or zooms.
-    if (globalThis.ResizeObserver) new ResizeObserver(() => this.fitted && this.fit(this.fitted.box)).observe(this.viewport);
+    if (globalThis.ResizeObserver) new ResizeObserver(() => this.fitted && this.fit(this.fitted.box, this.fitted.readable)).observe(this.viewport);
   }
 
   build(root, keysOn) {
@@ -193,15 +213,19 @@ class View {
     this.counter = el("span", { class: "dx-counter" });
     this.status = el("div", { class: "dx-status", "aria-live": "polite" });
     this.slider = el("input", { type: "range", min: "0", max: String(t.total - 1), value: "0", "aria-label": "step",
-      class: "dx-slider", oninput: () => this.go(Number(this.slider.value)) });
-    const share = (100 * t.firstBackward) / t.total;
-    this.slider.style.setProperty("--split", `${share}%`);
+      class: "dx-slider", oninput: () => this.move(Number(this.slider.value)) });
     this.playButton = el("button", { type: "button", class: "dx-play", title: "play / pause (space)", onclick: () => this.toggle() });
     this.speed = el("select", { class: "dx-speed", "aria-label": "speed" },
       ...Object.keys(SPEEDS).map((s) => el("option", { value: s, text: s })));
-    this.speed.value = t.total > 300 ? "fast" : "normal";
     this.speed.addEventListener("change", () => this.timer && (this.stop(), this.toggle()));
     const button = (text, title, fn, cls = "") => el("button", { type: "button", title, class: cls, onclick: fn, text });
+    // Step by op, by neuron, by layer (a network) or by depth (any other graph): Python's coarse timelines.
+    const offered = ["op", ...Object.keys(t.stops)];
+    const titles = { op: "one op a step", neuron: "one neuron a step", layer: "one layer a step: the notes' equations",
+      depth: "the nodes at one distance from the root, a step" };
+    this.byButtons = offered.map((by) => button(by, titles[by], () => this.setBy(by), "dx-by-" + by));
+    const byControl = el("span", { class: "dx-by", role: "group", "aria-label": "step by" }, el("span", { text: "step by:" }),
+      ...this.byButtons.flatMap((b, k) => (k ? [el("span", { class: "dx-dot", text: "·" }), b] : [b])));
     this.side = el("aside", { class: "dx-side" });
     this.viewport = el("div", { class: "dx-view" });
     this.viewport.append(this.svg);
@@ -211,19 +235,20 @@ class View {
     this.viewport.append(zoom);
     const legend = el("div", { class: "dx-legend" }, ...[
       ["k-leaf", "input"], ["k-param", "parameter"], ["k-const", "constant"], ["k-root", "root"],
-      ["s-current", "this step"], ["s-receiving", "operands / receiving"], ["s-partial", "collecting"], ["s-done", "gradient final"],
+      ["s-current", "this step"], ["s-receiving", "operands / receiving"], ["s-partial", "collecting (not final)"], ["s-done", "gradient final"],
       ["edge-pos", "+ gradient"], ["edge-neg", "− gradient"], ["edge-zero", "zero"], ["edge-nan", "nan"],
     ].map(([cls, label]) => el("span", { class: "dx-key" }, el("i", { class: cls }), label)));
     root.replaceChildren(
       el("header", { class: "dx-head" }, el("h1", { text: t.title }), this.phase, legend),
       el("div", { class: "dx-main" }, this.viewport, this.side),
       el("div", { class: "dx-controls" },
-        button("⇤", "first step (Home)", () => this.go(0)),
-        button("◀", "previous step (←)", () => this.go(this.step - 1), "dx-prev"),
+        byControl,
+        button("⇤", "first step (Home)", () => this.move(0)),
+        button("◀", "previous step (←)", () => this.prev(), "dx-prev"),
         this.playButton,
-        button("▶", "next step (→)", () => this.go(this.step + 1), "dx-next"),
-        button("⇥", "last step (End)", () => this.go(t.total - 1)),
-        button("backward ↦", "jump to the start of the backward pass", () => this.go(t.firstBackward), "dx-jump"),
+        button("▶", "next step (→)", () => this.next(), "dx-next"),
+        button("⇥", "last step (End)", () => this.move(this.count() - 1)),
+        button("backward ↦", "jump to the start of the backward pass", () => this.go(this.cover(t.firstBackward)), "dx-jump"),
         this.slider, this.counter, this.speed),
       this.status);
     this.pan();
@@ -252,6 +277,9 @@ class View {
     this.parts = parts;
     this.groups = [...this.svg.querySelectorAll("[data-group]")].map((e) => ({ e, g: this.t.groups[Number(e.dataset.group)],
       base: e.getAttribute("class").replace(/ s-\S+/g, ""), last: null }));
+    this.unitOf = new Array(this.t.n).fill(null); // what the picture shows of each node: its box, or its neuron's
+    for (const e of this.svg.querySelectorAll("g.units > [data-node]")) this.unitOf[Number(e.dataset.node)] = e;
+    for (const item of this.groups) for (const i of item.g.members) this.unitOf[i] = item.e;
   }
 
   paint(part) {
@@ -271,7 +299,7 @@ class View {
     }
     for (const item of part.edges) {
       const es = item.es;
-      let [cls, passed] = t.edgeState(t.edges[es[0]][0], k);
+      let [cls, passed] = t.edgeState(t.edges[es[0]][0], k, this.first);
       let width = "";
       if (passed) {
         let total = 0, widest = 0;
@@ -291,12 +319,71 @@ class View {
     }
   }
 
+  // --- the granularity: op steps, or Python's coarse steps, each the state at the end of a run of op steps ---
+  setBy(by, k = this.step) {
+    const t = this.t;
+    this.by = by;
+    this.ends = by === "op" ? null : t.stops[by].map((s) => s[0]); // each coarse step's last op step
+    this.byButtons.forEach((b) => b.setAttribute("aria-pressed", String(b.textContent === by)));
+    const forward = this.ends ? this.ends.filter((e) => e < t.firstBackward).length : t.firstBackward;
+    this.slider.max = String(this.count() - 1);
+    this.speed.value = this.count() > 300 ? "fast" : this.count() > 30 ? "normal" : "slow"; // a layer's line takes reading
+    this.slider.style.setProperty("--split", `${(100 * forward) / this.count()}%`);
+    this.step = -1; // repaint: the same op step may be drawn as a different span
+    this.go(this.cover(Math.max(0, k)));
+    if (this.onBy) this.onBy(by);
+  }
+
+  count() {
+    return this.ends ? this.ends.length : this.t.total;
+  }
+
+  // The position of the step covering op step k (the first coarse step ending at or after it).
+  position(k) {
+    if (!this.ends) return k;
+    let lo = 0, hi = this.ends.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.ends[mid] < k) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  cover(k) {
+    return this.ends ? this.ends[this.position(k)] : k; // the last op step of the step covering op step k
+  }
+
+  move(j) {
+    j = Math.min(Math.max(0, j), this.count() - 1);
+    this.go(this.ends ? this.ends[j] : j);
+  }
+
+  next() {
+    const j = this.position(this.step);
+    this.move(this.ends && this.ends[j] > this.step ? j : j + 1);
+  }
+
+  prev() {
+    this.move(this.position(this.step) - 1);
+  }
+
+  // "#step=12" (op step 12, from 1) or "#step=layer:3" (the third step by layer): a link to this step.
+  anchor() {
+    const j = this.position(this.step);
+    return this.ends && this.ends[j] === this.step ? `${this.by}:${j + 1}` : String(this.step + 1);
+  }
+
   go(k) {
     const t = this.t;
     k = Math.min(Math.max(0, k), t.total - 1);
     if (k === this.step) return;
     this.step = k;
-    const { state, grads, after, backward, current } = t.states(k);
+    // A coarse step covers op steps first..k; an op step (or a step between coarse ones) covers k alone.
+    const j = this.position(k), coarse = this.ends && this.ends[j] === k;
+    const first = coarse ? (j ? this.ends[j - 1] + 1 : 0) : k;
+    this.first = first;
+    const { state, grads, after, backward, current } = t.states(k, first);
     this.state = state;
     this.grads = grads;
     this.paint(this.parts[0]);
@@ -316,17 +403,21 @@ class View {
       const cls = item.base + (s ? " " + s : "");
       if (item.last !== cls) item.e.setAttribute("class", (item.last = cls));
     }
-    this.slider.value = String(k);
+    this.slider.value = String(j);
     this.phase.textContent = backward ? "backward pass" : "forward pass";
     this.phase.className = "dx-phase " + (backward ? "back" : "fwd");
     const within = backward ? `backward ${k - t.firstBackward + 1} of ${t.backward.length}` : `forward ${k + 1} of ${t.firstBackward}`;
-    this.counter.textContent = `step ${k + 1} / ${t.total} · ${within}`;
+    this.counter.textContent = coarse
+      ? `${this.by} ${j + 1} / ${this.ends.length} · op steps ${first + 1}–${k + 1} of ${t.total}`
+      : `step ${k + 1} / ${t.total} · ${within}`;
     this.after = after;
+    this.coarseLine = coarse ? t.stops[this.by][j][1] : null;  // a coarse step's own sentence (layer, neuron, depth)
     this.line();
     this.status.dataset.step = String(k);
     if (current !== null && (!this.selected || this.following)) this.select({ node: current }, true);
     else this.details();
-    if (this.onStep) this.onStep(k);
+    this.reveal(current);
+    if (this.onStep) this.onStep(k, this.anchor());
   }
 
   format(x) {
@@ -336,6 +427,7 @@ class View {
   // The status line: the step's sentence (as str(step) in Python), after where its nodes are.
   line() {
     const t = this.t, current = t.nodeAt(this.step);
+    if (this.coarseLine) return void (this.status.textContent = t.fill(this.coarseLine, this.step, this.grads));
     this.status.textContent = this.where(current === null ? [] : [current, ...t.parents[current]]) +
       t.describe(this.step, this.grads, this.after);
   }
@@ -353,9 +445,9 @@ class View {
 
   toggle() {
     if (this.timer) return this.stop();
-    if (this.step >= this.t.total - 1) this.go(0);
+    if (this.step >= this.t.total - 1) this.move(0);
     this.playButton.classList.add("on");
-    this.timer = setInterval(() => (this.step >= this.t.total - 1 ? this.stop() : this.go(this.step + 1)), SPEEDS[this.speed.value]);
+    this.timer = setInterval(() => (this.step >= this.t.total - 1 ? this.stop() : this.next()), SPEEDS[this.speed.value]);
   }
 
   stop() {
@@ -369,8 +461,8 @@ class View {
     const box = e.target.closest && e.target.closest("[data-group]");
     const open = this.insets.some((i) => i.classList.contains("open"));
     const actions = {
-      ArrowRight: () => this.go(this.step + 1), ArrowLeft: () => this.go(this.step - 1),
-      Home: () => this.go(0), End: () => this.go(this.t.total - 1),
+      ArrowRight: () => this.next(), ArrowLeft: () => this.prev(),
+      Home: () => this.move(0), End: () => this.move(this.count() - 1),
       " ": () => (box ? this.open(Number(box.dataset.group)) : this.toggle()),
       Enter: box ? () => this.open(Number(box.dataset.group)) : null,
       Escape: open || this.selected ? () => (this.close(), this.follow()) : null, // else the notebook's Escape
@@ -391,7 +483,7 @@ class View {
       const i = Number(node.dataset.node), t = this.t;
       this.select({ node: i }, false);
       const inForward = this.step < t.firstBackward;
-      this.go(inForward ? t.appears[i] : t.parents[i].length ? t.passes[i] : t.final[i]);
+      this.go(this.cover(inForward ? t.appears[i] : t.parents[i].length ? t.passes[i] : t.final[i]));
       return;
     }
     const group = e.target.closest("[data-group]");
@@ -416,7 +508,7 @@ class View {
     this.svg.classList.add("dx-dim");
     this.line();
     this.select({ group: g }, false);
-    this.fit(inset.querySelector("rect.card").getBBox());
+    this.fit(inset.querySelector("rect.card").getBBox(), "top");
   }
 
   close() {
@@ -496,24 +588,55 @@ class View {
     this.side.replaceChildren(...parts);
   }
 
-  // --- pan and zoom, by the SVG's viewBox ---
-  fit(box) {
-    this.fitted = { box };
+  // --- pan and zoom: this.view is the part of the drawing shown, in the drawing's units ---
+  // Show `box` (by default the whole graph) as large as fits; `readable` ("top" or "middle"): never
+  // smaller than READABLE, a box too big then shown from its left and its top (or middle).
+  fit(box, readable = false) {
+    this.fitted = { box, readable };
     const whole = { x: 0, y: 0, width: Number(this.svg.getAttribute("width")), height: Number(this.svg.getAttribute("height")) };
     box = box || whole;
     const w = this.viewport.clientWidth || 800, h = this.viewport.clientHeight || 500;
     const pad = 12;
     let vw = box.width + 2 * pad, vh = box.height + 2 * pad;
-    const scale = Math.min(w / vw, h / vh, ROOM);
+    const scale = Math.max(Math.min(w / vw, h / vh, ROOM), readable ? READABLE : 0);
+    const wide = vw > w / scale, tall = vh > h / scale;
     vw = w / scale;
     vh = h / scale;
-    this.view = { x: box.x + box.width / 2 - vw / 2, y: box.y + box.height / 2 - vh / 2, w: vw, h: vh };
+    this.view = { x: wide ? box.x - pad : box.x + box.width / 2 - vw / 2,
+      y: tall && readable === "top" ? box.y - pad : box.y + box.height / 2 - vh / 2, w: vw, h: vh };
+    this.apply();
+    this.reveal(this.t.nodeAt(this.step)); // a page opened at a step (a link) shows it
+  }
+
+  // While the view is one the explorer chose (not panned or zoomed by the learner) and shows part
+  // of the graph, it follows the step: the current node (or its box) is brought into view.
+  reveal(i) {
+    const e = this.fitted && this.fitted.readable === "middle" && i !== null && this.unitOf[i];
+    if (!e) return;
+    const b = e.getBBox(), v = this.view;
+    if (b.x >= v.x && b.y >= v.y && b.x + b.width <= v.x + v.w && b.y + b.height <= v.y + v.h) return;
+    const into = (at, size, lo, span) => Math.min(Math.max(lo, at + size + 24 - span), at - 24); // the least move
+    this.view = { ...v, x: into(b.x, b.width, v.x, v.w), y: into(b.y, b.height, v.y, v.h) };
     this.apply();
   }
 
+  // The wheel over an open card taller than the view scrolls it (the card is never shrunk below
+  // READABLE); true when it moved.
+  scrollCard(e, open) {
+    const card = open.querySelector("rect.card").getBBox(), v = this.view;
+    const y = Math.min(Math.max(v.y + e.deltaY * (v.h / this.svg.getBoundingClientRect().height), card.y - 12),
+      Math.max(card.y - 12, card.y + card.height + 12 - v.h));
+    if (y === v.y) return false;
+    this.view = { ...v, y };
+    this.apply();
+    return true;
+  }
+
+  // Speed: the view moves one group by a transform. Changing the SVG's viewBox instead made
+  // Chromium lay out every text again (~300 ms a move on the demo's graph, against one frame).
   apply() {
-    const v = this.view;
-    this.svg.setAttribute("viewBox", `${v.x} ${v.y} ${v.w} ${v.h}`);
+    const v = this.view, s = (this.viewport.clientWidth || 800) / v.w;
+    this.moved.setAttribute("transform", `matrix(${s} 0 0 ${s} ${-v.x * s} ${-v.y * s})`);
   }
 
   zoom(f, cx, cy) {
@@ -555,6 +678,11 @@ class View {
       this.dragged = false;
     }, true);
     this.svg.addEventListener("wheel", (e) => {
+      const open = this.insets.find((i) => i.classList.contains("open"));
+      if (open && !e.ctrlKey && !e.metaKey) { // a card scrolls; at its end, a notebook scrolls on
+        if (this.scrollCard(e, open) || !this.inNotebook) e.preventDefault();
+        return;
+      }
       if (this.inNotebook && !e.ctrlKey && !e.metaKey) return; // let the notebook scroll
       e.preventDefault();
       const [cx, cy] = this.point(e);
@@ -571,8 +699,12 @@ function parseSvg(text) {
 function prepare(svg) {
   svg.removeAttribute("role");
   svg.removeAttribute("style"); // the stylesheet sizes it to the view
-  svg.setAttribute("preserveAspectRatio", "xMidYMid meet");
+  svg.removeAttribute("viewBox"); // one unit a pixel: the view is the transform of one group (View.apply)
   svg.classList.add("dx-svg");
+  const pan = document.createElementNS(svg.namespaceURI, "g");
+  pan.setAttribute("class", "dx-pan");
+  pan.append(...[...svg.children].filter((e) => !["title", "style", "defs"].includes(e.localName)));
+  svg.append(pan);
   return svg;
 }
 
@@ -583,7 +715,8 @@ function render({ model, el: host }) {
   root.tabIndex = 0; // keys act only while the widget has focus
   host.append(root);
   const svg = prepare(parseSvg(model.get("svg")));
-  const view = new View(root, svg, { ...JSON.parse(model.get("data")), step: model.get("step") }, {
+  const data = JSON.parse(model.get("data"));
+  const view = new View(root, svg, { ...data, step: model.get("step"), by: model.get("by") || data.by }, {
     keysOn: root,
     onStep: (k) => {
       if (model.get("step") !== k) {
@@ -593,11 +726,20 @@ function render({ model, el: host }) {
     },
   });
   view.inNotebook = true;
+  view.onBy = (by) => {
+    if (model.get("by") !== by) {
+      model.set("by", by);
+      model.save_changes();
+    }
+  };
   const follow = () => view.go(model.get("step"));
+  const followBy = () => view.t.stops[model.get("by")] || model.get("by") === "op" ? view.setBy(model.get("by")) : null;
   model.on("change:step", follow);
+  model.on("change:by", followBy);
   return () => {
     view.stop();
     model.off("change:step", follow);
+    model.off("change:by", followBy);
   };
 }
 
@@ -609,17 +751,29 @@ if (page) {
   const root = document.getElementById("dagrad-explorer");
   const svg = prepare(root.querySelector("svg"));
   const data = JSON.parse(page.textContent);
-  const linked = () => /step=(\d+)/.exec(location.hash); // a link to one step: page.html#step=12 (counted from 1)
-  if (linked()) data.step = Number(linked()[1]) - 1;
-  // The address follows the step, so a step can be shared as a link (page.html#step=12). Speed:
-  // written once stepping pauses (replaceState costs ~10 ms on a large page, and browsers
+  // A link to one step, counted from 1: page.html#step=layer:3 (the third step by layer), or
+  // page.html#step=12 (op step 12, as links made before the coarse steps were).
+  const linked = () => {
+    const m = /step=(?:(\w+):)?(\d+)/.exec(location.hash);
+    const by = m && (m[1] || "op"), stops = m && data.stops[by];
+    if (!m || (by !== "op" && !stops)) return null;
+    const j = Math.max(1, Number(m[2])) - 1;
+    return { by, step: stops ? stops[Math.min(j, stops.length - 1)][0] : j };
+  };
+  if (linked()) Object.assign(data, linked());
+  // The address follows the step, so a step can be shared as a link (page.html#step=layer:3).
+  // Speed: written once stepping pauses (replaceState costs ~10 ms on a large page, and browsers
   // throttle it when called on every step of a play).
   let pending = null;
-  const onStep = (k) => {
+  const onStep = (k, anchor) => {
     clearTimeout(pending);
-    pending = setTimeout(() => history.replaceState(null, "", `#step=${k + 1}`), 250);
+    pending = setTimeout(() => history.replaceState(null, "", `#step=${anchor}`), 250);
   };
   globalThis.dagradExplorer = new View(root, svg, data, { keysOn: document, onStep });
   // A link followed in the open page (an edited address, a link in the page): no reload, so go there.
-  addEventListener("hashchange", () => linked() && globalThis.dagradExplorer.go(Number(linked()[1]) - 1));
+  addEventListener("hashchange", () => {
+    const to = linked(), view = globalThis.dagradExplorer;
+    if (to && to.by !== view.by) view.setBy(to.by, to.step);
+    else if (to) view.go(to.step);
+  });
 }
