@@ -209,11 +209,16 @@ def test_one_mistake_is_one_failure(mistake, failures):
     assert [(f.kind, f.op, f.program) for f in report.failures] == failures, str(report)
 
 
-def test_micrograd_passes_on_what_it_has(patient, monkeypatch):
-    # micrograd as shipped: benchmarks/peer.py adds tanh and exp to its Value when imported (W1's peer)
+@pytest.fixture
+def shipped(monkeypatch):
+    """micrograd's Value as shipped: benchmarks/peer.py adds tanh and exp to it when imported (W1's peer)."""
     for added in ("tanh", "exp"):
         monkeypatch.delattr(micrograd.engine.Value, added, raising=False)
-    report = check_engine(micrograd.engine.Value)  # its time is measured by `make bench`, not asserted here
+    return micrograd.engine.Value
+
+
+def test_micrograd_passes_on_what_it_has(patient, shipped):
+    report = check_engine(shipped)  # its time is measured by `make bench`, not asserted here
     assert report.ok and report.checked == ["+", "-", "*", "/", "neg", "**", "relu"]
     assert report.missing == ["exp", "log", "tanh", "sigmoid", "softplus", "sin", "cos", "sqrt", "abs", "reciprocal"]
     # micrograd sorts recursively: backward() stops near Python's recursion limit (information only)
@@ -261,10 +266,10 @@ def test_a_crash_shows_the_exception_s_last_line():
     assert f.hint.startswith("define __rmul__ so that `2 * x` works")
 
 
-def test_ops_restricts_the_check_and_a_named_op_the_engine_lacks_fails():
+def test_ops_restricts_the_check_and_a_named_op_the_engine_lacks_fails(shipped):
     report = check_engine(planted("tanh 1 - t"), ops=["+", "*"])
     assert report.ok and report.checked == ["+", "*"] and report.missing == []
-    report = check_engine(micrograd.engine.Value, ops=["+", "tanh"], raise_on_failure=False)
+    report = check_engine(shipped, ops=["+", "tanh"], raise_on_failure=False)
     (f,) = report.failures
     assert (f.kind, f.op, f.got) == ("crash", "tanh", "AttributeError: 'Value' object has no attribute 'tanh'")
     assert f.hint.startswith("define the method tanh")
