@@ -361,18 +361,31 @@ def test_the_status_line_and_panel_name_the_closed_box_a_node_is_in(page, tmp_pa
     inner = next(i for i in t.forward if t.order[i].label.startswith("w[2]_11*"))
     page.evaluate(f"dagradExplorer.go({t.appears[inner]})")
     assert status(page) == "inside neuron 1 · layer 2: " + str(ex.steps[t.appears[inner]])
-    assert page.text_content(".dx-side .dx-where") == "inside neuron 1 · layer 2 (click the box to open it)"
+    assert page.text_content(".dx-side .dx-where") == panel_where(ex, inner, g)
     page.click(f'[data-group="{g}"]')  # opened, the node is on screen: no "inside"
     assert status(page) == str(ex.steps[t.appears[inner]])
     page.keyboard.press("Escape")
     assert status(page).startswith("inside neuron 1 · layer 2: ")
     # z is on the box's face, but the panel also names its terms: it says where they are
     page.evaluate(f"dagradExplorer.select({{node: {ex._groups[g]['z']}}}, false)")
-    assert page.text_content(".dx-side .dx-where") == "inside neuron 1 · layer 2 (click the box to open it)"
+    assert page.text_content(".dx-side .dx-where") == panel_where(ex, ex._groups[g]["z"], g)
+    # a node on a box's face whose consumer is hidden in another box: the panel names the consumer, not the node
+    a = ex._groups[0]["out"]
+    page.evaluate(f"dagradExplorer.select({{node: {a}}}, false)")
+    assert not page.text_content(".dx-side .dx-where").startswith(t.names[a] + " ")
     # a step whose nodes are all on screen says nothing of boxes: a = tanh(z) passes to z, both on the box's face
     k = t.passes[ex._groups[0]["out"]]
     page.evaluate(f"dagradExplorer.go({k})")
     assert status(page) == str(ex.steps[k])
+
+
+def panel_where(ex, i, g):
+    """The panel's line for node i when box g is closed: the nodes it names that g hides, then the box."""
+    t, box = ex._t, ex._groups[g]
+    hidden = list(dict.fromkeys(n for n in [i, *t.parents[i], *t.consumers[i]]
+                                if ex._member[n] == g and n not in (box["z"], box["out"])))
+    named = ", ".join(t.names[n] for n in hidden[:3]) + (f", … ({len(hidden)})" if len(hidden) > 3 else "")
+    return f"{named} {'are' if len(hidden) > 1 else 'is'} inside {box['name']} (click the box to open it)"
 
 
 def test_a_bidi_override_in_a_label_reverses_nothing_around_it(page, tmp_path):

@@ -435,12 +435,20 @@ class View {
   // Nodes the picture does not show (inside a closed box; the box's face shows only z and a) are
   // never named without their box: "inside neuron 3 · layer 2: …" names the boxes holding any of `nodes`.
   where(nodes) {
-    const t = this.t, boxes = [];
+    const boxes = [...this.hidden(nodes).keys()];
+    return boxes.length ? `inside ${boxes.join(" and ")}: ` : "";
+  }
+
+  // Map: each closed box's name -> the nodes of `nodes` it hides (not z or a, which its face shows).
+  hidden(nodes) {
+    const t = this.t, boxes = new Map();
     for (const i of nodes) {
       const b = t.boxOf[i], g = t.groups[b];
-      if (b >= 0 && i !== g.z && i !== g.out && !this.insets[b].classList.contains("open") && !boxes.includes(g.name)) boxes.push(g.name);
+      if (b < 0 || i === g.z || i === g.out || this.insets[b].classList.contains("open")) continue;
+      if (!boxes.has(g.name)) boxes.set(g.name, []);
+      if (!boxes.get(g.name).includes(i)) boxes.get(g.name).push(i);
     }
-    return boxes.length ? `inside ${boxes.join(" and ")}: ` : "";
+    return boxes;
   }
 
   toggle() {
@@ -578,8 +586,12 @@ class View {
       });
     }
     const parts = [el("h2", { text: t.names[i] }), el("table", {}, ...rows)];
-    const hidden = this.where([i, ...t.parents[i], ...t.consumers[i]]); // every node the panel names
-    if (hidden) parts.splice(1, 0, el("p", { class: "dx-where", text: `${hidden.slice(0, -2)} (click the box to open it)` }));
+    // Every node the panel names that the picture hides, by box: "w₁₁⁽³⁾·a₁⁽²⁾ is inside neuron 1 · layer 3".
+    const hidden = [...this.hidden([i, ...t.parents[i], ...t.consumers[i]])].map(([box, ns]) => {
+      const named = ns.slice(0, 3).map((n) => t.names[n]).join(", ") + (ns.length > 3 ? `, … (${ns.length})` : "");
+      return `${named} ${ns.length > 1 ? "are" : "is"} inside ${box}`;
+    });
+    if (hidden.length) parts.splice(1, 0, el("p", { class: "dx-where", text: `${hidden.join("; ")} (click the box to open it)` }));
     if (parents.length) parts.push(el("h3", { text: "local derivatives" }), el("ul", {}, ...parents));
     if (received.length) {
       parts.push(el("h3", { text: "gradient received (chain rule)" }), el("ul", {}, ...received));
