@@ -11,10 +11,13 @@ rate decaying linearly from 1.0 to 0.1. Then writes, to ``out/`` by default:
   step by step; open it in any browser;
 - ``model.json``: the trained weights (``MLP(2, [16, 16, 1]).load("out/model.json")``).
 
-Options: ``--steps N`` (default 100), ``--seed S`` (for the data and the weights, default 1337),
+Options: ``--data digits`` (the 8 × 8 handwritten digits instead, `nn.demo_digits`: an MLP
+64-32-10 trained with `cross_entropy`; 96% test accuracy in ~20 s with ``--compiled``),
+``--steps N`` (default 100; 3,000 for the digits), ``--seed S`` (for the data and the weights, default 1337),
 ``--out DIR`` (default ``out/``), ``--quiet`` (no progress bar), ``--compiled`` (train with a
 compiled step, `nn.compile_step`: the same weights, bit for bit, in less time), ``--batch-size N``
-(each step draws N points at random, minibatch SGD; default: all of them).
+(each step draws N points at random, minibatch SGD; default: all of them; for the digits 10, one
+of each digit).
 
 Needs the demo extras: ``pip install 'dagrad[demo]'`` (matplotlib, tqdm, graphviz, numpy).
 
@@ -24,6 +27,7 @@ Example (a shell)::
   python -m nn.demo --steps 50 --seed 0 --out /tmp/moons --quiet
   python -m nn.demo --compiled
   python -m nn.demo --compiled --batch-size 10
+  python -m nn.demo --data digits --compiled
 """
 
 from __future__ import annotations

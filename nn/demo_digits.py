@@ -242,7 +242,7 @@ def plot_misclassified(X: Sequence[Sequence[float]], y: Sequence[int], predicted
         ax.imshow([X[k][r * 8:r * 8 + 8] for r in range(8)], cmap="gray_r", vmin=0.0, vmax=1.0)
         ax.set_title(f"{y[k]} → {predicted[k]}", fontsize=10, color="tab:red")
         ax.set(xticks=[], yticks=[])
-    fig.suptitle(f"misclassified test digits: {len(wrong)} shown (true → read as)" if wrong
+    fig.suptitle(f"misclassified test digits: {len(wrong)} of {len(y)} shown (true → read as)" if wrong
                  else "no test digit misclassified")
     if path is not None:
         fig.savefig(path, dpi=120)
@@ -262,7 +262,7 @@ def _explore_digit(model: MLP, x: Sequence[float], digit: int, k: int) -> Explor
     read = _argmax(logits)
     return explore(loss, params=output.parameters(),
                    title=f"backprop on test digit {k + 1} (a {digit}, read as {read}): the output layer, "
-                         f"from the hidden activations a[1]_j, after training")
+                         f"fed by its {len(inputs)} hidden activations, after training")
 
 
 def _argmax(row: Sequence[Value | float]) -> int:
