@@ -84,8 +84,8 @@ def predict(model: Module, X: Sequence[Sequence[float]]) -> list[int]:
       One class index per image.
 
     Example:
-      >>> predict(MLP(2, [3], activation="linear", seed=0), [[1.0, 0.0], [0.0, 1.0]])
-      [0, 2]
+      >>> predict(MLP(2, [3], seed=0), [[1.0, 0.0], [0.0, 1.0], [-1.0, -1.0]])
+      [0, 0, 1]
     """
     with no_grad():
         return [_argmax(model(x)) for x in X]
