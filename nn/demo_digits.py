@@ -266,5 +266,5 @@ def _explore_digit(model: MLP, x: Sequence[float], digit: int, k: int) -> Explor
 
 
 def _argmax(row: Sequence[Value | float]) -> int:
-    numbers = [getattr(z, "data", z) for z in row]
+    numbers = [z.data if isinstance(z, Value) else z for z in row]
     return numbers.index(max(numbers))
