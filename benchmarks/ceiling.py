@@ -47,22 +47,12 @@ def seconds_per_step(points, repeat, number=10, batch=None):
     Xt, yt = torch.tensor(X, dtype=torch.float64), torch.tensor([2.0 * t - 1 for t in labels], dtype=torch.float64)
     size = batch or points
     batches = [(Xt[k:k + size], yt[k:k + size]) for k in range(0, points - size + 1, size)]
-    times = []
-    for _ in range(repeat):
-        gc.collect()
-        t0 = time.perf_counter()
-        for n in range(number):
-            Xb, yb = batches[n % len(batches)]
-            scores = net(Xb).squeeze(1)
-            loss = torch.relu(1 - yb * scores).mean() + ALPHA * sum((p * p).sum() for p in params)
-            for p in params:
-                p.grad = None
-            loss.backward()
-            with torch.no_grad():
-                for p in params:
-                    p -= LR * p.grad
-        times.append((time.perf_counter() - t0) / number)
-    return statistics.median(times)
+
+    def loss_at(n):
+        Xb, yb = batches[n % len(batches)]
+        scores = net(Xb).squeeze(1)
+        return torch.relu(1 - yb * scores).mean() + ALPHA * sum((p * p).sum() for p in params)
+    return _sgd_seconds(torch, params, loss_at, repeat, number)
 
 
 def seconds_per_replay(points, repeat):
@@ -117,12 +107,17 @@ def seconds_per_digits_step(batch, repeat, number=10):
     if data is None:
         raise ImportError("the digits need scikit-learn")
     X, y = torch.tensor(data[0], dtype=torch.float64), torch.tensor(data[1])
+    return _sgd_seconds(torch, params, lambda n: torch.nn.functional.cross_entropy(net(X), y), repeat, number)
+
+
+def _sgd_seconds(torch, params, loss_at, repeat, number):
+    """The median seconds per SGD step (lr `LR`) of `number` steps, step n on the loss ``loss_at(n)``."""
     times = []
     for _ in range(repeat):
         gc.collect()
         t0 = time.perf_counter()
-        for _ in range(number):
-            loss = torch.nn.functional.cross_entropy(net(X), y)
+        for n in range(number):
+            loss = loss_at(n)
             for p in params:
                 p.grad = None
             loss.backward()
