@@ -330,9 +330,10 @@ needs_sklearn = pytest.mark.skipif(importlib.util.find_spec("sklearn") is None,
 
 
 @needs_sklearn
-def test_the_digits_demo_writes_its_files(tmp_path, capsys):
+@pytest.mark.parametrize("how", [["--compiled"], []], ids=["compiled", "eager"])
+def test_the_digits_demo_writes_its_files(tmp_path, capsys, how):
     out = tmp_path / "digits"
-    assert main(["--data", "digits", "--steps", "3", "--compiled", "--quiet", "--out", str(out)]) == 0
+    assert main(["--data", "digits", "--steps", "3", *how, "--quiet", "--out", str(out)]) == 0
     stdout, stderr = capsys.readouterr()
     assert stderr == "" and stdout.startswith("dagrad demo: ") and "% test accuracy after 3 steps" in stdout
     for name in ["training_curves.png", "confusion_matrix.png", "misclassified.png"]:
@@ -341,6 +342,13 @@ def test_the_digits_demo_writes_its_files(tmp_path, capsys):
     assert "the output layer" in page and "w₁,₃₂⁽²⁾" in page and 'class="group k-neuron' in page
     restored = MLP(64, [32, 10]).load(out / "model.json")
     assert len(restored.parameters()) == 64 * 32 + 32 + 32 * 10 + 10
+
+
+@needs_sklearn
+def test_the_digits_demo_reaches_95_percent_test_accuracy(tmp_path):
+    # The full `python -m nn.demo --data digits --compiled` (3,000 steps; ~10 s of CPU time).
+    result = demo_digits.run(out=str(tmp_path), quiet=True, compiled=True)
+    assert result["accuracy"] >= 0.95
 
 
 @needs_sklearn
