@@ -366,13 +366,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 # so the demo runs headless and leaves a Jupyter session's backend alone.
 
 def plot_history(history: Sequence[tuple[float, float]], path: str | None = None, *,
-                 loss_name: str = "hinge loss + L2") -> Figure:
+                 loss_name: str = "hinge loss + L2", smooth: int = 1) -> Figure:
     """Plot the loss (log scale) and the training accuracy of each step, side by side.
 
     Args:
       history: ``(loss, accuracy)`` pairs, one per step, as `train` returns them.
       path: if given, also write the figure there (PNG, PDF or SVG by the suffix).
       loss_name: the loss plot's title.
+      smooth: with a number > 1, each step's numbers are drawn faintly, and over them their mean
+        over the last `smooth` steps (minibatches' numbers jump from step to step).
 
     Returns:
       The matplotlib Figure (Jupyter shows it inline).
@@ -387,9 +389,19 @@ def plot_history(history: Sequence[tuple[float, float]], path: str | None = None
     fig = Figure(figsize=(9, 3.5), layout="constrained")
     loss_ax, acc_ax = fig.subplots(1, 2)
     steps = range(1, len(history) + 1)
-    loss_ax.plot(steps, [loss for loss, _ in history], color="tab:red")
+    positive_int(smooth, "plot_history", "smooth")
+    faint = {"alpha": 0.25, "linewidth": 0.8} if smooth > 1 else {}
+    for ax, numbers, color in ((loss_ax, [loss for loss, _ in history], "tab:red"),
+                               (acc_ax, [100 * acc for _, acc in history], "tab:blue")):
+        ax.plot(steps, numbers, color=color, **faint)
+        if smooth > 1:
+            total, means = 0.0, []
+            for k, x in enumerate(numbers):  # the mean of the last `smooth` steps, a running sum
+                total += x - (numbers[k - smooth] if k >= smooth else 0.0)
+                means.append(total / min(k + 1, smooth))
+            ax.plot(steps, means, color=color, label=f"mean of the last {smooth} steps")
+            ax.legend(loc="best")
     loss_ax.set(xlabel="step", ylabel="loss", yscale="log", title=loss_name)
-    acc_ax.plot(steps, [100 * acc for _, acc in history], color="tab:blue")
     acc_ax.set(xlabel="step", ylabel="accuracy (%)", ylim=(0, 101), title="training accuracy")
     for ax in (loss_ax, acc_ax):
         ax.grid(alpha=0.3)

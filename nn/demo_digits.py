@@ -158,7 +158,7 @@ def run(steps: int = STEPS, seed: int = 1337, out: str = "out", quiet: bool = Fa
     seconds = time.perf_counter() - start
     predicted = predict(model, X_test)
     paths = [os.path.join(out, name) for name in ("training_curves.png", "confusion_matrix.png", "misclassified.png")]
-    demo.plot_history(history, paths[0], loss_name="cross-entropy loss")
+    demo.plot_history(history, paths[0], loss_name="cross-entropy loss (minibatches)", smooth=100)
     plot_confusion_matrix(y_test, predicted, paths[1])
     plot_misclassified(X_test, y_test, predicted, paths[2])
     k = next((k for k, (t, p) in enumerate(zip(y_test, predicted)) if t != p), 0)

@@ -431,3 +431,14 @@ def test_class_accuracy_and_predict_take_the_largest_logit():
         outputs = [[v.data for v in model(x)] for x in X]
     expected = [max(range(3), key=lambda c, out=out: (out[c], -c)) for out in outputs]
     assert demo_digits.predict(model, X) == expected
+
+
+def test_plot_history_smooths_with_a_running_mean():
+    fig = nn.demo.plot_history([(1.0, 0.0), (3.0, 1.0), (5.0, 0.5)], smooth=2)
+    loss_ax, acc_ax = fig.axes
+    assert list(loss_ax.lines[0].get_ydata()) == [1.0, 3.0, 5.0]      # each step, faint
+    assert list(loss_ax.lines[1].get_ydata()) == [1.0, 2.0, 4.0]      # the mean of the last 2
+    assert list(acc_ax.lines[1].get_ydata()) == [0.0, 50.0, 75.0]
+    assert [len(ax.lines) for ax in nn.demo.plot_history([(1.0, 0.0)]).axes] == [1, 1]  # smooth=1: as before
+    with pytest.raises(ValueError, match=r"^plot_history: smooth must be an integer >= 1, got 0"):
+        nn.demo.plot_history([(1.0, 0.0)], smooth=0)
