@@ -197,9 +197,10 @@ def train(model: Module, X: Sequence[Sequence[float]], y: Sequence[Any], steps: 
     in place).
 
     Args:
-      model: a model returning one score per point, e.g. ``MLP(2, [16, 16, 1])``.
+      model: a model returning one score per point, e.g. ``MLP(2, [16, 16, 1])`` (or what
+        `step_fn` takes: one logit per class for the digits).
       X: the points, a list of lists of floats.
-      y: their labels, -1 or +1.
+      y: their labels, -1 or +1 (or what `step_fn` takes: class indices for `stratified`).
       steps: the number of steps (>= 1).
       step_fn: computes the gradients: ``step_fn(model, inputs, y) -> (loss, accuracy)``, where
         `inputs` is `X` as lists of leaf Values, the same ones every step; by default

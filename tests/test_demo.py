@@ -384,6 +384,12 @@ def test_stratified_minibatches_hold_one_of_each_class_in_class_order():
     assert len({tuple(drawn) for drawn, _ in batches}) > 1  # drawn at random, not the same batch each step
 
 
+@pytest.mark.parametrize("lr", [0, -0.1, float("nan"), "0.1"])
+def test_train_refuses_a_learning_rate_that_is_not_positive(lr):
+    with pytest.raises(ValueError, match=r"^train: lr must be a positive finite number, got "):
+        train(MLP(1, [1], seed=0), [[0.0]], [1], steps=1, step_fn=refuse_to_train, quiet=True, lr=lr)
+
+
 @pytest.mark.parametrize("y, batch_size, message", [
     ([0, 1, 1, 0], 3, "train: stratified minibatches hold the same number of examples of each of the 2 classes; "
                       "give a batch_size that is a multiple of 2, got 3"),
