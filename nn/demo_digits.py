@@ -149,6 +149,8 @@ def run(steps: int = STEPS, seed: int = 1337, out: str = "out", quiet: bool = Fa
     model = MLP(64, [HIDDEN, CLASSES], seed=seed)
     start = time.perf_counter()
     step_fn: demo.StepFn = backprop_step
+    # vectorize (issue 22): once compile_step takes vectorize=True, pass it through compiled_step
+    # here, and give nn.demo.main a --vectorize flag: the one place the digits demo compiles.
     if compiled:  # traced on a batch of one image of each digit, the pattern every step has
         first = [y.index(c) for c in range(CLASSES) for _ in range(batch_size // CLASSES)]
         step_fn = demo.compiled_step(model, [X[i] for i in first], [y[i] for i in first],
