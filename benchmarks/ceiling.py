@@ -1,5 +1,5 @@
-"""The ceiling: the W3 step, a minibatch step and the batch replay vectorized in PyTorch (float64,
-one thread), in a process of their own.
+"""The ceiling: the W3 step, a minibatch step, the batch replay and the digits step vectorized in
+PyTorch (float64, one thread), in a process of their own.
 
 The suite runs this module as a child process because importing torch creates ~150,000 objects
 that the garbage collector would then traverse in every full collection during the other
@@ -11,6 +11,7 @@ Example (a shell)::
   python -m benchmarks.ceiling --points 100 --repeat 5
   python -m benchmarks.ceiling --points 100 --batch 10 --repeat 5        # minibatch steps
   python -m benchmarks.ceiling --workload replay --points 160000 --repeat 5
+  python -m benchmarks.ceiling --workload digits --points 10 --repeat 5    # a digits minibatch
 """
 
 import argparse
@@ -46,22 +47,12 @@ def seconds_per_step(points, repeat, number=10, batch=None):
     Xt, yt = torch.tensor(X, dtype=torch.float64), torch.tensor([2.0 * t - 1 for t in labels], dtype=torch.float64)
     size = batch or points
     batches = [(Xt[k:k + size], yt[k:k + size]) for k in range(0, points - size + 1, size)]
-    times = []
-    for _ in range(repeat):
-        gc.collect()
-        t0 = time.perf_counter()
-        for n in range(number):
-            Xb, yb = batches[n % len(batches)]
-            scores = net(Xb).squeeze(1)
-            loss = torch.relu(1 - yb * scores).mean() + ALPHA * sum((p * p).sum() for p in params)
-            for p in params:
-                p.grad = None
-            loss.backward()
-            with torch.no_grad():
-                for p in params:
-                    p -= LR * p.grad
-        times.append((time.perf_counter() - t0) / number)
-    return statistics.median(times)
+
+    def loss_at(n):
+        Xb, yb = batches[n % len(batches)]
+        scores = net(Xb).squeeze(1)
+        return torch.relu(1 - yb * scores).mean() + ALPHA * sum((p * p).sum() for p in params)
+    return _sgd_seconds(torch, params, loss_at, repeat, number)
 
 
 def seconds_per_replay(points, repeat):
@@ -93,14 +84,60 @@ def seconds_per_replay(points, repeat):
     return statistics.median(times)
 
 
-def _mlp():
-    """(torch, MLP 2-16-16-1 with relu, float64) on one thread, seeded."""
+def seconds_per_digits_step(batch, repeat, number=10):
+    """The digits step in PyTorch: MLP 64-32-10, cross-entropy, SGD, on the suite's digits minibatch.
+
+    Args:
+      batch: the images in the minibatch (`benchmarks.suite.digits_batch`).
+      repeat: runs, after a ``gc.collect()`` each; the median is returned.
+      number: steps per run.
+
+    Returns:
+      The median seconds per step. Raises ImportError without torch or scikit-learn.
+
+    Example:
+      >>> seconds_per_digits_step(10, repeat=1, number=1) > 0
+      True
+    """
+    from benchmarks.suite import digits_batch
+
+    torch, net = _mlp((64, 32, 10))
+    params = list(net.parameters())
+    data = digits_batch(batch)
+    if data is None:
+        raise ImportError("the digits need scikit-learn")
+    X, y = torch.tensor(data[0], dtype=torch.float64), torch.tensor(data[1])
+    return _sgd_seconds(torch, params, lambda n: torch.nn.functional.cross_entropy(net(X), y), repeat, number)
+
+
+def _sgd_seconds(torch, params, loss_at, repeat, number):
+    """The median seconds per SGD step (lr `LR`) of `number` steps, step n on the loss ``loss_at(n)``."""
+    times = []
+    for _ in range(repeat):
+        gc.collect()
+        t0 = time.perf_counter()
+        for n in range(number):
+            loss = loss_at(n)
+            for p in params:
+                p.grad = None
+            loss.backward()
+            with torch.no_grad():
+                for p in params:
+                    p -= LR * p.grad
+        times.append((time.perf_counter() - t0) / number)
+    return statistics.median(times)
+
+
+def _mlp(sizes=(2, 16, 16, 1)):
+    """(torch, an MLP of these layer sizes with relu, float64) on one thread, seeded: W3's by default."""
     import torch
 
     torch.set_num_threads(1)  # tiny tensors: threads only add overhead, and the others use one core
     torch.manual_seed(0)
-    net = torch.nn.Sequential(torch.nn.Linear(2, 16), torch.nn.ReLU(), torch.nn.Linear(16, 16), torch.nn.ReLU(),
-                              torch.nn.Linear(16, 1)).double()
+    layers = []
+    for nin, nout in zip(sizes, sizes[1:]):
+        layers += [torch.nn.Linear(nin, nout), torch.nn.ReLU()]
+    net = torch.nn.Sequential(*layers[:-1]).double()  # a linear output
     return torch, net
 
 
@@ -109,7 +146,8 @@ def main(argv=None):
 
     Args:
       argv: ``["--points", N, "--repeat", R]`` as strings, and optionally ``["--batch", B]`` (minibatch
-        steps) or ``["--workload", "replay"]`` (the batch replay); by default ``sys.argv[1:]``.
+        steps), ``["--workload", "replay"]`` (the batch replay) or ``["--workload", "digits"]`` (the
+        digits step on a minibatch of N images); by default ``sys.argv[1:]``.
 
     Example:
       >>> main(["--points", "4", "--repeat", "1"])  # doctest: +ELLIPSIS
@@ -119,11 +157,13 @@ def main(argv=None):
     parser.add_argument("--points", type=int, required=True)
     parser.add_argument("--repeat", type=int, required=True)
     parser.add_argument("--batch", type=int, help="minibatch steps on this many points each")
-    parser.add_argument("--workload", choices=("step", "replay"), default="step")
+    parser.add_argument("--workload", choices=("step", "replay", "digits"), default="step")
     args = parser.parse_args(argv)
     try:
         if args.workload == "replay":
             print(json.dumps(seconds_per_replay(args.points, args.repeat)))
+        elif args.workload == "digits":
+            print(json.dumps(seconds_per_digits_step(args.points, args.repeat)))
         else:
             print(json.dumps(seconds_per_step(args.points, args.repeat, batch=args.batch)))
     except ImportError:

@@ -23,17 +23,21 @@ from autograd.replay import compile
 from benchmarks import peer
 from benchmarks.explorer import explorer_rows
 from nn.compile import compile_step
-from nn.datasets import make_moons
+from nn.datasets import load_digits, make_moons
+from nn.losses import cross_entropy
 from nn.module import MLP
 
-__all__ = ["Row", "FULL", "QUICK", "chain", "mixed_chain", "wide", "wide_ops", "hinge_l2", "peer_mlp", "run", "table", "as_dicts"]
+__all__ = ["Row", "FULL", "QUICK", "chain", "digits_batch", "mixed_chain", "wide", "wide_ops", "hinge_l2", "peer_mlp", "run",
+           "table", "as_dicts"]
 
 # Sizes: the issue's, and tiny ones that only check that the code runs (`--quick`).
 # explorer: the networks whose one-example loss the explorer draws (the demo's, and one near its limit).
 # wide: the leaves of W4 (448 leaves: 200,255 ops, about W1's size).
-FULL = {"chain": 200_000, "wide": 448, "points": 100, "grid": 160_000, "deep": 1_000_000, "repeat": 5,
+# digits: the images in one minibatch of the digits network (a multiple of 10).
+FULL = {"chain": 200_000, "wide": 448, "points": 100, "grid": 160_000, "deep": 1_000_000, "repeat": 5, "digits": 10,
         "explorer": ([16, 16, 1], [27, 27, 27, 1])}
-QUICK = {"chain": 400, "wide": 20, "points": 8, "grid": 1_000, "deep": 4_000, "repeat": 1, "explorer": ([4, 1],)}
+QUICK = {"chain": 400, "wide": 20, "points": 8, "grid": 1_000, "deep": 4_000, "repeat": 1, "explorer": ([4, 1],),
+         "digits": 10}
 TARGETS = {"eager": 0.125, "mixed": 0.10, "compiled": 0.01, "bytes": 200, "jvp": 1.5}  # jvp: a ratio to backward()
 LR, ALPHA = 0.05, 1e-4  # small steps: the weights (and so the timed graphs) change little between runs
 
@@ -275,12 +279,15 @@ def peer_mlp(model):
     return twin
 
 
-def _eager_step(model, X, y):
+def _eager_step(model, X, y, loss_fn=None):
+    """A timed eager step: build the loss (W3's `hinge_l2` by default), backpropagate, update."""
     params = model.parameters()  # once: a training loop holds its optimizer's list
+    if loss_fn is None:
+        loss_fn = lambda scores, y: hinge_l2(scores, y, params)
 
     def run():
         t0 = time.perf_counter()
-        loss = hinge_l2([model(x) for x in X], y, params)
+        loss = loss_fn([model(x) for x in X], y)
         for p in params:
             p.grad = 0.0
         loss.backward()
@@ -356,6 +363,50 @@ def _op_by_op_compile(make):
         return time.perf_counter() - t0
     finally:
         replay._LOOP = True
+
+
+# --- the digits: MLP 64-32-10, cross-entropy, one minibatch (issue 22) ---------------------------
+
+def digits_batch(batch):
+    """The digits demo's first minibatch: `batch` / 10 training images of each digit, in digit order.
+
+    Returns ``(X, y)``, or None without scikit-learn.
+
+    Example:
+      >>> X, y = digits_batch(10)
+      >>> len(X), len(X[0]), y
+      (10, 64, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9])
+    """
+    try:
+        (X, y), _ = load_digits()
+    except ImportError:
+        return None
+    picked = [i for c in range(10) for i in [k for k, t in enumerate(y) if t == c][:batch // 10]]
+    return [X[i] for i in picked], [y[i] for i in picked]
+
+
+def _digits_rows(batch, repeat):
+    """One SGD step of the digits demo's network on one minibatch: eager, compiled, and PyTorch."""
+    data = digits_batch(batch)
+    if data is None:
+        return []
+    X, y = data
+    model = MLP(64, [32, 10], seed=1337)
+    runs = {"dagrad": _eager_step(MLP(64, [32, 10], seed=1337), X, y, loss_fn=cross_entropy)}
+    t0 = time.perf_counter()
+    step = compile_step(model, cross_entropy, X, y)
+    compile_time = time.perf_counter() - t0
+    runs["dagrad compiled"] = _compiled_step(model, step, number=10)
+    # vectorize (issue 22): when compile_step takes vectorize=True, time it here as "dagrad vectorized".
+    t = _interleaved(runs, repeat)
+    ms = {e: t[e]["step"] * 1e3 for e in t}
+    ceiling = _torch_ceiling(batch, repeat, "--workload", "digits")
+    if ceiling is not None:
+        ms["torch (vectorized, own process)"] = ceiling
+    name = f"digits MLP 64-32-10 step, cross-entropy, minibatch of {batch}"
+    rows = _compare(name, ms, "ms/minibatch")
+    rows.append(Row(f"{name}: trace + compile, once", "dagrad compiled", compile_time, "s"))
+    return rows
 
 
 # --- compiled replay, round two: minibatch steps, arrays, compile time (issue 13) -------------------
@@ -489,7 +540,8 @@ def run(sizes, progress=lambda name: None):
 
     Args:
       sizes: `FULL` or `QUICK`, or a dict with the same keys: ``chain`` (W1, W2 and W5 ops),
-        ``wide`` (W4's leaves), ``points`` (W3), ``deep`` (ops of the deep chain) and ``repeat``.
+        ``wide`` (W4's leaves), ``points`` (W3), ``deep`` (ops of the deep chain), ``digits`` (the
+        digits network's minibatch) and ``repeat``.
       progress: called with each workload's name as it starts.
 
     Returns:
@@ -507,6 +559,7 @@ def run(sizes, progress=lambda name: None):
                            ("W3", lambda: _w3(sizes["points"], sizes["repeat"])),
                            ("minibatch", lambda: _minibatch_rows(sizes["points"], min(10, sizes["points"] // 2), sizes["repeat"])),
                            ("batch replay", lambda: _batch_rows(sizes["grid"], sizes["repeat"])),
+                           ("digits", lambda: _digits_rows(sizes["digits"], sizes["repeat"])),
                            ("W5", lambda: _w5(sizes["chain"])),
                            ("deep chain", lambda: _deep(sizes["deep"])),
                            ("check_engine", lambda: _check_engine_rows(sizes["repeat"])),

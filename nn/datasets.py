@@ -1,5 +1,5 @@
 """Toy 2-D data sets in pure Python, in the style of scikit-learn's ``make_moons``, ``make_circles``
-and ``make_blobs``.
+and ``make_blobs``; and a real one, `load_digits` (8 × 8 handwritten digits, from scikit-learn).
 
 Each generator returns ``(X, y)``: `X` a list of points (each a list of floats) and `y` a list of
 integer class labels, in scikit-learn's convention: 0 and 1 for two classes, 0 .. k-1 for k blobs.
@@ -23,7 +23,10 @@ from typing import Any
 
 from autograd._checks import is_int, nonnegative, number_in, positive_int, random_seed
 
-__all__ = ["make_blobs", "make_circles", "make_moons"]
+__all__ = ["load_digits", "make_blobs", "make_circles", "make_moons"]
+
+# A data set's split: ((X_train, y_train), (X_test, y_test)), as Keras's ``mnist.load_data()``.
+Split = tuple[tuple[list[list[float]], list[int]], tuple[list[list[float]], list[int]]]
 
 
 def make_moons(n_samples: int = 100, noise: float = 0.0, seed: int | None = None) -> tuple[list[list[float]], list[int]]:
@@ -130,6 +133,53 @@ def make_blobs(n_samples: int = 100, centers: int | Sequence[Sequence[float]] = 
     k = len(centers)
     points = [(list(centers[i % k]), i % k) for i in range(n_samples)]
     return _finish(points, cluster_std, rng)
+
+
+def load_digits(test_size: float = 0.2, seed: int | None = 0) -> Split:
+    """The 8 × 8 handwritten digits (1,797 images, classes 0-9), split into a training and a test set.
+
+    scikit-learn's bundled copy of the UCI test set of handwritten digits (E. Alpaydin and
+    C. Kaynak, 1998): each image is 64 pixels, row by row, from 0 (white) to 16 (black), here
+    divided by 16 into [0, 1]. The split is seeded: the images' indices 0 .. 1796 are shuffled
+    with ``random.Random(seed)`` and the first ``ceil(test_size * 1797)`` form the test set (360
+    by default), the rest, in that shuffled order, the training set (1,437). The same seed gives
+    the same split on every machine; ``seed=None`` a fresh one each call.
+
+    Needs scikit-learn, the optional extra 'digits': ``pip install 'dagrad[digits]'``.
+
+    Args:
+      test_size: the fraction of the images held out for testing, in (0, 1).
+      seed: an int for a reproducible split (0 by default), or None for a fresh one.
+
+    Returns:
+      ``((X_train, y_train), (X_test, y_test))``: each `X` a list of images (lists of 64 floats
+      in [0, 1]), each `y` a list of their digits (ints 0-9).
+
+    Raises:
+      ImportError: scikit-learn is not installed (the message says how to install it).
+
+    Example:
+      >>> (X_train, y_train), (X_test, y_test) = load_digits()
+      >>> len(X_train), len(X_test), len(X_test[0]), sorted(set(y_test))
+      (1437, 360, 64, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9])
+      >>> min(min(x) for x in X_train), max(max(x) for x in X_train)
+      (0.0, 1.0)
+    """
+    number_in(test_size, "load_digits", "test_size", "a number in (0, 1)", lambda v: 0 < v < 1)
+    rng = random.Random(random_seed(seed, "load_digits"))
+    try:
+        from sklearn.datasets import load_digits as bundled
+    except ImportError:
+        raise ImportError("load_digits: the digits come with scikit-learn, from the optional extra 'digits': "
+                          "pip install 'dagrad[digits]' (or pip install scikit-learn)") from None
+    digits = bundled()
+    X = [[float(c) / 16.0 for c in row] for row in digits.data.tolist()]  # 0..16 counts of ink -> [0, 1]
+    y = [int(t) for t in digits.target.tolist()]
+    order = list(range(len(X)))
+    rng.shuffle(order)
+    n_test = math.ceil(test_size * len(X))
+    test, train = order[:n_test], order[n_test:]
+    return ([X[i] for i in train], [y[i] for i in train]), ([X[i] for i in test], [y[i] for i in test])
 
 
 # --- shared pieces ------------------------------------------------------------------------------

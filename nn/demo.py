@@ -11,10 +11,14 @@ rate decaying linearly from 1.0 to 0.1. Then writes, to ``out/`` by default:
   step by step; open it in any browser;
 - ``model.json``: the trained weights (``MLP(2, [16, 16, 1]).load("out/model.json")``).
 
-Options: ``--steps N`` (default 100), ``--seed S`` (for the data and the weights, default 1337),
+Options: ``--data digits`` (the 8 × 8 handwritten digits instead, `nn.demo_digits`: an MLP
+64-32-10 trained with `cross_entropy`; 96% test accuracy in ~15 s with ``--compiled``),
+``--steps N`` (default 100; 3,000 for the digits), ``--seed S`` (for the data and the weights, default
+1337; for the digits, the weights and the minibatches),
 ``--out DIR`` (default ``out/``), ``--quiet`` (no progress bar), ``--compiled`` (train with a
 compiled step, `nn.compile_step`: the same weights, bit for bit, in less time), ``--batch-size N``
-(each step draws N points at random, minibatch SGD; default: all of them).
+(each step draws N points at random, minibatch SGD; default: all of them; for the digits 10, one
+of each digit).
 
 Needs the demo extras: ``pip install 'dagrad[demo]'`` (matplotlib, tqdm, graphviz, numpy).
 
@@ -24,6 +28,7 @@ Example (a shell)::
   python -m nn.demo --steps 50 --seed 0 --out /tmp/moons --quiet
   python -m nn.demo --compiled
   python -m nn.demo --compiled --batch-size 10
+  python -m nn.demo --data digits --compiled
 """
 
 from __future__ import annotations
@@ -35,11 +40,12 @@ import random
 import sys
 import time
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from autograd import replay
-from autograd._checks import positive_int, random_seed
+from autograd._checks import is_int, positive, positive_int, random_seed
 from autograd.engine import Value, no_grad
+from nn import demo_digits
 from nn.compile import compile_step
 from nn.datasets import make_moons
 from nn.losses import hinge_loss
@@ -53,10 +59,11 @@ if TYPE_CHECKING:
     from nn.module import Module
 
     # A train step: (model, inputs, labels) -> (loss, accuracy), the gradients left in .grad.
-    StepFn = Callable[[Module, list[list[Value]], Sequence[float]], tuple[float, float]]
+    StepFn = Callable[[Module, list[list[Value]], Sequence[Any]], tuple[float, float]]
 
 __all__ = ["accuracy", "backprop_step", "compiled_step", "main", "objective", "plot_decision_boundary", "plot_history", "run", "train"]
 
+T = TypeVar("T")
 STEPS, SEED, OUT = 100, 1337, "out"
 # The demo extra's libraries that the demo imports (graphviz: never, the explorer lays out in Python).
 EXTRAS = ("tqdm", "matplotlib", "numpy")
@@ -132,7 +139,9 @@ def backprop_step(model: Module, X: Sequence[Sequence[Value | float]], y: Sequen
     return loss.data, accuracy(scores, y)
 
 
-def compiled_step(model: Module, X: Sequence[Sequence[float]], y: Sequence[float]) -> StepFn:
+def compiled_step(model: Module, X: Sequence[Sequence[float]], y: Sequence[Any], *,
+                  loss_fn: Callable[[Any, Any], Value] | None = None,
+                  score: Callable[[Any, Any], float] = accuracy) -> StepFn:
     """A `train` step_fn that replays the `objective` compiled (`nn.compile_step`): same gradients, faster.
 
     The graph of the batch's loss is traced once, here, with the points and labels as data inputs;
@@ -144,6 +153,9 @@ def compiled_step(model: Module, X: Sequence[Sequence[float]], y: Sequence[float
       model: the model being trained.
       X: the points to trace with (a batch of the size most steps use).
       y: their labels, -1 or +1.
+      loss_fn: ``loss_fn(outputs, y) -> Value`` instead of the `objective` (the digits demo's
+        `cross_entropy`).
+      score: ``score(outputs, y) -> float``, the accuracy the step reports (floats as outputs).
 
     Returns:
       A function ``(model, inputs, y) -> (loss, accuracy)`` for `train`'s ``step_fn``, where
@@ -155,7 +167,9 @@ def compiled_step(model: Module, X: Sequence[Sequence[float]], y: Sequence[float
       >>> len(train(model, X, y, steps=3, step_fn=compiled_step(model, X, y), quiet=True, batch_size=5))
       3
     """
-    step = compile_step(model, lambda scores, targets: objective(model, scores, targets), X, y)
+    if loss_fn is None:
+        loss_fn = lambda scores, targets: objective(model, scores, targets)
+    step = compile_step(model, loss_fn, X, y)
 
     def step_fn(given_model: Module, inputs: list[list[Value]], given_y: Sequence[float]) -> tuple[float, float]:
         if given_model is not model:
@@ -163,26 +177,31 @@ def compiled_step(model: Module, X: Sequence[Sequence[float]], y: Sequence[float
                              f"make one per model: compiled_step(model, X, y)")
         # Speed: one pass over the batch's numbers, microseconds against a step of milliseconds.
         loss = step([[getattr(c, "data", c) for c in x] for x in inputs], given_y)
-        return loss, accuracy(step.predictions, given_y)  # type: ignore[arg-type]  # set by the call: a float each
+        return loss, score(step.predictions, given_y)
 
     return step_fn
 
 
-def train(model: Module, X: Sequence[Sequence[float]], y: Sequence[float], steps: int = STEPS, *, step_fn: StepFn = backprop_step,
-          quiet: bool = False, batch_size: int | None = None, seed: int = SEED) -> list[tuple[float, float]]:
+def train(model: Module, X: Sequence[Sequence[float]], y: Sequence[Any], steps: int = STEPS, *, step_fn: StepFn = backprop_step,
+          quiet: bool = False, batch_size: int | None = None, seed: int = SEED, lr: float = 1.0,
+          stratified: bool = False) -> list[tuple[float, float]]:
     """Train `model` with micrograd's demo schedule: SGD, lr = 1.0 − 0.9·k/steps at step k.
 
     Each step zeroes the gradients, calls ``step_fn(model, inputs, y)`` (which fills in the
     gradients and returns the loss and accuracy), and takes an SGD step. With a `batch_size`
     smaller than the data, each step draws a minibatch of that many points at random (without
     replacement, from ``random.Random(seed)``), the notes' stochastic gradient descent; by default
-    every step uses all of them. A tqdm progress bar shows the loss and accuracy (in Jupyter, one
-    widget that updates in place).
+    every step uses all of them. With `stratified`, `y` holds class indices 0 .. k−1 and each
+    minibatch holds ``batch_size / k`` examples of every class, in class order: every batch then
+    has the same targets, so a compiled step whose loss bakes them in (`cross_entropy`) keeps one
+    program. A tqdm progress bar shows the loss and accuracy (in Jupyter, one widget that updates
+    in place).
 
     Args:
-      model: a model returning one score per point, e.g. ``MLP(2, [16, 16, 1])``.
+      model: a model returning one score per point, e.g. ``MLP(2, [16, 16, 1])`` (or what
+        `step_fn` takes: one logit per class for the digits).
       X: the points, a list of lists of floats.
-      y: their labels, -1 or +1.
+      y: their labels, -1 or +1 (or what `step_fn` takes: class indices for `stratified`).
       steps: the number of steps (>= 1).
       step_fn: computes the gradients: ``step_fn(model, inputs, y) -> (loss, accuracy)``, where
         `inputs` is `X` as lists of leaf Values, the same ones every step; by default
@@ -190,6 +209,9 @@ def train(model: Module, X: Sequence[Sequence[float]], y: Sequence[float], steps
       quiet: hide the progress bar.
       batch_size: points per step (an integer >= 1); by default all of them.
       seed: seeds the minibatches' draw.
+      lr: the first step's learning rate; it decays linearly to a tenth of it, as micrograd's.
+      stratified: draw each minibatch class by class (see above); needs a `batch_size` that is a
+        multiple of the number of classes.
 
     Returns:
       The history: one ``(loss, accuracy)`` pair per step, measured before that step's update.
@@ -204,27 +226,32 @@ def train(model: Module, X: Sequence[Sequence[float]], y: Sequence[float], steps
     if batch_size is not None:
         positive_int(batch_size, "train", "batch_size")
     _check_pairs("train", "points", X, y)
+    positive(lr, "train", "lr")
+    pools = _strata(y, batch_size) if stratified else None
     _check_extras("train", ("tqdm",))
     from tqdm.auto import tqdm  # in Jupyter one live widget line, not a block of stderr lines; text in a terminal
 
     # Wrapped once, not per step: a float input becomes a new constant node in each product w * x
     # of the first layer, every step (measured: ~5-10% of the demo's step time).
     inputs = [[Value(c) for c in x] for x in X]
-    optimizer = SGD(model.parameters(), lr=1.0)
+    optimizer = SGD(model.parameters(), lr=lr)
     history: list[tuple[float, float]] = []
     rng, everything = random.Random(random_seed(seed, "train")), batch_size is None or batch_size >= len(X)
     with tqdm(range(steps), desc="training", unit="step", disable=quiet) as bar:
         for k in bar:
             optimizer.zero_grad()
-            if everything:
+            if pools is not None:
+                batch = [i for pool in pools for i in rng.sample(pool, batch_size // len(pools))]  # type: ignore[operator]  # checked: an int
+                loss, acc = step_fn(model, [inputs[i] for i in batch], [y[i] for i in batch])
+            elif everything:
                 loss, acc = step_fn(model, inputs, y)
             else:
                 batch = rng.sample(range(len(X)), batch_size)  # type: ignore[arg-type]  # not everything: an int
                 loss, acc = step_fn(model, [inputs[i] for i in batch], [y[i] for i in batch])
-            optimizer.lr = 1.0 - 0.9 * k / steps
+            optimizer.lr = lr * (1.0 - 0.9 * k / steps)
             optimizer.step()
             history.append((loss, acc))
-            bar.set_postfix(loss=f"{loss:.4f}", accuracy=f"{acc:.0%}")
+            bar.set_postfix(loss=f"{loss:.4f}", accuracy=f"{acc:.0%}", refresh=False)  # drawn at the bar's own pace
     return history
 
 
@@ -260,17 +287,7 @@ def run(steps: int = STEPS, seed: int = SEED, out: str = OUT, quiet: bool = Fals
     if compiled and step_fn is not None:
         raise ValueError(f"run: got compiled=True and step_fn={getattr(step_fn, '__name__', step_fn)!r}, two ways to "
                          f"compute the gradients; give one (compiled=True trains with compiled_step)")
-    # Before training, not after it: a minute of training lost to a typo in --out or a missing library.
-    positive_int(steps, "run", "steps")
-    if batch_size is not None:
-        positive_int(batch_size, "run", "batch_size")
-    random_seed(seed, "run")
-    _check_extras("run", EXTRAS)
-    problem = _out_problem(out)
-    if problem:
-        raise ValueError(f"run: out {problem}")
-    os.makedirs(out, exist_ok=True)
-    X, labels = make_moons(N_SAMPLES, noise=NOISE, seed=seed)
+    X, labels = _prepare("run", steps, seed, out, batch_size, lambda: make_moons(N_SAMPLES, noise=NOISE, seed=seed))
     y = [2 * t - 1 for t in labels]  # hinge loss wants -1/+1; make_moons gives 0/1
     model = MLP(2, [16, 16, 1], seed=seed)
     explorer = _explore_example(model, X, y)  # before training, while the example's gradient is not zero
@@ -295,7 +312,7 @@ def run(steps: int = STEPS, seed: int = SEED, out: str = OUT, quiet: bool = Fals
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """The command line: ``python -m nn.demo [--steps N] [--seed S] [--out DIR] [--quiet] [--compiled] [--batch-size N]``.
+    """The command line: ``python -m nn.demo [--data D] [--steps N] [--seed S] [--out DIR] [--quiet] [--compiled] [--batch-size N]``.
 
     Args:
       argv: the arguments (a list of strings); by default ``sys.argv[1:]``.
@@ -311,22 +328,38 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     parser = argparse.ArgumentParser(
         prog="python -m nn.demo",
-        description="Train MLP(2, [16, 16, 1]) on two moons as micrograd's demo does; plot it and draw its graph.")
-    parser.add_argument("--steps", type=_positive_int, default=STEPS, help=f"training steps (default {STEPS})")
-    parser.add_argument("--seed", type=int, default=SEED, help=f"seed for the data and the weights (default {SEED})")
+        description="Train MLP(2, [16, 16, 1]) on two moons as micrograd's demo does (or MLP(64, [32, 10]) on "
+                    "handwritten digits); plot it and draw its graph.")
+    parser.add_argument("--data", choices=("moons", "digits"), default="moons",
+                        help="the data set: two moons (default), or the 8x8 handwritten digits (needs scikit-learn)")
+    parser.add_argument("--steps", type=_positive_int, default=None,
+                        help=f"training steps (default {STEPS}; {demo_digits.STEPS} for the digits)")
+    parser.add_argument("--seed", type=int, default=SEED,
+                        help=f"seed for the data and the weights (default {SEED}; the digits' split is fixed)")
     parser.add_argument("--out", type=_out_option, default=OUT, help=f"folder for the plots, graph and weights (default {OUT}/)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar; print only the summary line")
     parser.add_argument("--compiled", action="store_true",
-                        help="train with a compiled step (nn.compile_step): the same weights, bit for bit, faster")
+                        help="train with a compiled step (nn.compile_step): the same weights (on moons bit for bit), faster")
     parser.add_argument("--batch-size", type=_positive_int, default=None, metavar="N",
-                        help="points per step, drawn at random each step (minibatch SGD; default: all of them)")
+                        help=f"points per step, drawn at random each step (minibatch SGD; default: all of them; "
+                             f"for the digits {demo_digits.BATCH}, a multiple of 10: as many of each digit)")
     args = parser.parse_args(argv)
+    digits = args.data == "digits"
+    if digits and args.batch_size and args.batch_size % demo_digits.CLASSES:
+        parser.error(f"argument --batch-size: with --data digits, must be a multiple of 10 (as many of each digit), "
+                     f"got {args.batch_size}")
     try:
         _check_extras(parser.prog, EXTRAS)
-    except ImportError as e:
+        if digits:
+            steps = args.steps or demo_digits.STEPS
+            result = demo_digits.run(steps, args.seed, args.out, args.quiet, compiled=args.compiled,
+                                     batch_size=args.batch_size or demo_digits.BATCH)
+        else:
+            steps = args.steps or STEPS
+            result = run(steps, args.seed, args.out, args.quiet, compiled=args.compiled, batch_size=args.batch_size)
+    except ImportError as e:  # a missing extra (or scikit-learn, for the digits): found before training
         parser.exit(1, f"{e}\n")
-    result = run(args.steps, args.seed, args.out, args.quiet, compiled=args.compiled, batch_size=args.batch_size)
-    print(f"dagrad demo: {result['accuracy']:.1%} training accuracy after {args.steps} steps "
+    print(f"dagrad demo: {result['accuracy']:.1%} {'test' if digits else 'training'} accuracy after {steps} steps "
           f"(loss {result['loss']:.4f}, {result['seconds']:.1f} s); wrote {', '.join(result['files'])}")
     return 0
 
@@ -335,12 +368,16 @@ def main(argv: Sequence[str] | None = None) -> int:
 # matplotlib's object-oriented Figure renders with Agg and never touches pyplot's global state,
 # so the demo runs headless and leaves a Jupyter session's backend alone.
 
-def plot_history(history: Sequence[tuple[float, float]], path: str | None = None) -> Figure:
+def plot_history(history: Sequence[tuple[float, float]], path: str | None = None, *,
+                 loss_name: str = "hinge loss + L2", smooth: int = 1) -> Figure:
     """Plot the loss (log scale) and the training accuracy of each step, side by side.
 
     Args:
       history: ``(loss, accuracy)`` pairs, one per step, as `train` returns them.
       path: if given, also write the figure there (PNG, PDF or SVG by the suffix).
+      loss_name: the loss plot's title.
+      smooth: with a number > 1, each step's numbers are drawn faintly, and over them their mean
+        over the last `smooth` steps (minibatches' numbers jump from step to step).
 
     Returns:
       The matplotlib Figure (Jupyter shows it inline).
@@ -355,9 +392,19 @@ def plot_history(history: Sequence[tuple[float, float]], path: str | None = None
     fig = Figure(figsize=(9, 3.5), layout="constrained")
     loss_ax, acc_ax = fig.subplots(1, 2)
     steps = range(1, len(history) + 1)
-    loss_ax.plot(steps, [loss for loss, _ in history], color="tab:red")
-    loss_ax.set(xlabel="step", ylabel="loss", yscale="log", title="hinge loss + L2")
-    acc_ax.plot(steps, [100 * acc for _, acc in history], color="tab:blue")
+    positive_int(smooth, "plot_history", "smooth")
+    faint = {"alpha": 0.25, "linewidth": 0.8} if smooth > 1 else {}
+    for ax, numbers, color in ((loss_ax, [loss for loss, _ in history], "tab:red"),
+                               (acc_ax, [100 * acc for _, acc in history], "tab:blue")):
+        ax.plot(steps, numbers, color=color, **faint)
+        if smooth > 1:
+            total, means = 0.0, []
+            for k, x in enumerate(numbers):  # the mean of the last `smooth` steps, a running sum
+                total += x - (numbers[k - smooth] if k >= smooth else 0.0)
+                means.append(total / min(k + 1, smooth))
+            ax.plot(steps, means, color=color, label=f"mean of the last {smooth} steps")
+            ax.legend(loc="best")
+    loss_ax.set(xlabel="step", ylabel="loss", yscale="log", title=loss_name)
     acc_ax.set(xlabel="step", ylabel="accuracy (%)", ylim=(0, 101), title="training accuracy")
     for ax in (loss_ax, acc_ax):
         ax.grid(alpha=0.3)
@@ -431,12 +478,46 @@ def _explore_example(model: Module, X: Sequence[Sequence[float]], y: Sequence[fl
                    title=f"backprop on example {k + 1} of the demo (y = {label:+d}), before training")
 
 
+def _prepare(who: str, steps: int, seed: int, out: str, batch_size: int | None, load: Callable[[], T]) -> T:
+    """Check a demo's arguments and extras, make its `out` folder, and return its data, ``load()``."""
+    # Before training, not after it: a minute of training lost to a typo in --out or a missing library.
+    positive_int(steps, who, "steps")
+    if batch_size is not None:
+        positive_int(batch_size, who, "batch_size")
+    random_seed(seed, who)
+    _check_extras(who, EXTRAS)
+    problem = _out_problem(out)
+    if problem:
+        raise ValueError(f"{who}: out {problem}")
+    data = load()  # the digits need scikit-learn: its ImportError comes before the folder is made
+    os.makedirs(out, exist_ok=True)
+    return data
+
+
 def _check_pairs(who: str, what: str, items: Sequence[object], y: Sequence[float]) -> None:
     """A ValueError naming `who` unless there are some `items` (scores or points) and one label each."""
     if not len(items):
         raise ValueError(f"{who}: got no {what}")
     if len(items) != len(y):
         raise ValueError(f"{who}: got {len(items)} {what} but {len(y)} labels; give one label per {what[:-1]}")
+
+
+def _strata(y: Sequence[Any], batch_size: int | None) -> list[list[int]]:
+    """The indices of each class's examples, class 0 first, for stratified minibatches (see `train`)."""
+    if not all(is_int(t) and t >= 0 for t in y):
+        bad = next(t for t in y if not (is_int(t) and t >= 0))
+        raise ValueError(f"train: stratified minibatches need class indices 0, 1, ... as labels, got {bad!r}")
+    pools: list[list[int]] = [[] for _ in range(max(y) + 1)]
+    for i, t in enumerate(y):
+        pools[t].append(i)
+    if batch_size is None or batch_size % len(pools):
+        raise ValueError(f"train: stratified minibatches hold the same number of examples of each of the "
+                         f"{len(pools)} classes; give a batch_size that is a multiple of {len(pools)}, got {batch_size!r}")
+    per, (fewest, c) = batch_size // len(pools), min((len(pool), c) for c, pool in enumerate(pools))
+    if fewest < per:
+        raise ValueError(f"train: class {c} has {fewest} examples, fewer than the {per} each stratified minibatch "
+                         f"of {batch_size} takes; give a smaller batch_size")
+    return pools
 
 
 def _check_extras(who: str, names: Sequence[str]) -> None:

@@ -154,3 +154,13 @@ def test_pytorch_is_the_ceiling_for_the_minibatch_step_and_the_batch_replay(quic
         assert names[0] in ours, names[0]                    # reported beside dagrad's row, same workload
         assert torch_rows[names[0]]["unit"] == ours[names[0]]["unit"] == unit
         assert torch_rows[names[0]]["value"] > 0
+
+
+def test_the_digits_step_is_timed_eager_compiled_and_in_pytorch(quick):
+    # What each level costs on the digits network (the README's table): one minibatch of 10.
+    name = "digits MLP 64-32-10 step, cross-entropy, minibatch of 10"
+    rows = [row for row in quick[1]["rows"] if row["workload"].startswith(name)]
+    assert {row["engine"] for row in rows if row["workload"] == name} == {
+        "dagrad", "dagrad compiled", "torch (vectorized, own process)"}
+    assert all(row["value"] > 0 and row["unit"] == "ms/minibatch" for row in rows if row["workload"] == name)
+    assert [row["unit"] for row in rows if row["workload"] == f"{name}: trace + compile, once"] == ["s"]

@@ -1,10 +1,11 @@
 import math
 import random
 import statistics
+import sys
 
 import pytest
 
-from nn.datasets import make_blobs, make_circles, make_moons
+from nn.datasets import load_digits, make_blobs, make_circles, make_moons
 
 GENERATORS = [make_moons, make_circles, make_blobs]
 
@@ -149,3 +150,66 @@ def test_bad_blob_arguments():
     for box in [(1.0, -1.0), (0.0, math.inf), (0.0,), "ab"]:
         with pytest.raises(ValueError, match=r"^make_blobs: center_box must be \(low, high\) with finite low < high"):
             make_blobs(10, center_box=box)
+
+
+# --- load_digits: scikit-learn's 8 x 8 handwritten digits, split with a seed ---------------------
+
+@pytest.fixture(scope="module")
+def digits():
+    pytest.importorskip("sklearn", reason="load_digits needs scikit-learn: pip install 'dagrad[digits]'")
+    return load_digits()
+
+
+def test_digits_have_their_shape_range_and_classes(digits):
+    (X_train, y_train), (X_test, y_test) = digits
+    assert (len(X_train), len(y_train), len(X_test), len(y_test)) == (1437, 1437, 360, 360)
+    images = X_train + X_test
+    assert all(type(x) is list and len(x) == 64 and all(type(c) is float for c in x) for x in images)
+    pixels = {c for x in images for c in x}
+    assert min(pixels) == 0.0 and max(pixels) == 1.0 and pixels <= {k / 16 for k in range(17)}
+    assert all(type(t) is int for t in y_train + y_test)
+    assert sorted(set(y_train)) == sorted(set(y_test)) == list(range(10))
+
+
+def test_the_digits_split_is_a_partition_of_scikit_learns_images(digits):
+    from sklearn.datasets import load_digits as bundled
+
+    data = bundled()
+    original = sorted((tuple(c / 16 for c in row), int(t)) for row, t in zip(data.data.tolist(), data.target))
+    (X_train, y_train), (X_test, y_test) = digits
+    assert sorted(zip(map(tuple, X_train + X_test), y_train + y_test)) == original
+
+
+def test_the_digits_split_is_seeded(digits):
+    assert load_digits(seed=0) == digits  # the default split is seed 0's
+    other = load_digits(seed=1)
+    assert other != digits and sorted(map(tuple, other[1][0] + other[0][0])) == sorted(map(tuple, digits[1][0] + digits[0][0]))
+    # random.Random(0).shuffle of the indices, the same on every machine: these labels must not change
+    assert digits[1][1][:12] == [2, 8, 7, 9, 5, 9, 3, 4, 7, 8, 4, 3]
+
+
+def test_the_digits_test_size_is_a_fraction(digits):
+    (X_train, _), (X_test, _) = load_digits(test_size=0.5)
+    assert (len(X_train), len(X_test)) == (898, 899)  # ceil(0.5 * 1797) held out, as scikit-learn's split
+
+
+@pytest.mark.parametrize("bad", [True, 1.5, "0", [0]])
+def test_load_digits_refuses_a_seed_that_is_not_an_int(bad):
+    with pytest.raises(TypeError, match=rf"^load_digits: seed must be None or an int, got {type(bad).__name__}: "):
+        load_digits(seed=bad)
+
+
+@pytest.mark.parametrize("bad", [0, 1, -0.1, 1.5, math.nan, "0.2", True])
+def test_load_digits_refuses_a_test_size_outside_zero_one(bad):
+    with pytest.raises(ValueError, match=r"^load_digits: test_size must be a number in \(0, 1\), got "):
+        load_digits(test_size=bad)
+
+
+def test_load_digits_without_scikit_learn_says_how_to_install_it(monkeypatch):
+    for name in [m for m in sys.modules if m == "sklearn" or m.startswith("sklearn.")]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setitem(sys.modules, "sklearn", None)  # `import sklearn` raises ImportError, as when not installed
+    with pytest.raises(ImportError) as e:
+        load_digits()
+    assert str(e.value) == ("load_digits: the digits come with scikit-learn, from the optional extra 'digits': "
+                            "pip install 'dagrad[digits]' (or pip install scikit-learn)")

@@ -1,3 +1,4 @@
+import importlib.util
 import json
 import os
 import re
@@ -8,8 +9,10 @@ import pytest
 
 import nn.demo
 from autograd import Value, grad, no_grad
+from nn import demo_digits
 from nn.datasets import make_moons
 from nn.demo import accuracy, backprop_step, compiled_step, main, objective, run, train
+from nn.losses import cross_entropy
 from nn.module import MLP
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -259,7 +262,7 @@ def demo_options(capsys):
 def test_the_module_docstring_lists_every_command_line_option(capsys):
     # Regression: the docstring's options left out --compiled.
     options = demo_options(capsys)
-    assert options == {"--steps", "--seed", "--out", "--quiet", "--compiled", "--batch-size"}
+    assert options == {"--data", "--steps", "--seed", "--out", "--quiet", "--compiled", "--batch-size"}
     for option in options:
         assert f"``{option}" in nn.demo.__doc__, option
 
@@ -318,3 +321,130 @@ def test_the_readme_lists_every_command_line_option_of_the_demo(capsys):
     with open(os.path.join(REPO, "README.md"), encoding="utf-8") as f:
         demo_section = f.read().split("## The demo", 1)[1].split("\n## ", 1)[0]
     assert {option for option in options if f"`{option}" not in demo_section} == set()
+
+
+# --- the digits (--data digits) -----------------------------------------------------------------
+
+needs_sklearn = pytest.mark.skipif(importlib.util.find_spec("sklearn") is None,
+                                   reason="the digits need scikit-learn: pip install 'dagrad[digits]'")
+
+
+@needs_sklearn
+@pytest.mark.parametrize("how", [["--compiled"], []], ids=["compiled", "eager"])
+def test_the_digits_demo_writes_its_files(tmp_path, capsys, how):
+    out = tmp_path / "digits"
+    assert main(["--data", "digits", "--steps", "3", *how, "--quiet", "--out", str(out)]) == 0
+    stdout, stderr = capsys.readouterr()
+    assert stderr == "" and stdout.startswith("dagrad demo: ") and "% test accuracy after 3 steps" in stdout
+    for name in ["training_curves.png", "confusion_matrix.png", "misclassified.png"]:
+        assert (out / name).read_bytes().startswith(PNG) and str(out / name) in stdout
+    page = (out / "backprop.html").read_text(encoding="utf-8")
+    assert "the output layer" in page and "w₁,₃₂⁽²⁾" in page and 'class="group k-neuron' in page
+    restored = MLP(64, [32, 10]).load(out / "model.json")
+    assert len(restored.parameters()) == 64 * 32 + 32 + 32 * 10 + 10
+
+
+@needs_sklearn
+def test_the_digits_demo_reaches_95_percent_test_accuracy(tmp_path):
+    # The full `python -m nn.demo --data digits --compiled` (3,000 steps; ~10 s of CPU time).
+    result = demo_digits.run(out=str(tmp_path), quiet=True, compiled=True)
+    assert result["accuracy"] >= 0.95
+
+
+@needs_sklearn
+def test_compiled_digits_training_matches_eager_training_to_rounding():
+    # The compiled step keeps the traced batch's cross_entropy shifts: the same numbers, to rounding.
+    from nn.datasets import load_digits
+
+    (X, y), _ = load_digits()
+    eager, compiled = MLP(64, [8, 10], seed=0), MLP(64, [8, 10], seed=0)
+    first = [y.index(c) for c in range(10)]
+    step_fn = compiled_step(compiled, [X[i] for i in first], [y[i] for i in first],
+                            loss_fn=cross_entropy, score=demo_digits.class_accuracy)
+    options = {"steps": 4, "quiet": True, "batch_size": 10, "seed": 3, "lr": 0.1, "stratified": True}
+    eager_history = train(eager, X, y, step_fn=demo_digits.backprop_step, **options)
+    compiled_history = train(compiled, X, y, step_fn=step_fn, **options)
+    assert [a for _, a in compiled_history] == [a for _, a in eager_history]
+    assert [l for l, _ in compiled_history] == pytest.approx([l for l, _ in eager_history], rel=1e-12)
+    assert list(compiled.state_dict().values()) == pytest.approx(list(eager.state_dict().values()), rel=1e-9, abs=1e-12)
+
+
+def test_stratified_minibatches_hold_one_of_each_class_in_class_order():
+    X = [[float(k)] for k in range(12)]
+    y = [2, 0, 1, 1, 0, 2, 2, 0, 1, 0, 1, 2]
+    batches = []
+
+    def record(model, inputs, labels):
+        batches.append(([int(x[0].data) for x in inputs], list(labels)))
+        return 0.0, 0.0
+
+    train(MLP(1, [3], seed=0), X, y, steps=5, step_fn=record, quiet=True, batch_size=6, stratified=True)
+    assert all(labels == [0, 0, 1, 1, 2, 2] for _, labels in batches)
+    assert all([y[i] for i in drawn] == labels and len(set(drawn)) == 6 for drawn, labels in batches)
+    assert len({tuple(drawn) for drawn, _ in batches}) > 1  # drawn at random, not the same batch each step
+
+
+@pytest.mark.parametrize("lr", [0, -0.1, float("nan"), "0.1"])
+def test_train_refuses_a_learning_rate_that_is_not_positive(lr):
+    with pytest.raises(ValueError, match=r"^train: lr must be a positive finite number, got "):
+        train(MLP(1, [1], seed=0), [[0.0]], [1], steps=1, step_fn=refuse_to_train, quiet=True, lr=lr)
+
+
+@pytest.mark.parametrize("y, batch_size, message", [
+    ([0, 1, 1, 0], 3, "train: stratified minibatches hold the same number of examples of each of the 2 classes; "
+                      "give a batch_size that is a multiple of 2, got 3"),
+    ([0, 1, 1, 0], None, "give a batch_size that is a multiple of 2, got None"),
+    ([0, 1, 1, 1], 4, "train: class 0 has 1 examples, fewer than the 2 each stratified minibatch of 4 takes"),
+    ([0, 1, -1, 1], 2, "train: stratified minibatches need class indices 0, 1, ... as labels, got -1"),
+    ([0, 1, 0.5, 1], 2, "train: stratified minibatches need class indices 0, 1, ... as labels, got 0.5"),
+])
+def test_stratified_training_refuses_what_it_cannot_stratify(y, batch_size, message):
+    with pytest.raises(ValueError) as e:
+        train(MLP(1, [2], seed=0), [[0.0]] * 4, y, steps=1, step_fn=refuse_to_train, quiet=True,
+              batch_size=batch_size, stratified=True)
+    assert message in str(e.value)
+
+
+def test_the_digits_batch_size_must_be_a_multiple_of_ten(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(nn.demo, "train", refuse_to_train)
+    with pytest.raises(SystemExit) as exit_:
+        main(["--data", "digits", "--batch-size", "15", "--out", str(tmp_path), "--quiet"])
+    assert exit_.value.code == 2
+    assert "argument --batch-size: with --data digits, must be a multiple of 10 (as many of each digit), got 15" \
+        in capsys.readouterr().err
+    with pytest.raises(ValueError, match=r"^run: batch_size must be a multiple of 10 \(the same number of each digit\), got 15"):
+        demo_digits.run(batch_size=15, out=str(tmp_path))
+
+
+def test_the_digits_demo_without_scikit_learn_says_how_to_install_it(tmp_path, capsys, monkeypatch):
+    for name in [m for m in sys.modules if m == "sklearn" or m.startswith("sklearn.")]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setitem(sys.modules, "sklearn", None)
+    monkeypatch.setattr(nn.demo, "train", refuse_to_train)
+    with pytest.raises(SystemExit) as exit_:
+        main(["--data", "digits", "--out", str(tmp_path / "out"), "--quiet"])
+    assert exit_.value.code == 1
+    assert capsys.readouterr().err == ("load_digits: the digits come with scikit-learn, from the optional extra "
+                                       "'digits': pip install 'dagrad[digits]' (or pip install scikit-learn)\n")
+    assert not (tmp_path / "out").exists()
+
+
+def test_class_accuracy_and_predict_take_the_largest_logit():
+    assert demo_digits.class_accuracy([[Value(0.1), 2.0], [3.0, 3.0], [0.0, 1.0]], [1, 0, 0]) == 2 / 3
+    model = MLP(2, [3], activation="linear", seed=0)
+    X = [[1.0, 0.0], [0.0, 1.0], [-1.0, 2.0]]
+    with no_grad():
+        outputs = [[v.data for v in model(x)] for x in X]
+    expected = [max(range(3), key=lambda c, out=out: (out[c], -c)) for out in outputs]
+    assert demo_digits.predict(model, X) == expected
+
+
+def test_plot_history_smooths_with_a_running_mean():
+    fig = nn.demo.plot_history([(1.0, 0.0), (3.0, 1.0), (5.0, 0.5)], smooth=2)
+    loss_ax, acc_ax = fig.axes
+    assert list(loss_ax.lines[0].get_ydata()) == [1.0, 3.0, 5.0]      # each step, faint
+    assert list(loss_ax.lines[1].get_ydata()) == [1.0, 2.0, 4.0]      # the mean of the last 2
+    assert list(acc_ax.lines[1].get_ydata()) == [0.0, 50.0, 75.0]
+    assert [len(ax.lines) for ax in nn.demo.plot_history([(1.0, 0.0)]).axes] == [1, 1]  # smooth=1: as before
+    with pytest.raises(ValueError, match=r"^plot_history: smooth must be an integer >= 1, got 0"):
+        nn.demo.plot_history([(1.0, 0.0)], smooth=0)
