@@ -513,9 +513,9 @@ class Explorer:
             # Python's words, not rebuilt by the script: step 0's leaf counts, and the ops written
             # between their operands (notation.formula's rule, which a JS regex would only approximate)
             "given": _leaf_counts(t), "infix": sorted({op for op in ops if not op.isidentifier()}),
-            "data": [_json_number(x) for x in t.data],
-            "parents": t.parents, "partials": [[_json_number(d) for d in ds] for ds in t.partials],
-            "added": [[_json_number(a) for a in ads] for ads in t.added],
+            "data": [page.json_number(x) for x in t.data],
+            "parents": t.parents, "partials": [[page.json_number(d) for d in ds] for ds in t.partials],
+            "added": [[page.json_number(a) for a in ads] for ads in t.added],
             "forward": t.forward, "backward": t.backward,
             "edges": d.edges, "widths": d.widths,
             "groups": [{"name": g["name"], "members": g["members"], "out": g["out"], "z": g["z"]} for g in self._groups],
@@ -791,10 +791,3 @@ def _inset_svg(ex: Explorer, g: int, inset: dict[str, Any], x: float, y: float, 
         parts.append(_node(t, i, cx, cy, states[i], step, *size, port=port))
     parts.append("</g></g>")
     return "".join(parts)
-
-
-# --- small helpers ---------------------------------------------------------------------------
-
-def _json_number(x: float) -> float | str:
-    # JSON has no inf or nan: the script reads these three strings back as numbers.
-    return x if math.isfinite(x) else repr(x)

@@ -15,6 +15,7 @@ Example:
 from __future__ import annotations
 
 import functools
+import math
 import os
 import pathlib
 from collections.abc import Callable
@@ -23,7 +24,7 @@ from typing import Any
 from autograd import svg
 from autograd._files import write_atomic
 
-__all__ = ["CSP", "mimebundle", "page", "save", "static", "widget_class"]
+__all__ = ["CSP", "json_number", "mimebundle", "page", "save", "script", "static", "widget_class"]
 
 STATIC = pathlib.Path(__file__).with_name("static")
 # No source but the page itself: inline script and style, data: images; nothing fetched, ever.
@@ -48,6 +49,21 @@ _PAGE = """<!DOCTYPE html>
 """
 
 
+# Scripts that start with others' text: one module, in the page and in the widget alike.
+_PRELUDES = {"training": ("common.js",)}
+
+
+@functools.cache
+def script(name: str) -> str:
+    """The ES module ``static/{name}.js``, after the shared script it uses (``common.js``: numbers as Python writes them, elements).
+
+    Example:
+      >>> "function num(" in script("training")
+      True
+    """
+    return "".join(static(f) for f in (*_PRELUDES.get(name, ()), f"{name}.js"))
+
+
 @functools.cache
 def static(name: str) -> str:
     """The text of a file shipped in ``autograd/static/`` (a page's script or style).
@@ -59,7 +75,7 @@ def static(name: str) -> str:
     return (STATIC / name).read_text(encoding="utf-8")
 
 
-def page(title: str, name: str, body: str, data_id: str, data: str) -> str:
+def page(title: str, name: str, body: str, data_id: str, data: str, frames: bool = False) -> str:
     """A whole HTML page: `body` (trusted markup), `data` (JSON) and ``static/{name}.js`` and ``.css`` inline.
 
     Args:
@@ -68,14 +84,26 @@ def page(title: str, name: str, body: str, data_id: str, data: str) -> str:
       body: markup the page starts with; only markup drawn by this package, never user text.
       data_id: the id of the JSON script element the module reads.
       data: the JSON text; every ``<`` is escaped here, so no string in it can end the element.
+      frames: let the page show ``blob:`` frames (pages it makes itself, such as a saved explorer).
 
     Example:
       >>> "<html" in page("t", "explorer", "", "d", "{}")
       True
     """
     # In a <script> element only "</" can end it early: escape every "<" (JSON allows \\u003c).
-    return _PAGE.format(csp=CSP, title=svg.text(title), css=static(f"{name}.css"), body=body, data_id=data_id,
-                        data=data.replace("<", "\\u003c"), js=static(f"{name}.js"))
+    csp = CSP + "; frame-src blob:" if frames else CSP
+    return _PAGE.format(csp=csp, title=svg.text(title), css=static(f"{name}.css"), body=body, data_id=data_id,
+                        data=data.replace("<", "\\u003c"), js=script(name))
+
+
+def json_number(x: float) -> float | str:
+    """`x` for a page's JSON, which has no inf or nan: those as the strings the scripts read back as numbers.
+
+    Example:
+      >>> json_number(1.5), json_number(float("-inf")), json_number(float("nan"))
+      (1.5, '-inf', 'nan')
+    """
+    return x if math.isfinite(x) else repr(x)
 
 
 def save(path: str | os.PathLike[str], html: str) -> str:
@@ -113,7 +141,7 @@ def widget_class(who: str, name: str, *traits: str) -> Any:
     fields: dict[str, Any] = {t: traitlets.Unicode().tag(sync=True) for t in traits}
     cls = type(f"{name.title()}Widget", (anywidget.AnyWidget,), {
         "__doc__": f"The {name} view as a Jupyter widget: the page's script, fed the same data.",
-        "__module__": __name__, "_esm": STATIC / f"{name}.js", "_css": STATIC / f"{name}.css",
+        "__module__": __name__, "_esm": STATIC / f"{name}.js" if name not in _PRELUDES else script(name), "_css": STATIC / f"{name}.css",
         "step": traitlets.Int(0).tag(sync=True), **fields})
     return cls
 
