@@ -182,7 +182,8 @@ class Recorder:
           >>> model = MLP(2, [3, 1], seed=0)
           >>> rec = Recorder(model, [[1.0, -1.0]], [1], loss_fn=hinge_loss)
           >>> rec.record(0.0)
-          >>> rec.explore(0, 0).steps[-1].node.label
+          >>> ex = rec.explore(0, 0)
+          >>> next(s for s in ex.steps if s.phase == "backward").node.label   # the root
           'loss'
         """
         from autograd.explorer import explore
