@@ -66,9 +66,11 @@ class Recorder:
         output (the sign of the score, a logit, decides), or class indices with several outputs
         (the largest decides).
       every: record each `every`-th call of `record` (1: all of them).
-      optimizer: the optimizer whose ``step`` follows `record`; its ``lr`` at each step is the η
-        shown. Without one, η is inferred for the chosen weight as −Δw ÷ ∂C/∂w, which is the
-        learning rate for plain SGD (and labelled as inferred).
+      optimizer: the optimizer whose ``step`` follows `record`; its ``lr`` is the η shown. It is
+        read at `record`, and again at the next call, for a schedule that sets it between `record`
+        and ``step``: with plain `SGD` the value that reproduces the update is kept. Without an
+        optimizer, η is inferred for the chosen weight as −Δw ÷ ∂C/∂w, which is the learning rate
+        for plain SGD (and labelled as inferred).
       loss_fn: ``loss_fn(output, target) -> Value`` of one example, e.g. `nn.hinge_loss`: the
         explorer opened from an example shows that loss; without it, the model's output.
       title: the page's title.
@@ -78,7 +80,7 @@ class Recorder:
       losses: the loss at each recorded step.
       params, grads: each recorded step's parameter values and gradients, tuples in ``named_parameters()`` order.
       names: the parameters' names as the page shows them (nn's labels, such as ``w[1]_12``, or their names).
-      lrs: the optimizer's learning rate at each recorded step (None without an optimizer).
+      lrs: the optimizer's learning rate at each recorded step's update (None without an optimizer).
 
     Example:
       >>> from nn import MLP
@@ -146,7 +148,7 @@ class Recorder:
             raise TypeError(f"Recorder.record: loss must be a Value or a number, got {type(loss).__name__}: {shown(loss)}")
         ps = self._params
         if self.steps and self.steps[-1] == self._calls - 1:  # the last recorded step's update is done now
-            self._after[len(self.steps) - 1] = tuple([p.data for p in ps])
+            self._done(len(self.steps) - 1, tuple([p.data for p in ps]))
         self._calls += 1
         if (self._calls - 1) % self.every:
             return
@@ -156,6 +158,20 @@ class Recorder:
         self.grads.append(tuple([p.grad for p in ps]))
         self.lrs.append(self._optimizer.lr if self._optimizer is not None else None)
         self._views = None
+
+    def _done(self, k: int, after: tuple[float, ...]) -> None:
+        """Keep step `k`'s parameters after its update, and the learning rate the update used."""
+        self._after[k] = after
+        opt = self._optimizer
+        if opt is not None and self.lrs[k] != opt.lr and self._plain_sgd():  # a schedule set lr after record()
+            w, g = self.params[k], self.grads[k]
+            i = max(range(len(g)), key=lambda i: abs(g[i]))
+            if after[i] == w[i] - opt.lr * g[i]:  # SGD's own operation: the lr it used, bit for bit
+                self.lrs[k] = opt.lr
+
+    def _plain_sgd(self) -> bool:
+        opt = self._optimizer
+        return type(opt) is SGD and not opt.momentum and not opt.weight_decay
 
     def after(self, k: int) -> tuple[float, ...]:
         """The parameters after recorded step `k`'s update: read at the next `record` call, or now for the last step.
@@ -170,7 +186,9 @@ class Recorder:
           True
         """
         k = self._index(k, "Recorder.after")
-        return self._after.get(k) or tuple(p.data for p in self._params)
+        if k not in self._after:  # the last step: its update is in the model now (if the loop has made it)
+            return tuple(p.data for p in self._params)
+        return self._after[k]
 
     def explore(self, k: int, example: int) -> Explorer:
         """The backprop explorer of `example`'s loss (or output, without `loss_fn`) at recorded step `k`'s parameters.
@@ -328,10 +346,11 @@ class Recorder:
 
     def _json(self, explorers: list[dict[str, Any]]) -> str:
         v, n = self._computed(), len(self.steps)
+        if self.steps[-1] == self._calls - 1:  # the last step's update, as the model holds it now (replaced by the next record)
+            self._done(n - 1, self.after(n - 1))
         after = [None if k + 1 < n and self.steps[k + 1] == self.steps[k] + 1 else self.after(k) for k in range(n)]
         opt = self._optimizer
-        rule = ("inferred" if opt is None else
-                "sgd" if type(opt) is SGD and not opt.momentum and not opt.weight_decay else type(opt).__name__)
+        rule = "inferred" if opt is None else "sgd" if self._plain_sgd() else type(opt).__name__
         return json.dumps({
             "title": self.title, "steps": self.steps, "loss": [page.json_number(x) for x in self.losses],
             "accuracy": v["accuracy"], "lr": self.lrs, "rule": rule, "names": self.names,
