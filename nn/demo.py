@@ -9,6 +9,9 @@ rate decaying linearly from 1.0 to 0.1. Then writes, to ``out/`` by default:
 - ``backprop.html``: the backprop explorer (`autograd.explore`) on one example's loss, drawn
   before training, where its gradient is not zero: one box per neuron, forward and backward pass
   step by step; open it in any browser;
+- ``training.html``: the training timeline (`nn.Recorder`) of every step: loss and accuracy, the
+  decision boundary, each layer's weights and gradients, what each update changed, and the
+  explorer of the first example at the first, middle and last step;
 - ``model.json``: the trained weights (``MLP(2, [16, 16, 1]).load("out/model.json")``).
 
 Options: ``--steps N`` (default 100), ``--seed S`` (for the data and the weights, default 1337),
@@ -45,6 +48,7 @@ from nn.datasets import make_moons
 from nn.losses import hinge_loss
 from nn.module import MLP
 from nn.optim import SGD
+from nn.recorder import Recorder
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -169,7 +173,8 @@ def compiled_step(model: Module, X: Sequence[Sequence[float]], y: Sequence[float
 
 
 def train(model: Module, X: Sequence[Sequence[float]], y: Sequence[float], steps: int = STEPS, *, step_fn: StepFn = backprop_step,
-          quiet: bool = False, batch_size: int | None = None, seed: int = SEED) -> list[tuple[float, float]]:
+          quiet: bool = False, batch_size: int | None = None, seed: int = SEED,
+          record: Callable[[float], None] | None = None) -> list[tuple[float, float]]:
     """Train `model` with micrograd's demo schedule: SGD, lr = 1.0 − 0.9·k/steps at step k.
 
     Each step zeroes the gradients, calls ``step_fn(model, inputs, y)`` (which fills in the
@@ -190,6 +195,8 @@ def train(model: Module, X: Sequence[Sequence[float]], y: Sequence[float], steps
       quiet: hide the progress bar.
       batch_size: points per step (an integer >= 1); by default all of them.
       seed: seeds the minibatches' draw.
+      record: called with each step's loss after its gradients and before its update, e.g. a
+        `Recorder`'s ``record``.
 
     Returns:
       The history: one ``(loss, accuracy)`` pair per step, measured before that step's update.
@@ -221,6 +228,8 @@ def train(model: Module, X: Sequence[Sequence[float]], y: Sequence[float], steps
             else:
                 batch = rng.sample(range(len(X)), batch_size)  # type: ignore[arg-type]  # not everything: an int
                 loss, acc = step_fn(model, [inputs[i] for i in batch], [y[i] for i in batch])
+            if record is not None:
+                record(loss)
             optimizer.lr = 1.0 - 0.9 * k / steps
             optimizer.step()
             history.append((loss, acc))
@@ -255,7 +264,7 @@ def run(steps: int = STEPS, seed: int = SEED, out: str = OUT, quiet: bool = Fals
       >>> import tempfile
       >>> result = run(steps=2, out=tempfile.mkdtemp(), quiet=True)
       >>> len(result["files"]), 0 <= result["accuracy"] <= 1
-      (4, True)
+      (5, True)
     """
     if compiled and step_fn is not None:
         raise ValueError(f"run: got compiled=True and step_fn={getattr(step_fn, '__name__', step_fn)!r}, two ways to "
@@ -279,7 +288,9 @@ def run(steps: int = STEPS, seed: int = SEED, out: str = OUT, quiet: bool = Fals
         step_fn = compiled_step(model, X, y)
     elif step_fn is None:
         step_fn = backprop_step
-    history = train(model, X, y, steps, step_fn=step_fn, quiet=quiet, batch_size=batch_size, seed=seed)
+    recorder = Recorder(model, X, y, loss_fn=hinge_loss, title="training the demo's MLP(2, [16, 16, 1]) on two moons")
+    history = train(model, X, y, steps, step_fn=step_fn, quiet=quiet, batch_size=batch_size, seed=seed,
+                    record=recorder.record)
     seconds = time.perf_counter() - start
     with no_grad():  # the history is measured before each update; this is after the last one
         scores = [model(x) for x in X]
@@ -288,7 +299,8 @@ def run(steps: int = STEPS, seed: int = SEED, out: str = OUT, quiet: bool = Fals
     curves, boundary = os.path.join(out, "training_curves.png"), os.path.join(out, "decision_boundary.png")
     plot_history(history, curves)
     plot_decision_boundary(model, X, y, boundary)
-    files = [curves, boundary, explorer.save(os.path.join(out, "backprop.html"))]
+    files = [curves, boundary, explorer.save(os.path.join(out, "backprop.html")),
+             recorder.save(os.path.join(out, "training.html"))]
     model.save(os.path.join(out, "model.json"))
     files.append(os.path.join(out, "model.json"))
     return {"accuracy": accuracy(scores, y), "loss": loss.data, "seconds": seconds, "files": files}

@@ -478,9 +478,12 @@ def _groups(rec: Recorder) -> list[dict[str, Any]]:
     for name, ks in others.items():
         groups.append({"name": name, "w": name, "rows": [""], "cols": [rec._keys[k].rpartition(".")[2] for k in ks],
                        "cells": [ks]})
-    for g in groups:  # one colour scale per heatmap, shared by every step: its largest finite |number|
+    for g in groups:  # one colour scale per heatmap, shared by every step
         members = [k for row in g["cells"] for k in row if k >= 0]
         g["wmax"] = max((abs(ps[k]) for ps in rec.params for k in members if math.isfinite(ps[k])), default=0.0)
-        g["gmax"] = max((abs(gs[k]) for gs in rec.grads for k in members if math.isfinite(gs[k])), default=0.0)
+        # Gradients: the 95th percentile of |∂C/∂w|, not the largest, which the first steps' few
+        # large ones would set and so wash out every later step; larger ones show at full colour.
+        sizes = sorted(abs(gs[k]) for gs in rec.grads for k in members if math.isfinite(gs[k]))
+        g["gmax"] = sizes[int(0.95 * (len(sizes) - 1))] if sizes else 0.0
         g["norms"] = [page.json_number(math.sqrt(sum(gs[k] * gs[k] for k in members))) for gs in rec.grads]
     return groups

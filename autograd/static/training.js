@@ -210,7 +210,7 @@ class Training {
     const rows = g.rows.length, cols = g.cols.length;
     const cell = Math.max(5, Math.min(16, Math.floor(220 / cols), Math.floor(300 / rows)));
     const pad = { l: 22, t: 14 };
-    const make = (label, max) => {
+    const make = (label, max, beyond) => {
       const canvas = el("canvas", { width: String(pad.l + cols * cell + 2), height: String(pad.t + rows * cell + 2),
         class: "tr-heat", title: "click a cell to choose that weight" });
       canvas.addEventListener("click", (e) => {
@@ -220,10 +220,11 @@ class Training {
         const p = rr >= 0 && rr < rows && c >= 0 && c < cols ? g.cells[rr][c] : -1;
         if (p >= 0) this.pick(p);
       });
-      const scale = el("div", { class: "tr-scale" }, el("span", { text: num(-max) }), el("i", {}), el("span", { text: num(max) }));
+      const scale = el("div", { class: "tr-scale" }, el("span", { text: `${beyond ? "≤ " : ""}${num(-max)}` }), el("i", {}),
+        el("span", { text: `${beyond ? "≥ " : ""}${num(max)}` }));
       return [canvas, el("figure", {}, el("figcaption", { text: label }), canvas, scale)];
     };
-    const [wc, wf] = make(g.w, g.wmax), [gc, gf] = make(`∂C/∂${g.w}`, g.gmax);
+    const [wc, wf] = make(g.w, g.wmax, false), [gc, gf] = make(`∂C/∂${g.w}`, g.gmax, true);
     const draw = (canvas, values, max, k) => {
       const ctx = canvas.getContext("2d");
       ctx.clearRect(0, 0, canvas.width, canvas.height);
@@ -317,7 +318,7 @@ class Training {
     let eta = d.lr[k], line;
     if (d.rule === "inferred") {
       eta = dw !== null && g !== 0 ? -dw / g : null;
-      line = "η inferred as −Δw ÷ ∂C/∂w (plain SGD's learning rate; pass optimizer= to show the optimizer's)";
+      line = "η inferred as −Δw ÷ ∂C/∂w: plain SGD's learning rate (Recorder(..., optimizer=opt) shows the optimizer's)";
     } else if (d.rule === "sgd") {
       line = nw === null ? "" : `new w = w − η·∂C/∂w = ${num(w)} − ${num(eta)} × ${num(g)} = ${num(nw)}`;
     } else {
