@@ -21,7 +21,7 @@ from autograd import Value, explore, topological_order
 from nn import MLP
 from nn.losses import hinge_loss
 
-__all__ = ["CHROMIUM_ARGS", "chromium_path", "explorer_rows", "network_loss"]
+__all__ = ["CHROMIUM_ARGS", "chromium_path", "explorer_rows", "in_browser", "network_loss"]
 
 TARGETS = {"python_s": 1.0, "page_mb": 2.0, "paint_ms": 1000.0, "step_ms": 50.0}
 # The flags keep Chromium from reaching out on a closed network (sync, component updates, QUIC
@@ -86,7 +86,7 @@ def explorer_rows(row, networks, repeat=5):
             t0 = time.perf_counter()
             explore(loss, params=model.parameters()).save(path)
             seconds.append(time.perf_counter() - t0)
-        paint, step = _in_browser(path, repeat)
+        paint, step = in_browser(path, repeat, "dagradExplorer", "t.total")
         measured = [("explore + save", statistics.median(seconds), "s", "python_s"),
                     ("page size", os.path.getsize(path) / 1e6, "MB", "page_mb")]
         if paint is not None:
@@ -101,15 +101,21 @@ def explorer_rows(row, networks, repeat=5):
     return rows
 
 
-def _in_browser(path, repeat):
-    """(ms to the explorer drawn and ready, median ms of one step), or (None, None) without a browser."""
+def in_browser(path, repeat, view, total):
+    """(ms to the page drawn and ready, median ms of one step), or (None, None) without a browser.
+
+    Args:
+      path: a saved page whose script sets ``globalThis[view]``, with ``ready`` (the time it was
+        drawn) and ``go(k)``; ``view.<total>`` is its number of steps.
+      repeat: loads to take the median of (and steps: 15 per load).
+    """
     # In a thread of its own: Playwright's sync API refuses to start where an event loop runs
     # (a notebook, or a test session whose browser tests hold one).
     with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(_measure, path, repeat).result()
+        return pool.submit(_measure, path, repeat, view, total).result()
 
 
-def _measure(path, repeat):
+def _measure(path, repeat, view, total):
     chromium = chromium_path()
     try:
         from playwright.sync_api import sync_playwright
@@ -125,23 +131,23 @@ def _measure(path, repeat):
         paints = []
         for _ in range(repeat):
             page.goto("file://" + os.path.abspath(path))
-            page.wait_for_function("() => globalThis.dagradExplorer && dagradExplorer.ready")
-            # The explorer's own mark: constructed, stepped to its first step and fitted, after a frame.
-            paints.append(page.evaluate("() => dagradExplorer.ready"))
-        steps = page.evaluate("""(n) => {
-            const ex = dagradExplorer, total = ex.t.total, times = [];
+            page.wait_for_function(f"() => globalThis.{view} && {view}.ready")
+            # The page's own mark: constructed, stepped to its first step (the explorer: and fitted), after a frame.
+            paints.append(page.evaluate(f"() => {view}.ready"))
+        steps = page.evaluate(f"""(n) => {{
+            const ex = {view}, total = ex.{total}, times = [];
             let seed = 1;
-            for (let k = 0; k < 2 * n; k++) {  // the first n warm the script's compiler up: not timed
+            for (let k = 0; k < 2 * n; k++) {{  // the first n warm the script's compiler up: not timed
                 seed = (seed * 16807) % 2147483647;
                 const target = seed % total;
                 const t0 = performance.now();
                 ex.go(target);
-                ex.svg.getBoundingClientRect(); document.body.offsetHeight;  // style and layout included
+                document.body.offsetHeight;  // style and layout included
                 if (k >= n) times.push(performance.now() - t0);
-            }
+            }}
             times.sort((a, b) => a - b);
             return times[Math.floor(times.length / 2)];
-        }""", 15 * repeat)
+        }}""", 15 * repeat)
         browser.close()
     return statistics.median(paints), steps
 

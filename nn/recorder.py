@@ -278,7 +278,8 @@ class Recorder:
         positive_int(budget, "Recorder.save", "max_explorer_bytes")
         n = len(self.steps)
         chosen = list(dict.fromkeys([(0, 0), (n // 2, 0), (n - 1, 0)])) if pairs is None else list(pairs)
-        saved, left = [], []
+        saved: list[dict[str, Any]] = []
+        left: list[tuple[int, int]] = []
         for pair in chosen:
             if not (isinstance(pair, tuple) and len(pair) == 2):
                 raise TypeError(f"Recorder.save: explorers must be (k, example) pairs, got {shown(pair)}")
@@ -337,7 +338,8 @@ class Recorder:
           >>> rec.accuracies in ([0.0], [1.0])
           True
         """
-        return self._computed()["accuracy"]
+        accuracy: list[float] | None = self._computed()["accuracy"]
+        return accuracy
 
     def _computed(self) -> dict[str, Any]:
         if self._views is None:
@@ -466,7 +468,7 @@ def _groups(rec: Recorder) -> list[dict[str, Any]]:
             layers.setdefault(name.layer, {})[(name.indices[0], 0)] = k
         else:
             others.setdefault(rec._keys[k].rpartition(".")[0] or "parameters", []).append(k)
-    groups = []
+    groups: list[dict[str, Any]] = []
     for l, cells in sorted(layers.items()):
         rows = sorted({i for i, _ in cells})
         cols = sorted({j for _, j in cells if j})

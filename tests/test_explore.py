@@ -9,10 +9,10 @@ from xml.etree import ElementTree
 import pytest
 from hostile import HOSTILE
 
-from autograd import Op, Value, explore, explorer, grad, svg, topological_order
+from autograd import Op, Value, explore, grad, svg, topological_order
 from autograd.explorer import Explorer, Step
-from autograd.page import STATIC
 from autograd.layout import chain, layered
+from autograd.page import STATIC
 from nn import MLP, Module, Neuron
 from nn.losses import hinge_loss
 

@@ -6,12 +6,12 @@ import sys
 import time
 
 import pytest
+from hostile import HOSTILE
 
 from autograd import Value, svg
 from nn import MLP, SGD, Adam, Module, hinge_loss, mse_loss
 from nn.datasets import make_moons
 from nn.recorder import Recorder
-from tests.hostile import HOSTILE
 
 
 def page_data(html):
@@ -20,7 +20,7 @@ def page_data(html):
 
 def train(model, X, y, steps, rec=None, opt=None):
     opt = opt or SGD(model.parameters(), lr=0.1)
-    for k in range(steps):
+    for _ in range(steps):
         opt.zero_grad()
         loss = hinge_loss([model(x) for x in X], y)
         loss.backward()
@@ -203,7 +203,7 @@ def test_the_demo_recorded_costs_little_and_its_page_is_small(tmp_path):
     opt = SGD(model.parameters(), lr=1.0)
     rec = Recorder(model, X, y, optimizer=opt, loss_fn=hinge_loss)
     training = recording = 0.0
-    for k in range(20):
+    for _ in range(20):
         start = time.perf_counter()
         opt.zero_grad()
         loss, _ = backprop_step(model, inputs, y)

@@ -7,11 +7,11 @@ screenshot of it to tests/screenshots/.
 import json
 
 import pytest
+from hostile import HOSTILE
 
 from autograd import svg
 from nn import MLP, SGD, hinge_loss
 from nn.recorder import Recorder
-from tests.hostile import HOSTILE
 
 X = [[1.0, 0.5], [-1.0, 0.2], [0.3, -0.8], [-0.5, -0.5], [0.8, 0.9], [-0.9, -0.1]]
 Y = [1, -1, 1, -1, 1, -1]
@@ -141,7 +141,10 @@ const model = {{
   save_changes: () => globalThis.saved.push(state.step),
   on: (name, fn) => {{ listeners[name] = fn; }},
   off: () => {{}},
-  send: (msg) => {{ globalThis.asked.push(msg.explore); listeners["msg:custom"]({{k: msg.explore[0], example: msg.explore[1], html: {answer}}}); }},
+  send: (msg) => {{
+    globalThis.asked.push(msg.explore);
+    listeners["msg:custom"]({{k: msg.explore[0], example: msg.explore[1], html: {answer}}});
+  }},
 }};
 render({{ model, el: document.getElementById("out") }});
 </script></body></html>"""
