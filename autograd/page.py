@@ -50,7 +50,7 @@ _PAGE = """<!DOCTYPE html>
 
 
 # Scripts that start with others' text: one module, in the page and in the widget alike.
-_PRELUDES = {"training": ("common.js",)}
+_PRELUDES = {"explorer": ("common.js",), "training": ("common.js",)}
 
 
 @functools.cache
@@ -141,7 +141,7 @@ def widget_class(who: str, name: str, *traits: str) -> Any:
     fields: dict[str, Any] = {t: traitlets.Unicode().tag(sync=True) for t in traits}
     cls = type(f"{name.title()}Widget", (anywidget.AnyWidget,), {
         "__doc__": f"The {name} view as a Jupyter widget: the page's script, fed the same data.",
-        "__module__": __name__, "_esm": STATIC / f"{name}.js" if name not in _PRELUDES else script(name), "_css": STATIC / f"{name}.css",
+        "__module__": __name__, "_esm": script(name), "_css": STATIC / f"{name}.css",
         "step": traitlets.Int(0).tag(sync=True), **fields})
     return cls
 

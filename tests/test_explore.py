@@ -365,8 +365,9 @@ def test_jupyter_shows_the_widget_and_a_drawing_for_front_ends_without_script():
     assert bundle["text/html"].count("<svg") == 1 and "step 41 of" in bundle["text/html"]
     widget = ex.widget()
     assert widget.step == 40 and json.loads(widget.data)["names"] == ex._t.names
-    # One script for the widget and the page: the widget's module is the file the page inlines.
-    assert widget._esm == (STATIC / "explorer.js").read_text(encoding="utf-8")
+    # One script for the widget and the page: the widget's module is the text the page inlines,
+    # the shared helpers (common.js) and then the explorer's own file.
+    assert widget._esm == (STATIC / "common.js").read_text(encoding="utf-8") + (STATIC / "explorer.js").read_text(encoding="utf-8")
     assert widget._esm in ex.html() and widget._css in ex.html()
 
 
