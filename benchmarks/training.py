@@ -1,9 +1,8 @@
 """The training timeline's costs: what recording adds to the demo's training, the page's size, and the page in headless Chromium.
 
 The demo's loop (``MLP(2, [16, 16, 1])`` on 100 two-moons points, full-batch SGD, as ``make
-demo`` trains it) run twice, without and with a `nn.Recorder` recording every step; the time
-`record` takes is measured inside the recorded run, against the steps' own time (two whole runs
-differ by more than that on a busy machine). Then the saved page: its size, the time from
+demo`` trains it) with a `nn.Recorder` recording every step: the time `record` takes against the
+steps' own. Then the saved page: its size, the time from
 navigation to drawn (first paint), and one step of the slider (the median over jumps to random
 steps, every panel redrawn and laid out). The browser rows need Playwright and the system
 Chromium, as the explorer's do.
@@ -21,23 +20,21 @@ from nn.datasets import make_moons
 from nn.demo import N_SAMPLES, NOISE, SEED, backprop_step
 from nn.recorder import Recorder
 
-__all__ = ["training_rows"]
+__all__ = ["recorded_demo", "training_rows"]
 
 TARGETS = {"overhead_pct": 20.0, "page_mb": 3.0, "paint_ms": 1000.0, "step_ms": 50.0}
 
 
-def training_rows(row, steps=100, repeat=5):
-    """The timeline's rows, made with `row(workload, engine, value, unit, target, met)`.
+def recorded_demo(steps):
+    """Train the demo's network `steps` steps, recording each: (the `Recorder`, seconds training, seconds recording).
 
-    Args:
-      row: makes one row of the table.
-      steps: the training steps recorded (the demo's 100).
-      repeat: the page loads (and slider steps, 15 per load) to take the median of.
+    The time `record` takes is measured inside the run, against the steps' own time: two whole
+    runs, with and without recording, differ by more than that on a busy machine.
 
     Example:
-      >>> rows = training_rows(lambda *cells: cells, steps=2, repeat=1)
-      >>> rows[0][3]
-      '%'
+      >>> rec, training, recording = recorded_demo(2)
+      >>> rec.steps, 0 < recording < training
+      ([0, 1], True)
     """
     X, labels = make_moons(N_SAMPLES, noise=NOISE, seed=SEED)
     y = [2 * t - 1 for t in labels]
@@ -57,6 +54,23 @@ def training_rows(row, steps=100, repeat=5):
         opt.step()
         training += t1 - t0 + time.perf_counter() - t2
         recording += t2 - t1
+    return rec, training, recording
+
+
+def training_rows(row, steps=100, repeat=5):
+    """The timeline's rows, made with `row(workload, engine, value, unit, target, met)`.
+
+    Args:
+      row: makes one row of the table.
+      steps: the training steps recorded (the demo's 100).
+      repeat: the page loads (and slider steps, 15 per load) to take the median of.
+
+    Example:
+      >>> rows = training_rows(lambda *cells: cells, steps=2, repeat=1)
+      >>> rows[0][3]
+      '%'
+    """
+    rec, training, recording = recorded_demo(steps)
     folder = tempfile.mkdtemp()
     path = rec.save(os.path.join(folder, "training.html"))
     name = f"training timeline, the demo ({steps} steps)"

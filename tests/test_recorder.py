@@ -3,14 +3,13 @@ import json
 import os
 import re
 import sys
-import time
 
 import pytest
 from hostile import HOSTILE
 
 from autograd import Value, svg
+from benchmarks.training import recorded_demo
 from nn import MLP, SGD, Adam, Module, hinge_loss, mse_loss
-from nn.datasets import make_moons
 from nn.recorder import Recorder
 
 
@@ -195,26 +194,8 @@ def test_errors_name_the_argument_and_the_remedy():
 
 
 def test_the_demo_recorded_costs_little_and_its_page_is_small(tmp_path):
-    from nn.demo import N_SAMPLES, NOISE, backprop_step
-    X, labels = make_moons(N_SAMPLES, noise=NOISE, seed=1337)
-    y = [2 * t - 1 for t in labels]
-    inputs = [[Value(c) for c in x] for x in X]
-    model = MLP(2, [16, 16, 1], seed=1337)
-    opt = SGD(model.parameters(), lr=1.0)
-    rec = Recorder(model, X, y, optimizer=opt, loss_fn=hinge_loss)
-    training = recording = 0.0
-    for _ in range(20):
-        start = time.perf_counter()
-        opt.zero_grad()
-        loss, _ = backprop_step(model, inputs, y)
-        middle = time.perf_counter()
-        rec.record(loss)
-        end = time.perf_counter()
-        opt.step()
-        training, recording = training + (middle - start), recording + (end - middle)
-    # The time record() takes, against the step's own (timed apart: the machine's noise would
-    # swamp a comparison of two whole runs): at most 20% more.
-    assert recording <= 0.2 * training
+    rec, training, recording = recorded_demo(20)
+    assert recording <= 0.2 * training  # recording adds at most 20% to the training time
     assert os.path.getsize(rec.save(tmp_path / "training.html")) <= 3_000_000
 
 

@@ -127,30 +127,9 @@ def test_hostile_names_are_shown_as_text(page, tmp_path, name, text):
 def test_the_widget_asks_python_for_an_explorer_and_syncs_the_step(page, tmp_path):
     rec = recorded()
     widget = rec.widget()
-    answer = json.dumps(rec.explore(1, 2).html()).replace("</", "<\\/")  # inside a <script>: no "</"
-    html = f"""<!DOCTYPE html><html><head><meta charset="utf-8"><style>{widget._css}</style></head><body>
-<div id="out"></div>
-<script type="module">
-{widget._esm}
-const state = {json.dumps({"data": widget.data, "step": 1})};
-const listeners = {{}};
-globalThis.saved = []; globalThis.asked = [];
-const model = {{
-  get: (k) => state[k],
-  set: (k, v) => {{ state[k] = v; }},
-  save_changes: () => globalThis.saved.push(state.step),
-  on: (name, fn) => {{ listeners[name] = fn; }},
-  off: () => {{}},
-  send: (msg) => {{
-    globalThis.asked.push(msg.explore);
-    listeners["msg:custom"]({{k: msg.explore[0], example: msg.explore[1], html: {answer}}});
-  }},
-}};
-render({{ model, el: document.getElementById("out") }});
-</script></body></html>"""
-    path = tmp_path / "widget.html"
-    path.write_text(html, encoding="utf-8")
-    page.open_file(path)
+    explorer = json.dumps(rec.explore(1, 2).html())  # what Python answers
+    page.open_widget(widget, {"data": widget.data, "step": 1}, tmp_path,
+                     answer=f"(msg) => ({{k: msg.explore[0], example: msg.explore[1], html: {explorer}}})")
     page.wait_for_selector(".tr-widget .tr-rule")
     assert set(panel_steps(page)) == {"1"}  # starts at the Python side's step
     page.focus(".tr-widget")
@@ -160,6 +139,6 @@ render({{ model, el: document.getElementById("out") }});
     page.fill(".tr-example-input", "3")
     page.dispatch_event(".tr-example-input", "change")
     page.click(".tr-open")
-    assert page.evaluate("globalThis.asked") == [[1, 2]]
+    assert page.evaluate("globalThis.sent") == [{"explore": [1, 2]}]
     title = page.frame_locator(".tr-frame-explorer").locator(".dx-head h1").text_content()
     assert title == f"backprop on example 3 (y = 1) at step {rec.steps[1]}"
