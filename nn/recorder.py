@@ -112,6 +112,8 @@ class Recorder:
         self._model, self._optimizer, self._loss_fn = model, optimizer, loss_fn
         self.X, self.y = rows, targets
         named = model.named_parameters()
+        if not named:
+            raise ValueError(f"Recorder: the model has no parameters to record: {shown(model)}")
         self._params = [p for _, p in named]
         self.names = [p.label if notation.parse(p.label) else name for name, p in named]
         self._keys = [name for name, _ in named]
@@ -277,7 +279,10 @@ class Recorder:
     def _saved_explorers(self, pairs: Sequence[tuple[int, int]] | None, budget: int) -> list[dict[str, Any]]:
         positive_int(budget, "Recorder.save", "max_explorer_bytes")
         n = len(self.steps)
-        chosen = list(dict.fromkeys([(0, 0), (n // 2, 0), (n - 1, 0)])) if pairs is None else list(pairs)
+        if pairs is None:  # by default: when an example's loss (or its one output) can be explored
+            explorable = self._loss_fn is not None and self.y is not None or self._computed()["outputs"] == 1
+            pairs = list(dict.fromkeys([(0, 0), (n // 2, 0), (n - 1, 0)])) if explorable else []
+        chosen = list(pairs)
         saved: list[dict[str, Any]] = []
         left: list[tuple[int, int]] = []
         for pair in chosen:
@@ -398,7 +403,7 @@ class _Views:
             targets = [classes.index(t) if n_out == 1 else int(t) for t in rec.y]
             accuracy = [sum(_decide(o) == t for o, t in zip(outs, targets)) / len(targets) for outs in predictions]
         boundary = self.boundary() if len(rec.X[0]) == 2 and n_out <= 8 else None
-        return {"accuracy": accuracy, "boundary": boundary, "classes": classes}
+        return {"accuracy": accuracy, "boundary": boundary, "classes": classes, "outputs": n_out}
 
     def outputs(self, points: list[list[float]], ps: tuple[float, ...]) -> list[list[float]]:
         """Each point's outputs at parameters `ps`."""

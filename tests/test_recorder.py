@@ -173,10 +173,21 @@ def test_hostile_names_are_data_never_markup(name, text):
     assert data["title"] == text and f"<title>{svg.text(text)}</title>" in html
 
 
+def test_a_model_with_several_outputs_and_no_loss_saves_no_explorer_by_default():
+    model = MLP(2, [3, 2], seed=0)
+    rec = Recorder(model, X4)
+    rec.record(1.0)
+    assert page_data(rec.html())["explorers"] == []
+    with pytest.raises(ValueError, match="several outputs; pass loss_fn"):
+        rec.explore(0, 0)
+
+
 def test_errors_name_the_argument_and_the_remedy():
     model = MLP(2, [2, 1], seed=0)
     with pytest.raises(TypeError, match="Recorder: model must be an nn Module"):
         Recorder([1.0], X4)
+    with pytest.raises(ValueError, match="no parameters to record"):
+        Recorder(Module(), X4)
     with pytest.raises(ValueError, match="one target per row"):
         Recorder(model, X4, [1, -1])
     with pytest.raises(ValueError, match="every must be"):
