@@ -238,6 +238,8 @@ class Training {
       for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) {
         const p = g.cells[i][j];
         if (p < 0) continue;
+        ctx.fillStyle = "#cbd5e1"; // a hairline frame, so a cell of 0 (white) still shows where it is
+        ctx.fillRect(pad.l + j * cell - 0.5, pad.t + i * cell - 0.5, cell, cell);
         ctx.fillStyle = rgb(diverging(values[k][p], max));
         ctx.fillRect(pad.l + j * cell, pad.t + i * cell, cell - 1, cell - 1);
         if (p === this.shown) {
@@ -333,7 +335,7 @@ class Training {
 
   exampleLine() {
     const d = this.d, i = this.example, yi = d.y ? ` (y = ${d.y[i]})` : "";
-    this.exampleText.textContent = `example ${i + 1}${yi}: ` + (d.boundary ? "click a point on the boundary to choose another" : "");
+    this.exampleText.textContent = `example ${i + 1}${yi}` + (d.boundary ? ": click a point on the boundary to choose another" : "");
   }
 
   pick(p) {
