@@ -244,10 +244,10 @@ class Recorder:
           >>> "<html" in rec.html()
           True
         """
-        if not self.steps:
-            raise ValueError("Recorder: nothing is recorded yet; call rec.record(loss) in the training loop first")
+        self._check_recorded("Recorder.html")
         return page.page(self.title, "training", '<div class="dagrad-training" id="dagrad-training"></div>',
-                         "dagrad-training-data", self._json(self._saved_explorers(explorers, max_explorer_bytes)), frames=True)
+                         "dagrad-training-data", self._json(self._saved_explorers(explorers, max_explorer_bytes), live=False),
+                         frames=True)
 
     def save(self, path: str | os.PathLike[str], explorers: Sequence[tuple[int, int]] | None = None,
              max_explorer_bytes: int = EXPLORER_BYTES) -> str:
@@ -311,7 +311,8 @@ class Recorder:
           >>> rec.widget().step
           0
         """
-        w = page.widget_class("Recorder", "training", "data")(data=self._json([]), step=0)
+        self._check_recorded("Recorder.widget")
+        w = page.widget_class("Recorder", "training", "data")(data=self._json([], live=True), step=0)
 
         def reply(widget: Any, content: Any, buffers: Any) -> None:  # the script asks for an explorer
             if isinstance(content, dict) and content.get("explore"):
@@ -321,8 +322,14 @@ class Recorder:
         w.on_msg(reply)
         return w
 
+    def _check_recorded(self, who: str) -> None:
+        if not self.steps:
+            raise ValueError(f"{who}: nothing is recorded yet; call rec.record(loss) in the training loop first")
+
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None,
                           **kwargs: Any) -> dict[str, Any] | tuple[dict[str, Any], dict[str, Any]]:
+        if not self.steps:  # nothing to show yet: say so
+            return {"text/plain": repr(self)}
         caption = f"<p><b>{svg.text(self.title)}</b>: {svg.text(repr(self))}</p>"
         return page.mimebundle(caption, repr(self), self.widget,
                                "<p>(install the notebooks extra, <code>pip install 'dagrad[notebooks]'</code>, to "
@@ -351,7 +358,8 @@ class Recorder:
             self._views = _Views(self).compute()
         return self._views
 
-    def _json(self, explorers: list[dict[str, Any]]) -> str:
+    def _json(self, explorers: list[dict[str, Any]], live: bool) -> str:
+        """The page's data; `live`: a widget, which asks Python for any explorer, else a saved page with `explorers`."""
         v, n = self._computed(), len(self.steps)
         if self.steps[-1] == self._calls - 1:  # the last step's update, as the model holds it now (replaced by the next record)
             self._done(n - 1, self.after(n - 1))
@@ -367,7 +375,7 @@ class Recorder:
             "groups": _groups(self), "boundary": v["boundary"],
             "X": self.X, "y": self.y if self.y is None or all(isinstance(t, (int, float)) for t in self.y) else None,
             "classes": v["classes"], "explorers": explorers, "examples": len(self.X),
-            "live": not explorers,
+            "live": live,
         }, separators=(",", ":"), allow_nan=False)
 
 

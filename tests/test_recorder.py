@@ -197,6 +197,9 @@ def test_errors_name_the_argument_and_the_remedy():
     rec = Recorder(model, X4)
     with pytest.raises(ValueError, match="nothing is recorded yet"):
         rec.save("never.html")
+    with pytest.raises(ValueError, match="Recorder.widget: nothing is recorded yet"):
+        rec.widget()
+    assert rec._repr_mimebundle_() == {"text/plain": "<Recorder 0 steps recorded>"}
     with pytest.raises(TypeError, match="loss must be a Value or a number"):
         rec.record("0.5")
     rec.record(1.0)
@@ -225,3 +228,18 @@ def test_mse_loss_records_a_float_loss():
     loss = mse_loss([model([0.0]), model([1.0])], [1.0, -1.0])
     rec.record(loss.data)
     assert rec.losses == [loss.data]
+
+
+def test_the_widget_answers_an_explorer_request_with_that_steps_explorer(monkeypatch):
+    model = MLP(2, [3, 1], seed=0)
+    rec = Recorder(model, X4, Y4, loss_fn=hinge_loss)
+    train(model, X4, Y4, 2, rec)
+    bundle, _ = rec._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in bundle and "text/html" in bundle
+    widget = rec.widget()
+    sent = []
+    monkeypatch.setattr(widget, "send", sent.append)
+    widget._handle_custom_msg({"explore": [1, 2]}, [])  # what the script sends when an example is opened
+    (answer,) = sent
+    assert (answer["k"], answer["example"]) == (1, 2) and answer["html"] == rec.explore(1, 2).html()
+    assert json.loads(widget.data)["live"] is True  # the widget asks Python; a saved page has its explorers

@@ -121,6 +121,7 @@ def test_hostile_names_are_shown_as_text(page, tmp_path, name, text):
     rec.record(1.0)
     open_page(page, tmp_path, rec, explorers=[])
     assert page.text_content(".tr-head h1") == text
+    assert page.text_content(".tr-saved").strip() == "" and page.locator(".tr-example-input").count() == 0
     assert page.locator(".dagrad-training img, .dagrad-training b").count() == 0
 
 
