@@ -91,7 +91,12 @@ def test_the_numbers_shown_are_the_recorders(page, tmp_path):
 def test_an_explorer_opens_from_a_step(page, tmp_path):
     rec = recorded()
     open_page(page, tmp_path, rec, explorers=[(2, 3)])
-    page.click(".tr-open")
+    assert page.is_disabled(".tr-open")  # step 0, example 1: not saved, and the page says how to save it
+    assert page.text_content(".tr-open-note") == "not saved with this page: rec.save(path, explorers=[(0, 0)]) would save it"
+    page.fill(".tr-slider", "2")
+    page.fill(".tr-example-input", "4")
+    page.dispatch_event(".tr-example-input", "change")
+    page.click(".tr-open")  # chosen by step and example: the saved one opens
     frame = page.frame_locator(".tr-frame-explorer")
     title = frame.locator(".dx-head h1").text_content()
     assert title == rec.explore(2, 3).title == f"backprop on example 4 (y = -1) at step {rec.steps[2]}"
@@ -99,6 +104,10 @@ def test_an_explorer_opens_from_a_step(page, tmp_path):
     frame.locator(".dx-side").wait_for()
     page.keyboard.press("Escape")
     assert page.is_hidden(".tr-overlay")
+    page.evaluate("dagradTraining.go(0)")
+    page.click(".tr-open-saved")  # the list of saved ones: goes to its step and opens it
+    assert page.evaluate("dagradTraining.step") == 2 and page.evaluate("dagradTraining.example") == 3
+    assert frame.locator(".dx-head h1").text_content() == title
 
 
 def test_inputs_that_are_not_2d_have_no_boundary_and_the_rest_works(page, tmp_path):
@@ -121,7 +130,7 @@ def test_hostile_names_are_shown_as_text(page, tmp_path, name, text):
     rec.record(1.0)
     open_page(page, tmp_path, rec, explorers=[])
     assert page.text_content(".tr-head h1") == text
-    assert page.text_content(".tr-saved").strip() == "" and page.locator(".tr-example-input").count() == 0
+    assert page.text_content(".tr-saved").strip() == "" and page.is_disabled(".tr-open")
     assert page.locator(".dagrad-training img, .dagrad-training b").count() == 0
 
 

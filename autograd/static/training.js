@@ -262,22 +262,27 @@ class Training {
       this.ruleTable, this.ruleLine, follow);
   }
 
+  // Choose an example (its number, or a point on the boundary) and open its explorer at this step:
+  // the widget asks Python; a saved page has the pairs chosen at save time, listed below.
   explorerPanel() {
     const d = this.d;
     this.exampleText = el("p", { class: "tr-example" });
-    const parts = [this.exampleText];
-    if (d.live) {
-      this.exampleInput = el("input", { type: "number", min: "1", max: String(d.examples), value: "1", class: "tr-example-input",
-        "aria-label": "example", onchange: () => this.choose(Number(this.exampleInput.value) - 1) });
-      parts.push(el("p", {}, el("label", { text: "example " }), this.exampleInput, " ",
-        el("button", { type: "button", class: "tr-open", text: "open its explorer at this step", onclick: () => this.open(this.step, this.example) })));
-    } else {
+    this.exampleInput = el("input", { type: "number", min: "1", max: String(d.examples), value: "1", class: "tr-example-input",
+      "aria-label": "example", onchange: () => this.choose(Number(this.exampleInput.value) - 1) });
+    this.openButton = el("button", { type: "button", class: "tr-open", text: "open its explorer at this step",
+      onclick: () => this.open(this.step, this.example) });
+    this.openNote = el("p", { class: "tr-note tr-open-note" });
+    const parts = [this.exampleText, el("p", {}, el("label", { text: "example " }), this.exampleInput, " ", this.openButton), this.openNote];
+    if (!d.live) {
       parts.push(el("p", { class: "tr-note", text: d.explorers.length ? "saved with this page:" : "no explorer was saved with this page" }));
-      parts.push(el("ul", { class: "tr-saved" }, ...d.explorers.map((x) => el("li", {}, el("button", { type: "button", class: "tr-open",
-        "data-k": String(x.k), "data-example": String(x.example),
+      parts.push(el("ul", { class: "tr-saved" }, ...d.explorers.map((x) => el("li", {}, el("button", { type: "button", class: "tr-open-saved",
         text: `example ${x.example + 1} at step ${d.steps[x.k]}`, onclick: () => (this.go(x.k), this.choose(x.example), this.open(x.k, x.example)) })))));
     }
     return el("div", {}, ...parts);
+  }
+
+  saved(k, example) {
+    return this.d.explorers.find((x) => x.k === k && x.example === example);
   }
 
   // --- stepping ---
@@ -336,6 +341,9 @@ class Training {
   exampleLine() {
     const d = this.d, i = this.example, yi = d.y ? ` (y = ${d.y[i]})` : "";
     this.exampleText.textContent = `example ${i + 1}${yi}` + (d.boundary ? ": click a point on the boundary to choose another" : "");
+    const here = d.live || this.saved(this.step, i);
+    this.openButton.disabled = !here;
+    this.openNote.textContent = here ? "" : `not saved with this page: rec.save(path, explorers=[(${this.step}, ${i})]) would save it`;
   }
 
   pick(p) {
@@ -346,12 +354,12 @@ class Training {
   choose(i) {
     if (!(i >= 0 && i < this.d.examples)) return;
     this.example = i;
-    if (this.exampleInput) this.exampleInput.value = String(i + 1);
+    this.exampleInput.value = String(i + 1);
     this.update();
   }
 
   async open(k, example) {
-    const saved = this.d.explorers.find((x) => x.k === k && x.example === example);
+    const saved = this.saved(k, example);
     let html;
     if (saved) html = await inflate(saved.page);
     else if (this.explore) html = await this.explore(k, example);
