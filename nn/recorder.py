@@ -195,7 +195,8 @@ class Recorder:
     def explore(self, k: int, example: int) -> Explorer:
         """The backprop explorer of `example`'s loss (or output, without `loss_fn`) at recorded step `k`'s parameters.
 
-        The model is copied with that step's parameters, so the model itself is left as it is.
+        The model is copied with that step's parameters, so the model itself is left as it is. The
+        explorer opens at the start of the backward pass (its `step`), the forward pass done.
 
         Example:
           >>> from nn import MLP, hinge_loss
@@ -203,8 +204,8 @@ class Recorder:
           >>> rec = Recorder(model, [[1.0, -1.0]], [1], loss_fn=hinge_loss)
           >>> rec.record(0.0)
           >>> ex = rec.explore(0, 0)
-          >>> next(s for s in ex.steps if s.phase == "backward").node.label   # the root
-          'loss'
+          >>> ex.steps[ex.step].phase, ex.steps[ex.step].node.label   # it opens at the root's backward step
+          ('backward', 'loss')
         """
         from autograd.explorer import explore
 
@@ -224,7 +225,10 @@ class Recorder:
         if not isinstance(out, Value):
             raise ValueError("Recorder.explore: the model has several outputs; pass loss_fn to explore one example's loss")
         said = "" if target is None else f" (y = {target})"
-        return explore(out, params=params, title=f"backprop on example {example + 1}{said} at step {self.steps[k]}")
+        ex = explore(out, params=params, title=f"backprop on example {example + 1}{said} at step {self.steps[k]}")
+        # It opens where the backward pass starts: every value of that step known, the gradients to come.
+        ex.step = next(s.index for s in ex.steps if s.phase == "backward")
+        return ex
 
     def _index(self, k: object, who: str) -> int:
         n = len(self.steps)
