@@ -52,7 +52,7 @@ __all__ = ["Recorder"]
 
 GRID = 48  # the decision boundary's cells per side (with NumPy; without it, the same program point by point on 20)
 GRID_PLAIN = 20
-EXPLORER_BYTES = 1_000_000  # the saved page's budget for explorers, compressed (each ~100 KB for the demo's network)
+EXPLORER_BYTES = 1_000_000  # the saved page's budget for explorers, compressed (each ~150 KB for the demo's network)
 _LEVELS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz+/"  # a boundary cell: one character
 
 
@@ -258,7 +258,7 @@ class Recorder:
         """Write the timeline as one self-contained HTML file: script, style and data inline, no network request.
 
         The page can open the backprop explorer of some examples at some steps, chosen here
-        (Jupyter's widget computes any on demand). Each explorer is stored compressed (~100 KB for
+        (Jupyter's widget computes any on demand). Each explorer is stored compressed (~150 KB for
         the demo's network, 16-16-1); they are kept in the order given while their total stays
         within `max_explorer_bytes`, and a warning names those left out.
 
