@@ -27,18 +27,15 @@ Example:
 from __future__ import annotations
 
 import bisect
-import functools
 import heapq
 import json
 import math
 import os
-import pathlib
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from autograd import notation, svg
+from autograd import notation, page, svg
 from autograd._checks import is_int, positive_int
-from autograd._files import write_atomic
 from autograd.engine import Value, topological_order
 from autograd.layout import Layout, chain, layered
 from autograd.viz import StepTerm, _check_value, _value_set
@@ -51,7 +48,6 @@ if TYPE_CHECKING:
 
 __all__ = ["Explorer", "Step", "explore"]
 
-_STATIC = pathlib.Path(__file__).with_name("static")
 _MAX_NODES = 5000
 _GROUP_SIZE = (228.0, 36.0)  # a neuron's box: z and a, each with its gradient
 _COST_SIZE = (180.0, 36.0)
@@ -691,10 +687,8 @@ class Explorer:
           >>> "<html" in explore(Value(1.0) * 2).html()
           True
         """
-        # In a <script> element only "</" can end it early: escape every "<" (JSON allows \\u003c).
-        data = self._json().replace("<", "\\u003c")
-        return _PAGE.format(title=svg.text(self.title), css=_static("explorer.css"), svg=self.svg(),
-                            data=data, js=_static("explorer.js"))
+        body = f'<div class="dagrad-explorer" id="dagrad-explorer">{self.svg()}</div>'
+        return page.page(self.title, "explorer", body, "dagrad-explorer-data", self._json())
 
     def save(self, path: str | os.PathLike[str]) -> str:
         """Write the explorer as one self-contained HTML file (script, style and data inline).
@@ -715,10 +709,7 @@ class Explorer:
           >>> os.path.getsize(path) > 10_000
           True
         """
-        path = os.fspath(path)
-        os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-        write_atomic(path, self.html())
-        return path
+        return page.save(path, self.html())
 
     def widget(self) -> Any:
         """An anywidget of this explorer (``pip install 'dagrad[notebooks]'``); Jupyter shows it.
@@ -735,7 +726,7 @@ class Explorer:
         return self._widget(self.svg())
 
     def _widget(self, picture: str) -> Any:
-        return _widget_class()(svg=picture, data=self._json(), step=self._step, by=self._by)
+        return page.widget_class("explore", "explorer", "svg", "data", "by")(svg=picture, data=self._json(), step=self._step, by=self._by)
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None,
                           **kwargs: Any) -> dict[str, Any] | tuple[dict[str, Any], dict[str, Any]]:
@@ -744,17 +735,12 @@ class Explorer:
                    f"{svg.text(self._where(k) + str(self.steps[k]))}</p>")
         picture = self.svg()  # drawn once: the static picture and the widget's
         # The picture keeps its size (11 px text) and scrolls sideways where the page is narrower.
-        static = {"text/html": f'<div>{caption}<div style="overflow:auto">{picture}</div></div>', "text/plain": repr(self)}
-        try:
-            bundle = self._widget(picture)._repr_mimebundle_(include=include, exclude=exclude, **kwargs)
-        except ImportError:
-            static["text/html"] += ("<p>(a picture of one step; install the notebooks extra, "
-                                    "<code>pip install 'dagrad[notebooks]'</code>, to step through it here, "
-                                    "or open <code>explorer.save('backprop.html')</code> in a browser)</p>")
-            return static
-        data, metadata = bundle if isinstance(bundle, tuple) else (bundle, {})
-        # A front end shows the widget when it can, else the drawing of this step (nbconvert, GitHub).
-        return {**static, **data}, metadata
+        return page.mimebundle(f'<div>{caption}<div style="overflow:auto">{picture}</div></div>', repr(self),
+                               lambda: self._widget(picture),
+                               "<p>(a picture of one step; install the notebooks extra, "
+                               "<code>pip install 'dagrad[notebooks]'</code>, to step through it here, "
+                               "or open <code>explorer.save('backprop.html')</code> in a browser)</p>",
+                               include, exclude, **kwargs)
 
     def __repr__(self) -> str:
         return f"<Explorer {self.title}: {self._t.total} steps>"
@@ -780,9 +766,9 @@ class Explorer:
             # Python's words, not rebuilt by the script: step 0's leaf counts, and the ops written
             # between their operands (notation.formula's rule, which a JS regex would only approximate)
             "given": _leaf_counts(t), "infix": sorted({op for op in ops if not op.isidentifier()}),
-            "data": [_json_number(x) for x in t.data],
-            "parents": t.parents, "partials": [[_json_number(d) for d in ds] for ds in t.partials],
-            "added": [[_json_number(a) for a in ads] for ads in t.added],
+            "data": [page.json_number(x) for x in t.data],
+            "parents": t.parents, "partials": [[page.json_number(d) for d in ds] for ds in t.partials],
+            "added": [[page.json_number(a) for a in ads] for ads in t.added],
             "forward": t.forward, "backward": t.backward,
             "edges": d.edges, "widths": d.widths,
             "groups": [{"name": g["name"], "members": g["members"], "out": g["out"], "z": g["z"]} for g in self._groups],
@@ -1060,57 +1046,3 @@ def _inset_svg(ex: Explorer, g: int, inset: dict[str, Any], x: float, y: float, 
         parts.append(_node(t, i, cx, cy, states[i], step, *size, port=port))
     parts.append("</g></g>")
     return "".join(parts)
-
-
-# --- small helpers ---------------------------------------------------------------------------
-
-def _json_number(x: float) -> float | str:
-    # JSON has no inf or nan: the script reads these three strings back as numbers.
-    return x if math.isfinite(x) else repr(x)
-
-
-@functools.cache
-def _static(name: str) -> str:
-    return (_STATIC / name).read_text(encoding="utf-8")
-
-
-@functools.cache
-def _widget_class() -> Any:
-    try:
-        import anywidget
-        import traitlets
-    except ImportError:
-        raise ImportError("explore: the Jupyter widget needs anywidget: pip install 'dagrad[notebooks]' "
-                          "(or pip install anywidget)") from None
-
-    class ExplorerWidget(anywidget.AnyWidget):
-        """The explorer as a Jupyter widget: the page's script, fed the same drawing and data."""
-
-        _esm = _STATIC / "explorer.js"
-        _css = _STATIC / "explorer.css"
-        svg = traitlets.Unicode().tag(sync=True)
-        data = traitlets.Unicode().tag(sync=True)
-        step = traitlets.Int(0).tag(sync=True)
-        by = traitlets.Unicode("op").tag(sync=True)
-
-    ExplorerWidget.__module__ = __name__
-    return ExplorerWidget
-
-
-_PAGE = """<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy"
-      content="default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:">
-<title>{title}</title>
-<style>{css}</style>
-</head>
-<body class="dagrad-page">
-<div class="dagrad-explorer" id="dagrad-explorer">{svg}</div>
-<script type="application/json" id="dagrad-explorer-data">{data}</script>
-<script type="module">{js}</script>
-</body>
-</html>
-"""

@@ -21,7 +21,7 @@ from autograd import Value, explore, topological_order
 from nn import MLP
 from nn.losses import hinge_loss
 
-__all__ = ["CHROMIUM_ARGS", "chromium_path", "explorer_rows", "network_loss"]
+__all__ = ["CHROMIUM_ARGS", "chromium_path", "explorer_rows", "in_browser", "network_loss"]
 
 TARGETS = {"python_s": 1.0, "page_mb": 2.0, "paint_ms": 1000.0, "step_ms": 50.0}
 # The flags keep Chromium from reaching out on a closed network (sync, component updates, QUIC
@@ -86,7 +86,8 @@ def explorer_rows(row, networks, repeat=5):
             t0 = time.perf_counter()
             explore(loss, params=model.parameters()).save(path)
             seconds.append(time.perf_counter() - t0)
-        paint, steps = _in_browser(path, repeat)
+        paint, steps = in_browser(path, repeat, "dagradExplorer", count="ex.count()", move="move",
+                                  modes='["op", ...Object.keys(ex.t.stops)]')
         measured = [("explore + save", statistics.median(seconds), "s", "python_s"),
                     ("page size", os.path.getsize(path) / 1e6, "MB", "page_mb")]
         if paint is not None:
@@ -102,15 +103,24 @@ def explorer_rows(row, networks, repeat=5):
     return rows
 
 
-def _in_browser(path, repeat):
-    """(ms to the explorer drawn and ready, {granularity: median ms of one step}), or (None, None) without a browser."""
+def in_browser(path, repeat, view, count, move="go", modes="[null]"):
+    """(ms to the page drawn and ready, {mode: median ms of one step}), or (None, None) without a browser.
+
+    Args:
+      path: a saved page whose script sets ``globalThis[view]`` (``ex`` below), with ``ready`` (the
+        time it was drawn) and a method `move` that goes to step k.
+      repeat: loads to take the median of (and steps: 15 per load, per mode).
+      count: JavaScript: the number of steps, e.g. ``"ex.n"``.
+      modes: JavaScript: the list of granularities timed one by one, each set with ``ex.setBy``
+        (the explorer's op, neuron, layer, depth); ``[null]``: the page has one.
+    """
     # In a thread of its own: Playwright's sync API refuses to start where an event loop runs
     # (a notebook, or a test session whose browser tests hold one).
     with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(_measure, path, repeat).result()
+        return pool.submit(_measure, path, repeat, view, count, move, modes).result()
 
 
-def _measure(path, repeat):
+def _measure(path, repeat, view, count, move, modes):
     chromium = chromium_path()
     try:
         from playwright.sync_api import sync_playwright
@@ -126,28 +136,28 @@ def _measure(path, repeat):
         paints = []
         for _ in range(repeat):
             page.goto("file://" + os.path.abspath(path))
-            page.wait_for_function("() => globalThis.dagradExplorer && dagradExplorer.ready")
-            # The explorer's own mark: constructed, stepped to its first step and fitted, after a frame.
-            paints.append(page.evaluate("() => dagradExplorer.ready"))
-        steps = page.evaluate("""(n) => {
-            const ex = dagradExplorer, medians = {};
-            for (const by of ["op", ...Object.keys(ex.t.stops)]) {
-                ex.setBy(by);
-                const total = ex.count(), times = [];
+            page.wait_for_function(f"() => globalThis.{view} && {view}.ready")
+            # The page's own mark: constructed, stepped to its first step (the explorer: and fitted), after a frame.
+            paints.append(page.evaluate(f"() => {view}.ready"))
+        steps = page.evaluate(f"""(n) => {{
+            const ex = {view}, medians = [];
+            for (const by of {modes}) {{
+                if (by !== null) ex.setBy(by);
+                const total = {count}, times = [];
                 let seed = 1;
-                for (let k = 0; k < 2 * n; k++) {  // the first n warm the script's compiler up: not timed
+                for (let k = 0; k < 2 * n; k++) {{  // the first n warm the script's compiler up: not timed
                     seed = (seed * 16807) % 2147483647;
                     const target = seed % total;
                     const t0 = performance.now();
-                    ex.move(target);
-                    ex.svg.getBoundingClientRect(); document.body.offsetHeight;  // style and layout included
+                    ex.{move}(target);
+                    document.body.offsetHeight;  // style and layout included
                     if (k >= n) times.push(performance.now() - t0);
-                }
+                }}
                 times.sort((a, b) => a - b);
-                medians[by] = times[Math.floor(times.length / 2)];
-            }
+                medians.push([by, times[Math.floor(times.length / 2)]]);
+            }}
             return medians;
-        }""", 15 * repeat)
+        }}""", 15 * repeat)
         browser.close()
-    return statistics.median(paints), steps
+    return statistics.median(paints), dict(steps)  # {granularity or None: ms}
 

@@ -22,6 +22,7 @@ from autograd import Value, jvp
 from autograd.replay import compile
 from benchmarks import peer
 from benchmarks.explorer import explorer_rows
+from benchmarks.training import training_rows
 from nn.compile import compile_step
 from nn.datasets import load_digits, make_moons
 from nn.losses import cross_entropy
@@ -32,12 +33,13 @@ __all__ = ["Row", "FULL", "QUICK", "chain", "digits_batch", "mixed_chain", "wide
 
 # Sizes: the issue's, and tiny ones that only check that the code runs (`--quick`).
 # explorer: the networks whose one-example loss the explorer draws (the demo's, and one near its limit).
+# training: the steps the training timeline records (the demo's).
 # wide: the leaves of W4 (448 leaves: 200,255 ops, about W1's size).
-# digits: the images in one minibatch of the digits network (a multiple of 10).
+# digits: the images in one minibatch of the digits network (a multiple of 10); training: the demo's recorded steps.
 FULL = {"chain": 200_000, "wide": 448, "points": 100, "grid": 160_000, "deep": 1_000_000, "repeat": 5, "digits": 10,
-        "explorer": ([16, 16, 1], [27, 27, 27, 1])}
+        "explorer": ([16, 16, 1], [27, 27, 27, 1]), "training": 100}
 QUICK = {"chain": 400, "wide": 20, "points": 8, "grid": 1_000, "deep": 4_000, "repeat": 1, "explorer": ([4, 1],),
-         "digits": 10}
+         "digits": 10, "training": 3}
 TARGETS = {"eager": 0.125, "mixed": 0.10, "compiled": 0.01, "bytes": 200, "jvp": 1.5}  # jvp: a ratio to backward()
 LR, ALPHA = 0.05, 1e-4  # small steps: the weights (and so the timed graphs) change little between runs
 
@@ -563,7 +565,8 @@ def run(sizes, progress=lambda name: None):
                            ("W5", lambda: _w5(sizes["chain"])),
                            ("deep chain", lambda: _deep(sizes["deep"])),
                            ("check_engine", lambda: _check_engine_rows(sizes["repeat"])),
-                           ("explorer", lambda: explorer_rows(_absolute_row, sizes["explorer"], sizes["repeat"]))):
+                           ("explorer", lambda: explorer_rows(_absolute_row, sizes["explorer"], sizes["repeat"])),
+                           ("training", lambda: training_rows(_absolute_row, sizes["training"], sizes["repeat"]))):
         progress(name)
         rows += workload()
     return rows + _compile_rows(rows)

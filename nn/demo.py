@@ -9,6 +9,9 @@ rate decaying linearly from 1.0 to 0.1. Then writes, to ``out/`` by default:
 - ``backprop.html``: the backprop explorer (`autograd.explore`) on one example's loss, drawn
   before training, where its gradient is not zero: one box per neuron, forward and backward pass
   step by step; open it in any browser;
+- ``training.html``: the training timeline (`nn.Recorder`) of every step: loss and accuracy, the
+  decision boundary, each layer's weights and gradients, what each update changed, and the
+  explorer of the first example at the first, middle and last step;
 - ``model.json``: the trained weights (``MLP(2, [16, 16, 1]).load("out/model.json")``).
 
 Options: ``--data digits`` (the 8 × 8 handwritten digits instead, `nn.demo_digits`: an MLP
@@ -51,6 +54,7 @@ from nn.datasets import make_moons
 from nn.losses import hinge_loss
 from nn.module import MLP
 from nn.optim import SGD
+from nn.recorder import Recorder
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -184,7 +188,7 @@ def compiled_step(model: Module, X: Sequence[Sequence[float]], y: Sequence[Any],
 
 def train(model: Module, X: Sequence[Sequence[float]], y: Sequence[Any], steps: int = STEPS, *, step_fn: StepFn = backprop_step,
           quiet: bool = False, batch_size: int | None = None, seed: int = SEED, lr: float = 1.0,
-          stratified: bool = False) -> list[tuple[float, float]]:
+          stratified: bool = False, record: Callable[[float], None] | None = None) -> list[tuple[float, float]]:
     """Train `model` with micrograd's demo schedule: SGD, lr = 1.0 − 0.9·k/steps at step k.
 
     Each step zeroes the gradients, calls ``step_fn(model, inputs, y)`` (which fills in the
@@ -212,6 +216,8 @@ def train(model: Module, X: Sequence[Sequence[float]], y: Sequence[Any], steps: 
       lr: the first step's learning rate; it decays linearly to a tenth of it, as micrograd's.
       stratified: draw each minibatch class by class (see above); needs a `batch_size` that is a
         multiple of the number of classes.
+      record: called with each step's loss after its gradients and before its update, e.g. a
+        `Recorder`'s ``record``.
 
     Returns:
       The history: one ``(loss, accuracy)`` pair per step, measured before that step's update.
@@ -248,6 +254,8 @@ def train(model: Module, X: Sequence[Sequence[float]], y: Sequence[Any], steps: 
             else:
                 batch = rng.sample(range(len(X)), batch_size)  # type: ignore[arg-type]  # not everything: an int
                 loss, acc = step_fn(model, [inputs[i] for i in batch], [y[i] for i in batch])
+            if record is not None:
+                record(loss)
             optimizer.lr = lr * (1.0 - 0.9 * k / steps)
             optimizer.step()
             history.append((loss, acc))
@@ -282,7 +290,7 @@ def run(steps: int = STEPS, seed: int = SEED, out: str = OUT, quiet: bool = Fals
       >>> import tempfile
       >>> result = run(steps=2, out=tempfile.mkdtemp(), quiet=True)
       >>> len(result["files"]), 0 <= result["accuracy"] <= 1
-      (4, True)
+      (5, True)
     """
     if compiled and step_fn is not None:
         raise ValueError(f"run: got compiled=True and step_fn={getattr(step_fn, '__name__', step_fn)!r}, two ways to "
@@ -296,7 +304,9 @@ def run(steps: int = STEPS, seed: int = SEED, out: str = OUT, quiet: bool = Fals
         step_fn = compiled_step(model, X, y)
     elif step_fn is None:
         step_fn = backprop_step
-    history = train(model, X, y, steps, step_fn=step_fn, quiet=quiet, batch_size=batch_size, seed=seed)
+    recorder = Recorder(model, X, y, loss_fn=hinge_loss, title="training the demo's MLP(2, [16, 16, 1]) on two moons")
+    history = train(model, X, y, steps, step_fn=step_fn, quiet=quiet, batch_size=batch_size, seed=seed,
+                    record=recorder.record)
     seconds = time.perf_counter() - start
     with no_grad():  # the history is measured before each update; this is after the last one
         scores = [model(x) for x in X]
@@ -305,7 +315,8 @@ def run(steps: int = STEPS, seed: int = SEED, out: str = OUT, quiet: bool = Fals
     curves, boundary = os.path.join(out, "training_curves.png"), os.path.join(out, "decision_boundary.png")
     plot_history(history, curves)
     plot_decision_boundary(model, X, y, boundary)
-    files = [curves, boundary, explorer.save(os.path.join(out, "backprop.html"))]
+    files = [curves, boundary, explorer.save(os.path.join(out, "backprop.html")),
+             recorder.save(os.path.join(out, "training.html"))]
     model.save(os.path.join(out, "model.json"))
     files.append(os.path.join(out, "model.json"))
     return {"accuracy": accuracy(scores, y), "loss": loss.data, "seconds": seconds, "files": files}

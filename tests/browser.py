@@ -20,6 +20,7 @@ Without Chromium or Playwright the fixtures skip saying how to install them; und
 variable set, as .ci/run does) they fail instead, because CI runs `make test` as root and that
 installs Chromium: a skipped browser test there would hide a broken setup.
 """
+import json
 import os
 import re
 from pathlib import Path
@@ -136,6 +137,48 @@ class BrowserPage:
         url = path.as_uri()
         self._opened.add(url)
         return self.pw.goto(url)
+
+    def open_widget(self, widget, state, folder, answer="null"):
+        """Run an anywidget's module as Jupyter does, ``render({model, el})``, with a stand-in model; returns Playwright's `Response`.
+
+        The page has a notebook cell's input (``#other``) beside the widget. In the page,
+        ``globalThis.saved`` lists the steps the widget saved (``savedBy``: the granularity it saved
+        last), ``globalThis.sent`` the messages it sent, and ``pythonSets(k)`` (``pythonSetsBy(by)``)
+        sets the step (the granularity) as Python would.
+
+        Args:
+          widget: the widget (its ``_esm`` and ``_css``).
+          state: the model's traits, e.g. ``{"data": widget.data, "step": 0}``.
+          folder: where to write the page.
+          answer: JavaScript, a function of a sent message returning the custom message Python
+            sends back (or null: no answer); "</" in strings is escaped here, as in the state.
+        """
+        # Inside a <script>, "</" could end it: written "<\\/" (the same string to JavaScript).
+        state_js, answer_js = json.dumps(state).replace("</", "<\\/"), answer.replace("</", "<\\/")
+        html = f"""<!DOCTYPE html><html><head><meta charset="utf-8"><style>{widget._css}</style></head><body>
+<div id="cell"><input id="other" value="a notebook cell"></div><div id="out"></div>
+<script type="module">
+{widget._esm}
+const state = {state_js};
+const listeners = {{}};
+const answer = {answer_js};
+globalThis.saved = [];
+globalThis.sent = [];
+const model = {{
+  get: (k) => state[k],
+  set: (k, v) => {{ state[k] = v; }},
+  save_changes: () => {{ globalThis.saved.push(state.step); globalThis.savedBy = state.by; }},
+  on: (name, fn) => {{ listeners[name] = fn; }},
+  off: () => {{}},
+  send: (msg) => {{ globalThis.sent.push(msg); if (answer) listeners["msg:custom"](answer(msg)); }},
+}};
+globalThis.pythonSets = (k) => {{ state.step = k; listeners["change:step"](); }};
+globalThis.pythonSetsBy = (by) => {{ state.by = by; listeners["change:by"](); }};
+render({{ model, el: document.getElementById("out") }});
+</script></body></html>"""
+        path = Path(folder) / "widget.html"
+        path.write_text(html, encoding="utf-8")
+        return self.open_file(path)
 
     def allow_console_error(self, pattern):
         """Let through console and page errors that `re.search(pattern, text)` finds: ones a test expects."""

@@ -64,6 +64,14 @@ def test_the_explorer_is_measured_in_python_and_in_the_browser(quick):
     assert all(row["value"] > 0 and row["target"].startswith("≤ ") and row["met"] in (True, False) for row in rows)
 
 
+def test_the_training_timeline_is_measured_in_python_and_in_the_browser(quick):
+    rows = [row for row in quick[1]["rows"] if row["workload"].startswith("training timeline, the demo (3 steps)")]
+    measured = [row["workload"].split(": ", 1)[1] for row in rows]
+    assert measured == ["recording's cost", "page size", "first paint, headless Chromium", "one slider step, headless Chromium"]
+    assert [row["target"] for row in rows] == ["≤ 20 %", "≤ 3 MB", "≤ 1000 ms", "≤ 50 ms"]
+    assert all(row["value"] > 0 and row["met"] in (True, False) for row in rows)
+
+
 def test_jvp_is_reported_against_backward(quick):
     (row,) = [row for row in quick[1]["rows"] if "jvp (forward mode)" in row["workload"]]
     assert row["engine"] == "dagrad" and row["unit"] == "× backward" and row["value"] > 0

@@ -12,6 +12,7 @@ from hostile import HOSTILE
 from autograd import Op, Value, explore, explorer, grad, notation, svg, topological_order
 from autograd.explorer import Explorer, Step
 from autograd.layout import chain, layered
+from autograd.page import STATIC
 from nn import MLP, Module, Neuron
 from nn.losses import hinge_loss
 
@@ -414,8 +415,8 @@ def test_the_saved_page_is_one_file_with_everything_inline(tmp_path):
     assert page.count("<script") == 2 and page.count("<svg") == 1
     data = json.loads(re.search(r'<script type="application/json" id="dagrad-explorer-data">(.*?)</script>', page, re.S)[1])
     assert len(data["names"]) == len(topological_order(loss)) and data["step"] == 0
-    assert (explorer._STATIC / "explorer.js").read_text(encoding="utf-8") in page
-    assert (explorer._STATIC / "explorer.css").read_text(encoding="utf-8") in page
+    assert (STATIC / "explorer.js").read_text(encoding="utf-8") in page
+    assert (STATIC / "explorer.css").read_text(encoding="utf-8") in page
 
 
 def test_hostile_labels_are_text_everywhere(tmp_path):
@@ -480,8 +481,9 @@ def test_jupyter_shows_the_widget_and_a_drawing_for_front_ends_without_script():
     assert bundle["text/html"].count("<svg") == 1 and "step 41 of" in bundle["text/html"]
     widget = ex.widget()
     assert widget.step == 40 and json.loads(widget.data)["names"] == ex._t.names
-    # One script for the widget and the page: the widget's module is the file the page inlines.
-    assert widget._esm == (explorer._STATIC / "explorer.js").read_text(encoding="utf-8")
+    # One script for the widget and the page: the widget's module is the text the page inlines,
+    # the shared helpers (common.js) and then the explorer's own file.
+    assert widget._esm == (STATIC / "common.js").read_text(encoding="utf-8") + (STATIC / "explorer.js").read_text(encoding="utf-8")
     assert widget._esm in ex.html() and widget._css in ex.html()
 
 

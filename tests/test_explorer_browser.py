@@ -6,7 +6,6 @@ step. The `page` fixture fails a test on any console error, page error or networ
 saves a screenshot of it to tests/screenshots/.
 """
 
-import json
 import math
 import random
 import re
@@ -222,27 +221,7 @@ def widget_page(page, tmp_path):
     ex = explore(small())
     ex.step = 2
     widget = ex.widget()
-    html = f"""<!DOCTYPE html><html><head><meta charset="utf-8"><style>{widget._css}</style></head><body>
-<div id="cell"><input id="other" value="a notebook cell"></div><div id="out"></div>
-<script type="module">
-{widget._esm}
-const state = {json.dumps({"svg": widget.svg, "data": widget.data, "step": widget.step, "by": widget.by})};
-const listeners = {{}};
-globalThis.saved = [];
-const model = {{
-  get: (k) => state[k],
-  set: (k, v) => {{ state[k] = v; }},
-  save_changes: () => {{ globalThis.saved.push(state.step); globalThis.savedBy = state.by; }},
-  on: (name, fn) => {{ listeners[name] = fn; }},
-  off: () => {{}},
-}};
-globalThis.pythonSets = (k) => {{ state.step = k; listeners["change:step"](); }};
-globalThis.pythonSetsBy = (by) => {{ state.by = by; listeners["change:by"](); }};
-render({{ model, el: document.getElementById("out") }});
-</script></body></html>"""
-    path = tmp_path / "widget.html"
-    path.write_text(html, encoding="utf-8")
-    page.open_file(path)
+    page.open_widget(widget, {"svg": widget.svg, "data": widget.data, "step": widget.step, "by": widget.by}, tmp_path)
     page.wait_for_selector(".dx-widget .dx-status")
     return ex
 

@@ -50,10 +50,22 @@ from autograd import explore
 saved = explore(y).save(os.path.join(tempfile.mkdtemp(), "backprop.html"))  # script and style: package data
 page = open(saved, encoding="utf-8").read()
 """
+# The training timeline's page: its script and style (static/training.*, common.js) are package data too.
+TRAINING = """
+from nn import MLP, SGD, hinge_loss
+from nn.recorder import Recorder
+model = MLP(2, [2, 1], seed=0); opt = SGD(model.parameters(), lr=0.1)
+X, Y = [[1.0, 0.5], [-1.0, 0.2]], [1, -1]
+rec = Recorder(model, X, Y, optimizer=opt, loss_fn=hinge_loss)
+for _ in range(2):
+    opt.zero_grad(); loss = hinge_loss([model(x) for x in X], Y); loss.backward(); rec.record(loss); opt.step()
+training = open(rec.save(os.path.join(tempfile.mkdtemp(), "training.html")), encoding="utf-8").read()
+"""
 # Runs inside the installed venv, isolated (-I: no PYTHONPATH, no script directory) from tmp_path.
-PROBE = GRAPH + """
+PROBE = GRAPH + TRAINING + """
 import json, autograd, nn
-print(json.dumps({"autograd": autograd.__file__, "nn": nn.__file__, "dot": dot, "svg": svg, "page": page}))
+print(json.dumps({"autograd": autograd.__file__, "nn": nn.__file__, "dot": dot, "svg": svg, "page": page,
+                  "training": training}))
 """
 
 
@@ -125,6 +137,11 @@ def test_installed_packages_import_from_the_venv_and_draw(installed, tmp_path):
     assert probe["page"] == here["page"]  # the explorer's page: the same script, style and drawing
     assert "export default { render }" in probe["page"] and ".dx-side" in probe["page"]
     assert "tanh" in probe["dot"]
+    # The training page from the wheel (no NumPy there: the boundary replayed point by point, on its coarser grid).
+    from autograd.page import script, static
+    assert script("training") in probe["training"] and static("training.css") in probe["training"]
+    data = json.loads(re.search(r'id="dagrad-training-data">(.*?)</script>', probe["training"], re.S)[1])
+    assert data["steps"] == [0, 1] and data["boundary"]["side"] == 20 and len(data["explorers"]) == 2
 
 
 # --- what the package index and a user's copy get: the license, the metadata, the description ------
