@@ -38,7 +38,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from autograd import notation, page, svg
-from autograd._checks import finite, is_int, positive_int, sequence, shown
+from autograd._checks import finite, is_int, is_number, positive_int, sequence, shown
 from autograd.engine import Value
 from autograd.replay import compile_graph
 from nn.module import Module
@@ -146,7 +146,7 @@ class Recorder:
           (True, [(0.0, 0.0)])
         """
         value = loss.data if isinstance(loss, Value) else loss
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
+        if not is_number(value):
             raise TypeError(f"Recorder.record: loss must be a Value or a number, got {type(loss).__name__}: {shown(loss)}")
         ps = self._params
         if self.steps and self.steps[-1] == self._calls - 1:  # the last recorded step's update is done now
@@ -458,7 +458,7 @@ def _level(outputs: list[float]) -> int:
 
 def _classes(y: list[Any] | None, n_out: int) -> list[Any] | None:
     """The targets' classes in decision order, when the targets allow an accuracy, else None."""
-    if y is None or not all(isinstance(t, (int, float)) and not isinstance(t, bool) for t in y):
+    if y is None or not all(is_number(t) for t in y):
         return None
     found = set(y)
     if n_out == 1:
