@@ -1,0 +1,746 @@
+"""Vectorized replay: recover the notes' matrices from a scalar graph and run each group of ops as one NumPy operation.
+
+``compile_graph(..., vectorize=True)`` (and `autograd.compile`, `nn.compile_step`) traces the graph
+as the scalar replay does, then looks for superword-level parallelism in it (Larsen & Amarasinghe,
+2000): groups of isomorphic scalar ops whose operands form vectors and matrices. It works from the
+recorded graph alone (no labels, no `nn`), in three kinds of group:
+
+- **matrices**: a neuron's running sum ``b_i + w_i1 a_1 + w_i2 a_2 + ...`` is a chain of ``+`` over
+  ``*`` nodes. Chains that share their weights (one neuron over many examples) and chains that
+  share their activations (one example's layer) make a grid: a layer over a batch of B examples
+  is ``Z = A @ W.T + b``, one matrix product, and its backward ``dW = δᵀ A``, ``dA = δ W``,
+  ``db = Σ_rows δ``: the notes' δ-equations in matrix form. ``W`` is laid out as the notes' w_ij^l,
+  row i = neuron i, column j = input j.
+- **elementwise groups**: the consumers of a group's nodes that run the same op at the same operand
+  (relu of every z, ``1 - y s`` of every score) form a group of the same shape; so do the ops
+  that feed only one group, going up (``-y`` of every target).
+- **sums**: a chain of ``+`` over the nodes of one group (a loss's sum over the examples, a
+  softmax's Σ exp) is one ``sum``; such sums over the same group form a group themselves.
+
+Everything else stays scalar code, written by the scalar replay's own emitter, in the same program;
+a graph with nothing to group is compiled as the scalar replay. The forwards and partials are
+the table's (`autograd.OPS`) own rules rewritten for arrays, as `CompiledFunction.batch` does.
+
+Tolerance. Elementwise ops give the scalar replay's numbers (NumPy's tanh, exp and log may differ
+in the last bit), but a matrix product or a sum adds its terms in another order than the scalar
+chain (BLAS's, NumPy's pairwise sum), and a gradient that the scalar replay sums consumer by
+consumer is summed per group here: results agree with the scalar replay to ~1e-12 relative to
+the sum of the magnitudes of the terms, not bit for bit.
+
+Safety. Any floating-point exception NumPy meets (overflow, invalid, division by zero) or any
+domain error replays the call on the scalar program instead, which raises the scalar replay's
+error or gives its exact numbers: the vectorized program never returns what the scalar one would not.
+"""
+
+from __future__ import annotations
+
+import ast
+import heapq
+from collections import Counter, deque
+from collections.abc import Callable
+from typing import Any
+
+from autograd.engine import OPS, Value
+from autograd.replay import _ArrayForm, _array_function, _Emitter, _literal
+
+__all__ = ["Lifted", "LiftedMatrix", "numpy_or_error"]
+
+
+def numpy_or_error(who: str) -> Any:
+    """NumPy, or an ImportError saying how to get it (the vectorized replay needs it; nothing else does)."""
+    try:
+        import numpy
+    except ImportError:
+        raise ImportError(f"{who}: vectorize=True needs NumPy, an optional extra: pip install 'dagrad[fast]' "
+                          f"(or pip install numpy); without it, compile with vectorize=False") from None
+    return numpy
+
+
+# --- what was found ------------------------------------------------------------------------------
+
+class LiftedMatrix:
+    """A matrix recovered from the scalar graph: ``Z = A @ W.T + b`` over `rows` rows (examples).
+
+    Attributes:
+      name: ``W1``, ``W2``, ... in the order the program computes them.
+      weights: the weights as the notes lay out w_ij^l: ``weights[i][j]`` is the Value that neuron
+        i multiplies its input j by (a parameter, usually).
+      bias: the Values added to each neuron's sum (``b_i``), or None.
+      rows: how many rows (examples) the product runs over at once.
+    """
+
+    __slots__ = ("name", "weights", "bias", "rows")
+
+    def __init__(self, name: str, weights: list[list[Value]], bias: list[Value] | None, rows: int) -> None:
+        self.name, self.weights, self.bias, self.rows = name, weights, bias, rows
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        """(neurons, inputs): the shape of W."""
+        return len(self.weights), len(self.weights[0])
+
+    def __repr__(self) -> str:
+        return f"<LiftedMatrix {self.name}: {self.shape[0]} × {self.shape[1]} over {self.rows} rows>"
+
+
+class Lifted:
+    """What the vectorizer found in a graph: ``print(f.lifted)`` reads it; made by ``vectorize=True``.
+
+    Attributes:
+      matrices: the recovered matrices (`LiftedMatrix`), in the order the program computes them.
+      groups: each elementwise group as (op, shape).
+      sums: each group of sums as (shape of the group, terms each).
+      scalar: how many ops of each kind stayed scalar code.
+
+    Example:
+      >>> from autograd import Value, compile_graph
+      >>> w = [[Value(0.1 * (i + j)) for j in range(3)] for i in range(2)]
+      >>> X = [[Value(float(r + j)) for j in range(3)] for r in range(4)]
+      >>> z = [[sum((wij * xj for wij, xj in zip(wi, x)), Value(0.0)).tanh() for wi in w] for x in X]
+      >>> loss = sum(zi * zi for row in z for zi in row)
+      >>> f = compile_graph(loss, [p for row in w for p in row], data=X, vectorize=True)
+      >>> f.lifted.matrices[0].shape, f.lifted.groups[0]
+      ((2, 3), ('tanh', (4, 2)))
+    """
+
+    def __init__(self, matrices: list[LiftedMatrix], groups: list[tuple[str, tuple[int, ...]]],
+                 sums: list[tuple[tuple[int, ...], int]], scalar: dict[str, int]) -> None:
+        self.matrices, self.groups, self.sums, self.scalar = matrices, groups, sums, scalar
+
+    def __str__(self) -> str:
+        shape = lambda s: " × ".join(map(str, s))
+        lines = [f"{len(self.matrices)} matrices, {len(self.groups)} elementwise groups, {len(self.sums)} sums; "
+                 f"{sum(self.scalar.values())} ops stay scalar"]
+        for m in self.matrices:
+            n, k = m.shape
+            first, last = _name(m.weights[0][0]), _name(m.weights[-1][-1])
+            bias = f" + b ({n})" if m.bias is not None else ""
+            lines.append(f"  Z = A @ {m.name}.T{bias}: {m.name} is {n} × {k} (row i = neuron i, column j = input j: "
+                         f"{first} … {last}), A is {m.rows} × {k}")
+        lines += [f"  {op} over {shape(s)}" for op, s in self.groups]
+        lines += [f"  sum of {k} terms over {shape(s)}" for s, k in self.sums]
+        if self.scalar:
+            lines.append("  scalar: " + ", ".join(f"{op} × {n}" for op, n in sorted(self.scalar.items())))
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return f"<Lifted: {len(self.matrices)} matrices, {len(self.groups)} groups, {len(self.sums)} sums>"
+
+
+def _name(x: Value) -> str:
+    return x.label or f"{x.data:g}"
+
+
+# --- finding the groups ----------------------------------------------------------------------------
+
+class _Pack:
+    """A group of nodes computed as one array: its nodes as a grid, and its operands as grids of nodes.
+
+    kind: "map" (one op, elementwise over `grids`), "layer" (grids a, w, bias: ``a @ w.T + bias``),
+    "sum" (grids terms, start: ``terms.sum(axis=1) + start``), "inputs" or "data" (the leaves read in).
+    """
+
+    __slots__ = ("id", "kind", "op", "nodes", "grids", "absorbed", "operands")
+
+    def __init__(self, id: int, kind: str, nodes: Any, grids: list[Any], op: str = "", absorbed: list[int] | None = None) -> None:
+        self.id, self.kind, self.nodes, self.grids, self.op = id, kind, nodes, grids, op
+        self.absorbed = absorbed or []
+        self.operands: list[Any] = []
+
+
+class _Finder:
+    """Finds the packs of a graph (`_Emitter` `e`'s): matrices first, then groups down and up from them, then sums."""
+
+    def __init__(self, e: _Emitter, np: Any) -> None:
+        self.e, self.np = e, np
+        self.cons: list[list[int]] = [[] for _ in e.order]
+        for i in e.ops:
+            for j in dict.fromkeys(e.parents[i]):
+                self.cons[j].append(i)
+        self.kept = {e.index[x] for x in (e.output, *e.extras)}  # read by the caller: never absorbed
+        self.packs: list[_Pack] = []
+        self.owner: dict[int, tuple[int, int]] = {}  # node -> (pack id, flat position)
+        self.absorbed: dict[int, int] = {}
+        self.data_leaves = {e.index[x] for row in e.data for x in row if x in e.index}
+        self._pseudo("inputs", [e.index.get(x, -1) for x in e.inputs])
+        widths = {len(row) for row in e.data}
+        if len(widths) == 1 and widths != {0}:
+            self._pseudo("data", [[e.index.get(x, -1) for x in row] for row in e.data])
+
+    def _pseudo(self, kind: str, nodes: Any) -> None:
+        pack = self._new(kind, self.np.array(nodes, dtype=int), [])
+        for k, j in enumerate(pack.nodes.ravel().tolist()):
+            if j >= 0:
+                self.owner[j] = (pack.id, k)
+
+    def _new(self, kind: str, nodes: Any, grids: list[Any], op: str = "", absorbed: list[int] | None = None) -> _Pack:
+        pack = _Pack(len(self.packs), kind, nodes, grids, op, absorbed)
+        self.packs.append(pack)
+        if kind not in ("inputs", "data"):
+            for k, j in enumerate(nodes.ravel().tolist()):
+                self.owner[j] = (pack.id, k)
+            for j in pack.absorbed:
+                self.absorbed[j] = pack.id
+        return pack
+
+    def find(self) -> list[_Pack]:
+        chains = self._chains()
+        work = deque(self._layers(chains))
+        while True:
+            while work:
+                self._extend(work.popleft(), work)
+            work.extend(self._sums(chains))
+            if not work:
+                return self.packs
+
+    def _free(self, j: int) -> bool:
+        return j not in self.owner and j not in self.absorbed
+
+    def _link(self, j: int, consumer: int) -> bool:
+        """True if `j` is a partial sum that only `consumer` reads (as its left operand): inside a chain."""
+        e = self.e
+        return (e.kind[j] == "+" and len(e.parents[j]) == 2 and self.cons[j] == [consumer] and j not in self.kept
+                and e.parents[consumer][1] != j)
+
+    def _chains(self) -> list[tuple[int, list[int], list[int]]]:
+        """Every chain of ``+``: (its last node, its terms from the first, its partial sums inside)."""
+        e, chains = self.e, []
+        for z in e.ops:
+            if e.kind[z] != "+" or len(e.parents[z]) != 2 or (len(self.cons[z]) == 1 and self._link(z, self.cons[z][0])
+                                                                and e.parents[self.cons[z][0]][0] == z):
+                continue
+            inside, terms, node = [], [], z
+            while True:
+                left, right = e.parents[node]
+                terms.append(right)
+                if not self._link(left, node):
+                    terms.append(left)
+                    break
+                inside.append(left)
+                node = left
+            terms.reverse()
+            chains.append((z, terms, inside))
+        return chains
+
+    def _product(self, t: int) -> bool:
+        e = self.e
+        return e.kind[t] == "*" and len(e.parents[t]) == 2 and len(self.cons[t]) == 1 and t not in self.kept
+
+    def _dot(self, terms: list[int]) -> tuple[tuple[int, ...], tuple[int, ...], int | None, list[int]] | None:
+        """A chain as a neuron's sum: (weights, activations, bias or None, products), or None."""
+        e = self.e
+        if not e.live[terms[0]] and e.order[terms[0]].data == 0.0 and len(terms) > 1:
+            terms = terms[1:]  # sum()'s start, 0
+        bias = None
+        if not self._product(terms[0]):
+            bias, terms = terms[0], terms[1:]
+        elif not self._product(terms[-1]):
+            bias, terms = terms[-1], terms[:-1]
+        if not terms or not all(map(self._product, terms)):
+            return None
+        left, right = zip(*(e.parents[t] for t in terms))
+        param = lambda js: all(not e.kind[j] and j not in self.data_leaves for j in js)  # a parameter or a constant
+        if param(left):
+            return left, right, bias, terms
+        if param(right):
+            return right, left, bias, terms
+        return None
+
+    def _layers(self, chains: list[tuple[int, list[int], list[int]]]) -> list[_Pack]:
+        """The matrices: chains grouped by their weights (neurons), neurons by the activations they read (rows)."""
+        neurons: dict[tuple[int, ...], list[tuple[tuple[int, ...], int, int | None, list[int]]]] = {}
+        first: dict[int, bool] = {}
+        for z, terms, inside in chains:
+            dot = self._dot(terms)
+            if dot is not None:
+                w, a, bias, products = dot
+                neurons.setdefault(w, []).append((a, z, bias, inside + products))
+                first[z] = bias is not None and terms[0] == bias
+        layers: dict[Any, list[tuple[int, ...]]] = {}
+        for w, found in neurons.items():
+            rows = tuple(a for a, *_ in found)
+            shape = {(bias, first[z]) for _, z, bias, _ in found}
+            if len(set(rows)) == len(rows) and len(shape) == 1:
+                bias, bias_first = shape.pop()
+                layers.setdefault((frozenset(rows), bias_first, bias is None, len(w)), []).append(w)
+        packs = []
+        for ws in layers.values():
+            rows = [a for a, *_ in neurons[ws[0]]]
+            at = [{a: chain for a, *chain in neurons[w]} for w in ws]
+            if len(rows) * len(ws) * len(ws[0]) < 2:
+                continue  # one product: nothing to group
+            nodes = self.np.array([[at[i][a][0] for i in range(len(ws))] for a in rows], dtype=int)
+            bias = None if at[0][rows[0]][1] is None else self.np.array([at[i][rows[0]][1] for i in range(len(ws))], dtype=int)
+            absorbed = [j for table in at for chain in table.values() for j in chain[2]]
+            np = self.np
+            packs.append(self._new("layer", nodes, [np.array(rows, dtype=int), np.array(ws, dtype=int), bias], absorbed=absorbed))
+        return packs
+
+    def _extend(self, pack: _Pack, work: deque[_Pack]) -> None:
+        """The groups down from `pack`: for each (op, operand) that every node of it feeds once, a group."""
+        e, flat = self.e, pack.nodes.ravel().tolist()
+        classes: dict[tuple[str, int, int], dict[int, list[int]]] = {}
+        for k, j in enumerate(flat):
+            for i in self.cons[j]:
+                if self._free(i):
+                    classes.setdefault((e.kind[i], len(e.parents[i]), e.parents[i].index(j)), {}).setdefault(k, []).append(i)
+        for by_node in classes.values():
+            if len(by_node) != len(flat) or any(len(found) != 1 for found in by_node.values()):
+                continue
+            nodes = [by_node[k][0] for k in range(len(flat))]
+            if len(set(nodes)) == len(nodes) and all(map(self._free, nodes)):
+                work.append(self._map(self.np.array(nodes, dtype=int).reshape(pack.nodes.shape)))
+
+    def _map(self, nodes: Any) -> _Pack:
+        """An elementwise group of `nodes` (one op), and the groups up from it that feed it alone."""
+        e = self.e
+        i = int(nodes.flat[0])
+        grids = [self.np.array([e.parents[j][k] for j in nodes.ravel().tolist()], dtype=int).reshape(nodes.shape)
+                 for k in range(len(e.parents[i]))]
+        pack = self._new("map", nodes, grids, op=e.kind[i])
+        members = set(nodes.ravel().tolist())
+        for grid in grids:
+            if self._feeds_only(grid.ravel().tolist(), members):
+                self._map(grid)
+        return pack
+
+    def _feeds_only(self, nodes: list[int], consumers: set[int]) -> bool:
+        """True if `nodes` are distinct free ops of one kind that only `consumers` read: a group going up."""
+        e = self.e
+        kind = (e.kind[nodes[0]], len(e.parents[nodes[0]]))
+        return (len(set(nodes)) == len(nodes) and all(e.kind[j] and e.live[j] and self._free(j) and j not in self.kept
+                                                      and (e.kind[j], len(e.parents[j])) == kind
+                                                      and set(self.cons[j]) <= consumers for j in nodes))
+
+    def _sums(self, chains: list[tuple[int, list[int], list[int]]]) -> list[_Pack]:
+        """Chains whose terms are nodes of one group: sums, grouped by that group and their length."""
+        e, np = self.e, self.np
+        found: dict[tuple[int, int, bool], list[tuple[int, list[int], int | None, list[int]]]] = {}
+        for z, terms, inside in chains:
+            if not self._free(z) or not all(map(self._free, inside)):
+                continue
+            if not e.live[terms[0]] and e.order[terms[0]].data == 0.0:
+                terms = terms[1:]
+            start = None
+            if len(terms) > 2 and terms[0] not in self.owner and terms[1] in self.owner:
+                start, terms = terms[0], terms[1:]
+            if len(terms) < 2:
+                continue
+            if self._feeds_only(terms, {z, *inside}):
+                self._map(np.array(terms, dtype=int))
+            packs = {self.owner[j][0] if j in self.owner else -1 for j in terms}
+            if len(packs) == 1 and -1 not in packs and self.packs[min(packs)].kind not in ("inputs", "data"):
+                found.setdefault((packs.pop(), len(terms), start is None), []).append((z, terms, start, inside))
+        new = []
+        for sums in found.values():
+            grids = [np.array([t for _, t, _, _ in sums], dtype=int),
+                     None if sums[0][2] is None else np.array([s for _, _, s, _ in sums], dtype=int)]
+            new.append(self._new("sum", np.array([z for z, *_ in sums], dtype=int), grids,
+                                 absorbed=[j for *_, inside in sums for j in inside]))
+        return new
+
+
+# --- the program --------------------------------------------------------------------------------------
+
+class _ArrayExpression(_ArrayForm):
+    """A rule of the table rewritten for arrays (conditionals as ``where``), without `_ArrayForm`'s row checks:
+    here any floating-point exception replays the call on the scalar program."""
+
+    def _check(self, node: ast.expr) -> ast.expr:
+        return node
+
+
+class _VectorEmitter(_Emitter):
+    """Writes the vectorized program: packs as NumPy statements, every other op by the scalar emitter's own lines.
+
+    The units (packs and scalar ops) run in a topological order of their own; a pack that would make
+    a cycle (an unrolled recurrence whose rows feed each other) is dropped, its nodes left scalar.
+    Gradient contributions to a pack's nodes are collected in `terms` and summed when its backward runs.
+    """
+
+    def __init__(self, output: Value, inputs: list[Value], extras: list[Value] | tuple[()], who: str, data: Any, np: Any) -> None:
+        super().__init__(output, inputs, extras, who, data, loop=False)
+        self.np = np
+        self.finder = _Finder(self, np)
+        self.packs = self.finder.find()
+        self.units = self._schedule()
+        self.terms: dict[int, list[tuple[str, Any, str]]] = {}
+        self.form = _ArrayExpression()
+        self.counter = 0
+        self.operand_names: dict[int, list[Any]] = {}
+
+    # --- order ---
+
+    def _schedule(self) -> list[tuple[str, int]]:
+        """Units in an order that reads every value after it is made; packs in a cycle are dropped first."""
+        while True:
+            order, stuck = self._topological()
+            if not stuck:
+                return order
+            drop = min(stuck)
+            pack = self.packs[drop]
+            pack.kind = "dropped"
+            for j in [*pack.nodes.ravel().tolist(), *pack.absorbed]:
+                self.finder.owner.pop(j, None)
+                self.finder.absorbed.pop(j, None)
+
+    def real(self, pack: _Pack) -> bool:
+        return pack.kind in ("map", "layer", "sum")
+
+    def _unit(self, j: int) -> tuple[str, int] | None:
+        f = self.finder
+        if j in f.owner:
+            pack = self.packs[f.owner[j][0]]
+            return ("p", pack.id) if self.real(pack) else None
+        if j in f.absorbed:
+            return "p", f.absorbed[j]
+        return ("s", j) if self.kind[j] and self.live[j] else None
+
+    def _reads(self, unit: tuple[str, int]) -> set[tuple[str, int]]:
+        if unit[0] == "s":
+            js = list(self.parents[unit[1]])
+        else:
+            js = [j for g in self.packs[unit[1]].grids if g is not None for j in g.ravel().tolist()]
+        return {u for u in map(self._unit, js) if u is not None}
+
+    def _topological(self) -> tuple[list[tuple[str, int]], list[int]]:
+        units: list[tuple[str, int]] = [("s", i) for i in self.ops if self._unit(i) == ("s", i)]
+        units += [("p", p.id) for p in self.packs if self.real(p)]
+        key = {u: (u[1] if u[0] == "s" else int(self.packs[u[1]].nodes.min())) for u in units}
+        waiting = {u: self._reads(u) for u in units}
+        readers: dict[tuple[str, int], list[tuple[str, int]]] = {}
+        for u, reads in waiting.items():
+            for r in reads:
+                readers.setdefault(r, []).append(u)
+        ready = [(key[u], u) for u, reads in waiting.items() if not reads]
+        heapq.heapify(ready)
+        order = []
+        while ready:
+            _, u = heapq.heappop(ready)
+            order.append(u)
+            for r in readers.get(u, ()):
+                waiting[r].discard(u)
+                if not waiting[r]:
+                    heapq.heappush(ready, (key[r], r))
+        return order, [u[1] for u in units if u[0] == "p" and waiting[u]]
+
+    # --- the whole program ---
+
+    def lifted(self) -> Lifted:
+        matrices, groups, sums = [], [], []
+        for kind, k in self.units:
+            pack = self.packs[k] if kind == "p" else None
+            if pack is None:
+                continue
+            if pack.kind == "layer":
+                a, w, bias = pack.grids
+                weights = [[self.order[j] for j in row] for row in w.tolist()]
+                matrices.append(LiftedMatrix(f"W{len(matrices) + 1}", weights,
+                                             None if bias is None else [self.order[j] for j in bias.tolist()], len(a)))
+            elif pack.kind == "map":
+                groups.append((pack.op, tuple(pack.nodes.shape)))
+            else:
+                sums.append((tuple(pack.nodes.shape), pack.grids[0].shape[1]))
+        scalar = Counter(self.kind[i] for kind, i in self.units if kind == "s")
+        return Lifted(matrices, groups, sums, dict(scalar))
+
+    def vectorized(self) -> bool:
+        return any(kind == "p" for kind, _ in self.units)
+
+    def program(self) -> tuple[list[str], dict[str, Callable[..., Any]], int]:
+        for pack in self.packs:
+            if self.real(pack):
+                pack.operands = [None if g is None else self._operand(g) for g in pack.grids]
+        self.readers = self._scalar_readers()
+        self.spread_to = self._spread_inputs()
+        used = {o[1] for p in self.packs if self.real(p) for o in p.operands if o is not None and o[0] == "gather"}
+        lines = self.functions[0]
+        for pack in self.packs:
+            if pack.kind in ("inputs", "data") and pack.id in used:
+                lines.append("inp = array(inputs)" if pack.kind == "inputs" else "D = array(data)")
+        for kind, k in self.units:
+            if kind == "s":
+                self._forward_op(k)
+            else:
+                self._forward_pack(self.packs[k])
+        out = self.index[self.output]
+        if out in self.finder.owner:
+            self._contribute(out, "1.0")
+        else:
+            self.grad[out] = "1.0"
+        if self.spread_to:
+            lines.append(f"GI = zeros({len(self.inputs)})")
+        for kind, k in reversed(self.units):
+            if kind == "p":
+                self._backward_pack(self.packs[k])
+            elif self.upstream[k] and self.needs[k] and self._gradient(k) is not None:
+                self._backward_op(k)
+        if self.spread_to:
+            lines.append("GL = GI.tolist()")
+        grads = []
+        for k, x in enumerate(self.inputs):
+            parts = [self._gradient(self.index[x]) if x in self.index else None, f"GL[{k}]" if k in self.spread_to else None]
+            grads.append(" + ".join(p for p in parts if p) or "0.0")
+        results = [self._value(out), "[" + ", ".join(grads) + "]"]
+        if self.extras:
+            results.append("[" + ", ".join(self._value(self.index[x]) for x in self.extras) + "]")
+        lines.append(f"return {', '.join(results)}")
+        head = f"def replay({'inputs, data' if self.data else 'inputs'}):"
+        return [head + "\n    " + "\n    ".join(lines) + "\n"], self.bindings, len(self.ops)
+
+    def _scalar_readers(self) -> set[int]:
+        """The packs whose nodes a scalar line reads (so the pack is also made a list of floats)."""
+        f, packs = self.finder, set()
+        reads = [j for kind, i in self.units if kind == "s" for j in self.parents[i]]
+        reads += [self.index[x] for x in (self.output, *self.extras)]
+        reads += [j for p in self.packs if self.real(p) for o in p.operands if o is not None and o[0] in ("scalars", "scalar")
+                  for j in (o[1] if o[0] == "scalars" else [o[1]])]
+        for j in reads:
+            if j in f.owner and self.real(self.packs[f.owner[j][0]]):
+                packs.add(f.owner[j][0])
+        return packs
+
+    def _spread_inputs(self) -> set[int]:
+        """The inputs whose gradient a pack adds to (in ``GI``)."""
+        out: set[int] = set()
+        for p in self.packs:
+            if self.real(p):
+                for o, g in zip(p.operands, p.grids):
+                    if o is not None and o[0] == "gather" and self.packs[o[1]].kind == "inputs" and self._needs(g):
+                        out.update(o[2].ravel().tolist())
+        return out
+
+    def _needs(self, grid: Any) -> bool:
+        return grid is not None and any(self.needs[j] for j in grid.ravel().tolist())
+
+    # --- operands ---
+
+    def _operand(self, grid: Any) -> Any:
+        """How a pack reads a grid of nodes: ("const", literal), ("array", name), ("scalar", node),
+        ("gather", pack id, positions), or ("scalars", nodes) (made from scalar variables)."""
+        np, f = self.np, self.finder
+        flat = grid.ravel().tolist()
+        if not any(self.live[j] for j in flat):
+            values = [self.order[j].data for j in flat]
+            if len(set(values)) == 1 and values[0] == values[0]:
+                return "const", _literal(values[0])
+            return "array", self._constant(np.array(values).reshape(grid.shape))
+        if len(set(flat)) == 1:
+            return "scalar", flat[0]
+        owners = {f.owner[j][0] if j in f.owner else -1 for j in flat}
+        if len(owners) == 1 and -1 not in owners:
+            k = owners.pop()
+            return "gather", k, np.array([f.owner[j][1] for j in flat], dtype=int).reshape(grid.shape)
+        return "scalars", flat
+
+    def _constant(self, array: Any) -> str:
+        self.counter += 1
+        name = f"c{self.counter}"
+        self.bindings[name] = array
+        return name
+
+    def _read(self, operand: Any, shape: tuple[int, ...]) -> str:
+        """An operand's value as an expression of the program."""
+        kind, np = operand[0], self.np
+        if kind in ("const", "array"):
+            return str(operand[1])
+        if kind == "scalar":
+            return self._value(operand[1])
+        if kind == "scalars":
+            values = f"array([{', '.join(map(self._value, operand[1]))}])"
+            return values if len(shape) == 1 else f"{values}.reshape({tuple(shape)})"
+        pack, positions = self.packs[operand[1]], operand[2]
+        source = {"inputs": "inp", "data": "D"}.get(pack.kind, f"P{pack.id}")
+        in_order = positions.size == pack.nodes.size and (positions.ravel() == np.arange(positions.size)).all()
+        if in_order:
+            return source if positions.shape == pack.nodes.shape else f"{source}.reshape({tuple(shape)})"
+        if pack.nodes.ndim == 2 and positions.ndim == 2 and len(positions) == len(pack.nodes):
+            width, c0, k = pack.nodes.shape[1], int(positions[0, 0]), positions.shape[1]
+            if c0 + k <= width and (positions == np.arange(len(positions))[:, None] * width + c0 + np.arange(k)).all():
+                return f"{source}[:, {c0}:{c0 + k}]"  # columns of the data, say: a view
+        return f"take({source}, {self._constant(positions)})"
+
+    # --- forward ---
+
+    def _forward_pack(self, pack: _Pack) -> None:
+        names = [None if o is None else self._named(o, g.shape, f"a{pack.id}_{k}")
+                 for k, (o, g) in enumerate(zip(pack.operands, pack.grids))]
+        self.operand_names[pack.id] = names
+        name = f"P{pack.id}"
+        if pack.kind == "layer":
+            a, w, bias = names
+            self._write(f"{name} = {a} @ {w}.T" + (f" + {bias}" if bias else ""))
+        elif pack.kind == "sum":
+            terms, start = names
+            self._write(f"{name} = {terms}.sum(axis=1)" + (f" + {start}" if start else ""))
+        else:
+            template = self.rules[pack.op, len(names)][0]
+            if template is None:
+                fn = self._bind(pack.op, "fn_array", _array_function(OPS[pack.op].forward, self.np, False))
+                self._write(f"{name} = {fn}({', '.join(map(str, names))})")
+            else:
+                self._array_statement(f"{name} = {template.format(*names)}")
+        if pack.id in self.readers:
+            self._write(f"L{pack.id} = {name}.ravel().tolist()")
+            for k, j in enumerate(pack.nodes.ravel().tolist()):
+                self.source[j] = f"L{pack.id}[{k}]"
+
+    def _named(self, operand: Any, shape: tuple[int, ...], name: str) -> str:
+        expression = self._read(operand, shape)
+        if expression.isidentifier() or operand[0] == "const":
+            return expression
+        self._write(f"{name} = {expression}")
+        return name
+
+    def _array_statement(self, source: str) -> None:
+        for statement in self.form.statements(ast.parse(source).body):
+            self._write(ast.unparse(statement))
+
+    # --- backward ---
+
+    def _contribute(self, j: int, expression: str) -> None:
+        """Add a scalar expression to node j's gradient: into its pack's terms, or as the scalar emitter does."""
+        if j in self.finder.owner and self.real(self.packs[self.finder.owner[j][0]]):
+            pack, k = self.finder.owner[j]
+            self.terms.setdefault(pack, []).append(("element", k, expression))
+        elif self.needs[j]:
+            super()._add_to_gradient(j, "1.0", expression)
+
+    def _add_to_gradient(self, j: int, d: str, g: str) -> None:
+        if j in self.finder.owner and self.real(self.packs[self.finder.owner[j][0]]):
+            self._contribute(j, g if d == "1.0" else f"-{g}" if d == "(-1.0)" else d if g == "1.0" else f"{d} * {g}")
+        else:
+            super()._add_to_gradient(j, d, g)
+
+    def _route(self, operand: Any, grid: Any, expression: str) -> None:
+        """Send a gradient array (shaped as `grid`) to the nodes the operand read."""
+        if operand is None or not self._needs(grid):
+            return
+        kind = operand[0]
+        if kind == "scalar":
+            self._contribute(operand[1], f"total({expression})")
+        elif kind == "scalars":
+            self.counter += 1
+            name = f"e{self.counter}"
+            self._write(f"{name} = ({expression}).ravel().tolist()")
+            for k, j in enumerate(operand[1]):
+                if self.live[j]:
+                    self._contribute(j, f"{name}[{k}]")
+        elif kind == "gather":
+            pack, positions = self.packs[operand[1]], operand[2]
+            if pack.kind == "inputs":
+                self._spread("GI", positions, expression)
+            elif pack.kind != "data":
+                self.terms.setdefault(pack.id, []).append(("gather", positions, expression))
+
+    def _spread(self, into: str, positions: Any, expression: str) -> None:
+        """``into[positions] += expression``: a fancy-index add when the positions are distinct, else ``add.at``."""
+        flat = positions.ravel()
+        if len(set(flat.tolist())) == len(flat):
+            self._write(f"{into}[{self._constant(flat)}] += ({expression}).ravel()")
+        else:
+            self._write(f"spread({into}, {self._constant(positions)}, {expression})")
+
+    def _gradient_array(self, pack: _Pack) -> str | None:
+        """``G<id>``: the sum of the pack's gradient terms, or None if it has none."""
+        terms = self.terms.pop(pack.id, [])
+        if not terms:
+            return None
+        np, size, shape = self.np, pack.nodes.size, tuple(pack.nodes.shape)
+        name = f"G{pack.id}"
+        whole = [t for t in terms if t[0] == "gather" and t[1].size == size and (t[1].ravel() == np.arange(size)).all()]
+        scattered = [t for t in terms if t[0] == "gather" and not any(t is w for w in whole)]
+        elements = [t for t in terms if t[0] == "element"]
+        parts = [expression if positions.shape == shape else f"({expression}).reshape({shape})" for _, positions, expression in whole]
+        if scattered or elements:
+            self._write(f"{name} = zeros({size})")
+            for _, positions, expression in scattered:
+                self._spread(name, positions, expression)
+            if elements:
+                positions = np.array([k for _, k, _ in elements], dtype=int)
+                self._spread(name, positions, f"array([{', '.join(e for *_, e in elements)}])")
+            parts.insert(0, f"{name}.reshape({shape})" if len(shape) > 1 else name)
+        self._write(f"{name} = {' + '.join(parts)}")
+        return name
+
+    def _backward_pack(self, pack: _Pack) -> None:
+        g = self._gradient_array(pack)
+        if g is None:
+            return
+        names = self.operand_names[pack.id]
+        if pack.kind == "layer":
+            a, w, bias = names
+            (oa, ow, ob), (ga, gw, gb) = pack.operands, pack.grids
+            self._route(oa, ga, f"{g} @ {w}")
+            self._route(ow, gw, f"{g}.T @ {a}")
+            self._route(ob, gb, f"{g}.sum(axis=0)")
+        elif pack.kind == "sum":
+            (ot, os), (gt, gs) = pack.operands, pack.grids
+            self._route(ot, gt, f"broadcast_to({g}[:, None], {tuple(gt.shape)})")
+            self._route(os, gs, g)
+        else:
+            self._backward_map(pack, [str(n) for n in names], g)
+
+    def _backward_map(self, pack: _Pack, names: list[str], g: str) -> None:
+        templates = self.rules[pack.op, len(names)][1]
+        args = [*names, f"P{pack.id}"]
+        if templates is None:
+            fn = self._bind(pack.op, "partials_array", _array_function(OPS[pack.op].partials, self.np, True))
+            partials = [f"d{pack.id}_{k}" for k in range(len(names))]
+            self._write(f"{', '.join(partials)}, = {fn}({', '.join(args)})")
+        else:
+            partials = [t.format(*args) for t in templates]
+        for operand, grid, d in zip(pack.operands, pack.grids, partials):
+            if operand is None or not self._needs(grid):
+                continue
+            if d in ("1.0", "(-1.0)"):
+                expression = g if d == "1.0" else f"-{g}"
+            else:
+                self.counter += 1
+                expression = f"q{self.counter}"
+                self._array_statement(f"{expression} = {d} * {g}")
+            self._route(operand, grid, expression)
+
+
+def vectorized(output: Value, inputs: list[Value], extras: list[Value], who: str, data: Any) -> Any:
+    """((sources, bindings, n_ops), `Lifted`, signature) of the vectorized program, or None when nothing groups.
+
+    The signature is the source and the constant arrays it is bound to: two graphs with the same one
+    compile to the same program (`CompiledFunction.check_graph` compares them).
+    """
+    np = numpy_or_error(who)
+    emitter = _VectorEmitter(output, inputs, extras, who, data, np)
+    if not emitter.vectorized():
+        return None
+    program = emitter.program()
+    constants = [f"# {name} = {value.tolist()!r}" for name, value in program[1].items() if isinstance(value, np.ndarray)]
+    return program, emitter.lifted(), "\n".join([*program[0], *constants])
+
+
+def namespace() -> dict[str, Any]:
+    """The NumPy functions a vectorized program calls (and nothing else: builtins are withheld)."""
+    import numpy as np
+
+    def spread(into: Any, positions: Any, values: Any) -> None:  # into[positions] += values, repeated positions too
+        np.add.at(into, positions.ravel(), np.broadcast_to(values, positions.shape).ravel())
+    return {"array": np.array, "zeros": np.zeros, "take": np.take, "broadcast_to": np.broadcast_to, "where": np.where,
+            "number": lambda a: np.asarray(a, dtype=float), "both": np.logical_and, "negation": np.logical_not,
+            "total": lambda a: float(np.sum(a)), "spread": spread}
+
+
+def guarded(vector: Callable[..., Any], scalar: Callable[[], Callable[..., Any]]) -> Callable[..., Any]:
+    """`vector`, replayed by the scalar program (`scalar()`) when NumPy meets a floating-point exception
+    or a scalar line a domain error: the scalar replay then raises its error, or gives its exact numbers."""
+    import numpy as np
+
+    from autograd._checks import DOMAIN_ERRORS
+
+    errors = (FloatingPointError, *DOMAIN_ERRORS)
+
+    def replay(*args: Any) -> Any:
+        try:
+            with np.errstate(over="raise", invalid="raise", divide="raise"):
+                return vector(*args)
+        except errors:
+            return scalar()(*args)
+    return replay
