@@ -148,6 +148,10 @@ class _Pack:
         self.operands: list[Any] = []
 
 
+# A sum of fewer terms than this is no seed for a group of its terms (``data_loss + reg_loss`` is no vector).
+_SEED = 4
+
+
 class _Finder:
     """Finds the packs of a graph (`_Emitter` `e`'s): matrices first, then groups down and up from them, then sums."""
 
@@ -200,14 +204,14 @@ class _Finder:
         """True if `j` is a partial sum that only `consumer` reads (as its left operand): inside a chain."""
         e = self.e
         return (e.kind[j] == "+" and len(e.parents[j]) == 2 and self.cons[j] == [consumer] and j not in self.kept
+                and e.kind[consumer] == "+" and len(e.parents[consumer]) == 2 and e.parents[consumer][0] == j
                 and e.parents[consumer][1] != j)
 
     def _chains(self) -> list[tuple[int, list[int], list[int]]]:
         """Every chain of ``+``: (its last node, its terms from the first, its partial sums inside)."""
         e, chains = self.e, []
         for z in e.ops:
-            if e.kind[z] != "+" or len(e.parents[z]) != 2 or (len(self.cons[z]) == 1 and self._link(z, self.cons[z][0])
-                                                                and e.parents[self.cons[z][0]][0] == z):
+            if e.kind[z] != "+" or len(e.parents[z]) != 2 or (len(self.cons[z]) == 1 and self._link(z, self.cons[z][0])):
                 continue
             inside, terms, node = [], [], z
             while True:
@@ -285,10 +289,10 @@ class _Finder:
                 if self._free(i):
                     classes.setdefault((e.kind[i], len(e.parents[i]), e.parents[i].index(j)), {}).setdefault(k, []).append(i)
         for by_node in classes.values():
-            if len(by_node) != len(flat) or any(len(found) != 1 for found in by_node.values()):
+            if len(flat) < 2 or len(by_node) != len(flat) or any(len(found) != 1 for found in by_node.values()):
                 continue
             nodes = [by_node[k][0] for k in range(len(flat))]
-            if len(set(nodes)) == len(nodes) and all(map(self._free, nodes)):
+            if len(set(nodes)) == len(nodes) and all(map(self._free, nodes)) and self._independent(nodes):
                 work.append(self._map(self.np.array(nodes, dtype=int).reshape(pack.nodes.shape)))
 
     def _map(self, nodes: Any) -> _Pack:
@@ -308,9 +312,15 @@ class _Finder:
         """True if `nodes` are distinct free ops of one kind that only `consumers` read: a group going up."""
         e = self.e
         kind = (e.kind[nodes[0]], len(e.parents[nodes[0]]))
-        return (len(set(nodes)) == len(nodes) and all(e.kind[j] and e.live[j] and self._free(j) and j not in self.kept
+        return (len(nodes) > 1 and len(set(nodes)) == len(nodes) and all(e.kind[j] and e.live[j] and self._free(j) and j not in self.kept
                                                       and (e.kind[j], len(e.parents[j])) == kind
-                                                      and set(self.cons[j]) <= consumers for j in nodes))
+                                                      and set(self.cons[j]) <= consumers for j in nodes)
+                and self._independent(nodes))
+
+    def _independent(self, nodes: list[int]) -> bool:
+        """True if no node of a would-be group reads another (a running sum's nodes do): one op can make them all."""
+        members, parents = set(nodes), self.e.parents
+        return not any(j in members for i in nodes for j in parents[i])
 
     def _sums(self, chains: list[tuple[int, list[int], list[int]]]) -> list[_Pack]:
         """Chains whose terms are nodes of one group: sums, grouped by that group and their length."""
@@ -326,7 +336,7 @@ class _Finder:
                 start, terms = terms[0], terms[1:]
             if len(terms) < 2:
                 continue
-            if self._feeds_only(terms, {z, *inside}):
+            if len(terms) >= _SEED and self._feeds_only(terms, {z, *inside}):
                 self._map(np.array(terms, dtype=int))
             packs = {self.owner[j][0] if j in self.owner else -1 for j in terms}
             if len(packs) == 1 and -1 not in packs and self.packs[min(packs)].kind not in ("inputs", "data"):
@@ -580,6 +590,8 @@ class _VectorEmitter(_Emitter):
                 self._write(f"{name} = {fn}({', '.join(map(str, names))})")
             else:
                 self._array_statement(f"{name} = {template.format(*names)}")
+            if all(o[0] in ("const", "scalar") for o in pack.operands):  # every node the same op of the same values
+                self._write(f"{name} = {name} + zeros({tuple(pack.nodes.shape)})")
         if pack.id in self.readers:
             self._write(f"L{pack.id} = {name}.ravel().tolist()")
             for k, j in enumerate(pack.nodes.ravel().tolist()):
@@ -594,7 +606,7 @@ class _VectorEmitter(_Emitter):
 
     def _array_statement(self, source: str) -> None:
         for statement in self.form.statements(ast.parse(source).body):
-            self._write(ast.unparse(statement))
+            self._write(ast.unparse(ast.fix_missing_locations(statement)))
 
     # --- backward ---
 
@@ -723,7 +735,9 @@ def namespace() -> dict[str, Any]:
 
     def spread(into: Any, positions: Any, values: Any) -> None:  # into[positions] += values, repeated positions too
         np.add.at(into, positions.ravel(), np.broadcast_to(values, positions.shape).ravel())
-    return {"array": np.array, "zeros": np.zeros, "take": np.take, "broadcast_to": np.broadcast_to, "where": np.where,
+    # NumPy imports some of its modules on first use, and C code imports with the calling frame's
+    # builtins: the program's holds __import__ alone (its source has no import statement).
+    return {"__builtins__": {"__import__": __import__}, "array": np.array, "zeros": np.zeros, "take": np.take, "broadcast_to": np.broadcast_to, "where": np.where,
             "number": lambda a: np.asarray(a, dtype=float), "both": np.logical_and, "negation": np.logical_not,
             "total": lambda a: float(np.sum(a)), "spread": spread}
 
