@@ -268,7 +268,11 @@ class _Finder:
                 bias, bias_first = shape.pop()
                 layers.setdefault((frozenset(rows), bias_first, bias is None, len(w)), []).append(w)
         packs = []
+        place = {j: k for k, j in enumerate(self.packs[0].nodes.tolist())}  # each input's place in `inputs`
         for ws in layers.values():
+            # Neurons in the order of their weights among the inputs (a model's parameters() go neuron by
+            # neuron): row i of W is neuron i, whatever order the loss visited them in.
+            ws.sort(key=lambda w: min(place.get(j, len(place)) for j in w))
             rows = [a for a, *_ in neurons[ws[0]]]
             at = [{a: chain for a, *chain in neurons[w]} for w in ws]
             if len(rows) * len(ws) * len(ws[0]) < 2:
@@ -460,7 +464,9 @@ class _VectorEmitter(_Emitter):
     def program(self) -> tuple[list[str], dict[str, Callable[..., Any]], int]:
         for pack in self.packs:
             if self.real(pack):
-                pack.operands = [None if g is None else self._operand(g) for g in pack.grids]
+                # A map's operands broadcast (a constant or one node for all); a product's and a sum's are arrays.
+                pack.operands = [None if g is None else self._operand(g, pack.kind == "map" or k == 2)
+                                 for k, g in enumerate(pack.grids)]
         self.readers = self._scalar_readers()
         self.spread_to = self._spread_inputs()
         used = {o[1] for p in self.packs if self.real(p) for o in p.operands if o is not None and o[0] == "gather"}
@@ -525,17 +531,17 @@ class _VectorEmitter(_Emitter):
 
     # --- operands ---
 
-    def _operand(self, grid: Any) -> Any:
+    def _operand(self, grid: Any, broadcast: bool) -> Any:
         """How a pack reads a grid of nodes: ("const", literal), ("array", name), ("scalar", node),
         ("gather", pack id, positions), or ("scalars", nodes) (made from scalar variables)."""
         np, f = self.np, self.finder
         flat = grid.ravel().tolist()
         if not any(self.live[j] for j in flat):
             values = [self.order[j].data for j in flat]
-            if len(set(values)) == 1 and values[0] == values[0]:
+            if broadcast and len(set(values)) == 1 and values[0] == values[0]:
                 return "const", _literal(values[0])
             return "array", self._constant(np.array(values).reshape(grid.shape))
-        if len(set(flat)) == 1:
+        if broadcast and len(set(flat)) == 1:
             return "scalar", flat[0]
         owners = {f.owner[j][0] if j in f.owner else -1 for j in flat}
         if len(owners) == 1 and -1 not in owners:

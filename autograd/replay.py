@@ -1278,10 +1278,11 @@ def _array_function(fn: Callable[..., Any], np: Any, partials: bool) -> Callable
 
     def pointwise(*args: Any) -> Any:
         columns = np.broadcast_arrays(*(np.asarray(a, dtype=float) for a in args))
-        results = [fn(*point) for point in zip(*(c.tolist() for c in columns))]
+        shape = columns[0].shape  # (rows,) here; any shape for the vectorized replay's groups
+        results = [fn(*point) for point in zip(*(c.ravel().tolist() for c in columns))]
         if partials:
-            return tuple(np.array(r, dtype=float) for r in zip(*results))
-        return np.array(results, dtype=float)
+            return tuple(np.array(r, dtype=float).reshape(shape) for r in zip(*results))
+        return np.array(results, dtype=float).reshape(shape)
     return pointwise
 
 
