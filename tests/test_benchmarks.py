@@ -35,6 +35,8 @@ def test_quick_run_reports_every_workload_and_engine(quick):
             assert {(f"{workload}: {phase}", e) for e in ("micrograd", "dagrad")} <= engines
     assert ("W2 400-op mixed chain: memory, constants included", "micrograd") in engines
     assert ("W3 MLP 2-16-16-1 step, 8 points", "torch (vectorized, own process)") in engines
+    assert {("W3 MLP 2-16-16-1 step, 8 points", "dagrad vectorized"),
+            ("W3 MLP 2-16-16-1 step, 8 points: vectorized against torch", "dagrad vectorized")} <= engines
     assert ("W5 400-op chain: memory", "micrograd") in engines
     for row in rows:
         assert row["value"] > 0, row

@@ -10,9 +10,11 @@ import sys
 from unittest import mock
 
 import pytest
+from hypothesis import given
 
 import nn
 from autograd import TraceMismatchError, Value, compile, compile_graph, grad
+from autograd.strategies import exprs
 from nn.compile import compile_step
 from nn.datasets import make_moons
 
@@ -254,3 +256,60 @@ def test_vectorize_is_a_flag_and_needs_numpy_with_a_clear_sentence():
     with mock.patch.dict(sys.modules, {"numpy": None}):
         with pytest.raises(ImportError, match=r"vectorize=True needs NumPy.*pip install 'dagrad\[fast\]'"):
             compile(lambda x: x * x, [1.0], vectorize=True)
+
+
+UNARY = ["tanh", "sigmoid", "relu", "neg", "abs", "sin", "cos", "softplus", "exp"]
+
+
+def random_vector_graph(rng, batch):
+    """A random graph of vectors over `batch` examples: elementwise ops, products with a shared
+    parameter or another vector, matrix products and sums, written scalar by scalar."""
+    params, rows = [], [[Value(rng.uniform(-1, 1)) for _ in range(3)] for _ in range(batch)]
+    vectors = [list(r) for r in rows]
+
+    def param():
+        params.append(Value(rng.uniform(-1, 1)))
+        return params[-1]
+    for _ in range(rng.randint(2, 6)):
+        x = rng.choice(vectors)
+        kind = rng.choice(["unary", "binary", "matrix"])
+        if kind == "unary":
+            op = rng.choice(UNARY)
+            new = [getattr(Value, op)(v * 0.5) if op == "exp" else getattr(v, "__neg__" if op == "neg" else op)()
+                   for v in x]
+        elif kind == "binary":
+            other, shared = rng.choice(vectors), param()
+            new = [a * b + shared for a, b in zip(x, other)]
+        else:
+            k = len(x) // batch  # values per example
+            W = [[param() for _ in range(k)] for _ in range(rng.randint(1, 3))]
+            b = [param() for _ in W]
+            new = [sum((w * v for w, v in zip(wi, x[r * k:(r + 1) * k])), bi) for r in range(batch) for wi, bi in zip(W, b)]
+        vectors.append(new)
+        if kind != "unary":
+            vectors = [v for v in vectors if len(v) == len(new)] or [new]
+    loss = sum((v * v for v in vectors[-1]), Value(0.0))
+    return loss, params, rows
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_random_vector_graphs_match_eager(seed):
+    rng = random.Random(seed)
+    loss, params, rows = random_vector_graph(rng, rng.randint(1, 5))
+    if not params:
+        params.append(Value(0.0))
+    f = compile_graph(loss, params, data=rows, vectorize=True)
+    out, grads = f([p.data for p in params], [[x.data for x in r] for r in rows])
+    assert close(out, loss.data, abs(loss.data))
+    assert_close(grads, list(grad(loss, params)), "gradient")
+
+
+@given(exprs(max_steps=10))
+def test_random_dags_match_eager_when_vectorized(expr):
+    f = compile(expr, list(expr.inputs), vectorize=True)
+    leaves = [Value(x) for x in expr.inputs]
+    out = expr(*leaves)
+    got_out, got_grads = f(expr.inputs)
+    want = list(grad(out, leaves))
+    assert got_out == out.data or close(got_out, out.data, abs(out.data))
+    assert all(a == b or (a != a and b != b) or close(a, b, max(map(abs, want))) for a, b in zip(got_grads, want))
