@@ -109,16 +109,18 @@ class Lifted:
 
     def __str__(self) -> str:
         shape = lambda s: " × ".join(map(str, s))
-        lines = [f"{len(self.matrices)} matrices, {len(self.groups)} elementwise groups, {len(self.sums)} sums; "
-                 f"{sum(self.scalar.values())} ops stay scalar"]
+        plural = lambda n, word: f"{n} {word}" + ("" if n == 1 else "s")
+        n_scalar = sum(self.scalar.values())
+        lines = [f"{plural(len(self.matrices), 'matrix').replace('matrixs', 'matrices')}, "
+                 f"{plural(len(self.groups), 'elementwise group')}, {plural(len(self.sums), 'sum')}; "
+                 f"{plural(n_scalar, 'op')} {'stays' if n_scalar == 1 else 'stay'} scalar"]
         for m in self.matrices:
             n, k = m.shape
-            first, last = _name(m.weights[0][0]), _name(m.weights[-1][-1])
-            bias = f" + b ({n})" if m.bias is not None else ""
-            lines.append(f"  Z = A @ {m.name}.T{bias}: {m.name} is {n} × {k} (row i = neuron i, column j = input j: "
-                         f"{first} … {last}), A is {m.rows} × {k}")
-        lines += [f"  {op} over {shape(s)}" for op, s in self.groups]
-        lines += [f"  sum of {k} terms over {shape(s)}" for s, k in self.sums]
+            bias = f" + b{m.name[1:]}" if m.bias is not None else ""
+            lines.append(f"  {m.name}: {n} × {k} (row i = neuron i, column j = input j: {_name(m.weights[0][0])} … "
+                         f"{_name(m.weights[-1][-1])}); Z = A @ {m.name}.T{bias} over {m.rows} rows")
+        lines += [f"  {op}: {shape(s)}" for op, s in self.groups]
+        lines += [f"  sum: {shape(s)}, of {k} terms each" for s, k in self.sums]
         if self.scalar:
             lines.append("  scalar: " + ", ".join(f"{op} × {n}" for op, n in sorted(self.scalar.items())))
         return "\n".join(lines)
