@@ -159,11 +159,24 @@ class _Finder:
 
     def __init__(self, e: _Emitter, np: Any) -> None:
         self.e, self.np = e, np
-        self.cons: list[list[int]] = [[] for _ in e.order]
+        self.cons: list[list[int]] = [[] for _ in e.order]  # each node's consumers, each once
+        cons = self.cons
         for i in e.ops:
-            for j in dict.fromkeys(e.parents[i]):
-                self.cons[j].append(i)
+            ps = e.parents[i]
+            if len(ps) == 2 and ps[0] == ps[1]:
+                cons[ps[0]].append(i)
+            else:
+                for j in ps:
+                    cons[j].append(i)
         self.kept = {e.index[x] for x in (e.output, *e.extras)}  # read by the caller: never absorbed
+        # A partial sum inside a chain of +: read once, as the left operand of the next + (and not also as its right).
+        self.link = [False] * len(e.order)
+        plus = [i for i in e.ops if e.kind[i] == "+" and len(e.parents[i]) == 2]
+        self.plus = plus
+        for i in plus:
+            left, right = e.parents[i]
+            if left != right and e.kind[left] == "+" and len(cons[left]) == 1 and left not in self.kept and len(e.parents[left]) == 2:
+                self.link[left] = True
         self.packs: list[_Pack] = []
         self.owner: dict[int, tuple[int, int]] = {}  # node -> (pack id, flat position)
         self.absorbed: dict[int, int] = {}
@@ -202,24 +215,17 @@ class _Finder:
     def _free(self, j: int) -> bool:
         return j not in self.owner and j not in self.absorbed
 
-    def _link(self, j: int, consumer: int) -> bool:
-        """True if `j` is a partial sum that only `consumer` reads (as its left operand): inside a chain."""
-        e = self.e
-        return (e.kind[j] == "+" and len(e.parents[j]) == 2 and self.cons[j] == [consumer] and j not in self.kept
-                and e.kind[consumer] == "+" and len(e.parents[consumer]) == 2 and e.parents[consumer][0] == j
-                and e.parents[consumer][1] != j)
-
     def _chains(self) -> list[tuple[int, list[int], list[int]]]:
         """Every chain of ``+``: (its last node, its terms from the first, its partial sums inside)."""
-        e, chains = self.e, []
-        for z in e.ops:
-            if e.kind[z] != "+" or len(e.parents[z]) != 2 or (len(self.cons[z]) == 1 and self._link(z, self.cons[z][0])):
+        parents, link, chains = self.e.parents, self.link, []
+        for z in self.plus:
+            if link[z]:
                 continue
             inside, terms, node = [], [], z
             while True:
-                left, right = e.parents[node]
+                left, right = parents[node]
                 terms.append(right)
-                if not self._link(left, node):
+                if not link[left]:
                     terms.append(left)
                     break
                 inside.append(left)
@@ -380,6 +386,9 @@ class _VectorEmitter(_Emitter):
         self.finder = _Finder(self, np)
         self.packs = self.finder.find()
         self.units = self._schedule()
+        # The rules, checked at the nodes the program writes: a matrix product's or a sum's own ops are gone.
+        absorbed = self.finder.absorbed
+        self.rules = self._rules(i for i in self.ops if i not in absorbed)
         self.terms: dict[int, list[tuple[str, Any, str]]] = {}
         self.form = _ArrayExpression()
         self.counter = 0
@@ -420,7 +429,8 @@ class _VectorEmitter(_Emitter):
         return {u for u in map(self._unit, js) if u is not None}
 
     def _topological(self) -> tuple[list[tuple[str, int]], list[int]]:
-        units: list[tuple[str, int]] = [("s", i) for i in self.ops if self._unit(i) == ("s", i)]
+        owner, absorbed = self.finder.owner, self.finder.absorbed
+        units: list[tuple[str, int]] = [("s", i) for i in self.ops if i not in owner and i not in absorbed]
         units += [("p", p.id) for p in self.packs if self.real(p)]
         key = {u: (u[1] if u[0] == "s" else int(self.packs[u[1]].nodes.min())) for u in units}
         waiting = {u: self._reads(u) for u in units}

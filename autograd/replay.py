@@ -58,6 +58,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import itertools
 import keyword
 import math
 import operator
@@ -405,6 +406,7 @@ def _trace(fn: object, inputs: object, who: str) -> tuple[Value, list[Value]]:
 
 
 _FLOAT_OR_INT = frozenset((float, int))
+_FLOATS = frozenset((float,))
 _ROWS = frozenset((list, tuple))
 
 
@@ -433,6 +435,12 @@ def _rows(data: Any, shape: Sequence[int], who: str) -> list[Sequence[float]]:
         raise TypeError(f"{who}: this function was compiled with data leaves: call it as f(inputs, data) "
                         f"with {len(shape)} rows of numbers")
     data = sequence(data, who, "data", "rows of numbers")
+    # Speed: rows of finite floats as wide as traced (the usual batch) are checked in a few C passes
+    # over all their numbers; anything else row by row below, which names the first bad number.
+    if set(map(type, data)) <= _ROWS and list(map(len, data)) == list(shape):
+        numbers = itertools.chain.from_iterable(data)
+        if set(map(type, numbers)) == _FLOATS and all(map(math.isfinite, itertools.chain.from_iterable(data))):
+            return data
     if len(data) != len(shape):
         raise ValueError(f"{who}: expected {len(shape)} data rows (as traced), got {len(data)}; a batch of "
                          f"another size needs a program of its own (nn.compile_step keeps one per size)")
@@ -501,7 +509,7 @@ class _Emitter:
         self.slot = {i: n for n, i in enumerate(self.ops)}  # each op's place in V
         # The ops whose backward runs, in the eager engine's order (consumers before their parents).
         self.backward_ops = [i for i in reversed(self.ops) if self.upstream[i] and self.needs[i]]
-        self.rules = self._rules()
+        self.rules = self._rules() if loop else {}  # (the vectorized replay checks its own ops' rules)
         # How many gradient contributions each node receives (a parent used twice counts twice),
         # and how many it has received so far, while writing.
         self.consumers = [0] * len(self.order)
@@ -555,12 +563,13 @@ class _Emitter:
         sources = [head + "\n    " + "\n    ".join(body) + "\n" for head, body in zip(heads, self.functions)]
         return sources, self.bindings, len(self.ops)
 
-    def _rules(self) -> dict[tuple[str, int], tuple[Any, Any]]:
-        """Each (op, arity)'s (forward template, partials templates), checked at all its nodes (`_rules`)."""
+    def _rules(self, ops: Iterable[int] | None = None) -> dict[tuple[str, int], tuple[Any, Any]]:
+        """Each (op, arity)'s (forward template, partials templates), checked at all its nodes (`_rules`),
+        or at the nodes of `ops` alone (the vectorized replay's: the ops it writes)."""
         data: list[float]
         by_rule: dict[tuple[str, int], list[int]]
         data, by_rule = [node.data for node in self.order], {}
-        for i in self.ops:
+        for i in self.ops if ops is None else ops:
             by_rule.setdefault((self.kind[i], len(self.parents[i])), []).append(i)
         return {key: _rules(key[0], [(*[data[j] for j in self.parents[i]], data[i]) for i in nodes], self.who)
                 for key, nodes in by_rule.items()}
