@@ -41,9 +41,9 @@ from collections.abc import Callable
 from typing import Any
 
 from autograd.engine import OPS, Value
-from autograd.replay import _ArrayForm, _array_function, _Emitter, _literal
+from autograd.replay import _array_function, _ArrayForm, _Emitter, _literal
 
-__all__ = ["Lifted", "LiftedMatrix", "numpy_or_error"]
+__all__ = ["Lifted", "LiftedMatrix"]
 
 
 def numpy_or_error(who: str) -> Any:
@@ -67,6 +67,14 @@ class LiftedMatrix:
         i multiplies its input j by (a parameter, usually).
       bias: the Values added to each neuron's sum (``b_i``), or None.
       rows: how many rows (examples) the product runs over at once.
+
+    Example:
+      >>> from nn import MLP, compile_step, mse_loss
+      >>> model = MLP(3, [4, 1], seed=0)
+      >>> step = compile_step(model, mse_loss, [[1.0, 2.0, 3.0], [0.0, 1.0, 0.0]], [1.0, 0.0], vectorize=True)
+      >>> W1 = step.lifted.matrices[0]
+      >>> W1, W1.weights[2][0] is model.layers[0].neurons[2].w[0], W1.weights[2][0].label
+      (<LiftedMatrix W1: 4 × 3 over 2 rows>, True, 'w[1]_31')
     """
 
     __slots__ = ("name", "weights", "bias", "rows")
@@ -76,7 +84,13 @@ class LiftedMatrix:
 
     @property
     def shape(self) -> tuple[int, int]:
-        """(neurons, inputs): the shape of W."""
+        """(neurons, inputs): the shape of W.
+
+        Example:
+          >>> from autograd import Value
+          >>> LiftedMatrix("W1", [[Value(1.0), Value(2.0)]], None, rows=5).shape
+          (1, 2)
+        """
         return len(self.weights), len(self.weights[0])
 
     def __repr__(self) -> str:
@@ -108,19 +122,17 @@ class Lifted:
         self.matrices, self.groups, self.sums, self.scalar = matrices, groups, sums, scalar
 
     def __str__(self) -> str:
-        shape = lambda s: " × ".join(map(str, s))
-        plural = lambda n, word: f"{n} {word}" + ("" if n == 1 else "s")
         n_scalar = sum(self.scalar.values())
-        lines = [f"{plural(len(self.matrices), 'matrix').replace('matrixs', 'matrices')}, "
-                 f"{plural(len(self.groups), 'elementwise group')}, {plural(len(self.sums), 'sum')}; "
-                 f"{plural(n_scalar, 'op')} {'stays' if n_scalar == 1 else 'stay'} scalar"]
+        lines = [f"{_plural(len(self.matrices), 'matrix').replace('matrixs', 'matrices')}, "
+                 f"{_plural(len(self.groups), 'elementwise group')}, {_plural(len(self.sums), 'sum')}; "
+                 f"{_plural(n_scalar, 'op')} {'stays' if n_scalar == 1 else 'stay'} scalar"]
         for m in self.matrices:
             n, k = m.shape
             bias = f" + b{m.name[1:]}" if m.bias is not None else ""
             lines.append(f"  {m.name}: {n} × {k} (row i = neuron i, column j = input j: {_name(m.weights[0][0])} … "
                          f"{_name(m.weights[-1][-1])}); Z = A @ {m.name}.T{bias} over {m.rows} rows")
-        lines += [f"  {op}: {shape(s)}" for op, s in self.groups]
-        lines += [f"  sum: {shape(s)}, of {k} terms each" for s, k in self.sums]
+        lines += [f"  {op}: {_shape(s)}" for op, s in self.groups]
+        lines += [f"  sum: {_shape(s)}, of {k} terms each" for s, k in self.sums]
         if self.scalar:
             lines.append("  scalar: " + ", ".join(f"{op} × {n}" for op, n in sorted(self.scalar.items())))
         return "\n".join(lines)
@@ -131,6 +143,14 @@ class Lifted:
 
 def _name(x: Value) -> str:
     return x.label or f"{x.data:g}"
+
+
+def _shape(shape: tuple[int, ...]) -> str:
+    return " × ".join(map(str, shape))
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" + ("" if n == 1 else "s")
 
 
 # --- finding the groups ----------------------------------------------------------------------------
@@ -251,11 +271,9 @@ class _Finder:
         if not terms or not all(map(self._product, terms)):
             return None
         left, right = zip(*(e.parents[t] for t in terms))
-        param = lambda js: all(not e.kind[j] and j not in self.data_leaves for j in js)  # a parameter or a constant
-        if param(left):
-            return left, right, bias, terms
-        if param(right):
-            return right, left, bias, terms
+        for w, a in ((left, right), (right, left)):  # the weights: parameters or constants, never data
+            if all(not e.kind[j] and j not in self.data_leaves for j in w):
+                return w, a, bias, terms
         return None
 
     def _layers(self, chains: list[tuple[int, list[int], list[int]]]) -> list[_Pack]:
@@ -281,13 +299,13 @@ class _Finder:
             # Neurons in the order of their weights among the inputs (a model's parameters() go neuron by
             # neuron): row i of W is neuron i, whatever order the loss visited them in.
             ws.sort(key=lambda w: min(place.get(j, len(place)) for j in w))
-            rows = [a for a, *_ in neurons[ws[0]]]
-            at = [{a: chain for a, *chain in neurons[w]} for w in ws]
+            rows = [a for a, _, _, _ in neurons[ws[0]]]
+            at = [{a: (z, b, inside) for a, z, b, inside in neurons[w]} for w in ws]
             if len(rows) * len(ws) * len(ws[0]) < 2:
                 continue  # one product: nothing to group
             nodes = self.np.array([[at[i][a][0] for i in range(len(ws))] for a in rows], dtype=int)
             bias = None if at[0][rows[0]][1] is None else self.np.array([at[i][rows[0]][1] for i in range(len(ws))], dtype=int)
-            absorbed = [j for table in at for chain in table.values() for j in chain[2]]
+            absorbed = [j for table in at for _, _, inside in table.values() for j in inside]
             np = self.np
             packs.append(self._new("layer", nodes, [np.array(rows, dtype=int), np.array(ws, dtype=int), bias], absorbed=absorbed))
         return packs
@@ -453,7 +471,9 @@ class _VectorEmitter(_Emitter):
     # --- the whole program ---
 
     def lifted(self) -> Lifted:
-        matrices, groups, sums = [], [], []
+        matrices: list[LiftedMatrix] = []
+        groups: list[tuple[str, tuple[int, ...]]] = []
+        sums: list[tuple[tuple[int, ...], int]] = []
         for kind, k in self.units:
             pack = self.packs[k] if kind == "p" else None
             if pack is None:
@@ -755,7 +775,8 @@ def namespace() -> dict[str, Any]:
         np.add.at(into, positions.ravel(), np.broadcast_to(values, positions.shape).ravel())
     # NumPy imports some of its modules on first use, and C code imports with the calling frame's
     # builtins: the program's holds __import__ alone (its source has no import statement).
-    return {"__builtins__": {"__import__": __import__}, "array": np.array, "zeros": np.zeros, "take": np.take, "broadcast_to": np.broadcast_to, "where": np.where,
+    return {"__builtins__": {"__import__": __import__}, "array": np.array, "zeros": np.zeros, "take": np.take,
+            "broadcast_to": np.broadcast_to, "where": np.where,
             "number": lambda a: np.asarray(a, dtype=float), "both": np.logical_and, "negation": np.logical_not,
             "total": lambda a: float(np.sum(a)), "spread": spread}
 

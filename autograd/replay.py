@@ -204,6 +204,8 @@ class CompiledFunction(Generic[_Result]):
     n_inputs: int
     n_ops: int
     _replay: Callable[..., _Result]
+    _scalar: CompiledFunction[Any] | None  # a vectorized function's scalar program, once made
+    _graph: tuple[Value, list[Value], Any, Any] | None  # a vectorized function's graph, for that program
 
     def __init__(self, output: Value, inputs: list[Value], who: str, *, fn: Callable[..., Value] | None = None,
                  extras: list[Value] | tuple[()] = (), data: Any = (), vectorize: bool = False) -> None:
@@ -242,6 +244,7 @@ class CompiledFunction(Generic[_Result]):
     def _scalar_twin(self) -> CompiledFunction[Any]:
         """The scalar program of a vectorized function's graph, compiled once on first need."""
         if self._scalar is None:
+            assert self._graph is not None  # called only on a vectorized function: for the checker, not the user
             output, inputs, extras, data = self._graph
             self._scalar = CompiledFunction(output, inputs, self._who, extras=extras, data=data)
         return self._scalar
@@ -440,7 +443,7 @@ def _rows(data: Any, shape: Sequence[int], who: str) -> list[Sequence[float]]:
     if set(map(type, data)) <= _ROWS and list(map(len, data)) == list(shape):
         numbers = itertools.chain.from_iterable(data)
         if set(map(type, numbers)) == _FLOATS and all(map(math.isfinite, itertools.chain.from_iterable(data))):
-            return data
+            return list(data)
     if len(data) != len(shape):
         raise ValueError(f"{who}: expected {len(shape)} data rows (as traced), got {len(data)}; a batch of "
                          f"another size needs a program of its own (nn.compile_step keeps one per size)")
