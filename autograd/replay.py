@@ -29,6 +29,10 @@ Why generated Python. Measured on the benchmarks' W3 step (an MLP, 65,077 ops) i
   100 losses, 337 squares) and 347 (level, op) groups; at ~1.5 µs per gather-op-scatter call
   that is no faster than the generated code, and it would need NumPy at run time (the engine
   has no dependencies) and a second, array-valued copy of the rules that branch (relu, abs, **).
+- grouped by structure, not by level (``vectorize=True``, `autograd.lift`): the chains of sums
+  are recognised as what they are, each layer one matrix product over the batch, its relus one
+  array op, the losses' sum one ``sum``: ~25 NumPy calls, ~0.1 ms a step, about PyTorch's time.
+  Optional, since it needs NumPy and adds sums in another order (equal to ~1e-12, not bit for bit).
 
 One op table. The program is derived from `autograd.OPS`, never a second copy of it:
 
@@ -184,6 +188,8 @@ class CompiledFunction(Generic[_Result]):
       n_inputs: how many floats a call takes.
       data_shape: with data leaves (`compile_graph`), the length of each data row; else ``()``.
       n_ops: how many ops a call replays (ops on constants alone are folded at trace time).
+      lifted: with ``vectorize=True``, what was grouped (an `autograd.lift.Lifted`; ``print`` it);
+        else None.
 
     Example:
       >>> f = compile(lambda x: x * x + 1.0, [3.0])
