@@ -179,15 +179,18 @@ class _Finder:
 
     def __init__(self, e: _Emitter, np: Any) -> None:
         self.e, self.np = e, np
-        self.cons: list[list[int]] = [[] for _ in e.order]  # each node's consumers, each once
-        cons = self.cons
+        # Each node's consumers, each once: the one in `single` (-1: none, -2: several, in `several`).
+        # Speed: a list per node would be 65,000 containers for the garbage collector to scan in W3.
+        single, several = [-1] * len(e.order), dict[int, list[int]]()
         for i in e.ops:
-            ps = e.parents[i]
-            if len(ps) == 2 and ps[0] == ps[1]:
-                cons[ps[0]].append(i)
-            else:
-                for j in ps:
-                    cons[j].append(i)
+            for j in set(e.parents[i]) if len(e.parents[i]) > 1 else e.parents[i]:
+                if single[j] == -1:
+                    single[j] = i
+                elif single[j] == -2:
+                    several[j].append(i)
+                else:
+                    several[j], single[j] = [single[j], i], -2
+        self.single, self.several = single, several
         self.kept = {e.index[x] for x in (e.output, *e.extras)}  # read by the caller: never absorbed
         # A partial sum inside a chain of +: read once, as the left operand of the next + (and not also as its right).
         self.link = [False] * len(e.order)
@@ -195,7 +198,7 @@ class _Finder:
         self.plus = plus
         for i in plus:
             left, right = e.parents[i]
-            if left != right and e.kind[left] == "+" and len(cons[left]) == 1 and left not in self.kept and len(e.parents[left]) == 2:
+            if left != right and e.kind[left] == "+" and single[left] >= 0 and left not in self.kept and len(e.parents[left]) == 2:
                 self.link[left] = True
         self.packs: list[_Pack] = []
         self.owner: dict[int, tuple[int, int]] = {}  # node -> (pack id, flat position)
@@ -232,6 +235,10 @@ class _Finder:
             if not work:
                 return self.packs
 
+    def _consumers(self, j: int) -> list[int]:
+        one = self.single[j]
+        return [one] if one >= 0 else self.several[j] if one == -2 else []
+
     def _free(self, j: int) -> bool:
         return j not in self.owner and j not in self.absorbed
 
@@ -256,7 +263,7 @@ class _Finder:
 
     def _product(self, t: int) -> bool:
         e = self.e
-        return e.kind[t] == "*" and len(e.parents[t]) == 2 and len(self.cons[t]) == 1 and t not in self.kept
+        return e.kind[t] == "*" and len(e.parents[t]) == 2 and self.single[t] >= 0 and t not in self.kept
 
     def _dot(self, terms: list[int]) -> tuple[tuple[int, ...], tuple[int, ...], int | None, list[int]] | None:
         """A chain as a neuron's sum: (weights, activations, bias or None, products), or None."""
@@ -315,7 +322,7 @@ class _Finder:
         e, flat = self.e, pack.nodes.ravel().tolist()
         classes: dict[tuple[str, int, int], dict[int, list[int]]] = {}
         for k, j in enumerate(flat):
-            for i in self.cons[j]:
+            for i in self._consumers(j):
                 if self._free(i):
                     classes.setdefault((e.kind[i], len(e.parents[i]), e.parents[i].index(j)), {}).setdefault(k, []).append(i)
         for by_node in classes.values():
@@ -344,7 +351,7 @@ class _Finder:
         kind = (e.kind[nodes[0]], len(e.parents[nodes[0]]))
         return (len(nodes) > 1 and len(set(nodes)) == len(nodes) and all(e.kind[j] and e.live[j] and self._free(j) and j not in self.kept
                                                       and (e.kind[j], len(e.parents[j])) == kind
-                                                      and set(self.cons[j]) <= consumers for j in nodes)
+                                                      and set(self._consumers(j)) <= consumers for j in nodes)
                 and self._independent(nodes))
 
     def _independent(self, nodes: list[int]) -> bool:
