@@ -41,7 +41,7 @@ from collections.abc import Callable
 from typing import Any
 
 from autograd.engine import OPS, Value
-from autograd.replay import _array_function, _ArrayForm, _Emitter, _literal
+from autograd.replay import _PART, _array_function, _ArrayForm, _Emitter, _literal
 
 __all__ = ["Lifted", "LiftedMatrix"]
 
@@ -364,8 +364,13 @@ class _Finder:
         e, np = self.e, self.np
         found: dict[tuple[int, int, bool], list[tuple[int, list[int], int | None, list[int]]]] = {}
         for z, terms, inside in chains:
-            if not self._free(z) or not all(map(self._free, inside)):
+            if not self._free(z):
                 continue
+            # A partial sum a group has taken (each example's loss, itself a +, summed over the batch)
+            # is a term: the chain starts there. inside[k] sums all but the last k + 1 terms.
+            k = next((k for k, j in enumerate(inside) if not self._free(j)), None)
+            if k is not None:
+                terms, inside = [inside[k], *terms[len(terms) - k - 1:]], inside[:k]
             if not e.live[terms[0]] and e.order[terms[0]].data == 0.0:
                 terms = terms[1:]
             start = None
@@ -408,6 +413,7 @@ class _VectorEmitter(_Emitter):
     def __init__(self, output: Value, inputs: list[Value], extras: list[Value] | tuple[()], who: str, data: Any, np: Any) -> None:
         super().__init__(output, inputs, extras, who, data, loop=False)
         self.np = np
+        self.split, self.functions = False, [[]]  # one function (`vectorized` refuses a program too long for one)
         self.finder = _Finder(self, np)
         self.packs = self.finder.find()
         self.units = self._schedule()
@@ -498,7 +504,8 @@ class _VectorEmitter(_Emitter):
         return Lifted(matrices, groups, sums, dict(scalar))
 
     def vectorized(self) -> bool:
-        return any(kind == "p" for kind, _ in self.units)
+        """True if something groups, and what stays scalar fits in one function (`_PART` ops)."""
+        return any(kind == "p" for kind, _ in self.units) and sum(kind == "s" for kind, _ in self.units) <= _PART
 
     def program(self) -> tuple[list[str], dict[str, Callable[..., Any]], int]:
         for pack in self.packs:

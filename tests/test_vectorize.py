@@ -76,6 +76,8 @@ def test_random_mlps_match_eager_for_every_loss_and_activation(loss, activation)
         X, y = data(rng, batch, nin), targets(rng, batch, nout)
         step = compile_step(model, loss_fn, X, y, vectorize=True)
         assert_step_matches_eager(model, loss_fn, X, y, step)
+        # The loss is grouped too: its mean (or sum) over the batch and a division by the batch size stay scalar at most.
+        assert sum(step.lifted.scalar.values()) <= 1 and ((1,), batch) in step.lifted.sums, str(step.lifted)
         shapes = [(len(layer.neurons), len(layer.neurons[0].w)) for layer in model.layers]
         assert [m.shape for m in step.lifted.matrices] == shapes
         for m, layer in zip(step.lifted.matrices, model.layers):  # W as the notes' w_ij: row i = neuron i
