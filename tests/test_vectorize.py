@@ -263,50 +263,57 @@ def test_vectorize_is_a_flag_and_needs_numpy_with_a_clear_sentence():
             compile(lambda x: x * x, [1.0], vectorize=True)
 
 
-UNARY = ["tanh", "sigmoid", "relu", "neg", "abs", "sin", "cos", "softplus", "exp"]
+UNARY = ["tanh", "sigmoid", "relu", "abs", "sin", "cos", "softplus", "exp", "neg"]
 
 
-def random_vector_graph(rng, batch):
-    """A random graph of vectors over `batch` examples: elementwise ops, products with a shared
-    parameter or another vector, matrix products and sums, written scalar by scalar."""
-    params, rows = [], [[Value(rng.uniform(-1, 1)) for _ in range(3)] for _ in range(batch)]
-    vectors = [list(r) for r in rows]
-
-    def param():
-        params.append(Value(rng.uniform(-1, 1)))
-        return params[-1]
-    for _ in range(rng.randint(2, 6)):
-        x = rng.choice(vectors)
-        kind = rng.choice(["unary", "binary", "matrix"])
-        if kind == "unary":
+def random_vector_graph(rng):
+    """A random graph of vectors over a batch, written scalar by scalar: elementwise ops (of one
+    vector, two, or a vector and a shared parameter), layers, sums, some values as extras, and
+    now and then rows of two widths (no data matrix)."""
+    batch, width = rng.randint(1, 5), rng.randint(1, 4)
+    ragged = rng.random() < 0.15
+    rows = [[Value(rng.uniform(-1, 1)) for _ in range(width + (r % 2 if ragged else 0))] for r in range(batch)]
+    params = [Value(rng.uniform(-1, 1)) for _ in range(rng.randint(1, 4))]
+    vectors = [[row[c] for row in rows] for c in range(width)] + [row[:width] for row in rows]
+    extras = []
+    for _ in range(rng.randint(1, 8)):
+        x, kind = rng.choice(vectors), rng.random()
+        if kind < 0.3:
             op = rng.choice(UNARY)
-            new = [getattr(Value, op)(v * 0.5) if op == "exp" else getattr(v, "__neg__" if op == "neg" else op)()
-                   for v in x]
-        elif kind == "binary":
-            other, shared = rng.choice(vectors), param()
-            new = [a * b + shared for a, b in zip(x, other)]
+            new = [-v if op == "neg" else (v * 0.3).exp() if op == "exp" else getattr(v, op)() for v in x]
+        elif kind < 0.5:
+            y = rng.choice([v for v in vectors if len(v) == len(x)])
+            f = rng.choice([lambda a, b: a * b, lambda a, b: a + b, lambda a, b: a - b, lambda a, b: a * 2.0 + b])
+            new = [f(a, b) for a, b in zip(x, y)]
+        elif kind < 0.65:
+            p = rng.choice(params)
+            new = [rng.choice([p + a, a - p]) if rng.random() < 0.1 else a * p for a in x]
+        elif kind < 0.85:
+            W = [[Value(rng.uniform(-1, 1)) for _ in x] for _ in range(rng.randint(1, 3))]
+            b = [Value(rng.uniform(-1, 1)) for _ in W]
+            params += [p for row in W for p in row] + b
+            new = [sum((w * v for w, v in zip(row, x)), bi) for row, bi in zip(W, b)]
         else:
-            k = len(x) // batch  # values per example
-            W = [[param() for _ in range(k)] for _ in range(rng.randint(1, 3))]
-            b = [param() for _ in W]
-            new = [sum((w * v for w, v in zip(wi, x[r * k:(r + 1) * k])), bi) for r in range(batch) for wi, bi in zip(W, b)]
+            new = [sum(x, Value(0.0)) if rng.random() < 0.5 else sum(x[1:], x[0])]
+        if rng.random() < 0.2:
+            extras.append(rng.choice(new))
         vectors.append(new)
-        if kind != "unary":
-            vectors = [v for v in vectors if len(v) == len(new)] or [new]
-    loss = sum((v * v for v in vectors[-1]), Value(0.0))
-    return loss, params, rows
+    loss = sum((v * v for v in vectors[-1]), Value(0.0)) + sum(rng.choice(vectors), Value(0.0)) + params[0] * 0.5
+    return loss, params, rows, extras
 
 
-@pytest.mark.parametrize("seed", range(12))
-def test_random_vector_graphs_match_eager(seed):
-    rng = random.Random(seed)
-    loss, params, rows = random_vector_graph(rng, rng.randint(1, 5))
-    if not params:
-        params.append(Value(0.0))
-    f = compile_graph(loss, params, data=rows, vectorize=True)
-    out, grads = f([p.data for p in params], [[x.data for x in r] for r in rows])
-    assert close(out, loss.data, abs(loss.data))
-    assert_close(grads, list(grad(loss, params)), "gradient")
+def test_random_vector_graphs_match_eager():
+    found = {"matrices": 0, "groups": 0, "sums": 0}
+    for seed in range(150):
+        loss, params, rows, extras = random_vector_graph(random.Random(seed))
+        f = compile_graph(loss, params, extras, data=rows, vectorize=True)
+        out, grads, *extra = f([p.data for p in params], [[x.data for x in r] for r in rows])
+        assert close(out, loss.data, abs(loss.data)), seed
+        assert_close(grads, list(grad(loss, params)), f"seed {seed}: gradient")
+        assert_close(extra[0] if extras else [], [x.data for x in extras], f"seed {seed}: extra")
+        for what in found:
+            found[what] += bool(getattr(f.lifted, what))
+    assert min(found.values()) >= 5, found  # the graphs do exercise every kind of group
 
 
 @given(exprs(max_steps=10))
