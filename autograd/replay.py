@@ -1289,8 +1289,16 @@ def _array_function(fn: Callable[..., Any], np: Any, partials: bool) -> Callable
     """A table function for arrays: NumPy's own where it is the same function, else applied point by point."""
     from autograd import engine
 
+    def sigmoid(x: Any) -> Any:  # the table's two branches, as one formula: exp never overflows
+        e = np.exp(-np.abs(x))
+        return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+    def softplus(x: Any) -> Any:  # the table's max(x, 0) + log1p(exp(-|x|))
+        return np.maximum(x, 0.0) + np.log1p(np.exp(-np.abs(x)))
+
     same: dict[Any, Callable[..., Any]] = {math.tanh: np.tanh, math.sin: np.sin, math.cos: np.cos, abs: np.abs, engine._exp: np.exp,
-            engine._log: np.log, engine._sqrt: np.sqrt, engine._div: np.divide, engine._pow: np.power}
+            engine._log: np.log, engine._sqrt: np.sqrt, engine._div: np.divide, engine._pow: np.power,
+            engine._sigmoid: sigmoid, engine._softplus: softplus}
     if not partials and fn in same:
         return same[fn]
 
