@@ -66,6 +66,8 @@ class LiftedMatrix:
       weights: the weights as the notes lay out w_ij^l: ``weights[i][j]`` is the Value that neuron
         i multiplies its input j by (a parameter, usually).
       bias: the Values added to each neuron's sum (``b_i``), or None.
+      outputs: the sums themselves, the notes' z_i^l, one row per example: ``outputs[r][i]`` is
+        neuron i's in row r; a call's gradients of them, δ^l, are in the function's ``deltas``.
       rows: how many rows (examples) the product runs over at once.
 
     Example:
@@ -77,10 +79,10 @@ class LiftedMatrix:
       (<LiftedMatrix W1: 4 × 3 over 2 rows>, True, 'w[1]_31')
     """
 
-    __slots__ = ("name", "weights", "bias", "rows")
+    __slots__ = ("name", "weights", "bias", "outputs", "rows")
 
-    def __init__(self, name: str, weights: list[list[Value]], bias: list[Value] | None, rows: int) -> None:
-        self.name, self.weights, self.bias, self.rows = name, weights, bias, rows
+    def __init__(self, name: str, weights: list[list[Value]], bias: list[Value] | None, outputs: list[list[Value]]) -> None:
+        self.name, self.weights, self.bias, self.outputs, self.rows = name, weights, bias, outputs, len(outputs)
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -88,7 +90,7 @@ class LiftedMatrix:
 
         Example:
           >>> from autograd import Value
-          >>> LiftedMatrix("W1", [[Value(1.0), Value(2.0)]], None, rows=5).shape
+          >>> LiftedMatrix("W1", [[Value(1.0), Value(2.0)]], None, [[Value(0.0)]]).shape
           (1, 2)
         """
         return len(self.weights), len(self.weights[0])
@@ -492,16 +494,18 @@ class _VectorEmitter(_Emitter):
             if pack is None:
                 continue
             if pack.kind == "layer":
-                a, w, bias = pack.grids
-                weights = [[self.order[j] for j in row] for row in w.tolist()]
-                matrices.append(LiftedMatrix(f"W{len(matrices) + 1}", weights,
-                                             None if bias is None else [self.order[j] for j in bias.tolist()], len(a)))
+                _, w, bias = pack.grids
+                matrices.append(LiftedMatrix(self.layer_names[k], self._values(w),
+                                             None if bias is None else self._values(bias[None])[0], self._values(pack.nodes)))
             elif pack.kind == "map":
                 groups.append((pack.op, tuple(pack.nodes.shape)))
             else:
                 sums.append((tuple(pack.nodes.shape), pack.grids[0].shape[1]))
         scalar = Counter(self.kind[i] for kind, i in self.units if kind == "s")
         return Lifted(matrices, groups, sums, dict(scalar))
+
+    def _values(self, grid: Any) -> list[list[Value]]:
+        return [[self.order[j] for j in row] for row in grid.tolist()]
 
     def vectorized(self) -> bool:
         """True if something groups, and what stays scalar fits in one function (`_PART` ops)."""
@@ -514,9 +518,13 @@ class _VectorEmitter(_Emitter):
                 pack.operands = [None if g is None else self._operand(g, pack.kind == "map" or k == 2)
                                  for k, g in enumerate(pack.grids)]
         self.readers = self._scalar_readers()
+        layers = [k for kind, k in self.units if kind == "p" and self.packs[k].kind == "layer"]
+        self.layer_names = {k: f"W{n + 1}" for n, k in enumerate(layers)}
         self.spread_to = self._spread_inputs()
         used = {o[1] for p in self.packs if self.real(p) for o in p.operands if o is not None and o[0] == "gather"}
         lines = self.functions[0]
+        if layers:
+            lines.append("deltas.clear()")  # the last call's δ^l alone (a call replayed by the scalar program has none)
         for pack in self.packs:
             if pack.kind in ("inputs", "data") and pack.id in used:
                 lines.append("inp = array(inputs)" if pack.kind == "inputs" else "D = array(data)")
@@ -733,6 +741,7 @@ class _VectorEmitter(_Emitter):
             return
         names = self.operand_names[pack.id]
         if pack.kind == "layer":
+            self._write(f"deltas[{self.layer_names[pack.id]!r}] = {g}")
             a, w, bias = names
             (oa, ow, ob), (ga, gw, gb) = pack.operands, pack.grids
             self._route(oa, ga, f"{g} @ {w}")

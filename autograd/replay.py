@@ -190,6 +190,8 @@ class CompiledFunction(Generic[_Result]):
       n_ops: how many ops a call replays (ops on constants alone are folded at trace time).
       lifted: with ``vectorize=True``, what was grouped (an `autograd.lift.Lifted`; ``print`` it);
         else None.
+      deltas: with ``vectorize=True``, the last call's gradient of each recovered matrix's sums,
+        the notes' δ^l (z^l's gradient) as an array per matrix name, rows × neurons: ``deltas["W1"]``.
 
     Example:
       >>> f = compile(lambda x: x * x + 1.0, [3.0])
@@ -224,8 +226,9 @@ class CompiledFunction(Generic[_Result]):
         # Builtins are withheld: the generated code calls only the table's functions. Each
         # function is compiled on its own, so only one syntax tree is in memory at a time.
         namespace: dict[str, Any] = {"__builtins__": {}, "range": range, **_CONSTANTS, **bindings}  # range: the loop over examples
+        self.deltas: dict[str, Any] = {}  # a vectorized call's δ^l, by matrix: see `autograd.lift.LiftedMatrix`
         if vector is not None:
-            namespace.update(vector.namespace())
+            namespace.update(vector.namespace(), deltas=self.deltas)
         for source in sources:
             exec(builtins.compile(source, f"<{who}>", "exec"), namespace)
         self._replay = namespace["replay"]

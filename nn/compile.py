@@ -139,7 +139,7 @@ class CompiledStep:
         self._programs: dict[Any, _Program] = {}  # the most recently used last
         self._compiled = 0
         self.targets_are_data = None  # decided by the first trace
-        self.function = self._program(X, y)[0]
+        self.function = self._last = self._program(X, y)[0]
         self.predictions = None
 
     @property
@@ -167,6 +167,19 @@ class CompiledStep:
         """
         return self.function.lifted
 
+    @property
+    def deltas(self) -> dict[str, Any]:
+        """With ``vectorize=True``, the last call's δ^l: the gradient of each recovered matrix's sums z^l,
+        an array of rows (examples) × neurons per matrix name (``W1``, ...; see `lifted`); else empty.
+
+        Example:
+          >>> from nn import MLP, mse_loss
+          >>> step = compile_step(MLP(2, [3, 1], seed=0), mse_loss, [[1.0, 2.0], [3.0, 4.0]], [0.0, 1.0], vectorize=True)
+          >>> _ = step(); step.deltas["W1"].shape   # two examples, three neurons
+          (2, 3)
+        """
+        return self._last.deltas
+
     def __call__(self, X: Sequence[Any] | None = None, y: Any = None) -> float:
         """Replay the step at the parameters' current values on a batch; returns the loss (a float).
 
@@ -189,6 +202,7 @@ class CompiledStep:
         if X is None:
             X, y = self._X, self._y
         function, shape, widths = self._program(X, y)
+        self._last = function
         self._check_widths(X, y, widths)
         params = self._params
         values = [p.data for p in params]

@@ -325,3 +325,16 @@ def test_random_dags_match_eager_when_vectorized(expr):
     want = list(grad(out, leaves))
     assert got_out == out.data or close(got_out, out.data, abs(out.data))
     assert all(a == b or (a != a and b != b) or close(a, b, max(map(abs, want))) for a, b in zip(got_grads, want))
+
+
+def test_deltas_are_the_gradients_of_the_recovered_sums_z():
+    rng = random.Random(5)
+    model = nn.MLP(3, [4, 2, 1], activation="tanh", seed=5)
+    X, y = data(rng, 6, 3), [rng.uniform(-1, 1) for _ in range(6)]
+    step = compile_step(model, nn.mse_loss, X, y, vectorize=True)
+    step()
+    loss = step.function._graph[0]  # the traced loss: its z[l]_i nodes' eager gradients are δ^l
+    for m in step.lifted.matrices:
+        want = grad(loss, [z for row in m.outputs for z in row])
+        assert_close(step.deltas[m.name].ravel().tolist(), list(want), f"δ of {m.name}")
+        assert step.deltas[m.name].shape == (6, m.shape[0]) and m.outputs[0][0].label == f"z[{m.name[1:]}]_1"
