@@ -442,14 +442,14 @@ class _VectorEmitter(_Emitter):
                 self.finder.owner.pop(j, None)
                 self.finder.absorbed.pop(j, None)
 
-    def real(self, pack: _Pack) -> bool:
+    def _real(self, pack: _Pack) -> bool:
         return pack.kind in ("map", "layer", "sum")
 
     def _unit(self, j: int) -> tuple[str, int] | None:
         f = self.finder
         if j in f.owner:
             pack = self.packs[f.owner[j][0]]
-            return ("p", pack.id) if self.real(pack) else None
+            return ("p", pack.id) if self._real(pack) else None
         if j in f.absorbed:
             return "p", f.absorbed[j]
         return ("s", j) if self.kind[j] and self.live[j] else None
@@ -464,7 +464,7 @@ class _VectorEmitter(_Emitter):
     def _topological(self) -> tuple[list[tuple[str, int]], list[int]]:
         owner, absorbed = self.finder.owner, self.finder.absorbed
         units: list[tuple[str, int]] = [("s", i) for i in self.ops if i not in owner and i not in absorbed]
-        units += [("p", p.id) for p in self.packs if self.real(p)]
+        units += [("p", p.id) for p in self.packs if self._real(p)]
         key = {u: (u[1] if u[0] == "s" else int(self.packs[u[1]].nodes.min())) for u in units}
         waiting = {u: self._reads(u) for u in units}
         readers: dict[tuple[str, int], list[tuple[str, int]]] = {}
@@ -513,7 +513,7 @@ class _VectorEmitter(_Emitter):
 
     def program(self) -> tuple[list[str], dict[str, Callable[..., Any]], int]:
         for pack in self.packs:
-            if self.real(pack):
+            if self._real(pack):
                 # A map's operands broadcast (a constant or one node for all); a product's and a sum's are arrays.
                 pack.operands = [None if g is None else self._operand(g, pack.kind == "map" or k == 2)
                                  for k, g in enumerate(pack.grids)]
@@ -521,7 +521,7 @@ class _VectorEmitter(_Emitter):
         layers = [k for kind, k in self.units if kind == "p" and self.packs[k].kind == "layer"]
         self.layer_names = {k: f"W{n + 1}" for n, k in enumerate(layers)}
         self.spread_to = self._spread_inputs()
-        used = {o[1] for p in self.packs if self.real(p) for o in p.operands if o is not None and o[0] == "gather"}
+        used = {o[1] for p in self.packs if self._real(p) for o in p.operands if o is not None and o[0] == "gather"}
         lines = self.functions[0]
         if layers:
             lines.append("deltas.clear()")  # the last call's δ^l alone (a call replayed by the scalar program has none)
@@ -563,10 +563,10 @@ class _VectorEmitter(_Emitter):
         f, packs = self.finder, set()
         reads = [j for kind, i in self.units if kind == "s" for j in self.parents[i]]
         reads += [self.index[x] for x in (self.output, *self.extras)]
-        reads += [j for p in self.packs if self.real(p) for o in p.operands if o is not None and o[0] in ("scalars", "scalar")
+        reads += [j for p in self.packs if self._real(p) for o in p.operands if o is not None and o[0] in ("scalars", "scalar")
                   for j in (o[1] if o[0] == "scalars" else [o[1]])]
         for j in reads:
-            if j in f.owner and self.real(self.packs[f.owner[j][0]]):
+            if j in f.owner and self._real(self.packs[f.owner[j][0]]):
                 packs.add(f.owner[j][0])
         return packs
 
@@ -574,7 +574,7 @@ class _VectorEmitter(_Emitter):
         """The inputs whose gradient a pack adds to (in ``GI``)."""
         out: set[int] = set()
         for p in self.packs:
-            if self.real(p):
+            if self._real(p):
                 for o, g in zip(p.operands, p.grids):
                     if o is not None and o[0] == "gather" and self.packs[o[1]].kind == "inputs" and self._needs(g):
                         out.update(o[2].ravel().tolist())
@@ -672,14 +672,14 @@ class _VectorEmitter(_Emitter):
 
     def _contribute(self, j: int, expression: str) -> None:
         """Add a scalar expression to node j's gradient: into its pack's terms, or as the scalar emitter does."""
-        if j in self.finder.owner and self.real(self.packs[self.finder.owner[j][0]]):
+        if j in self.finder.owner and self._real(self.packs[self.finder.owner[j][0]]):
             pack, k = self.finder.owner[j]
             self.terms.setdefault(pack, []).append(("element", k, expression))
         elif self.needs[j]:
             super()._add_to_gradient(j, "1.0", expression)
 
     def _add_to_gradient(self, j: int, d: str, g: str) -> None:
-        if j in self.finder.owner and self.real(self.packs[self.finder.owner[j][0]]):
+        if j in self.finder.owner and self._real(self.packs[self.finder.owner[j][0]]):
             self._contribute(j, g if d == "1.0" else f"-{g}" if d == "(-1.0)" else d if g == "1.0" else f"{d} * {g}")
         else:
             super()._add_to_gradient(j, d, g)
