@@ -633,6 +633,9 @@ class _VectorEmitter(_Emitter):
     # --- forward ---
 
     def _forward_pack(self, pack: _Pack) -> None:
+        if pack.kind == "layer":  # (generated names and shapes only: the source holds no user string)
+            (rows, n), k = pack.nodes.shape, pack.grids[1].shape[1]
+            self._write(f"# {self.layer_names[pack.id]}: Z = A @ W.T + b, A {rows} × {k}, W {n} × {k}")
         names = [None if o is None else self._named(o, g.shape, f"a{pack.id}_{k}")
                  for k, (o, g) in enumerate(zip(pack.operands, pack.grids))]
         self.operand_names[pack.id] = names
@@ -724,7 +727,10 @@ class _VectorEmitter(_Emitter):
         scattered = [t for t in terms if t[0] == "gather" and not any(t is w for w in whole)]
         elements = [t for t in terms if t[0] == "element"]
         parts = [expression if positions.shape == shape else f"({expression}).reshape({shape})" for _, positions, expression in whole]
-        if scattered or elements:
+        every = [k for _, k, _ in elements] == list(range(size))  # one scalar term per node, in order (the loss's 1.0)
+        if every and not scattered:
+            parts.append(f"array([{', '.join(e for *_, e in elements)}]).reshape({shape})")
+        elif scattered or elements:
             self._write(f"{name} = zeros({size})")
             for _, positions, expression in scattered:
                 self._spread(name, positions, expression)
@@ -732,7 +738,8 @@ class _VectorEmitter(_Emitter):
                 positions = np.array([k for _, k, _ in elements], dtype=int)
                 self._spread(name, positions, f"array([{', '.join(e for *_, e in elements)}])")
             parts.insert(0, f"{name}.reshape({shape})" if len(shape) > 1 else name)
-        self._write(f"{name} = {' + '.join(parts)}")
+        if parts != [name]:
+            self._write(f"{name} = {' + '.join(parts)}")
         return name
 
     def _backward_pack(self, pack: _Pack) -> None:
@@ -741,6 +748,7 @@ class _VectorEmitter(_Emitter):
             return
         names = self.operand_names[pack.id]
         if pack.kind == "layer":
+            self._write(f"# {self.layer_names[pack.id]}'s backward: δ = dZ; dA = δ W, dW = δᵀ A, db = Σ_rows δ")
             self._write(f"deltas[{self.layer_names[pack.id]!r}] = {g}")
             a, w, bias = names
             (oa, ow, ob), (ga, gw, gb) = pack.operands, pack.grids
