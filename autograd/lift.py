@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import ast
 import heapq
+import operator
 from collections import Counter, deque
 from collections.abc import Callable
 from typing import Any
@@ -402,6 +403,22 @@ class _ArrayExpression(_ArrayForm):
 
     def _check(self, node: ast.expr) -> ast.expr:
         return node
+
+    def visit_IfExp(self, node: ast.IfExp) -> Any:
+        """A question about constants alone (``2.0 >= 1``, the exponent of ``x ** 2``) is answered now: the
+        other branch is never computed (``where`` computes both, and one may divide by zero)."""
+        test = node.test
+        if isinstance(test, ast.Compare) and len(test.ops) == 1 and type(test.ops[0]) in _COMPARE:
+            try:
+                left, right = ast.literal_eval(test.left), ast.literal_eval(test.comparators[0])
+            except ValueError:  # not a constant: asked at run time
+                return super().visit_IfExp(node)
+            return self.visit(node.body if _COMPARE[type(test.ops[0])](left, right) else node.orelse)
+        return super().visit_IfExp(node)
+
+
+_COMPARE: dict[type, Callable[[Any, Any], bool]] = {ast.Lt: operator.lt, ast.LtE: operator.le, ast.Gt: operator.gt,
+                                                   ast.GtE: operator.ge, ast.Eq: operator.eq, ast.NotEq: operator.ne}
 
 
 class _VectorEmitter(_Emitter):

@@ -338,3 +338,14 @@ def test_deltas_are_the_gradients_of_the_recovered_sums_z():
         want = grad(loss, [z for row in m.outputs for z in row])
         assert_close(step.deltas[m.name].ravel().tolist(), list(want), f"δ of {m.name}")
         assert step.deltas[m.name].shape == (6, m.shape[0]) and m.outputs[0][0].label == f"z[{m.name[1:]}]_1"
+
+
+def test_a_square_of_zero_runs_on_numpy_not_on_the_scalar_program():
+    # Regression: ** 2's partial asks `2.0 >= 1` before `x != 0`; as `where`, every branch ran, one
+    # divided by x = 0 (a perfect fit of mse_loss), and each such call fell back to the scalar program.
+    model = nn.MLP(1, [2, 1], seed=0)
+    X = [[1.0], [2.0], [3.0]]
+    y = [model(x).data for x in X]  # the targets are the predictions: every residual is 0.0
+    step = compile_step(model, nn.mse_loss, X, y, vectorize=True)
+    assert_step_matches_eager(model, nn.mse_loss, X, y, step)
+    assert step.function._scalar is None  # (the scalar program is made on first need only)
