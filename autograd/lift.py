@@ -107,6 +107,7 @@ class Lifted:
       matrices: the recovered matrices (`LiftedMatrix`), in the order the program computes them.
       groups: each elementwise group as (op, shape).
       sums: each group of sums as (shape of the group, terms each).
+      dots: each dot product of parameters alone (a penalty Σ p·p, say), as its number of terms.
       scalar: how many ops of each kind stayed scalar code.
 
     Example:
@@ -121,8 +122,8 @@ class Lifted:
     """
 
     def __init__(self, matrices: list[LiftedMatrix], groups: list[tuple[str, tuple[int, ...]]],
-                 sums: list[tuple[tuple[int, ...], int]], scalar: dict[str, int]) -> None:
-        self.matrices, self.groups, self.sums, self.scalar = matrices, groups, sums, scalar
+                 sums: list[tuple[tuple[int, ...], int]], dots: list[int], scalar: dict[str, int]) -> None:
+        self.matrices, self.groups, self.sums, self.dots, self.scalar = matrices, groups, sums, dots, scalar
 
     def __str__(self) -> str:
         n_scalar = sum(self.scalar.values())
@@ -136,6 +137,7 @@ class Lifted:
                          f"{_name(m.weights[-1][-1])}); Z = A @ {m.name}.T{bias} over {m.rows} rows")
         lines += [f"  {op}: {_shape(s)}" for op, s in self.groups]
         lines += [f"  sum: {_shape(s)}, of {k} terms each" for s, k in self.sums]
+        lines += [f"  dot product: {k} terms" for k in self.dots]
         if self.scalar:
             lines.append("  scalar: " + ", ".join(f"{op} × {n}" for op, n in sorted(self.scalar.items())))
         return "\n".join(lines)
@@ -506,11 +508,14 @@ class _VectorEmitter(_Emitter):
         matrices: list[LiftedMatrix] = []
         groups: list[tuple[str, tuple[int, ...]]] = []
         sums: list[tuple[tuple[int, ...], int]] = []
+        dots: list[int] = []
         for kind, k in self.units:
             pack = self.packs[k] if kind == "p" else None
             if pack is None:
                 continue
-            if pack.kind == "layer":
+            if pack.kind == "layer" and pack.id not in self.layer_names:
+                dots.append(pack.grids[1].shape[1])
+            elif pack.kind == "layer":
                 _, w, bias = pack.grids
                 matrices.append(LiftedMatrix(self.layer_names[k], self._values(w),
                                              None if bias is None else self._values(bias[None])[0], self._values(pack.nodes)))
@@ -519,7 +524,11 @@ class _VectorEmitter(_Emitter):
             else:
                 sums.append((tuple(pack.nodes.shape), pack.grids[0].shape[1]))
         scalar = Counter(self.kind[i] for kind, i in self.units if kind == "s")
-        return Lifted(matrices, groups, sums, dict(scalar))
+        return Lifted(matrices, groups, sums, dots, dict(scalar))
+
+    def _dot(self, pack: _Pack) -> bool:
+        """True for a product of parameters alone, one number (an L2 penalty Σ p·p): no layer of the notes."""
+        return pack.nodes.size == 1 and not any(self.kind[j] or j in self.finder.data_leaves for j in pack.grids[0].ravel().tolist())
 
     def _values(self, grid: Any) -> list[list[Value]]:
         return [[self.order[j] for j in row] for row in grid.tolist()]
@@ -535,7 +544,7 @@ class _VectorEmitter(_Emitter):
                 pack.operands = [None if g is None else self._operand(g, pack.kind == "map" or k == 2)
                                  for k, g in enumerate(pack.grids)]
         self.readers = self._scalar_readers()
-        layers = [k for kind, k in self.units if kind == "p" and self.packs[k].kind == "layer"]
+        layers = [k for kind, k in self.units if kind == "p" and self.packs[k].kind == "layer" and not self._dot(self.packs[k])]
         self.layer_names = {k: f"W{n + 1}" for n, k in enumerate(layers)}
         self.spread_to = self._spread_inputs()
         used = {o[1] for p in self.packs if self._real(p) for o in p.operands if o is not None and o[0] == "gather"}
@@ -570,7 +579,10 @@ class _VectorEmitter(_Emitter):
             grads.append(" + ".join(p for p in parts if p) or "0.0")
         results = [self._value(out), "[" + ", ".join(grads) + "]"]
         if self.extras:
-            results.append("[" + ", ".join(self._value(self.index[x]) for x in self.extras) + "]")
+            wanted = [self.index[x] for x in self.extras]
+            whole = next((p.id for p in self.packs if self._real(p) and p.id in self.readers and p.nodes.ravel().tolist() == wanted), None)
+            # A pack's list of floats is made afresh by each call: returned as it is when it is exactly the extras.
+            results.append(f"L{whole}" if whole is not None else "[" + ", ".join(map(self._value, wanted)) + "]")
         lines.append(f"return {', '.join(results)}")
         head = f"def replay({'inputs, data' if self.data else 'inputs'}):"
         return [head + "\n    " + "\n    ".join(lines) + "\n"], self.bindings, len(self.ops)
@@ -652,7 +664,8 @@ class _VectorEmitter(_Emitter):
     def _forward_pack(self, pack: _Pack) -> None:
         if pack.kind == "layer":  # (generated names and shapes only: the source holds no user string)
             (rows, n), k = pack.nodes.shape, pack.grids[1].shape[1]
-            self._write(f"# {self.layer_names[pack.id]}: Z = A @ W.T + b, A {rows} × {k}, W {n} × {k}")
+            name = self.layer_names.get(pack.id)
+            self._write(f"# {name}: Z = A @ W.T + b, A {rows} × {k}, W {n} × {k}" if name else f"# a dot product of {k} terms")
         names = [None if o is None else self._named(o, g.shape, f"a{pack.id}_{k}")
                  for k, (o, g) in enumerate(zip(pack.operands, pack.grids))]
         self.operand_names[pack.id] = names
@@ -764,9 +777,10 @@ class _VectorEmitter(_Emitter):
         if g is None:
             return
         names = self.operand_names[pack.id]
-        if pack.kind == "layer":
+        if pack.kind == "layer" and pack.id in self.layer_names:
             self._write(f"# {self.layer_names[pack.id]}'s backward: δ = dZ; dA = δ W, dW = δᵀ A, db = Σ_rows δ")
             self._write(f"deltas[{self.layer_names[pack.id]!r}] = {g}")
+        if pack.kind == "layer":
             a, w, bias = names
             (oa, ow, ob), (ga, gw, gb) = pack.operands, pack.grids
             self._route(oa, ga, f"{g} @ {w}")

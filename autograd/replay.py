@@ -243,7 +243,7 @@ class CompiledFunction(Generic[_Result]):
             from autograd import lift
 
             found = lift.vectorized(output, inputs, list(extras), self._who, data)
-            self.lifted = found[1] if found is not None else lift.Lifted([], [], [], {})
+            self.lifted = found[1] if found is not None else lift.Lifted([], [], [], [], {})
             if found is not None:
                 (sources, bindings, n_ops), _, signature = found
                 return sources, bindings, n_ops, signature, lift

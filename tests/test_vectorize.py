@@ -98,17 +98,18 @@ def test_the_w3_step_is_three_matrix_products_and_its_loss_is_grouped():
     step = compile_step(model, loss_fn, X, y, vectorize=True)
     assert_step_matches_eager(model, loss_fn, X, y, step)
     lifted = step.lifted
-    assert [(m.name, m.shape, m.rows) for m in lifted.matrices][:3] == [("W1", (16, 2), 20), ("W2", (16, 16), 20),
-                                                                         ("W3", (1, 16), 20)]
+    assert [(m.name, m.shape, m.rows) for m in lifted.matrices] == [("W1", (16, 2), 20), ("W2", (16, 16), 20),
+                                                                     ("W3", (1, 16), 20)]
+    assert lifted.dots == [len(params)]  # the penalty, Σ p·p
     assert [[w.label for w in row] for row in lifted.matrices[1].weights[:2]][1][:2] == ["w[2]_21", "w[2]_22"]
     assert ("relu", (20, 16)) in lifted.groups and ((1,), 20) in lifted.sums
     assert sum(lifted.scalar.values()) <= 4  # mean and penalty: a few scalar ops
     text = str(lifted)
     assert text.splitlines()[:3] == [
-        "4 matrices, 5 elementwise groups, 1 sum; 3 ops stay scalar",
+        "3 matrices, 5 elementwise groups, 1 sum; 3 ops stay scalar",
         "  W1: 16 × 2 (row i = neuron i, column j = input j: w[1]_11 … w[1]_16,2); Z = A @ W1.T + b1 over 20 rows",
         "  W2: 16 × 16 (row i = neuron i, column j = input j: w[2]_11 … w[2]_16,16); Z = A @ W2.T + b2 over 20 rows"]
-    assert "  relu: 20 × 16" in text and "  sum: 1, of 20 terms each" in text
+    assert "  relu: 20 × 16" in text and "  sum: 1, of 20 terms each" in text and "  dot product: 337 terms" in text
     ops = [line for line in step.function.source.splitlines() if re.match(r"\s+v[0-9]+ = (?!L[0-9]|inputs)", line)]
     assert "@" in step.function.source and len(ops) <= 4, ops  # the scalar lines: mean and penalty
 
