@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given
 
 import nn
-from autograd import TraceMismatchError, Value, compile, compile_graph, grad
+from autograd import Op, TraceMismatchError, Value, compile, compile_graph, grad
 from autograd.strategies import exprs
 from nn.compile import compile_step
 from nn.datasets import make_moons
@@ -350,3 +350,16 @@ def test_a_square_of_zero_runs_on_numpy_not_on_the_scalar_program():
     step = compile_step(model, nn.mse_loss, X, y, vectorize=True)
     assert_step_matches_eager(model, nn.mse_loss, X, y, step)
     assert step.function._scalar is None  # (the scalar program is made on first need only)
+
+
+def test_a_users_op_is_grouped_from_its_row_of_the_table(user_op):
+    user_op("atan", Op(math.atan, lambda x, out: (1 / (1 + x * x),)))
+    rng = random.Random(6)
+    layers, forward, params = hand_mlp(rng, [2, 3])
+    rows = [[Value(rng.uniform(-2, 2)) for _ in range(2)] for _ in range(4)]
+    loss = sum((z.atan() for r in rows for z in forward(r)), Value(0.0))
+    f = compile_graph(loss, params, data=rows, vectorize=True)
+    assert ("atan", (4, 3)) in f.lifted.groups
+    out, grads = f([p.data for p in params], [[x.data for x in r] for r in rows])
+    assert close(out, loss.data, abs(loss.data))
+    assert_close(grads, list(grad(loss, params)), "gradient")
