@@ -357,9 +357,7 @@ def _w3(points, repeat):
 
 def _vectorized_step(X, y):
     """(run, seconds to trace and compile) of the W3 step with ``vectorize=True``; None without NumPy."""
-    try:
-        import numpy  # noqa: F401 -- only whether it is installed
-    except ImportError:
+    if not _has_numpy():
         return None
     model = MLP(2, [16, 16, 1], seed=1337)
     params = model.parameters()
@@ -397,12 +395,6 @@ def _minibatch_rows(points, batch, repeat):
     baked = compile_graph(hinge_l2([model(x) for x in X[:batch]], y[:batch], params), params)
     batches = [(X[k:k + batch], y[k:k + batch]) for k in range(0, points - batch + 1, batch)]
 
-    def data_as_inputs():
-        t0 = time.perf_counter()
-        for Xb, yb in batches:
-            step(Xb, yb)
-        return {"step": (time.perf_counter() - t0) / len(batches)}
-
     def baked_in():
         t0 = time.perf_counter()
         for _ in batches:  # what CompiledStep does around its program, minus the data
@@ -411,7 +403,11 @@ def _minibatch_rows(points, batch, repeat):
             for p, g in zip(params, baked(values)[1]):
                 p.grad += g + 0.0
         return {"step": (time.perf_counter() - t0) / len(batches)}
-    t = _interleaved({"data": data_as_inputs, "baked": baked_in}, repeat)
+    runs = {"data": _batches_run(step, batches), "baked": baked_in}
+    if _has_numpy():
+        vectorized = compile_step(model, lambda scores, y: hinge_l2(scores, y, params), X[:batch], y[:batch], vectorize=True)
+        runs["vectorized"] = _batches_run(vectorized, batches)
+    t = _interleaved(runs, repeat)
     per_example = {e: t[e]["step"] / batch * 1e6 for e in t}
     ratio, goal = per_example["data"] / per_example["baked"], 1.25
     name = f"minibatch step, MLP 2-16-16-1, batches of {batch}"
@@ -419,10 +415,31 @@ def _minibatch_rows(points, batch, repeat):
                 "dagrad compiled", ratio, "× baked in", target=f"≤ {goal}× baked in", met=ratio <= goal),
             Row(f"{name}: programs compiled for {len(batches)} batches", "dagrad compiled", step.n_programs, "programs"),
             Row(f"{name}: one step", "dagrad compiled", t["data"]["step"] * 1e3, "ms/minibatch")]
+    if "vectorized" in t:
+        rows.append(Row(f"{name}: one step", "dagrad vectorized", t["vectorized"]["step"] * 1e3, "ms/minibatch"))
     ceiling = _torch_ceiling(points, repeat, "--batch", str(batch))
     if ceiling is not None:
         rows.append(Row(f"{name}: one step", "torch (vectorized, own process)", ceiling, "ms/minibatch"))
     return rows
+
+
+def _batches_run(step, batches):
+    """A run of a compiled step over `batches`, one call each: seconds per step."""
+    def run():
+        t0 = time.perf_counter()
+        for Xb, yb in batches:
+            step(Xb, yb)
+        return {"step": (time.perf_counter() - t0) / len(batches)}
+    return run
+
+
+def _has_numpy():
+    """Whether NumPy is installed (the vectorized rows need it; the suite runs without)."""
+    try:
+        import numpy  # noqa: F401 -- only whether it is installed
+    except ImportError:
+        return False
+    return True
 
 
 def _batch_rows(points, repeat):

@@ -155,3 +155,6 @@ def test_pytorch_is_the_ceiling_for_the_minibatch_step_and_the_batch_replay(quic
         assert names[0] in ours, names[0]                    # reported beside dagrad's row, same workload
         assert torch_rows[names[0]]["unit"] == ours[names[0]]["unit"] == unit
         assert torch_rows[names[0]]["value"] > 0
+    vectorized = {row["workload"]: row for row in rows if row["engine"] == "dagrad vectorized"}
+    (minibatch,) = [w for w in torch_rows if w.startswith("minibatch step")]
+    assert vectorized[minibatch]["unit"] == "ms/minibatch" and vectorized[minibatch]["value"] > 0
