@@ -31,7 +31,7 @@ Safety. Any floating-point exception NumPy meets (overflow, invalid, division by
 domain error replays the call on the scalar program instead, which raises the scalar replay's
 error or gives its exact numbers: the vectorized program never returns what the scalar one would not.
 That program is compiled on first need, from the graph, which a vectorized function therefore keeps
-(~300 bytes a node: ~20 MB for the W3 step's 65,000 nodes).
+(~120 bytes a node: ~8 MB for the W3 step's 69,000 nodes).
 """
 
 from __future__ import annotations
