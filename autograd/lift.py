@@ -321,7 +321,11 @@ class _Finder:
             bias = None if at[0][rows[0]][1] is None else self.np.array([at[i][rows[0]][1] for i in range(len(ws))], dtype=int)
             absorbed = [j for table in at for _, _, inside in table.values() for j in inside]
             np = self.np
-            packs.append(self._new("layer", nodes, [np.array(rows, dtype=int), np.array(ws, dtype=int), bias], absorbed=absorbed))
+            grids = [np.array(rows, dtype=int), np.array(ws, dtype=int), bias]
+            packs.append(self._new("layer", nodes, grids, absorbed=absorbed))
+            for grid in grids[:2]:  # activations (or weights) made for this product alone: a group going up
+                if self._feeds_only(grid.ravel().tolist(), set(absorbed)):
+                    self._map(grid)
         return packs
 
     def _extend(self, pack: _Pack, work: deque[_Pack]) -> None:

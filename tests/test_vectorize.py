@@ -363,3 +363,21 @@ def test_a_users_op_is_grouped_from_its_row_of_the_table(user_op):
     out, grads = f([p.data for p in params], [[x.data for x in r] for r in rows])
     assert close(out, loss.data, abs(loss.data))
     assert_close(grads, list(grad(loss, params)), "gradient")
+
+
+@pytest.mark.parametrize("term, groups, matrices", [
+    (lambda x: x.tanh() * x.sin(), [("*", (8,)), ("tanh", (8,)), ("sin", (8,))], []),  # a sum of a group
+    (lambda x: x.tanh() * x, [("tanh", (1, 8))], [(1, 8)]),  # a neuron with weights x and inputs tanh(x)
+])
+def test_compile_groups_a_function_of_many_inputs(term, groups, matrices):
+    def f(*xs):
+        return sum((term(x) for x in xs), Value(0.0))
+    xs = [0.1 * k - 0.4 for k in range(8)]
+    g = compile(f, xs, vectorize=True)
+    assert sorted(g.lifted.groups) == sorted(groups) and [m.shape for m in g.lifted.matrices] == matrices
+    assert not g.lifted.scalar
+    leaves = [Value(x) for x in xs]
+    out = f(*leaves)
+    got, grads = g(xs)
+    assert close(got, out.data, abs(out.data))
+    assert_close(grads, list(grad(out, leaves)), "gradient")
