@@ -436,9 +436,16 @@ def _floats(values: Any, n: int | None, who: str, what: str = "input") -> Sequen
             floats = list(map(float, values)) if int in kinds else values
         except OverflowError:  # an int beyond float's range: named below
             floats = ()
-        if floats and all(map(math.isfinite, floats)):
+        if floats and _all_finite(floats):
             return floats
     return [finite(x, f"{who}: {what} {k}") for k, x in enumerate(values)]
+
+
+def _all_finite(floats: Iterable[float]) -> bool:
+    """True if all `floats` are finite, in one C pass: any inf or nan makes their sum inf or nan, and
+    so does an overflow of finite ones (a false alarm, which only sends the caller down its slow path)."""
+    total = sum(floats, 0.0)
+    return total - total == 0.0
 
 
 def _rows(data: Any, shape: Sequence[int], who: str) -> list[Sequence[float]]:
@@ -449,9 +456,9 @@ def _rows(data: Any, shape: Sequence[int], who: str) -> list[Sequence[float]]:
     data = sequence(data, who, "data", "rows of numbers")
     # Speed: rows of finite floats as wide as traced (the usual batch) are checked in a few C passes
     # over all their numbers; anything else row by row below, which names the first bad number.
-    if set(map(type, data)) <= _ROWS and list(map(len, data)) == list(shape):
+    if set(map(type, data)) <= _ROWS and tuple(map(len, data)) == tuple(shape):
         numbers = itertools.chain.from_iterable(data)
-        if set(map(type, numbers)) == _FLOATS and all(map(math.isfinite, itertools.chain.from_iterable(data))):
+        if set(map(type, numbers)) == _FLOATS and _all_finite(itertools.chain.from_iterable(data)):
             return list(data)
     if len(data) != len(shape):
         raise ValueError(f"{who}: expected {len(shape)} data rows (as traced), got {len(data)}; a batch of "
