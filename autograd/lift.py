@@ -18,8 +18,11 @@ recorded graph alone (no labels, no `nn`), in three kinds of group:
   softmax's Σ exp) is one ``sum``; such sums over the same group form a group themselves.
 
 Everything else stays scalar code, written by the scalar replay's own emitter, in the same program;
-a graph with nothing to group is compiled as the scalar replay. The forwards and partials are
-the table's (`autograd.OPS`) own rules rewritten for arrays, as `CompiledFunction.batch` does.
+a graph with nothing to group is compiled as the scalar replay. A group is made only of nodes that
+run the same op on operands that line up (each node's own, by construction), none reading another;
+a group that would still wait on itself through other nodes (an unrolled recurrence whose time steps
+share W) is dropped back to scalar code. The forwards and partials are the table's (`autograd.OPS`)
+own rules rewritten for arrays, as `CompiledFunction.batch` does.
 
 Tolerance. Elementwise ops give the scalar replay's numbers (NumPy's tanh, exp and log may differ
 in the last bit), but a matrix product or a sum adds its terms in another order than the scalar
@@ -29,8 +32,7 @@ the sum of the magnitudes of the terms, not bit for bit.
 
 Safety. Any floating-point exception NumPy meets (overflow, invalid, division by zero) or any
 domain error replays the call on the scalar program instead, which raises the scalar replay's
-error or gives its exact numbers: the vectorized program never returns what the scalar one would not.
-That program is compiled on first need, from the graph, which a vectorized function therefore keeps
+error or gives its exact numbers: where the scalar replay raises, so does the vectorized one. That program is compiled on first need, from the graph, which a vectorized function therefore keeps
 (~120 bytes a node: ~8 MB for the W3 step's 69,000 nodes).
 """
 
