@@ -32,8 +32,11 @@ the sum of the magnitudes of the terms, not bit for bit.
 
 Safety. Any floating-point exception NumPy meets (overflow, invalid, division by zero) or any
 domain error replays the call on the scalar program instead, which raises the scalar replay's
-error or gives its exact numbers: where the scalar replay raises, so does the vectorized one. That program is compiled on first need, from the graph, which a vectorized function therefore keeps
-(~120 bytes a node: ~8 MB for the W3 step's 69,000 nodes).
+error or gives its exact numbers: where the scalar replay raises, so does the vectorized one. As in
+the scalar replay, the source holds generated names, shapes and numbers alone (never a label), and
+runs with NumPy's functions and, of the builtins, ``__import__`` alone (NumPy imports some of its
+modules on first use). The scalar program is compiled on first need, from the graph, which a
+vectorized function therefore keeps (~120 bytes a node: ~8 MB for the W3 step's 69,000 nodes).
 """
 
 from __future__ import annotations
