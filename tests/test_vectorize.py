@@ -381,3 +381,15 @@ def test_compile_groups_a_function_of_many_inputs(term, groups, matrices):
     got, grads = g(xs)
     assert close(got, out.data, abs(out.data))
     assert_close(grads, list(grad(out, leaves)), "gradient")
+
+
+def test_the_vectorized_source_holds_no_label():
+    rng = random.Random(8)
+    layers, forward, params = hand_mlp(rng, [2, 3, 1])
+    for k, p in enumerate(params):
+        p.label = f"__import__('os').system('echo {k}')"
+    rows = [[Value(rng.uniform(-1, 1)) for _ in range(2)] for _ in range(3)]
+    loss = sum((forward(r)[0] for r in rows), Value(0.0))
+    f = compile_graph(loss, params, data=rows, vectorize=True)
+    assert f.lifted.matrices and "os" not in f.source and "echo" not in f.source
+    assert f.lifted.matrices[0].weights[0][0].label in str(f.lifted)  # the labels are for the reader of lifted alone
