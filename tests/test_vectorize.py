@@ -391,5 +391,5 @@ def test_the_vectorized_source_holds_no_label():
     rows = [[Value(rng.uniform(-1, 1)) for _ in range(2)] for _ in range(3)]
     loss = sum((forward(r)[0] for r in rows), Value(0.0))
     f = compile_graph(loss, params, data=rows, vectorize=True)
-    assert f.lifted.matrices and "os" not in f.source and "echo" not in f.source
+    assert f.lifted.matrices and "'os'" not in f.source and "echo" not in f.source
     assert f.lifted.matrices[0].weights[0][0].label in str(f.lifted)  # the labels are for the reader of lifted alone
