@@ -187,7 +187,8 @@ _SEED = 4
 
 
 class _Finder:
-    """Finds the packs of a graph (`_Emitter` `e`'s): matrices first, then groups down and up from them, then sums."""
+    """Finds the packs of a graph (`_Emitter` `e`'s): matrices first, then groups down and up from them, then
+    sums; then the order of the program (`order`), which drops a pack that would wait on itself."""
 
     def __init__(self, e: _Emitter, np: Any) -> None:
         self.e, self.np = e, np
@@ -408,6 +409,65 @@ class _Finder:
         return new
 
 
+    # --- the order of the program ---
+
+    def order(self) -> list[tuple[str, int]]:
+        """The units, ("p", pack id) or ("s", node) for an op left scalar, in an order that reads every
+        value after it is made; a pack that waits on itself (through other nodes) is dropped first."""
+        while True:
+            order, stuck = self._topological()
+            if not stuck:
+                return order
+            pack = self.packs[min(stuck)]
+            pack.kind = "dropped"
+            for j in [*pack.nodes.ravel().tolist(), *pack.absorbed]:
+                self.owner.pop(j, None)
+                self.absorbed.pop(j, None)
+
+    def _unit(self, j: int) -> tuple[str, int] | None:
+        if j in self.owner:
+            pack = self.packs[self.owner[j][0]]
+            return ("p", pack.id) if _real(pack) else None
+        if j in self.absorbed:
+            return "p", self.absorbed[j]
+        return ("s", j) if self.e.kind[j] and self.e.live[j] else None
+
+    def _reads(self, unit: tuple[str, int]) -> set[tuple[str, int]]:
+        if unit[0] == "s":
+            js = list(self.e.parents[unit[1]])
+        else:
+            js = [j for g in self.packs[unit[1]].grids if g is not None for j in g.ravel().tolist()]
+        return {u for u in map(self._unit, js) if u is not None}
+
+    def _topological(self) -> tuple[list[tuple[str, int]], list[int]]:
+        """(the units in order, each after what it reads, earliest node first; the packs left waiting)."""
+        owner, absorbed = self.owner, self.absorbed
+        units: list[tuple[str, int]] = [("s", i) for i in self.e.ops if i not in owner and i not in absorbed]
+        units += [("p", p.id) for p in self.packs if _real(p)]
+        key = {u: (u[1] if u[0] == "s" else int(self.packs[u[1]].nodes.min())) for u in units}
+        waiting = {u: self._reads(u) for u in units}
+        readers: dict[tuple[str, int], list[tuple[str, int]]] = {}
+        for u, reads in waiting.items():
+            for r in reads:
+                readers.setdefault(r, []).append(u)
+        ready = [(key[u], u) for u, reads in waiting.items() if not reads]
+        heapq.heapify(ready)
+        order = []
+        while ready:
+            _, u = heapq.heappop(ready)
+            order.append(u)
+            for r in readers.get(u, ()):
+                waiting[r].discard(u)
+                if not waiting[r]:
+                    heapq.heappush(ready, (key[r], r))
+        return order, [u[1] for u in units if u[0] == "p" and waiting[u]]
+
+
+def _real(pack: _Pack) -> bool:
+    """True for a pack the program computes (not the inputs or the data read in, not a dropped one)."""
+    return pack.kind in ("map", "layer", "sum")
+
+
 # --- the program --------------------------------------------------------------------------------------
 
 class _ArrayExpression(_ArrayForm):
@@ -437,9 +497,11 @@ _COMPARE: dict[type, Callable[[Any, Any], bool]] = {ast.Lt: operator.lt, ast.LtE
 class _VectorEmitter(_Emitter):
     """Writes the vectorized program: packs as NumPy statements, every other op by the scalar emitter's own lines.
 
-    The units (packs and scalar ops) run in a topological order of their own; a pack that would make
-    a cycle (an unrolled recurrence whose rows feed each other) is dropped, its nodes left scalar.
-    Gradient contributions to a pack's nodes are collected in `terms` and summed when its backward runs.
+    The units (packs and scalar ops) run in the order `_Finder.order` gives, forward, then backward
+    in reverse. A pack reads its operands as arrays (`_operand`: a constant, a slice or gather of a
+    pack, or scalars made an array); its backward sends each operand's gradient array back the same
+    way (`_route`). Gradient contributions to a pack's nodes are collected in `terms` and summed when
+    its backward runs; those to a scalar node go through the scalar emitter's own bookkeeping.
     """
 
     def __init__(self, output: Value, inputs: list[Value], extras: list[Value] | tuple[()], who: str, data: Any, np: Any) -> None:
@@ -448,7 +510,7 @@ class _VectorEmitter(_Emitter):
         self.split, self.functions = False, [[]]  # one function (`vectorized` refuses a program too long for one)
         self.finder = _Finder(self, np)
         self.packs = self.finder.find()
-        self.units = self._schedule()
+        self.units = self.finder.order()
         # The rules, checked at the nodes the program writes: a matrix product's or a sum's own ops are gone.
         absorbed = self.finder.absorbed
         self.rules = self._rules(i for i in self.ops if i not in absorbed)
@@ -456,62 +518,6 @@ class _VectorEmitter(_Emitter):
         self.form = _ArrayExpression()
         self.counter = 0
         self.operand_names: dict[int, list[Any]] = {}
-
-    # --- order ---
-
-    def _schedule(self) -> list[tuple[str, int]]:
-        """Units in an order that reads every value after it is made; packs in a cycle are dropped first."""
-        while True:
-            order, stuck = self._topological()
-            if not stuck:
-                return order
-            drop = min(stuck)
-            pack = self.packs[drop]
-            pack.kind = "dropped"
-            for j in [*pack.nodes.ravel().tolist(), *pack.absorbed]:
-                self.finder.owner.pop(j, None)
-                self.finder.absorbed.pop(j, None)
-
-    def _real(self, pack: _Pack) -> bool:
-        return pack.kind in ("map", "layer", "sum")
-
-    def _unit(self, j: int) -> tuple[str, int] | None:
-        f = self.finder
-        if j in f.owner:
-            pack = self.packs[f.owner[j][0]]
-            return ("p", pack.id) if self._real(pack) else None
-        if j in f.absorbed:
-            return "p", f.absorbed[j]
-        return ("s", j) if self.kind[j] and self.live[j] else None
-
-    def _reads(self, unit: tuple[str, int]) -> set[tuple[str, int]]:
-        if unit[0] == "s":
-            js = list(self.parents[unit[1]])
-        else:
-            js = [j for g in self.packs[unit[1]].grids if g is not None for j in g.ravel().tolist()]
-        return {u for u in map(self._unit, js) if u is not None}
-
-    def _topological(self) -> tuple[list[tuple[str, int]], list[int]]:
-        owner, absorbed = self.finder.owner, self.finder.absorbed
-        units: list[tuple[str, int]] = [("s", i) for i in self.ops if i not in owner and i not in absorbed]
-        units += [("p", p.id) for p in self.packs if self._real(p)]
-        key = {u: (u[1] if u[0] == "s" else int(self.packs[u[1]].nodes.min())) for u in units}
-        waiting = {u: self._reads(u) for u in units}
-        readers: dict[tuple[str, int], list[tuple[str, int]]] = {}
-        for u, reads in waiting.items():
-            for r in reads:
-                readers.setdefault(r, []).append(u)
-        ready = [(key[u], u) for u, reads in waiting.items() if not reads]
-        heapq.heapify(ready)
-        order = []
-        while ready:
-            _, u = heapq.heappop(ready)
-            order.append(u)
-            for r in readers.get(u, ()):
-                waiting[r].discard(u)
-                if not waiting[r]:
-                    heapq.heappush(ready, (key[r], r))
-        return order, [u[1] for u in units if u[0] == "p" and waiting[u]]
 
     # --- the whole program ---
 
@@ -550,7 +556,7 @@ class _VectorEmitter(_Emitter):
 
     def program(self) -> tuple[list[str], dict[str, Callable[..., Any]], int]:
         for pack in self.packs:
-            if self._real(pack):
+            if _real(pack):
                 # A map's operands broadcast (a constant or one node for all); a product's and a sum's are arrays.
                 pack.operands = [None if g is None else self._operand(g, pack.kind == "map" or k == 2)
                                  for k, g in enumerate(pack.grids)]
@@ -558,7 +564,7 @@ class _VectorEmitter(_Emitter):
         layers = [k for kind, k in self.units if kind == "p" and self.packs[k].kind == "layer" and not self._dot(self.packs[k])]
         self.layer_names = {k: f"W{n + 1}" for n, k in enumerate(layers)}
         self.spread_to = self._spread_inputs()
-        used = {o[1] for p in self.packs if self._real(p) for o in p.operands if o is not None and o[0] == "gather"}
+        used = {o[1] for p in self.packs if _real(p) for o in p.operands if o is not None and o[0] == "gather"}
         lines = self.functions[0]
         if layers:
             lines.append("deltas.clear()")  # the last call's δ^l alone (a call replayed by the scalar program has none)
@@ -591,7 +597,7 @@ class _VectorEmitter(_Emitter):
         results = [self._value(out), "[" + ", ".join(grads) + "]"]
         if self.extras:
             wanted = [self.index[x] for x in self.extras]
-            whole = next((p.id for p in self.packs if self._real(p) and p.id in self.readers and p.nodes.ravel().tolist() == wanted), None)
+            whole = next((p.id for p in self.packs if _real(p) and p.id in self.readers and p.nodes.ravel().tolist() == wanted), None)
             # A pack's list of floats is made afresh by each call: returned as it is when it is exactly the extras.
             results.append(f"L{whole}" if whole is not None else "[" + ", ".join(map(self._value, wanted)) + "]")
         lines.append(f"return {', '.join(results)}")
@@ -603,10 +609,10 @@ class _VectorEmitter(_Emitter):
         f, packs = self.finder, set()
         reads = [j for kind, i in self.units if kind == "s" for j in self.parents[i]]
         reads += [self.index[x] for x in (self.output, *self.extras)]
-        reads += [j for p in self.packs if self._real(p) for o in p.operands if o is not None and o[0] in ("scalars", "scalar")
+        reads += [j for p in self.packs if _real(p) for o in p.operands if o is not None and o[0] in ("scalars", "scalar")
                   for j in (o[1] if o[0] == "scalars" else [o[1]])]
         for j in reads:
-            if j in f.owner and self._real(self.packs[f.owner[j][0]]):
+            if j in f.owner and _real(self.packs[f.owner[j][0]]):
                 packs.add(f.owner[j][0])
         return packs
 
@@ -614,7 +620,7 @@ class _VectorEmitter(_Emitter):
         """The inputs whose gradient a pack adds to (in ``GI``)."""
         out: set[int] = set()
         for p in self.packs:
-            if self._real(p):
+            if _real(p):
                 for o, g in zip(p.operands, p.grids):
                     if o is not None and o[0] == "gather" and self.packs[o[1]].kind == "inputs" and self._needs(g):
                         out.update(o[2].ravel().tolist())
@@ -716,14 +722,14 @@ class _VectorEmitter(_Emitter):
 
     def _contribute(self, j: int, expression: str) -> None:
         """Add a scalar expression to node j's gradient: into its pack's terms, or as the scalar emitter does."""
-        if j in self.finder.owner and self._real(self.packs[self.finder.owner[j][0]]):
+        if j in self.finder.owner and _real(self.packs[self.finder.owner[j][0]]):
             pack, k = self.finder.owner[j]
             self.terms.setdefault(pack, []).append(("element", k, expression))
         elif self.needs[j]:
             super()._add_to_gradient(j, "1.0", expression)
 
     def _add_to_gradient(self, j: int, d: str, g: str) -> None:
-        if j in self.finder.owner and self._real(self.packs[self.finder.owner[j][0]]):
+        if j in self.finder.owner and _real(self.packs[self.finder.owner[j][0]]):
             self._contribute(j, g if d == "1.0" else f"-{g}" if d == "(-1.0)" else d if g == "1.0" else f"{d} * {g}")
         else:
             super()._add_to_gradient(j, d, g)
