@@ -393,7 +393,8 @@ class CompiledFunction(Generic[_Result]):
         return ""
 
     def __repr__(self) -> str:
-        return f"<CompiledFunction {self._who}: {self.n_inputs} inputs, {self.n_ops} ops>"
+        vectorized = ", vectorized" if self._graph is not None else ""
+        return f"<CompiledFunction {self._who}: {self.n_inputs} inputs, {self.n_ops} ops{vectorized}>"
 
 
 # --- tracing ----------------------------------------------------------------------------------
