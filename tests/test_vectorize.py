@@ -101,6 +101,9 @@ def test_the_w3_step_is_three_matrix_products_and_its_loss_is_grouped():
     assert [(m.name, m.shape, m.rows) for m in lifted.matrices] == [("W1", (16, 2), 20), ("W2", (16, 16), 20),
                                                                      ("W3", (1, 16), 20)]
     assert lifted.dots == [len(params)]  # the penalty, Σ p·p
+    W1 = lifted.matrices[0]  # row r is example r: z[1]_i = Σ_j w_ij x_rj + b_i
+    want = [[sum((w.data * v for w, v in zip(n.w, x)), n.b.data) for n in model.layers[0].neurons] for x in X]
+    assert [[z.data for z in row] for row in W1.outputs] == pytest.approx(want, rel=1e-12)
     assert [[w.label for w in row] for row in lifted.matrices[1].weights[:2]][1][:2] == ["w[2]_21", "w[2]_22"]
     assert ("relu", (20, 16)) in lifted.groups and ((1,), 20) in lifted.sums
     assert sum(lifted.scalar.values()) <= 4  # mean and penalty: a few scalar ops
@@ -205,7 +208,7 @@ def test_a_graph_with_nothing_to_group_runs_as_the_scalar_replay():
     assert g.lifted is None
 
 
-@pytest.mark.parametrize("batch", [2, 3, 8])
+@pytest.mark.parametrize("batch", [1, 2, 3, 8])
 def test_minibatches_of_several_sizes_match_eager(batch):
     rng = random.Random(batch)
     model = nn.MLP(3, [5, 1], activation="tanh", seed=batch)
