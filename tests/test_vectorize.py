@@ -103,7 +103,7 @@ def test_the_w3_step_is_three_matrix_products_and_its_loss_is_grouped():
     assert lifted.dots == [len(params)]  # the penalty, Σ p·p
     W1 = lifted.matrices[0]  # row r is example r: z[1]_i = Σ_j w_ij x_rj + b_i
     want = [[sum((w.data * v for w, v in zip(n.w, x)), n.b.data) for n in model.layers[0].neurons] for x in X]
-    assert [[z.data for z in row] for row in W1.outputs] == pytest.approx(want, rel=1e-12)
+    assert_close([z.data for row in W1.outputs for z in row], [z for row in want for z in row], "z[1]")
     assert [[w.label for w in row] for row in lifted.matrices[1].weights[:2]][1][:2] == ["w[2]_21", "w[2]_22"]
     assert ("relu", (20, 16)) in lifted.groups and ((1,), 20) in lifted.sums
     assert sum(lifted.scalar.values()) <= 4  # mean and penalty: a few scalar ops
