@@ -217,6 +217,16 @@ class _Finder:
         self.owner: dict[int, tuple[int, int]] = {}  # node -> (pack id, flat position)
         self.absorbed: dict[int, int] = {}
         self.data_leaves = {e.index[x] for row in e.data for x in row if x in e.index}
+        # The first data row each node reads (len(e.data) for none): the example a layer's row belongs to.
+        self.example = example = [len(e.data)] * len(e.order)
+        for r, row in enumerate(e.data):
+            for x in row:
+                if x in e.index:
+                    example[e.index[x]] = min(example[e.index[x]], r)
+        for i in e.ops:
+            for j in e.parents[i]:
+                if example[j] < example[i]:
+                    example[i] = example[j]
         self._pseudo("inputs", [e.index.get(x, -1) for x in e.inputs])
         widths = {len(row) for row in e.data}
         if len(widths) == 1 and widths != {0}:
@@ -315,11 +325,14 @@ class _Finder:
                 layers.setdefault((frozenset(rows), bias_first, bias is None, len(w)), []).append(w)
         packs = []
         place = {j: k for k, j in enumerate(self.packs[0].nodes.tolist())}  # each input's place in `inputs`
+        example = self.example
         for ws in layers.values():
             # Neurons in the order of their weights among the inputs (a model's parameters() go neuron by
             # neuron): row i of W is neuron i, whatever order the loss visited them in.
             ws.sort(key=lambda w: min(place.get(j, len(place)) for j in w))
-            rows = [a for a, _, _, _ in neurons[ws[0]]]
+            # Rows in the order of the examples they read (row r of Z is example r), whatever order the loss
+            # visited them in; rows of no example (a function's own inputs) by their first node.
+            rows = sorted((a for a, _, _, _ in neurons[ws[0]]), key=lambda a: (min(example[j] for j in a), min(a)))
             at = [{a: (z, b, inside) for a, z, b, inside in neurons[w]} for w in ws]
             if len(rows) * len(ws) * len(ws[0]) < 2:
                 continue  # one product: nothing to group

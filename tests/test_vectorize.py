@@ -399,3 +399,14 @@ def test_the_vectorized_source_holds_no_label():
     f = compile_graph(loss, params, data=rows, vectorize=True)
     assert f.lifted.matrices and "'os'" not in f.source and "echo" not in f.source
     assert f.lifted.matrices[0].weights[0][0].label in str(f.lifted)  # the labels are for the reader of lifted alone
+
+
+def test_rows_are_examples_in_order_whatever_order_the_loss_sums_them():
+    model = nn.MLP(2, [3, 1], seed=2)
+    X, y = [[0.1 * r, 1.0 - 0.2 * r] for r in range(5)], [0.5 * r for r in range(5)]
+    loss_fn = lambda s, t: nn.mse_loss(s[::-1], t[::-1])  # noqa: E731 -- the last example is visited first
+    step = compile_step(model, loss_fn, X, y, vectorize=True)
+    W1 = step.lifted.matrices[0]
+    want = [[sum((w.data * v for w, v in zip(n.w, x)), n.b.data) for n in model.layers[0].neurons] for x in X]
+    assert_close([z.data for row in W1.outputs for z in row], [z for row in want for z in row], "z[1]")
+    assert_step_matches_eager(model, loss_fn, X, y, step)
