@@ -103,6 +103,25 @@ class LiftedMatrix:
         """
         return len(self.weights), len(self.weights[0])
 
+    def __str__(self) -> str:
+        """W laid out as the notes' w_ij (each weight's label, or its value if it has none), large ones cut.
+
+        Example:
+          >>> from nn import MLP, compile_step, mse_loss
+          >>> step = compile_step(MLP(2, [3, 1], seed=0), mse_loss, [[1.0, 2.0], [0.0, 1.0]], [1.0, 0.0], vectorize=True)
+          >>> print(step.lifted.matrices[0])
+          W1: 3 × 2 (row i = neuron i, column j = input j)
+            w[1]_11  w[1]_12
+            w[1]_21  w[1]_22
+            w[1]_31  w[1]_32
+        """
+        n, k = self.shape
+        cells = [["…" if i is None or j is None else _name(self.weights[i][j]) for j in _shown(k)] for i in _shown(n)]
+        cells = [["⋮" if i is None else cell for cell in row] for i, row in zip(_shown(n), cells)]
+        widths = [max(len(row[c]) for row in cells) for c in range(len(cells[0]))]
+        lines = ["  " + "  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in cells]
+        return "\n".join([f"{self.name}: {n} × {k} (row i = neuron i, column j = input j)", *lines])
+
     def __repr__(self) -> str:
         return f"<LiftedMatrix {self.name}: {self.shape[0]} × {self.shape[1]} over {self.rows} rows>"
 
@@ -155,6 +174,11 @@ class Lifted:
 
 def _name(x: Value) -> str:
     return x.label or f"{x.data:g}"
+
+
+def _shown(n: int) -> list[int | None]:
+    """The rows (or columns) of n that a printed matrix shows: all up to 6, else 3, a gap (None), the last."""
+    return list(range(n)) if n <= 6 else [0, 1, 2, None, n - 1]
 
 
 def _shape(shape: tuple[int, ...]) -> str:
