@@ -542,7 +542,7 @@ class _VectorEmitter(_Emitter):
     """
 
     def __init__(self, output: Value, inputs: list[Value], extras: list[Value] | tuple[()], who: str, data: Any, np: Any) -> None:
-        super().__init__(output, inputs, extras, who, data, loop=False)
+        super().__init__(output, inputs, extras, who, data, scalar=False)
         self.np = np
         self.split, self.functions = False, [[]]  # one function (`vectorized` refuses a program too long for one)
         self.finder = _Finder(self, np)

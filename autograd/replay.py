@@ -516,7 +516,7 @@ class _Emitter:
     bindings: dict[str, Callable[..., Any]]
 
     def __init__(self, output: Value, inputs: list[Value], extras: list[Value] | tuple[()], who: str, data: Any = (),
-                 loop: bool = True) -> None:
+                 scalar: bool = True) -> None:
         self.order, self.index, self.parents, self.live, self.needs, self.upstream = _analyse(output, inputs, extras,
                                                                                                who, data)
         self.output, self.inputs, self.extras, self.who, self.data = output, inputs, extras, who, data
@@ -529,14 +529,16 @@ class _Emitter:
         self.slot = {i: n for n, i in enumerate(self.ops)}  # each op's place in V
         # The ops whose backward runs, in the eager engine's order (consumers before their parents).
         self.backward_ops = [i for i in reversed(self.ops) if self.upstream[i] and self.needs[i]]
-        self.rules = self._rules() if loop else {}  # (the vectorized replay checks its own ops' rules)
+        # scalar=False: the vectorized replay's emitter (`autograd.lift`), which checks its own ops' rules
+        # and writes no loop over the examples.
+        self.rules = self._rules() if scalar else {}
         # How many gradient contributions each node receives (a parent used twice counts twice),
         # and how many it has received so far, while writing.
         self.consumers = [0] * len(self.order)
         for i in self.ops:
             for j in self.parents[i] if self.upstream[i] else ():
                 self.consumers[j] += self.needs[j]
-        self.loop = _ExampleLoop.plan(self) if loop else None
+        self.loop = _ExampleLoop.plan(self) if scalar else None
         self._start()
 
     def _start(self) -> None:
