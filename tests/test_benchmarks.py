@@ -35,6 +35,8 @@ def test_quick_run_reports_every_workload_and_engine(quick):
             assert {(f"{workload}: {phase}", e) for e in ("micrograd", "dagrad")} <= engines
     assert ("W2 400-op mixed chain: memory, constants included", "micrograd") in engines
     assert ("W3 MLP 2-16-16-1 step, 8 points", "torch (vectorized, own process)") in engines
+    assert {("W3 MLP 2-16-16-1 step, 8 points", "dagrad vectorized"),
+            ("W3 MLP 2-16-16-1 step, 8 points: vectorized against torch", "dagrad vectorized")} <= engines
     assert ("W5 400-op chain: memory", "micrograd") in engines
     for row in rows:
         assert row["value"] > 0, row
@@ -162,6 +164,9 @@ def test_pytorch_is_the_ceiling_for_the_minibatch_step_and_the_batch_replay(quic
         assert names[0] in ours, names[0]                    # reported beside dagrad's row, same workload
         assert torch_rows[names[0]]["unit"] == ours[names[0]]["unit"] == unit
         assert torch_rows[names[0]]["value"] > 0
+    vectorized = {row["workload"]: row for row in rows if row["engine"] == "dagrad vectorized"}
+    (minibatch,) = [w for w in torch_rows if w.startswith("minibatch step")]
+    assert vectorized[minibatch]["unit"] == "ms/minibatch" and vectorized[minibatch]["value"] > 0
 
 
 def test_the_digits_step_is_timed_eager_compiled_and_in_pytorch(quick):
