@@ -115,7 +115,7 @@ def backprop_step(model: Module, X: Sequence[Sequence[Value | float]], y: Sequen
 
 
 def run(steps: int = STEPS, seed: int = 1337, out: str = "out", quiet: bool = False, *, compiled: bool = False,
-        batch_size: int = BATCH) -> dict[str, Any]:
+        batch_size: int = BATCH, vectorize: bool = False) -> dict[str, Any]:
     """The digits demo: load the digits, train, test, and write the drawings and the weights.
 
     Args:
@@ -125,6 +125,8 @@ def run(steps: int = STEPS, seed: int = 1337, out: str = "out", quiet: bool = Fa
       quiet: hide the progress bar.
       compiled: train with one compiled step (`nn.demo.compiled_step`), not the eager engine.
       batch_size: images per step, a multiple of 10 (the same number of each digit).
+      vectorize: compile with ``vectorize=True`` (implies `compiled`): each layer over the batch is
+        one NumPy matrix product, recovered from the scalar graph.
 
     Raises:
       ValueError: a bad argument, or `out` cannot be a folder; checked before training.
@@ -149,12 +151,10 @@ def run(steps: int = STEPS, seed: int = 1337, out: str = "out", quiet: bool = Fa
     model = MLP(64, [HIDDEN, CLASSES], seed=seed)
     start = time.perf_counter()
     step_fn: demo.StepFn = backprop_step
-    # vectorize (issue 22): once compile_step takes vectorize=True, pass it through compiled_step
-    # here, and give nn.demo.main a --vectorize flag: the one place the digits demo compiles.
-    if compiled:  # traced on a batch of one image of each digit, the pattern every step has
+    if compiled or vectorize:  # traced on a batch of one image of each digit, the pattern every step has
         first = [y.index(c) for c in range(CLASSES) for _ in range(batch_size // CLASSES)]
         step_fn = demo.compiled_step(model, [X[i] for i in first], [y[i] for i in first],
-                                     loss_fn=cross_entropy, score=class_accuracy)
+                                     loss_fn=cross_entropy, score=class_accuracy, vectorize=vectorize)
     history = demo.train(model, X, y, steps, step_fn=step_fn, quiet=quiet, batch_size=batch_size, seed=seed,
                          lr=LR, stratified=True)
     seconds = time.perf_counter() - start

@@ -262,7 +262,7 @@ def demo_options(capsys):
 def test_the_module_docstring_lists_every_command_line_option(capsys):
     # Regression: the docstring's options left out --compiled.
     options = demo_options(capsys)
-    assert options == {"--data", "--steps", "--seed", "--out", "--quiet", "--compiled", "--batch-size"}
+    assert options == {"--data", "--steps", "--seed", "--out", "--quiet", "--compiled", "--vectorize", "--batch-size"}
     for option in options:
         assert f"``{option}" in nn.demo.__doc__, option
 
@@ -330,7 +330,7 @@ needs_sklearn = pytest.mark.skipif(importlib.util.find_spec("sklearn") is None,
 
 
 @needs_sklearn
-@pytest.mark.parametrize("how", [["--compiled"], []], ids=["compiled", "eager"])
+@pytest.mark.parametrize("how", [["--compiled"], ["--vectorize"], []], ids=["compiled", "vectorized", "eager"])
 def test_the_digits_demo_writes_its_files(tmp_path, capsys, how):
     out = tmp_path / "digits"
     assert main(["--data", "digits", "--steps", "3", *how, "--quiet", "--out", str(out)]) == 0
