@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Literal, get_args, overload
 
-from autograd._checks import finite, is_int, is_number
+from autograd._checks import finite, is_int, is_number, ordered
 from autograd.engine import Value
 
 if TYPE_CHECKING:
@@ -111,7 +111,7 @@ def hinge_loss(scores: Predictions, targets: Targets, reduction: Reduction = "me
       >>> hinge_loss([2.0, 0.5, 0.5], [1, 1, -1], reduction="none")   # 0, 0.5, 1.5
       [Value(data=0, grad=0), Value(data=0.5, grad=0), Value(data=1.5, grad=0)]
     """
-    pairs = _pairs("hinge_loss", scores, targets, reduction)
+    pairs = _pairs("hinge_loss", scores, targets, reduction, "scores")
     for i, (_, t) in enumerate(pairs):
         if _number(t) not in (1, -1):
             raise ValueError(f"hinge_loss: targets must be -1 or +1, got {t!r} at index {i} "
@@ -152,7 +152,7 @@ def binary_cross_entropy(logits: Predictions, targets: Targets, reduction: Reduc
       >>> binary_cross_entropy(40.0, 1).data             # log(1 + e^-40), not 0
       4.248354255291589e-18
     """
-    pairs = _pairs("binary_cross_entropy", logits, targets, reduction)
+    pairs = _pairs("binary_cross_entropy", logits, targets, reduction, "logits")
     for i, (_, t) in enumerate(pairs):
         if not 0 <= _number(t) <= 1:
             raise ValueError(f"binary_cross_entropy: targets must be in [0, 1], got {t!r} at index {i} "
@@ -201,7 +201,8 @@ def cross_entropy(logits: Any, targets: Any, reduction: Reduction = "mean") -> V
     _check_reduction("cross_entropy", reduction)
     if is_number(targets):
         logits, targets = [logits], [targets]
-    rows, targets = _as_list("cross_entropy", logits), _as_list("cross_entropy", targets)
+    rows = _as_list("cross_entropy", "logits", logits, "a row of logits or a sequence of rows")
+    targets = _as_list("cross_entropy", "targets", targets, "a class index or a sequence of them")
     if len(rows) != len(targets):
         raise ValueError(f"cross_entropy: got {len(rows)} rows of logits but {len(targets)} targets; "
                          f"give one class index per row")
@@ -209,7 +210,8 @@ def cross_entropy(logits: Any, targets: Any, reduction: Reduction = "mean") -> V
         raise ValueError("cross_entropy: got no logits")
     losses = []
     for i, (row, t) in enumerate(zip(rows, targets)):
-        row = [_as_prediction("cross_entropy", z) for z in _as_list("cross_entropy", row)]
+        row = [_as_prediction("cross_entropy", z)
+               for z in _as_list("cross_entropy", f"the row of logits at index {i}", row, "a sequence of logits")]
         if not row:
             raise ValueError(f"cross_entropy: the row of logits at index {i} is empty; give one logit per class")
         if not is_int(t):
@@ -228,10 +230,11 @@ def cross_entropy(logits: Any, targets: Any, reduction: Reduction = "mean") -> V
 
 # --- shared checks ----------------------------------------------------------------------------
 
-def _pairs(name: str, predictions: object, targets: object, reduction: str) -> list[tuple[Value, Value | float]]:
-    """Checked (prediction Value, target float) pairs; errors name the loss and the bad input."""
+def _pairs(name: str, predictions: object, targets: object, reduction: str,
+           what: str = "predictions") -> list[tuple[Value, Value | float]]:
+    """Checked (prediction Value, target float) pairs; errors name the loss and the bad input (`what` the first)."""
     _check_reduction(name, reduction)
-    preds, targs = _as_list(name, predictions), _as_list(name, targets)
+    preds, targs = _as_list(name, what, predictions), _as_list(name, "targets", targets, "a number or a sequence of them")
     if len(preds) != len(targs):
         raise ValueError(f"{name}: got {len(preds)} predictions but {len(targs)} targets; "
                          f"give one target per prediction")
@@ -276,13 +279,11 @@ def _named(v: Value, name: str, k: int | str | None = None) -> Value:
     return v
 
 
-def _as_list(name: str, x: Any) -> list[Any]:
+def _as_list(name: str, what: str, x: object, items: str = "a Value, a number or a sequence of them") -> list[Any]:
+    """`x`, one item or a sequence of them, as a list; refused as `ordered` refuses (a dict, a set, a str, ...)."""
     if isinstance(x, Value) or is_number(x):
         return [x]
-    try:
-        return list(x)
-    except TypeError:
-        raise TypeError(f"{name}: expected a Value, a number or a sequence of them, got {type(x).__name__}: {x!r}") from None
+    return ordered(x, name, what, items)
 
 
 def _as_prediction(name: str, p: object) -> Value:

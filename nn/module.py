@@ -20,9 +20,9 @@ import random
 import re
 import reprlib
 from collections.abc import Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
-from autograd._checks import finite, is_number, positive_int, random_seed, shown
+from autograd._checks import finite, is_number, ordered, positive_int, random_seed, shown
 from autograd._files import file_name, write_atomic
 from autograd.engine import Value
 from autograd.notation import label, partial_sum, term  # the notes' names, one format the drawings read back
@@ -332,9 +332,6 @@ class Neuron(Module):
         self.activation = activation
         # Made once here, so a forward pass pays one attribute store per label.
         self._z_label, self._a_label = label("z", l, i), label("a", l, i)
-        # Who an error about the inputs names: the module the user called (a Layer or an MLP sets it
-        # on the neurons that read its inputs), not a Neuron inside it.
-        self._who = type(self).__name__
         self._terms = [(term(l, i, j), partial_sum(l, i, j)) for j in range(1, nin + 1)]
 
     if TYPE_CHECKING:  # what calling it gives (Module.__call__ runs forward)
@@ -349,30 +346,19 @@ class Neuron(Module):
           >>> a.label, a.data == max(0.0, n.w[0].data + 2 * n.w[1].data)
           ('a[1]_1', True)
         """
-        w = self.w
-        try:
-            if len(x) != len(w):
-                raise ValueError(f"{self._who}: expected {len(w)} inputs, got {len(x)}")
-        except TypeError:
-            raise TypeError(f"{self._who}: input must be a list of {len(w)} numbers or Values, "
-                            f"got {type(x).__name__}: {x!r}") from None
+        return self._output(_inputs(x, self, len(self.w)))
+
+    def _output(self, x: Sequence[Scalar]) -> Value:
+        """`forward` on inputs already checked (a Layer's or an MLP's, checked once for all its neurons)."""
         # Starting the sum at the bias adds no constant 0 node (sum's default start) to every
         # neuron. Each term and partial sum is labelled as it is made, so a drawing names them (the
         # loop costs ~0-7% of MLP(2, [16, 16, 1])'s forward pass over sum(map(operator.mul, w, x), b)).
-        try:
-            z = self.b
-            for wj, xj, (term_label, sum_label) in zip(w, x, self._terms):
-                t = wj * xj
-                t.label = term_label
-                z = z + t
-                z.label = sum_label
-        except TypeError:  # the inputs are checked only on failure: the forward pass is the hot loop
-            bad = [(j, v) for j, v in enumerate(x) if not (isinstance(v, Value) or is_number(v))]
-            if not bad:
-                raise
-            (j, v), *_ = bad
-            raise TypeError(f"{self._who}: inputs must be numbers or Values, got "
-                            f"{type(v).__name__}: {v!r} at index {j}") from None
+        z = self.b
+        for wj, xj, (term_label, sum_label) in zip(self.w, x, self._terms):
+            t = wj * xj
+            t.label = term_label
+            z = z + t
+            z.label = sum_label
         z.label = self._z_label
         if self.activation == "linear":
             return z
@@ -413,7 +399,6 @@ class Layer(Module):
         rng = _rng(seed, "Layer")
         self.neurons = [Neuron(nin, activation, rng, layer_index=layer_index, neuron_index=i)
                         for i in range(1, nout + 1)]
-        _reads_inputs_for(self, self.neurons)
 
     if TYPE_CHECKING:
         def __call__(self, x: Sequence[Scalar]) -> list[Value]: ...
@@ -425,7 +410,11 @@ class Layer(Module):
           >>> [a.label for a in Layer(2, 3, seed=0)([1.0, 2.0])]
           ['a[1]_1', 'a[1]_2', 'a[1]_3']
         """
-        return [n(x) for n in self.neurons]
+        return self._outputs(_inputs(x, self, len(self.neurons[0].w)))
+
+    def _outputs(self, x: Sequence[Scalar]) -> list[Value]:
+        """`forward` on inputs already checked: the neurons are called past their checks, once per layer."""
+        return [n._output(x) for n in self.neurons]
 
     def __repr__(self) -> str:
         n = self.neurons[0]
@@ -475,7 +464,6 @@ class MLP(Module):
         sizes = [nin, *nouts]
         self.layers = [Layer(sizes[l - 1], sizes[l], activation if l < len(nouts) else output_activation, rng,
                              layer_index=l) for l in range(1, len(sizes))]
-        _reads_inputs_for(self, self.layers[0].neurons)
 
     if TYPE_CHECKING:
         def __call__(self, x: Sequence[Scalar]) -> Output: ...
@@ -487,8 +475,10 @@ class MLP(Module):
           >>> MLP(2, [4, 1], seed=0)([1.0, 2.0]).label, len(MLP(2, [4, 3], seed=0)([1.0, 2.0]))
           ('z[2]_1', 3)
         """
+        # The inputs are checked once here; each layer's outputs are lists of Values made here.
+        x = _inputs(x, self, len(self.layers[0].neurons[0].w))
         for layer in self.layers:
-            x = layer(x)
+            x = layer._outputs(x)
         return x[0] if len(x) == 1 else x  # type: ignore[return-value]  # one of the two sides of Output
 
     def __repr__(self) -> str:
@@ -499,10 +489,26 @@ class MLP(Module):
 
 # --- checks and small helpers ---------------------------------------------------------------
 
-def _reads_inputs_for(module: Module, neurons: list[Neuron]) -> None:
-    """Make the `neurons` that read `module`'s inputs name `module` in their errors about them."""
-    for n in neurons:
-        n._who = type(module).__name__
+def _inputs(x: object, module: Module, n: int) -> Sequence[Scalar]:
+    """`x`, the `n` inputs handed to `module` (a Neuron, a Layer, an MLP), checked where they come in.
+
+    A list or tuple of numbers (not bools) or Values. Refused as `ordered` refuses, with errors
+    naming the module the user called: a dict (read by key, its keys would be the inputs), a set
+    (no order), a str, a 0-d array (``Value`` refuses it too), a lone number; a wrong length; an
+    item that is not a number or a Value (a 0-d array among them: NumPy would multiply it in).
+    """
+    who = type(module).__name__
+    # Speed: a list or tuple (what users pass, and what a layer gives the next) is not copied.
+    if x.__class__ is not list and x.__class__ is not tuple:
+        x = ordered(x, who, "input", f"a list of {n} numbers or Values")
+    xs = cast("Sequence[Any]", x)
+    if len(xs) != n:
+        raise ValueError(f"{who}: expected {n} inputs, got {len(xs)}")
+    for j, v in enumerate(xs):
+        # Speed: the exact-class tests settle floats and Values without the number ABC's check.
+        if v.__class__ is not float and v.__class__ is not Value and not (isinstance(v, Value) or is_number(v)):
+            raise TypeError(f"{who}: inputs must be numbers or Values, got {type(v).__name__}: {shown(v)} at index {j}")
+    return xs
 
 
 def _check_activation(where: str, what: str, name: object) -> None:

@@ -199,8 +199,53 @@ def test_bad_arguments_name_the_loss(loss_fn):
         loss_fn([0.1], ["a"])
     with pytest.raises(TypeError, match=rf"^{loss_fn.__name__}: predictions must be Values or real numbers, got str"):
         loss_fn(["a"], [1])
-    with pytest.raises(TypeError, match=rf"^{loss_fn.__name__}: expected a Value, a number or a sequence"):
+    first = {hinge_loss: "scores", binary_cross_entropy: "logits"}.get(loss_fn, "predictions")
+    with pytest.raises(TypeError, match=rf"^{loss_fn.__name__}: {first} must be a Value, a number or a sequence of them, got NoneType"):
         loss_fn(None, [1])
+
+
+def _zero_d(x):
+    return pytest.importorskip("numpy").array(x)
+
+
+# Issue 19 (class C): the losses read their arguments with list(x), so a dict gave its keys and a set
+# its hash order (mse_loss([5., 7.], {7., 5.}) was 0.0), and a str its characters: each is refused now.
+@pytest.mark.parametrize("loss_fn", LOSSES, ids=lambda f: f.__name__)
+@pytest.mark.parametrize("targets, why", [
+    ({1.0, 0.0}, r"got set: .* \(a set has no order: use a list\)$"),
+    ({1.0: "a", 0.0: "b"}, r"got dict: .* \(a dict is not read by key: list its values in order\)$"),
+    ("10", r"got str: '10'$"),
+    (lambda: _zero_d(1.0), r"got ndarray: array\(1\.\) \(a 0-d array or tensor holds one number: pass x.item\(\)\)$"),
+], ids=["set", "dict", "str", "0-d array"])
+def test_targets_a_dict_set_str_or_0d_array_are_refused_naming_the_loss(loss_fn, targets, why):
+    targets = targets() if callable(targets) else targets
+    with pytest.raises(TypeError, match=rf"^{loss_fn.__name__}: targets must be a number or a sequence of them, {why}"):
+        loss_fn([Value(0.5), Value(1.0)], targets)
+
+
+@pytest.mark.parametrize("loss_fn", LOSSES, ids=lambda f: f.__name__)
+def test_predictions_in_a_dict_or_set_are_refused_naming_the_argument(loss_fn):
+    first = {hinge_loss: "scores", binary_cross_entropy: "logits"}.get(loss_fn, "predictions")
+    with pytest.raises(TypeError, match=rf"^{loss_fn.__name__}: {first} must be .*got dict: .*a dict is not read by key"):
+        loss_fn({Value(1.0): 0, Value(2.0): 1}, [1.0, 1.0])
+    with pytest.raises(TypeError, match=rf"^{loss_fn.__name__}: {first} must be .*got set: .*a set has no order"):
+        loss_fn({Value(1.0), Value(2.0)}, [1.0, 1.0])
+
+
+def test_cross_entropy_refuses_dict_set_str_and_0d_targets_and_rows():
+    logits = [[0.0, 1.0], [1.0, 0.0]]
+    with pytest.raises(TypeError, match=r"^cross_entropy: targets must be a class index or a sequence of them, got dict"):
+        cross_entropy(logits, {1: 0, 0: 1})   # was read as [1, 0]
+    with pytest.raises(TypeError, match=r"^cross_entropy: targets must be a class index or a sequence of them, got set"):
+        cross_entropy(logits, {0, 1})
+    with pytest.raises(TypeError, match=r"^cross_entropy: targets must be a class index or a sequence of them, got str: '1.5'$"):
+        cross_entropy(logits + [[0.0, 0.0]], "1.5")   # was "got 3 rows of logits but 3 targets"
+    with pytest.raises(TypeError, match=r"^cross_entropy: targets must be .*got ndarray: .*pass x.item\(\)"):
+        cross_entropy([0.0, 1.0], _zero_d(1))
+    with pytest.raises(TypeError, match=r"^cross_entropy: logits must be a row of logits or a sequence of rows, got dict"):
+        cross_entropy({0: [0.0, 1.0], 1: [1.0, 0.0]}, [0, 1])
+    with pytest.raises(TypeError, match=r"^cross_entropy: the row of logits at index 1 must be a sequence of logits, got set"):
+        cross_entropy([[0.0, 1.0], {1.0, 0.0}], [0, 1])
 
 
 def test_hinge_rejects_zero_one_labels_and_says_how_to_map_them():

@@ -308,11 +308,39 @@ def test_wrong_number_of_inputs_is_a_clear_error_naming_the_module_called():
         Neuron(1)(0.5)
 
 
-@pytest.mark.parametrize("x, shown", [("ab", "str: 'a' at index 0"), ([1.0, None], "NoneType: None at index 1"),
+@pytest.mark.parametrize("x, shown", [(["a", 1.0], "str: 'a' at index 0"), ([1.0, None], "NoneType: None at index 1"),
                                       ([True, 1.0], "bool: True at index 0"), ([1.0, [2.0]], r"list: \[2.0\] at index 1")])
 def test_an_input_that_is_not_a_number_is_named(x, shown):
     with pytest.raises(TypeError, match=rf"^MLP: inputs must be numbers or Values, got {shown}$"):
         MLP(2, [3, 1], seed=0)(x)
+
+
+# Issue 19 (class C): the inputs were checked only after a TypeError, so what multiplies without one
+# was read as it came: a dict by its keys (m({1: 0.3, 0: 0.9}) was m([1, 0])), a set in hash order,
+# a str as its characters, a 0-d array as a number (which Value(np.array(1.0)) refuses).
+@pytest.mark.parametrize("make", [lambda: MLP(2, [3, 1], seed=0), lambda: Layer(2, 3, seed=0), lambda: Neuron(2, seed=0)],
+                         ids=["MLP", "Layer", "Neuron"])
+@pytest.mark.parametrize("x, why", [
+    ({1: 0.3, 0: 0.9}, r"got dict: .* \(a dict is not read by key: list its values in order\)$"),
+    ({0.3, 0.9}, r"got set: .* \(a set has no order: use a list\)$"),
+    ("ab", r"got str: 'ab'$"),
+], ids=["dict", "set", "str"])
+def test_inputs_in_a_dict_set_or_str_are_refused_naming_the_module(make, x, why):
+    model = make()
+    who = type(model).__name__
+    with pytest.raises(TypeError, match=rf"^{who}: input must be a list of 2 numbers or Values, {why}"):
+        model(x)
+
+
+def test_a_0d_array_is_refused_as_an_input_as_value_refuses_it():
+    np = pytest.importorskip("numpy")
+    model = MLP(2, [3, 1], seed=0)
+    with pytest.raises(TypeError, match=r"^MLP: inputs must be numbers or Values, got ndarray: array\(1\.\) at index 0$"):
+        model([np.array(1.0), 1.0])
+    with pytest.raises(TypeError, match=r"^MLP: input must be a list of 2 numbers or Values, got ndarray: .*pass x.item\(\)"):
+        model(np.array(1.0))
+    # A 1-d array, its NumPy numbers and a generator are sequences of numbers: read in order.
+    assert model(np.array([1.0, 2.0])).data == model((v for v in [1.0, 2.0])).data == model([1.0, 2.0]).data
 
 
 def test_module_without_forward_says_what_to_define():
