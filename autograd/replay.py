@@ -62,6 +62,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import functools
 import itertools
 import keyword
 import math
@@ -70,7 +71,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Generic, TypeVar, overload
 
-from autograd._checks import DOMAIN_ERRORS, cannot_take, finite, finite_matrix, flag, sequence
+from autograd._checks import DOMAIN_ERRORS, cannot_take, finite, finite_matrix, flag, sequence, shown
 from autograd.engine import OPS, Value, grad, is_grad_enabled, topological_order
 
 __all__ = ["compile", "compile_graph", "CompiledFunction", "TraceMismatchError"]
@@ -131,12 +132,15 @@ def compile(fn: Callable[..., Value], example_inputs: Sequence[float], *,
 
 @overload
 def compile_graph(output: Value, inputs: Iterable[Value], *, data: Iterable[Iterable[Value]] = (),
-                  vectorize: bool = False) -> CompiledFunction[tuple[float, list[float]]]: ...
+                  vectorize: bool = False, who: str = "compiled graph",
+                  data_names: Callable[[int, int], str] | None = None) -> CompiledFunction[tuple[float, list[float]]]: ...
 @overload
 def compile_graph(output: Value, inputs: Iterable[Value], extras: Iterable[Value], data: Iterable[Iterable[Value]] = (), *,
-                  vectorize: bool = False) -> CompiledFunction[tuple[float, list[float], list[float]]]: ...
+                  vectorize: bool = False, who: str = "compiled graph", data_names: Callable[[int, int], str] | None = None
+                  ) -> CompiledFunction[tuple[float, list[float], list[float]]]: ...
 def compile_graph(output: Value, inputs: Iterable[Value], extras: Iterable[Value] = (),
-                  data: Iterable[Iterable[Value]] = (), *, vectorize: bool = False) -> CompiledFunction[Any]:
+                  data: Iterable[Iterable[Value]] = (), *, vectorize: bool = False, who: str = "compiled graph",
+                  data_names: Callable[[int, int], str] | None = None) -> CompiledFunction[Any]:
     """Compile a graph you have already built, as a function of some of its leaves.
 
     `inputs` are differentiated; `data` leaves are read at each call but not differentiated (a
@@ -154,6 +158,10 @@ def compile_graph(output: Value, inputs: Iterable[Value], extras: Iterable[Value
       vectorize: find the graph's matrices and groups of isomorphic ops and run each as one NumPy
         operation (`autograd.lift`; needs NumPy): a layer over the data rows becomes one matrix
         product. Equal to the scalar replay to ~1e-12 relative; ``f.lifted`` says what was found.
+      who: what the function's errors call it (a caller that compiles for its user names itself,
+        as `nn.compile_step` does).
+      data_names: ``data_names(r, k)`` is what the errors call number k of data row r (by default
+        ``"data row r, number k"``; `nn.compile_step` says ``"example r, input k"`` or ``"target r"``).
 
     Returns:
       A `CompiledFunction` of ``len(inputs)`` floats (and, with `data`, rows of floats).
@@ -168,9 +176,16 @@ def compile_graph(output: Value, inputs: Iterable[Value], extras: Iterable[Value
       >>> g = compile_graph((w * x + b - t) ** 2, [w, b], data=[[x, t]])
       >>> g([2.0, 1.0], [[3.0, 4.0]]), g([2.0, 1.0], [[1.0, 0.0]])
       ((9.0, [18.0, 6.0]), (9.0, [6.0, 6.0]))
+      >>> g([2.0, 1.0], [[3.0, math.nan]])
+      Traceback (most recent call last):
+      ...
+      ValueError: compiled graph: data row 0, number 1 must be finite, got nan
     """
     inputs, extras, rows = _graph_leaves(inputs, extras, data, "compile_graph")
-    return CompiledFunction(output, inputs, "compiled graph", extras=extras, data=rows,
+    if not isinstance(who, str) or (data_names is not None and not callable(data_names)):
+        raise TypeError(f"compile_graph: who must be a str and data_names None or a function (row, k) -> str, "
+                        f"got {shown(who)} and {shown(data_names)}")
+    return CompiledFunction(output, inputs, who, extras=extras, data=rows, data_names=data_names,
                             vectorize=flag(vectorize, "compile_graph", "vectorize"))
 
 
@@ -216,8 +231,10 @@ class CompiledFunction(Generic[_Result]):
     _graph: tuple[Value, list[Value], Any, Any] | None  # a vectorized function's graph, for that program
 
     def __init__(self, output: Value, inputs: list[Value], who: str, *, fn: Callable[..., Value] | None = None,
-                 extras: list[Value] | tuple[()] = (), data: Any = (), vectorize: bool = False) -> None:
+                 extras: list[Value] | tuple[()] = (), data: Any = (), vectorize: bool = False,
+                 data_names: Callable[[int, int], str] | None = None) -> None:
         self._who, self._fn = who, fn
+        self._data_names = data_names or _data_number
         self.data_shape = tuple(len(row) for row in data)
         self.n_inputs, self._scalar, self._graph = len(inputs), None, None
         self.lifted: Any = None  # what vectorize found (an autograd.lift.Lifted), else None
@@ -279,7 +296,7 @@ class CompiledFunction(Generic[_Result]):
                 raise TypeError(f"{self._who}: got data, but this function was compiled without data leaves; "
                                 f"call it with the inputs alone")
             return self._replay(inputs)
-        return self._replay(inputs, _rows(data, self.data_shape, self._who))
+        return self._replay(inputs, _rows(data, self.data_shape, self._who, self._data_names))
 
     def batch(self, X: Any, grads: bool = True) -> Any:
         """Replay at many points at once: the same program run on NumPy arrays, one column per input.
@@ -423,8 +440,10 @@ _FLOATS = frozenset((float,))
 _ROWS = frozenset((list, tuple))
 
 
-def _floats(values: Any, n: int | None, who: str, what: str = "input") -> Sequence[float]:
-    """`values` as a list of finite floats (`n` of them unless None); errors name `who` and the index."""
+def _floats(values: Any, n: int | None, who: str, what: str = "input",
+            name: Callable[[int], str] | None = None) -> Sequence[float]:
+    """`values` as a list of finite floats (`n` of them unless None); errors name `who` and value k as
+    ``name(k)`` (by default ``"<what> k"``)."""
     values = sequence(values, who, f"{what}s")
     if n is not None and len(values) != n:
         raise ValueError(f"{who}: expected {n} {what}s (one per input traced), got {len(values)}")
@@ -439,7 +458,7 @@ def _floats(values: Any, n: int | None, who: str, what: str = "input") -> Sequen
             floats = ()
         if floats and _all_finite(floats):
             return floats
-    return [finite(x, f"{who}: {what} {k}") for k, x in enumerate(values)]
+    return [finite(x, who, f"{what} {k}" if name is None else name(k)) for k, x in enumerate(values)]
 
 
 def _all_finite(floats: Iterable[float]) -> bool:
@@ -449,8 +468,14 @@ def _all_finite(floats: Iterable[float]) -> bool:
     return total - total == 0.0
 
 
-def _rows(data: Any, shape: Sequence[int], who: str) -> list[Sequence[float]]:
-    """`data` as a list of rows of finite floats, shaped as `shape` (each row's length); errors name the row."""
+def _data_number(r: int, k: int) -> str:
+    """What a data error calls number k of row r, unless the compiler was told otherwise (`compile_graph`'s data_names)."""
+    return f"data row {r}, number {k}"
+
+
+def _rows(data: Any, shape: Sequence[int], who: str, names: Callable[[int, int], str]) -> list[Sequence[float]]:
+    """`data` as a list of rows of finite floats, shaped as `shape` (each row's length); errors name the
+    row's numbers as ``names(r, k)``."""
     if data is None:
         raise TypeError(f"{who}: this function was compiled with data leaves: call it as f(inputs, data) "
                         f"with {len(shape)} rows of numbers")
@@ -466,7 +491,7 @@ def _rows(data: Any, shape: Sequence[int], who: str) -> list[Sequence[float]]:
                          f"another size needs a program of its own (nn.compile_step keeps one per size)")
     # (a row that is a list or tuple skips `sequence`: a step replays up to hundreds of rows)
     rows = [_floats(row if row.__class__ in _ROWS else sequence(row, who, f"data row {r}"), None, who,
-                    f"number in data row {r}") for r, row in enumerate(data)]
+                    name=functools.partial(names, r)) for r, row in enumerate(data)]
     for r, (row, n) in enumerate(zip(rows, shape)):
         if len(row) != n:
             raise ValueError(f"{who}: data row {r} has {len(row)} numbers, traced with {n}")

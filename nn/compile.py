@@ -31,7 +31,7 @@ import warnings
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from autograd._checks import flag, is_number, shown
+from autograd._checks import finite, flag, is_number, ordered, shown
 from autograd.engine import Value, is_grad_enabled
 from autograd.replay import compile_graph
 
@@ -136,6 +136,7 @@ class CompiledStep:
         if not is_grad_enabled():
             raise RuntimeError("compile_step: cannot trace inside no_grad(), which records no graph; "
                                "compile outside it")
+        X, y = _batch(X, y)
         self._model, self._loss_fn, self._X, self._y = model, loss_fn, X, y
         self._params = model.parameters()
         self._programs: dict[Any, _Program] = {}  # the most recently used last
@@ -201,11 +202,10 @@ class CompiledStep:
         if (X is None) != (y is None):
             raise TypeError("compile_step: give a batch as step(X, y), both the examples and the targets, "
                             "or neither for the traced batch")
-        if X is None:
-            X, y = self._X, self._y
+        X, y = (self._X, self._y) if X is None else _batch(X, y)
         function, shape, widths = self._program(X, y)
         self._last = function
-        self._check_widths(X, y, widths)
+        X = self._check_widths(X, y, widths)
         params = self._params
         values = [p.data for p in params]
         if not all(map(math.isfinite, values)):
@@ -240,12 +240,7 @@ class CompiledStep:
         self.function.check_graph(loss, self._params, outputs, rows, rounding=True)
 
     def _key(self, X: Sequence[Any], y: Any) -> Any:
-        """The cache key of a batch: its size, and its targets when they are structure."""
-        for name, v, what in (("X", X, "examples (a list of numbers each)"), ("y", y, "targets, one per example")):
-            if not _is_list(v):
-                raise TypeError(f"compile_step: {name} must be a list of {what}, got {type(v).__name__}: {shown(v)}")
-        if len(X) != len(y):
-            raise ValueError(f"compile_step: got {len(X)} examples but {len(y)} targets; give one target per example")
+        """The cache key of a batch (checked by `_batch`): its size, and its targets when they are structure."""
         return len(X) if self.targets_are_data is not False else (len(X), _hashable(y))
 
     def _program(self, X: Sequence[Any], y: Any) -> _Program:
@@ -253,10 +248,13 @@ class CompiledStep:
         key = self._key(X, y) if self._programs else None
         program = self._programs.pop(key, None)
         if program is None:
+            X = [_example(x, k) for k, x in enumerate(X)]
             loss, outputs, shape, rows = self._trace(X, y)
             key = self._key(X, y)
             widths = [(len(x), len(_flat(t)) if self.targets_are_data else None) for x, t in zip(X, y)]
-            program = compile_graph(loss, self._params, outputs, rows, vectorize=self._vectorize), shape, widths
+            function = compile_graph(loss, self._params, outputs, rows, vectorize=self._vectorize, who="compile_step",
+                                     data_names=_data_names(widths))
+            program = function, shape, widths
             self._compiled += 1
             if len(self._programs) >= self.max_programs:
                 del self._programs[next(iter(self._programs))]  # the least recently used
@@ -267,23 +265,24 @@ class CompiledStep:
         self._programs[key] = program  # (last: the most recently used)
         return program
 
-    def _check_widths(self, X: Sequence[Any], y: Any, widths: list[tuple[int, int | None]]) -> None:
-        """Each example and target as wide as traced, checked before they are joined into one data row each."""
+    def _check_widths(self, X: Sequence[Any], y: Any, widths: list[tuple[int, int | None]]) -> Sequence[Any]:
+        """Each example and target as wide as traced, checked before they are joined into one data row each: `X`,
+        each example a list or tuple."""
         # Speed: the usual batch (lists as wide as traced, number targets) passes C-speed checks; anything
         # else is checked one by one, which names the first bad example (a per-example loop was ~a third of
         # a vectorized step).
         if (set(map(type, X)) <= _ROWS and list(map(len, X)) == [n for n, _ in widths]
                 and (self.targets_are_data is False or (set(map(type, y)) <= _NUMBERS and all(m == 1 for _, m in widths)))):
-            return
+            return X
+        X = [_example(x, k) for k, x in enumerate(X)]
         for k, (x, t, (n, m)) in enumerate(zip(X, y, widths)):
-            if not _is_list(x):
-                raise TypeError(f"compile_step: example {k} must be a list of numbers, got {type(x).__name__}: {shown(x)}")
             if len(x) != n:
                 raise ValueError(f"compile_step: example {k}, {shown(x)}: expected {n} numbers (one per model input, "
                                  f"as traced), got {len(x)}")
             if m is not None and len(_flat(t)) != m:
                 raise ValueError(f"compile_step: target {k}, {shown(t)}: expected {m} numbers (as traced), "
                                  f"got {len(_flat(t))}")
+        return X
 
     def _rows(self, X: Sequence[Any], y: Any) -> Any:
         """The data rows of a batch: each example's numbers, then its targets' if they are data."""
@@ -298,7 +297,8 @@ class CompiledStep:
 
     def _trace(self, X: Sequence[Any], y: Any) -> tuple[Value, list[Value], list[tuple[int, int | None]], Any]:
         """(loss, the outputs as one flat list, where each example's outputs start and how many, data rows)."""
-        inputs = [[Value(c) for c in x] for x in X]
+        # Checked here, so that an error names the example (Value's would name Value, not called by the user).
+        inputs = [[Value(finite(c, "compile_step", f"example {k}, input {j}")) for j, c in enumerate(x)] for k, x in enumerate(X)]
         predictions = [self._model(x) for x in inputs]
         loss = targets = None
         if self.targets_are_data is not False:
@@ -361,9 +361,30 @@ class _Target(Value):
 _ROWS, _NUMBERS = frozenset((list, tuple)), frozenset((int, float))
 
 
-def _is_list(x: object) -> bool:
-    """True for a sized collection (a list, tuple, array), not a string: a batch, an example, a target row."""
-    return hasattr(x, "__len__") and not isinstance(x, (str, bytes))
+def _batch(X: object, y: object) -> tuple[Sequence[Any], Sequence[Any]]:
+    """A batch from outside as (examples, targets), one target per example; refused as `ordered` refuses
+    (a dict, read by key, would give its keys; a set has no order; a str; a number)."""
+    # Speed: a list or tuple (the usual batch) is not copied.
+    X = X if X.__class__ in _ROWS else ordered(X, "compile_step", "X", "a list of examples (a list of numbers each)")
+    y = y if y.__class__ in _ROWS else ordered(y, "compile_step", "y", "a list of targets, one per example")
+    if len(X) != len(y):
+        raise ValueError(f"compile_step: got {len(X)} examples but {len(y)} targets; give one target per example")
+    return X, y
+
+
+def _example(x: object, k: int) -> Sequence[Any]:
+    """Example k of a batch as a list or tuple of numbers; refused as `ordered` refuses (a dict, a set, a number)."""
+    return x if x.__class__ in _ROWS else ordered(x, "compile_step", f"example {k}", "a list of numbers")
+
+
+def _data_names(widths: list[tuple[int, int | None]]) -> Callable[[int, int], str]:
+    """How a step's errors name number k of data row r: the row is example r's inputs, then its target's numbers."""
+    def name(r: int, k: int) -> str:
+        n, m = widths[r]
+        if k < n:
+            return f"example {r}, input {k}"
+        return f"target {r}" if m == 1 else f"target {r}, number {k - n}"
+    return name
 
 
 def _as_values(t: Any) -> Value | list[Any]:

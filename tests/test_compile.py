@@ -594,8 +594,66 @@ def test_compile_step_batch_errors():
         step([[1.0, 2.0], [3.0, 4.0]], [0.5])
     with pytest.raises(ValueError, match=r"example 0, \[1.0\]: expected 2 numbers \(one per model input, as traced\), got 1"):
         step([[1.0]], [0.5])  # (issue 19, item 7: it said "data row 0 has 2 numbers, traced with 3")
-    with pytest.raises(ValueError, match="number in data row 0 2 must be finite"):
+    with pytest.raises(ValueError, match="^compile_step: target 0 must be finite, got inf$"):
         step([[1.0, 2.0]], [math.inf])
+
+
+# Issue 19 (class C): compile_step read a batch with list(), so a dict gave its keys and a set its hash
+# order: compile_step(m, mse_loss, X, {7., 5.})() was 9.495 where [7., 5.] gives 14.314, silently.
+@pytest.mark.parametrize("bad, why", [
+    ({7.0, 5.0}, r"got set: .* \(a set has no order: use a list\)$"),
+    ({7.0: 0, 5.0: 1}, r"got dict: .* \(a dict is not read by key: list its values in order\)$"),
+    ("75", r"got str: '75'$"),
+], ids=["set", "dict", "str"])
+def test_compile_step_refuses_targets_or_examples_in_a_dict_set_or_str(bad, why):
+    model, X, y = nn.MLP(2, [3, 1], seed=0), [[1.0, 2.0], [3.0, 4.0]], [7.0, 5.0]
+    with pytest.raises(TypeError, match=rf"^compile_step: y must be a list of targets, one per example, {why}"):
+        compile_step(model, nn.mse_loss, X, bad)
+    step = compile_step(model, nn.mse_loss, X, y)
+    with pytest.raises(TypeError, match=rf"^compile_step: y must be a list of targets, one per example, {why}"):
+        step(X, bad)
+    with pytest.raises(TypeError, match=r"^compile_step: X must be a list of examples \(a list of numbers each\), got dict"):
+        compile_step(model, nn.mse_loss, {0: [1.0, 2.0], 1: [3.0, -1.0]}, y)  # was "'int' object is not iterable"
+    with pytest.raises(TypeError, match=r"^compile_step: example 1 must be a list of numbers, got set: .*has no order"):
+        step([[1.0, 2.0], {3.0, 4.0}], y)
+    with pytest.raises(TypeError, match=r"^compile_step: example 1 must be a list of numbers, got dict"):
+        compile_step(model, nn.mse_loss, [[1.0, 2.0], {0: 3.0, 1: 4.0}], y)
+
+
+def test_compile_step_names_the_example_and_number_it_refuses_not_value_or_a_flat_data_index():
+    # Issue 19 (class E): the trace said "Value: data must be a real number" (Value, which the user never
+    # called) and the replay "compiled graph: number in data row 0 2 must be finite" (an index into
+    # the example's inputs and target joined).
+    model, y = nn.MLP(2, [3, 1], seed=0), [7.0, 5.0]
+    with pytest.raises(TypeError, match=r"^compile_step: example 1, input 0 must be a real number, got bool: True$"):
+        compile_step(model, nn.mse_loss, [[1.0, 2.0], [True, 4.0]], y)
+    with pytest.raises(ValueError, match=r"^compile_step: example 0, input 1 must be finite, got nan$"):
+        compile_step(model, nn.mse_loss, [[1.0, math.nan], [3.0, 4.0]], y)
+    step = compile_step(model, nn.mse_loss, [[1.0, 2.0], [3.0, 4.0]], y)
+    with pytest.raises(ValueError, match=r"^compile_step: example 1, input 1 must be finite, got inf$"):
+        step([[1.0, 2.0], [3.0, math.inf]], y)
+    with pytest.raises(TypeError, match=r"^compile_step: example 0, input 0 must be a real number, got str: '1'$"):
+        step([["1", 2.0], [3.0, 4.0]], y)
+    with pytest.raises(ValueError, match=r"^compile_step: target 1 must be finite, got nan$"):
+        step([[1.0, 2.0], [3.0, 4.0]], [7.0, math.nan])
+    pairs = compile_step(nn.MLP(1, [3, 2], seed=0), mse_pairs, [[1.0], [2.0]], [[0.0, 1.0], [1.0, 0.0]])
+    with pytest.raises(ValueError, match=r"^compile_step: target 1, number 1 must be finite, got inf$"):
+        pairs([[1.0], [2.0]], [[0.0, 1.0], [1.0, math.inf]])
+    np = pytest.importorskip("numpy")
+    with pytest.raises(TypeError, match=r"^compile_step: example 0, input 0 must be a real number, got ndarray"):
+        compile_step(model, nn.mse_loss, [[np.array(1.0), 2.0], [3.0, 4.0]], y)
+
+
+def test_compile_graph_names_a_data_number_by_row_and_place_or_as_its_caller_says():
+    w, x, t = Value(0.5), Value(3.0), Value(1.5)
+    f = compile_graph((w * x - t) ** 2, [w], data=[[x, t]])
+    with pytest.raises(ValueError, match=r"^compiled graph: data row 0, number 1 must be finite, got nan$"):
+        f([0.5], [[3.0, math.nan]])
+    g = compile_graph((w * x - t) ** 2, [w], data=[[x, t]], who="fit", data_names=lambda r, k: f"point {r}.{k}")
+    with pytest.raises(ValueError, match=r"^fit: point 0.1 must be finite, got nan$"):
+        g([0.5], [[3.0, math.nan]])
+    with pytest.raises(TypeError, match=r"^compile_graph: who must be a str and data_names None or a function"):
+        compile_graph(w * x, [w], data=[[x]], data_names="row")
 
 
 def test_compile_graph_data_are_inputs_not_constants():
