@@ -148,7 +148,8 @@ def load_digits(test_size: float = 0.2, seed: int | None = 0) -> Split:
     Needs scikit-learn, the optional extra 'digits': ``pip install 'dagrad[digits]'``.
 
     Args:
-      test_size: the fraction of the images held out for testing, in (0, 1).
+      test_size: the fraction of the images held out for testing, in (0, 1), leaving at least one
+        image for training (at most 1796/1797).
       seed: an int for a reproducible split (0 by default), or None for a fresh one.
 
     Returns:
@@ -178,6 +179,9 @@ def load_digits(test_size: float = 0.2, seed: int | None = 0) -> Split:
     order = list(range(len(X)))
     rng.shuffle(order)
     n_test = math.ceil(test_size * len(X))
+    if n_test == len(X):  # (test_size > 0 holds out at least one image: only the training set can be left empty)
+        raise ValueError(f"load_digits: test_size {test_size!r} holds out all {len(X)} images, which leaves none for "
+                         f"training; give a fraction of at most {len(X) - 1}/{len(X)}")
     test, train = order[:n_test], order[n_test:]
     return ([X[i] for i in train], [y[i] for i in train]), ([X[i] for i in test], [y[i] for i in test])
 

@@ -328,11 +328,13 @@ def run(steps: int = STEPS, seed: int = SEED, out: str = OUT, quiet: bool = Fals
     return {"accuracy": accuracy(scores, y), "loss": loss.data, "seconds": seconds, "files": files}
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, *, prog: str | None = None) -> int:
     """The command line: ``python -m nn.demo [--data D] [--steps N] [--seed S] [--out DIR] [--quiet] [--compiled] [--vectorize] [--batch-size N]``.
 
     Args:
       argv: the arguments (a list of strings); by default ``sys.argv[1:]``.
+      prog: the program's name, which its messages begin with; by default the one it was run
+        by (``dagrad-demo``, argparse's name from ``sys.argv[0]``). ``python -m nn.demo`` gives its own.
 
     Returns:
       The exit status, 0.
@@ -344,7 +346,7 @@ def main(argv: Sequence[str] | None = None) -> int:
       0
     """
     parser = argparse.ArgumentParser(
-        prog="python -m nn.demo",
+        prog=prog,
         description="Train MLP(2, [16, 16, 1]) on two moons as micrograd's demo does (or MLP(64, [32, 10]) on "
                     "handwritten digits); plot it and draw its graph.")
     parser.add_argument("--data", choices=("moons", "digits"), default="moons",
@@ -584,4 +586,4 @@ def _positive_int(text: str) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(prog="python -m nn.demo"))  # sys.argv[0] is this file's path, which argparse would call demo.py

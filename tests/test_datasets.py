@@ -188,6 +188,18 @@ def test_the_digits_split_is_seeded(digits):
     assert digits[1][1][:12] == [2, 8, 7, 9, 5, 9, 3, 4, 7, 8, 4, 3]
 
 
+def test_a_test_size_that_leaves_no_training_images_is_refused(digits):
+    # Regression (issue 19, class C): test_size=0.9999 held out ceil(0.9999 * 1797) = 1797 images and
+    # returned an empty training set without a word.
+    with pytest.raises(ValueError, match=r"^load_digits: test_size 0.9999 holds out all 1797 images, which leaves none "
+                                         r"for training; give a fraction of at most 1796/1797$"):
+        load_digits(test_size=0.9999)
+    (X_train, _), (X_test, _) = load_digits(test_size=1796 / 1797)
+    assert (len(X_train), len(X_test)) == (1, 1796)
+    (X_train, _), (X_test, _) = load_digits(test_size=1e-9)  # the test set has at least one image
+    assert (len(X_train), len(X_test)) == (1796, 1)
+
+
 def test_the_digits_test_size_is_a_fraction(digits):
     (X_train, _), (X_test, _) = load_digits(test_size=0.5)
     assert (len(X_train), len(X_test)) == (898, 899)  # ceil(0.5 * 1797) held out, as scikit-learn's split

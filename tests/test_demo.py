@@ -220,10 +220,12 @@ def test_a_missing_demo_extra_is_named_with_its_install_line_before_training(mon
         __import__(name)
     monkeypatch.setitem(sys.modules, missing, None)  # `import missing` raises ImportError, as when not installed
     monkeypatch.setattr(nn.demo, "train", refuse_to_train)
+    # Regression (issue 19, class E): run as the console script, the message began "python -m nn.demo:".
+    monkeypatch.setattr(sys, "argv", [os.path.join("venv", "bin", "dagrad-demo")])
     with pytest.raises(SystemExit) as exit_:
         main(["--steps", "1", "--quiet", "--out", str(tmp_path / "out")])
     assert exit_.value.code == 1
-    assert capsys.readouterr().err == (f"python -m nn.demo: the demo needs {missing}, from the optional extra 'demo': "
+    assert capsys.readouterr().err == (f"dagrad-demo: the demo needs {missing}, from the optional extra 'demo': "
                                        f"pip install 'dagrad[demo]' (or pip install {missing})\n")
     with pytest.raises(ImportError, match=rf"^run: the demo needs {missing}, .* pip install 'dagrad\[demo\]'"):
         run(steps=1, out=str(tmp_path / "out"), quiet=True)
@@ -241,6 +243,10 @@ def test_python_dash_m_runs_the_demo(tmp_path):
                           cwd=REPO, capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("dagrad demo: ") and (tmp_path / "model.json").exists()
+    # Its messages begin with the command typed (argv[0] is the module's file, which argparse calls demo.py).
+    refused = subprocess.run([sys.executable, "-m", "nn.demo", "--steps", "0"], cwd=REPO, capture_output=True, text=True,
+                             timeout=120, check=False)
+    assert refused.returncode == 2 and "python -m nn.demo: error: argument --steps" in refused.stderr, refused.stderr
 
 
 def test_the_default_demo_reaches_97_percent_training_accuracy(tmp_path):
