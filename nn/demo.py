@@ -329,7 +329,8 @@ def run(steps: int = STEPS, seed: int = SEED, out: str = OUT, quiet: bool = Fals
 
 
 def main(argv: Sequence[str] | None = None, *, prog: str | None = None) -> int:
-    """The command line: ``python -m nn.demo [--data D] [--steps N] [--seed S] [--out DIR] [--quiet] [--compiled] [--vectorize] [--batch-size N]``.
+    """The command line: ``python -m nn.demo`` (or ``dagrad-demo``) ``[--data D] [--steps N] [--seed S] [--out DIR]
+    [--quiet] [--compiled] [--vectorize] [--batch-size N]``.
 
     Args:
       argv: the arguments (a list of strings); by default ``sys.argv[1:]``.

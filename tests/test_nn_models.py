@@ -340,7 +340,7 @@ def test_a_0d_array_is_refused_as_an_input_as_value_refuses_it():
     with pytest.raises(TypeError, match=r"^MLP: input must be a list of 2 numbers or Values, got ndarray: .*pass x.item\(\)"):
         model(np.array(1.0))
     # A 1-d array, its NumPy numbers and a generator are sequences of numbers: read in order.
-    assert model(np.array([1.0, 2.0])).data == model((v for v in [1.0, 2.0])).data == model([1.0, 2.0]).data
+    assert model(np.array([1.0, 2.0])).data == model(v for v in [1.0, 2.0]).data == model([1.0, 2.0]).data
 
 
 def test_module_without_forward_says_what_to_define():
