@@ -47,7 +47,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from autograd import replay
-from autograd._checks import is_int, positive, positive_int, random_seed
+from autograd._checks import is_int, positive, positive_int, random_seed, sequence
 from autograd.engine import Value, no_grad
 from nn import demo_digits
 from nn.compile import compile_step
@@ -69,6 +69,7 @@ if TYPE_CHECKING:
 __all__ = ["accuracy", "backprop_step", "compiled_step", "main", "objective", "plot_decision_boundary", "plot_history", "run", "train"]
 
 T = TypeVar("T")
+U = TypeVar("U")
 STEPS, SEED, OUT = 100, 1337, "out"
 # The demo extra's libraries that the demo imports (graphviz: never, the explorer lays out in Python).
 EXTRAS = ("tqdm", "matplotlib", "numpy")
@@ -109,12 +110,13 @@ def accuracy(scores: Sequence[Value | float], y: Sequence[float]) -> float:
 
     Raises:
       ValueError: no scores, or not one label per score.
+      TypeError: scores or labels that are not a sequence (a dict, a set: no order to pair them by).
 
     Example:
       >>> accuracy([0.5, -2.0, 0.1], [1, -1, -1])
       0.6666666666666666
     """
-    _check_pairs("accuracy", "scores", scores, y)
+    scores, y = _check_pairs("accuracy", "scores", scores, y, "Values or numbers")
     return sum((getattr(s, "data", s) > 0) == (t > 0) for s, t in zip(scores, y)) / len(y)  # type: ignore[operator]  # s.data or s: a float
 
 
@@ -234,7 +236,7 @@ def train(model: Module, X: Sequence[Sequence[float]], y: Sequence[Any], steps: 
     positive_int(steps, "train", "steps")
     if batch_size is not None:
         positive_int(batch_size, "train", "batch_size")
-    _check_pairs("train", "points", X, y)
+    X, y = _check_pairs("train", "points", X, y, "points (lists of numbers)")
     positive(lr, "train", "lr")
     pools = _strata(y, batch_size) if stratified else None
     _check_extras("train", ("tqdm",))
@@ -457,7 +459,7 @@ def plot_decision_boundary(model: Module, X: Sequence[Sequence[float]], y: Seque
     from matplotlib.colors import ListedColormap
     from matplotlib.figure import Figure
 
-    _check_pairs("plot_decision_boundary", "points", X, y)
+    X, y = _check_pairs("plot_decision_boundary", "points", X, y, "points (lists of numbers)")
     first = model(X[0])
     if not isinstance(first, Value):  # compile, below, would say "the function must return one Value"
         raise TypeError(f"plot_decision_boundary: the model must give one score per point (its sign is the class), "
@@ -518,12 +520,16 @@ def _prepare(who: str, steps: int, seed: int, out: str, batch_size: int | None, 
     return data
 
 
-def _check_pairs(who: str, what: str, items: Sequence[object], y: Sequence[float]) -> None:
-    """A ValueError naming `who` unless there are some `items` (scores or points) and one label each."""
+def _check_pairs(who: str, what: str, items: Sequence[T], y: Sequence[U], kind: str) -> tuple[Sequence[T], Sequence[U]]:
+    """(`items`, `y`) as sequences, if there are some `items` (scores or points, each a `kind`) and one label each;
+    else an error naming `who` (a dict or a set is refused: its keys, or its hash order, would meet the labels)."""
+    items = sequence(items, who, what, kind)
+    y = sequence(y, who, "y", "labels")
     if not len(items):
         raise ValueError(f"{who}: got no {what}")
     if len(items) != len(y):
         raise ValueError(f"{who}: got {len(items)} {what} but {len(y)} labels; give one label per {what[:-1]}")
+    return items, y
 
 
 def _strata(y: Sequence[Any], batch_size: int | None) -> list[list[int]]:

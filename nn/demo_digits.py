@@ -70,6 +70,9 @@ def class_accuracy(logits: Sequence[Sequence[Value | float]], y: Sequence[int]) 
       >>> class_accuracy([[0.1, 2.0, -1.0], [3.0, 0.0, 0.0]], [1, 2])
       0.5
     """
+    from nn import demo
+
+    logits, y = demo._check_pairs("class_accuracy", "rows", logits, y, "rows of logits")
     return sum(_argmax(row) == t for row, t in zip(logits, y)) / len(y)
 
 

@@ -117,7 +117,24 @@ def test_train_refuses_a_seed_that_is_not_an_int(seed):
         train(MLP(2, [1], seed=0), [[0.0, 0.0], [1.0, 1.0]], [1, -1], steps=1, quiet=True, batch_size=1, seed=seed)
 
 
+# Issue 19 (class C): the scores and labels were zipped as given, so a dict's keys or a set's hash order
+# met the labels: accuracy([0.5, -2.0], {1: 0, -1: 1}) read the keys 1, -1 as the labels.
+@pytest.mark.parametrize("call, message", [
+    (lambda: accuracy([0.5, -2.0], {1: 0, -1: 1}), r"^accuracy: y must be a sequence of labels, got dict: .*a dict is not read by key"),
+    (lambda: accuracy({0.5, -2.0}, [1, -1]), r"^accuracy: scores must be a sequence of Values or numbers, got set: .*has no order"),
+    (lambda: train(MLP(2, [1], seed=0), [[0.0, 1.0]], {1}, steps=1, quiet=True), r"^train: y must be a sequence of labels, got set"),
+    (lambda: train(MLP(2, [1], seed=0), {0: [0.0, 1.0]}, [1], steps=1, quiet=True),
+     r"^train: points must be a sequence of points \(lists of numbers\), got dict"),
+    (lambda: demo_digits.class_accuracy([[1.0, 0.0], [0.0, 1.0]], {0: 1, 1: 0}),
+     r"^class_accuracy: y must be a sequence of labels, got dict"),
+])
+def test_scores_points_or_labels_in_a_dict_or_set_are_refused(call, message):
+    with pytest.raises(TypeError, match=message):
+        call()
+
+
 @pytest.mark.parametrize("call, error, message", [
+    (lambda: demo_digits.class_accuracy([], []), ValueError, "class_accuracy: got no rows"),  # was ZeroDivisionError
     (lambda: accuracy([], []), ValueError, "accuracy: got no scores"),  # was ZeroDivisionError
     (lambda: accuracy([1.0], [1, 1]), ValueError, "accuracy: got 1 scores but 2 labels; give one label per score"),  # was 0.5
     (lambda: train(MLP(2, [1], seed=0), [], [], quiet=True), ValueError, "train: got no points"),  # was hinge_loss's
