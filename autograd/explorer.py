@@ -739,7 +739,7 @@ class Explorer:
           >>> os.path.getsize(path) > 10_000
           True
         """
-        return page.save(path, self.html())
+        return page.save(path, self.html(), "Explorer.save")
 
     def widget(self) -> Any:
         """An anywidget of this explorer (``pip install 'dagrad[notebooks]'``); Jupyter shows it.

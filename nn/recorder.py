@@ -278,7 +278,7 @@ class Recorder:
           >>> os.path.getsize(rec.save(os.path.join(tempfile.mkdtemp(), "training.html"))) < 3_000_000
           True
         """
-        return page.save(path, self.html(explorers, max_explorer_bytes))
+        return page.save(path, self.html(explorers, max_explorer_bytes), "Recorder.save")
 
     def _saved_explorers(self, pairs: Sequence[tuple[int, int]] | None, budget: int) -> list[dict[str, Any]]:
         positive_int(budget, "Recorder.save", "max_explorer_bytes")
