@@ -345,8 +345,10 @@ class Recorder:
         return f"<Recorder {len(self.steps)} steps recorded{last}>"
 
     @property
-    def accuracies(self) -> list[float] | None:
+    def accuracies(self) -> list[float | None] | None:
         """The accuracy on X at each recorded step (before its update), or None when the targets do not allow one.
+
+        A step whose outputs are not finite (a run that diverged to inf or nan) has accuracy None.
 
         Example:
           >>> from nn import MLP
@@ -354,7 +356,7 @@ class Recorder:
           >>> rec.accuracies in ([0.0], [1.0])
           True
         """
-        accuracy: list[float] | None = self._computed()["accuracy"]
+        accuracy: list[float | None] | None = self._computed()["accuracy"]
         return accuracy
 
     def _computed(self) -> dict[str, Any]:
@@ -411,23 +413,30 @@ class _Views:
         classes = _classes(rec.y, n_out)
         predictions = [self.outputs(rec.X, ps) for ps in rec.params]
         accuracy = None
-        if classes is not None and rec.y is not None:
+        if classes is not None and rec.y is not None:  # None at a step whose outputs are not finite (diverged)
             targets = [classes.index(t) if n_out == 1 else int(t) for t in rec.y]
-            accuracy = [sum(_decide(o) == t for o, t in zip(outs, targets)) / len(targets) for outs in predictions]
+            accuracy = [None if outs is None else sum(_decide(o) == t for o, t in zip(outs, targets)) / len(targets)
+                        for outs in predictions]
         boundary = self.boundary() if len(rec.X[0]) == 2 and n_out <= 8 else None
         return {"accuracy": accuracy, "boundary": boundary, "classes": classes, "outputs": n_out}
 
-    def outputs(self, points: list[list[float]], ps: tuple[float, ...]) -> list[list[float]]:
-        """Each point's outputs at parameters `ps`."""
+    def outputs(self, points: list[list[float]], ps: tuple[float, ...]) -> list[list[float]] | None:
+        """Each point's outputs at parameters `ps`; None when a parameter or an output is not finite (a
+        run that diverged): such a step decides nothing, and the page says so."""
+        if not all(map(math.isfinite, ps)):
+            return None
         if self.np is not None:
             np = self.np
             rows = np.hstack([np.asarray(points, dtype=float), np.tile(np.asarray(ps, dtype=float), (len(points), 1))])
             columns = [f.batch(rows, grads=False) for f in self.functions]
-            return np.stack(columns, axis=1).tolist()  # type: ignore[no-any-return]
-        return [[f([*x, *ps])[0] for f in self.functions] for x in points]
+            out: list[list[float]] = np.stack(columns, axis=1).tolist()
+        else:
+            out = [[f([*x, *ps])[0] for f in self.functions] for x in points]
+        return out if all(math.isfinite(o) for row in out for o in row) else None
 
     def boundary(self) -> dict[str, Any]:
-        """The decision at every grid cell, per step: one character per cell (class and confidence)."""
+        """The decision at every grid cell, per step: one character per cell (class and confidence), or
+        None at a step whose outputs are not finite."""
         rec = self.rec
         side = GRID if self.np is not None else GRID_PLAIN
         (x0, x1), (y0, y1) = (_extent([r[c] for r in rec.X]) for c in (0, 1))
@@ -435,7 +444,8 @@ class _Views:
                 for j in range(side) for i in range(side)]  # row by row, top row first
         cells = []
         for ps in rec.params:
-            cells.append("".join(_LEVELS[_level(o)] for o in self.outputs(grid, ps)))
+            outs = self.outputs(grid, ps)
+            cells.append(None if outs is None else "".join(_LEVELS[_level(o)] for o in outs))
         return {"side": side, "extent": [x0, x1, y0, y1], "cells": cells}
 
 
@@ -449,8 +459,7 @@ def _decide(outputs: list[float]) -> int:
 def _level(outputs: list[float]) -> int:
     """A cell's character: class × 8 + confidence (0-7), or, for one score, 0-63 by tanh of the score (32 up: positive)."""
     if len(outputs) == 1:
-        s = outputs[0]
-        return 63 if s != s else min(63, max(0, int(32 + 32 * math.tanh(s))))  # nan: drawn as positive, like > 0
+        return min(63, max(0, int(32 + 32 * math.tanh(outputs[0]))))
     c = _decide(outputs)
     rest = sorted(outputs)[-2]
     return c * 8 + min(7, int(8 * math.tanh(outputs[c] - rest)))
