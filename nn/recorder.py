@@ -213,7 +213,7 @@ class Recorder:
         if not (is_int(example) and 0 <= example < len(self.X)):
             raise ValueError(f"Recorder.explore: example must be an index into X, 0 to {len(self.X) - 1}, got {shown(example)}")
         model = copy.deepcopy(self._model)  # the user's model keeps its numbers
-        params = model.parameters()
+        params = _recorded_order(model)
         for p, v in zip(params, self.params[k]):
             p.data = v
         inputs = [Value(c, label=f"x_{j}") for j, c in enumerate(self.X[example], 1)]
@@ -397,7 +397,7 @@ class _Views:
         self.rec = rec
         xs = [Value(c) for c in rec.X[0]]
         model = copy.deepcopy(rec._model)
-        params = model.parameters()
+        params = _recorded_order(model)
         out = model(xs)
         outs = out if isinstance(out, list) else [out]
         self.functions: list[CompiledFunction[Any]] = [compile_graph(o, [*xs, *params]) for o in outs]
@@ -447,6 +447,12 @@ class _Views:
             outs = self.outputs(grid, ps)
             cells.append(None if outs is None else "".join(_LEVELS[_level(o)] for o in outs))
         return {"side": side, "extent": [x0, x1, y0, y1], "cells": cells}
+
+
+def _recorded_order(model: Module) -> list[Value]:
+    """A copy's parameters in the order the recorder takes them (``named_parameters()``, which a
+    Module may override in an order of its own): the order its recorded numbers are in."""
+    return [p for _, p in model.named_parameters()]
 
 
 def _decide(outputs: list[float]) -> int:

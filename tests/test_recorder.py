@@ -274,3 +274,23 @@ def test_a_run_that_diverges_to_nan_is_recorded_saved_and_marked(tmp_path, monke
     data = page_data(open(rec.save(tmp_path / "diverged.html"), encoding="utf-8").read())
     assert [c is not None for c in data["boundary"]["cells"]] == finite
     assert "nan" in data["loss"] and data["accuracy"] == rec.accuracies
+
+
+def test_a_module_naming_its_parameters_in_an_order_of_its_own_gets_its_own_numbers():
+    # Regression: the recorded values (named_parameters() order) were paired with the copy's
+    # parameters() order, so such a module's outputs, accuracy, boundary and explorer were wrong.
+    class Reversed(MLP):
+        def named_parameters(self):
+            return list(reversed(super().named_parameters()))
+
+    import nn.recorder as recorder
+    model = Reversed(2, [3, 1], seed=0)
+    rec = Recorder(model, X4, Y4, loss_fn=hinge_loss)
+    train(model, X4, Y4, 2, rec)
+    for p, v in zip([p for _, p in model.named_parameters()], rec.params[0]):
+        p.data = v  # the model as it was at step 0
+    eager = [model(x).data for x in X4]
+    assert [o for (o,) in recorder._Views(rec).outputs(rec.X, rec.params[0])] == pytest.approx(eager, rel=1e-12)
+    assert rec.accuracies[0] == sum((o > 0) == (t > 0) for o, t in zip(eager, Y4)) / 4
+    ex = rec.explore(0, 1)
+    assert ex.steps[-1].data_of(next(s for s in ex.steps if s.phase == "backward").node) == hinge_loss(model(X4[1]), Y4[1]).data
