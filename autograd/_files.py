@@ -33,7 +33,7 @@ def file_name(path: object, who: str) -> str | bytes:
                         f"got {type(path).__name__}: {shown(path)}") from None
 
 
-def write_atomic(path: Path, data: str | bytes, who: str = "save") -> None:
+def write_atomic(path: Path, data: str | bytes, who: str = "save", *, folders: bool = False) -> None:
     """Replace the file at `path` with `data` (str or bytes): readers see the old file or the new one.
 
     The data goes to a temporary file beside the target, is flushed to disk, and is renamed over
@@ -47,6 +47,7 @@ def write_atomic(path: Path, data: str | bytes, who: str = "save") -> None:
       path: the file to write (str or path-like); its folder must exist.
       data: the whole contents.
       who: who is asking (``"save"``), the start of an error's message.
+      folders: create the missing folders of `path` first (a page's ``save``, `render_graph`).
 
     Raises:
       OSError: the file cannot be written (FileNotFoundError: no such folder; PermissionError;
@@ -60,6 +61,11 @@ def write_atomic(path: Path, data: str | bytes, who: str = "save") -> None:
       'hello'
     """
     given = file_name(path, who)
+    if folders:
+        try:
+            os.makedirs(os.path.dirname(os.path.abspath(given)), exist_ok=True)
+        except (OSError, ValueError) as e:  # EEXIST: the folder is a file; ENOTDIR: a folder above it is
+            raise _cannot_write(e, given, who) from None
     # Through a link (to the file it names, however many links deep): renaming over the link
     # itself would turn it into a plain file and leave the file it pointed to as it was.
     target = os.path.realpath(given) if os.path.islink(given) else given
@@ -91,9 +97,11 @@ def _cannot_write(e: OSError | ValueError, path: str | bytes, who: str) -> OSErr
         return ValueError(f"{who}: cannot write {path!r}: not a usable file name ({e})")
     folder = os.path.dirname(path) or os.curdir
     missing = e.errno == errno.ENOENT and not os.path.isdir(folder)
+    not_folder = f"{folder!r} is not a folder (it, or a folder on its path, is a file); write to a folder"
     why = {errno.ENOENT: f"the folder {folder!r} does not exist; create it first" if missing else e.strerror,
            errno.EACCES: f"no permission to write in the folder {folder!r} (the file is written whole beside "
                          f"its old version, then renamed over it, so the folder must be writable)",
-           errno.EISDIR: "it is a folder"}.get(e.errno or 0, e.strerror or str(e))
+           errno.EISDIR: "it is a folder",
+           errno.ENOTDIR: not_folder, errno.EEXIST: not_folder}.get(e.errno or 0, e.strerror or str(e))
     # OSError(errno, message) is the subclass for that errno: FileNotFoundError, PermissionError, ...
     return OSError(e.errno, f"{who}: cannot write {path!r}: {why}") if e.errno else type(e)(f"{who}: cannot write {path!r}: {why}")

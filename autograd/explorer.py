@@ -374,7 +374,8 @@ class _Coarse:
     A coarse step is the state at the end of a run of op steps. By neuron: a run of ops of one
     neuron (or of the cost, or one op outside them). By layer (a graph built by `nn`): a step per
     layer forward; backward, the cost's step, then one step per layer from L down to 1 after which
-    every δ = ∂C/∂z of the layer is final, then the parameters'. By depth (any graph): the nodes at
+    every δ = ∂C/∂z of the layer is final, then the parameters'; a model called on several
+    examples, a step per (call, layer). By depth (any graph): the nodes at
     one distance from the root (the longest path to it). Step 0 and the ends of both passes are
     steps of every timeline, so that no step mixes the two passes.
     """
@@ -382,12 +383,14 @@ class _Coarse:
     def __init__(self, t: _Timeline, neurons: list[Group]) -> None:
         self.t, self.neurons = t, neurons
         self.cost = next((g for g in neurons if g["activation"] == "cost"), None)
-        layers: dict[int, list[tuple[tuple[int, ...], int, Group]]] = {}
-        for g in neurons:
-            name = notation.parse(t.order[g["z"]].label) if g["activation"] != "cost" else None
-            if name:
-                layers.setdefault(name.layer, []).append((name.indices, g["z"], g))
-        self.layers = {l: [g for *_, g in sorted(gs, key=lambda e: e[:2])] for l, gs in sorted(layers.items())}
+        # Each (call, layer)'s boxes in neuron order, calls and layers in order; None where the
+        # model's calls do not form chains of layers (see _model_calls): no line by layer is true there.
+        boxes = [g for g in neurons if g["activation"] != "cost"]
+        self.layers: dict[tuple[int, int], list[Group]] | None = None
+        if boxes and all("chain" in g for g in boxes):
+            self.layers = {}
+            for g in sorted(boxes, key=lambda g: (g["chain"], g["key"])):
+                self.layers.setdefault((g["chain"], g["key"][0]), []).append(g)
 
     def stops(self, by: str) -> list[tuple[int, Line | None]]:
         t = self.t
@@ -404,27 +407,37 @@ class _Coarse:
         return sorted({p for i in g["members"] for p in self.t.parents[i]} - inside)
 
     def by_layer(self) -> list[tuple[int, Line | None]]:
-        t, sup = self.t, notation.superscript
+        """Forward, a step per (call, layer); backward, the cost's, then a step per (call, layer)
+        once its δ is final, then the parameters'. A model called several times (on several
+        examples) names the call in each line: each equation holds within one call."""
+        t, sup, layers = self.t, notation.superscript, self.layers or {}
         out: list[tuple[int, Line | None]] = []
-        last = max(self.layers, default=0)
+        calls = max((c for c, _ in layers), default=0)
+        top = {c: l for c, l in layers}  # each call's last layer (layers are in order)
         if self.cost is not None:  # first: when the cost's step is also layer L's, it comes first in the sentence
-            members, n = self.cost["members"], len(t.order)
+            n, read = len(t.order), set(self.ports(self.cost))
             out.append((t.first_backward - 1, [f"the cost: C = {t.names[n - 1]} = ", ("data", [n - 1])]))
-            out.append((max(t.passes[i] for i in members if t.passes[i] is not None),
-                        [f"the cost: ∇C(a{sup(last)}) = ∂C/∂a{sup(last)} = ", ("grad", self.ports(self.cost))]))
-        for l, gs in self.layers.items():
+            for c, l in top.items():  # ∂C/∂a⁽ᴸ⁾ of each call, once final (the cost's own step for one call)
+                outs = [g["out"] for g in layers[c, l] if g["out"] in read]
+                done = [t.passes[i] for i in self.cost["members"] if t.passes[i] is not None] if calls == 1 else []
+                if outs:
+                    out.append((max(done + [t.final[i] for i in outs]),
+                                [f"the cost: ∇C(a{sup(l)}){f' of call {c}' if calls > 1 else ''} = ∂C/∂a{sup(l)} = ",
+                                 ("grad", outs)]))
+        for (c, l), gs in layers.items():
             acts = {g["activation"] for g in gs}
             linear = acts == {"linear"}
             note = "" if linear else f" (σ = {acts.pop()})" if len(acts) == 1 else " (σ: each neuron's own)"
+            head = f"call {c} · layer {l}: " if calls > 1 else f"layer {l}: "
             given = "x" if l == 1 else f"a{sup(l - 1)}"
             affine = f"W{sup(l)} {given} + b{sup(l)}"
             out.append((max(t.appears[g["out"]] for g in gs),
-                        [f"layer {l}: a{sup(l)} = {affine if linear else f'σ({affine})'} = ", ("data", [g["out"] for g in gs]),
+                        [f"{head}a{sup(l)} = {affine if linear else f'σ({affine})'} = ", ("data", [g["out"] for g in gs]),
                          note]))
-            back = f"∇C(a{sup(l)})" if l == last else f"(W{sup(l + 1)})ᵀ δ{sup(l + 1)}"
+            back = f"∇C(a{sup(l)})" if l == top[c] else f"(W{sup(l + 1)})ᵀ δ{sup(l + 1)}"
             zs = [g["z"] for g in gs]
             out.append((max(t.final[z] for z in zs),
-                        [f"layer {l}: δ{sup(l)} = ∂C/∂z{sup(l)} = {back if linear else f'σ′(z{sup(l)}) ⊙ {back}'} = ",
+                        [f"{head}δ{sup(l)} = ∂C/∂z{sup(l)} = {back if linear else f'σ′(z{sup(l)}) ⊙ {back}'} = ",
                          ("grad", zs), note]))
         params = [i for i, kind in enumerate(t.kinds) if kind == "param"]
         names = [notation.parse(t.order[i].label) for i in params]
@@ -545,9 +558,12 @@ class Explorer:
         self._groups = found if self.grouped else []
         self._coarse = _Coarse(t, found)
         self._stops: dict[str, list[tuple[int, Line | None]]] = {}  # the coarse timelines, made on first use
-        # The page's control: by layer on a network, by depth on any other graph (which has no layers).
-        self._offered = ("op", "neuron", "layer") if found else ("op", "depth")
-        self._by = "layer" if found else "op"
+        # The page's control: by layer on a network, by depth on any other graph (which has no layers)
+        # and on a network whose calls feed one another (a model applied to its own output), where
+        # no line by layer would be a true equation.
+        layers = self._coarse.layers is not None
+        self._offered = ("op", "neuron", "layer") if layers else ("op", "neuron", "depth") if found else ("op", "depth")
+        self._by = "layer" if layers else "neuron" if found else "op"
         self._member = [-1] * len(t.order)
         for g, group in enumerate(self._groups):
             for i in group["members"]:
@@ -596,7 +612,9 @@ class Explorer:
         """The granularity the page and the widget step by at first: ``"op"``, ``"neuron"``, ``"layer"`` or ``"depth"``.
 
         By default ``"layer"`` for a graph built by `nn`, ``"op"`` for any other, whose page offers
-        ``"depth"`` in place of ``"neuron"`` and ``"layer"``.
+        ``"depth"`` in place of ``"neuron"`` and ``"layer"``. A model whose calls feed one another
+        (applied to its own output, a recurrence) starts by ``"neuron"`` and offers ``"depth"`` in
+        place of ``"layer"``.
 
         Example:
           >>> from nn import MLP
@@ -611,8 +629,7 @@ class Explorer:
     def by(self, by: str) -> None:
         if by not in self._offered:
             raise ValueError(f"Explorer: by must be one of {', '.join(map(repr, self._offered))} for this graph, "
-                             f"got {by!r}" + ("" if self._coarse.neurons else " (a graph not built by nn has no "
-                                              "neurons or layers; step it by 'depth')"))
+                             f"got {by!r}" + self._why_not(by))
         self._by = by
 
     def timeline(self, by: str = "op") -> list[Step]:
@@ -622,8 +639,11 @@ class Explorer:
           by: ``"op"`` (``steps``: one op a step), ``"neuron"`` (a neuron's ops at once),
             ``"layer"`` (forward, a layer a step: a⁽ˡ⁾ = σ(W⁽ˡ⁾ a⁽ˡ⁻¹⁾ + b⁽ˡ⁾); backward, the
             cost's step, then one per layer from L down to 1 after which every δᵢ⁽ˡ⁾ = ∂C/∂zᵢ⁽ˡ⁾
-            of the layer is final, then the parameters'), or ``"depth"`` (the nodes at one
-            distance from the root, on any graph). Neurons and layers need a graph built by `nn`.
+            of the layer is final, then the parameters'; a model called on several examples steps
+            per call and layer, "call 2 · layer 1: …"), or ``"depth"`` (the nodes at one distance
+            from the root, on any graph). Neurons and layers need a graph built by `nn`; layers,
+            one whose calls do not feed one another (a model applied to its own output, a
+            recurrence, has no true equation by layer: step it by depth).
 
         Returns:
           A list of `Step`: ``covers`` says which op steps each covers; ``str`` writes it (by
@@ -648,11 +668,21 @@ class Explorer:
             raise ValueError(f"Explorer.timeline: by must be 'op', 'neuron', 'layer' or 'depth', got {by!r}")
         if by == "op":
             return list(self.steps)
-        if by != "depth" and not self._coarse.neurons:
-            raise ValueError(f"Explorer.timeline: by={by!r} needs a graph built by nn (neurons labelled z[l]_i, "
-                             f"a[l]_i); this graph has none: step it by 'op' or 'depth'")
+        if by not in self._offered and by != "depth":
+            raise ValueError(f"Explorer.timeline: by={by!r} is not offered for this graph{self._why_not(by)}")
         stops = self._stops_by(by)
         return [Step(t, j, range(stops[j - 1][0] + 1 if j else 0, end + 1), by, line) for j, (end, line) in enumerate(stops)]
+
+    def _why_not(self, by: str) -> str:
+        """Why this graph offers no stepping by `by` (a neuron or a layer), as the end of an error sentence."""
+        if not self._coarse.neurons:
+            return (" (a graph not built by nn has no neurons labelled z[l]_i, a[l]_i, nor layers); "
+                    "step it by 'op' or 'depth'")
+        if by == "layer":
+            return (" (the model's calls feed one another, e.g. a model applied to its own output or a "
+                    "recurrence, so no step would cover one layer with a true equation a⁽ˡ⁾ = σ(W⁽ˡ⁾ a⁽ˡ⁻¹⁾ + b⁽ˡ⁾)); "
+                    "step it by 'neuron' or 'depth'")
+        return ""
 
     def _stops_by(self, by: str) -> list[tuple[int, Line | None]]:
         if by not in self._stops:
@@ -709,7 +739,7 @@ class Explorer:
           >>> os.path.getsize(path) > 10_000
           True
         """
-        return page.save(path, self.html())
+        return page.save(path, self.html(), "Explorer.save")
 
     def widget(self) -> Any:
         """An anywidget of this explorer (``pip install 'dagrad[notebooks]'``); Jupyter shows it.
@@ -828,10 +858,14 @@ def _neuron_groups(t: _Timeline) -> list[Group]:
                 group["out"], group["activation"] = i, t.order[i].op
     if not groups:
         return []
+    chains = _model_calls(t, parsed, groups, box)
     for group in groups:
-        (l, i), call = group["key"], group["call"]
-        group["name"] = f"neuron {i} · layer {l}" + (f" · call {call}" if calls[l, i] > 1 else "")
-        group["call"] = call if calls[l, i] > 1 else 0
+        (l, i) = group["key"]
+        if chains > 1 or (not chains and calls[l, i] > 1):  # the model's call (or, without calls, the neuron's)
+            group["call"] = group.get("chain", group["call"])
+        else:
+            group["call"] = 0
+        group["name"] = f"neuron {i} · layer {l}" + (f" · call {group['call']}" if group["call"] else "")
         group["members"].sort()
     groups.sort(key=lambda group: (group["key"], group["call"]))
     taken = {i for g in groups for i in g["members"]}
@@ -845,6 +879,57 @@ def _neuron_groups(t: _Timeline) -> list[Group]:
         groups.append({"name": f"cost: {t.names[-1]}", "members": sorted(inside), "z": n - 1, "out": n - 1,
                        "activation": "cost"})
     return groups
+
+
+def _model_calls(t: _Timeline, parsed: list[notation.NodeName | None], groups: list[Group], box: list[int]) -> int:
+    """Find the model's calls among the neuron boxes `groups` (in the order of their z); returns how many.
+
+    A call is a chain of layers 1, 2, …: the boxes of one layer reading the same inputs (by
+    layer 1, inputs made by no neuron; by layer l > 1, the outputs of the call's layer l − 1 in
+    order, read by nothing else), each box's z read only by its a. Then each line by layer,
+    a⁽ˡ⁾ = σ(W⁽ˡ⁾ a⁽ˡ⁻¹⁾ + b⁽ˡ⁾) and δ⁽ˡ⁾ = σ′(z⁽ˡ⁾) ⊙ (W⁽ˡ⁺¹⁾)ᵀ δ⁽ˡ⁺¹⁾, holds within one call.
+    Sets each box's "chain" (1, 2, … in the order of the calls' first z) when the boxes form
+    such chains; returns 0 and sets none when they do not (a model applied to its own output, a
+    recurrence, a hidden layer's output read elsewhere): no step by layer would be true there.
+    """
+    parts: list[tuple[int, tuple[int | str, ...], list[int]]] = []  # (layer, inputs, boxes) of each layer's calls
+    for k, g in enumerate(groups):
+        terms = sorted((name.indices[1], m) for m in g["members"] if (name := parsed[m]) and name.name == "term")
+        # An input as its node, or a number wrapped for this box by its value (as text: nan equals nan).
+        inputs = tuple(repr(t.data[x]) if t.kinds[x] == "const" and box[x] == k else x
+                       for _, m in terms for x in [t.parents[m][-1]])
+        layer = g["key"][0]
+        part = next((p for p in parts if p[:2] == (layer, inputs) and all(groups[b]["key"] != g["key"] for b in p[2])), None)
+        if part is None:  # one more call of this layer (two calls with the same inputs stay two: equal examples)
+            parts.append(part := (layer, inputs, []))
+        part[2].append(k)
+        if g["out"] != g["z"] and t.consumers[g["z"]] != [g["out"]]:
+            return 0  # z read by more than its a: δ ≠ σ′(z) ∂C/∂a
+    of_out = {groups[b]["out"]: p for p, part in enumerate(parts) for b in part[2]}
+    after: list[int | None] = [None] * len(parts)
+    for p, (layer, inputs, boxes) in enumerate(parts):
+        nodes = [i for i in inputs if isinstance(i, int)]
+        if layer == 1:
+            if any(box[i] >= 0 for i in nodes):
+                return 0  # it reads what a neuron made: a model applied to its own output
+            continue
+        q = of_out.get(nodes[0]) if nodes else None
+        given = None if q is None else tuple(groups[b]["out"] for b in sorted(parts[q][2], key=lambda b: groups[b]["key"]))
+        if q is None or parts[q][0] != layer - 1 or inputs != given or after[q] is not None:
+            return 0
+        after[q] = p
+        if any(box[c] not in boxes for a in nodes for c in t.consumers[a]):
+            return 0  # a hidden output read outside the next layer: δ⁽ˡ⁾ has more terms than (W⁽ˡ⁺¹⁾)ᵀ δ⁽ˡ⁺¹⁾
+    chain = 0
+    for p, (layer, _, _) in enumerate(parts):
+        if layer == 1:
+            chain += 1
+            r: int | None = p
+            while r is not None:
+                for b in parts[r][2]:
+                    groups[b]["chain"] = chain
+                r = after[r]
+    return chain
 
 
 def _made_by(t: _Timeline, name: notation.NodeName | None, key: tuple[int, int], p: int, box: list[int], g: int) -> bool:

@@ -869,7 +869,9 @@ class _VectorEmitter(_Emitter):
 
 
 def vectorized(output: Value, inputs: list[Value], extras: list[Value], who: str, data: Any) -> Any:
-    """((sources, bindings, n_ops), `Lifted`, signature) of the vectorized program, or None when nothing groups.
+    """((sources, bindings, n_ops), `Lifted`, signature) of the vectorized program; (None, `Lifted`, None)
+    when nothing groups (or too much would stay scalar): the scalar program then runs every op, and
+    the `Lifted` says so.
 
     The signature is the source and the constant arrays it is bound to: two graphs with the same one
     compile to the same program (`CompiledFunction.check_graph` compares them).
@@ -877,7 +879,7 @@ def vectorized(output: Value, inputs: list[Value], extras: list[Value], who: str
     np = numpy_or_error(who)
     emitter = _VectorEmitter(output, inputs, extras, who, data, np)
     if not emitter.vectorized():
-        return None
+        return None, Lifted([], [], [], [], dict(Counter(emitter.kind[i] for i in emitter.ops))), None
     program = emitter.program()
     constants = [f"# {name} = {value.tolist()!r}" for name, value in program[1].items() if isinstance(value, np.ndarray)]
     return program, emitter.lifted(), "\n".join([*program[0], *constants])

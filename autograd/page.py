@@ -22,7 +22,7 @@ from collections.abc import Callable
 from typing import Any
 
 from autograd import svg
-from autograd._files import write_atomic
+from autograd._files import file_name, write_atomic
 
 __all__ = ["CSP", "json_number", "mimebundle", "page", "save", "script", "static", "widget_class"]
 
@@ -106,17 +106,18 @@ def json_number(x: float) -> float | str:
     return x if math.isfinite(x) else repr(x)
 
 
-def save(path: str | os.PathLike[str], html: str) -> str:
+def save(path: str | os.PathLike[str], html: str, who: str) -> str:
     """Write `html` to `path` whole (missing parent folders are created); returns `path` as a str.
+
+    An error names `who` (``"Explorer.save"``) and `path`.
 
     Example:
       >>> import tempfile
-      >>> save(os.path.join(tempfile.mkdtemp(), "a", "page.html"), "<p>hi</p>").endswith("page.html")
+      >>> save(os.path.join(tempfile.mkdtemp(), "a", "page.html"), "<p>hi</p>", "save").endswith("page.html")
       True
     """
-    path = os.fspath(path)
-    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    write_atomic(path, html)
+    path = file_name(path, who)
+    write_atomic(path, html, who, folders=True)
     return path
 
 

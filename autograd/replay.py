@@ -259,10 +259,9 @@ class CompiledFunction(Generic[_Result]):
         if vectorize:
             from autograd import lift
 
-            found = lift.vectorized(output, inputs, list(extras), self._who, data)
-            self.lifted = found[1] if found is not None else lift.Lifted([], [], [], [], {})
-            if found is not None:
-                (sources, bindings, n_ops), _, signature = found
+            program, self.lifted, signature = lift.vectorized(output, inputs, list(extras), self._who, data)
+            if program is not None:
+                sources, bindings, n_ops = program
                 return sources, bindings, n_ops, signature, lift
         sources, bindings, n_ops = _Emitter(output, inputs, extras, self._who, data).program()
         return sources, bindings, n_ops, "\n".join(sources), None

@@ -299,9 +299,7 @@ def render_graph(graph: Value | graphviz.Digraph, path: str | os.PathLike[str], 
                              f"Graphviz's dot reads in one string; shorten it") from None
         raise RuntimeError(f"render_graph: cannot write {path!r}: Graphviz's dot failed: "
                            f"{said.splitlines()[0] if said else f'exit status {err.returncode}'}") from None
-    folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    write_atomic(path, data, "render_graph")  # an interrupted write never leaves half a file
+    write_atomic(path, data, "render_graph", folders=True)  # an interrupted write never leaves half a file
     return path
 
 

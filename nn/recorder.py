@@ -213,7 +213,7 @@ class Recorder:
         if not (is_int(example) and 0 <= example < len(self.X)):
             raise ValueError(f"Recorder.explore: example must be an index into X, 0 to {len(self.X) - 1}, got {shown(example)}")
         model = copy.deepcopy(self._model)  # the user's model keeps its numbers
-        params = model.parameters()
+        params = _recorded_order(model)
         for p, v in zip(params, self.params[k]):
             p.data = v
         inputs = [Value(c, label=f"x_{j}") for j, c in enumerate(self.X[example], 1)]
@@ -278,7 +278,7 @@ class Recorder:
           >>> os.path.getsize(rec.save(os.path.join(tempfile.mkdtemp(), "training.html"))) < 3_000_000
           True
         """
-        return page.save(path, self.html(explorers, max_explorer_bytes))
+        return page.save(path, self.html(explorers, max_explorer_bytes), "Recorder.save")
 
     def _saved_explorers(self, pairs: Sequence[tuple[int, int]] | None, budget: int) -> list[dict[str, Any]]:
         positive_int(budget, "Recorder.save", "max_explorer_bytes")
@@ -345,8 +345,10 @@ class Recorder:
         return f"<Recorder {len(self.steps)} steps recorded{last}>"
 
     @property
-    def accuracies(self) -> list[float] | None:
+    def accuracies(self) -> list[float | None] | None:
         """The accuracy on X at each recorded step (before its update), or None when the targets do not allow one.
+
+        A step whose outputs are not finite (a run that diverged to inf or nan) has accuracy None.
 
         Example:
           >>> from nn import MLP
@@ -354,7 +356,7 @@ class Recorder:
           >>> rec.accuracies in ([0.0], [1.0])
           True
         """
-        accuracy: list[float] | None = self._computed()["accuracy"]
+        accuracy: list[float | None] | None = self._computed()["accuracy"]
         return accuracy
 
     def _computed(self) -> dict[str, Any]:
@@ -395,7 +397,7 @@ class _Views:
         self.rec = rec
         xs = [Value(c) for c in rec.X[0]]
         model = copy.deepcopy(rec._model)
-        params = model.parameters()
+        params = _recorded_order(model)
         out = model(xs)
         outs = out if isinstance(out, list) else [out]
         self.functions: list[CompiledFunction[Any]] = [compile_graph(o, [*xs, *params]) for o in outs]
@@ -411,23 +413,30 @@ class _Views:
         classes = _classes(rec.y, n_out)
         predictions = [self.outputs(rec.X, ps) for ps in rec.params]
         accuracy = None
-        if classes is not None and rec.y is not None:
+        if classes is not None and rec.y is not None:  # None at a step whose outputs are not finite (diverged)
             targets = [classes.index(t) if n_out == 1 else int(t) for t in rec.y]
-            accuracy = [sum(_decide(o) == t for o, t in zip(outs, targets)) / len(targets) for outs in predictions]
+            accuracy = [None if outs is None else sum(_decide(o) == t for o, t in zip(outs, targets)) / len(targets)
+                        for outs in predictions]
         boundary = self.boundary() if len(rec.X[0]) == 2 and n_out <= 8 else None
         return {"accuracy": accuracy, "boundary": boundary, "classes": classes, "outputs": n_out}
 
-    def outputs(self, points: list[list[float]], ps: tuple[float, ...]) -> list[list[float]]:
-        """Each point's outputs at parameters `ps`."""
+    def outputs(self, points: list[list[float]], ps: tuple[float, ...]) -> list[list[float]] | None:
+        """Each point's outputs at parameters `ps`; None when a parameter or an output is not finite (a
+        run that diverged): such a step decides nothing, and the page says so."""
+        if not all(map(math.isfinite, ps)):
+            return None
         if self.np is not None:
             np = self.np
             rows = np.hstack([np.asarray(points, dtype=float), np.tile(np.asarray(ps, dtype=float), (len(points), 1))])
             columns = [f.batch(rows, grads=False) for f in self.functions]
-            return np.stack(columns, axis=1).tolist()  # type: ignore[no-any-return]
-        return [[f([*x, *ps])[0] for f in self.functions] for x in points]
+            out: list[list[float]] = np.stack(columns, axis=1).tolist()
+        else:
+            out = [[f([*x, *ps])[0] for f in self.functions] for x in points]
+        return out if all(math.isfinite(o) for row in out for o in row) else None
 
     def boundary(self) -> dict[str, Any]:
-        """The decision at every grid cell, per step: one character per cell (class and confidence)."""
+        """The decision at every grid cell, per step: one character per cell (class and confidence), or
+        None at a step whose outputs are not finite."""
         rec = self.rec
         side = GRID if self.np is not None else GRID_PLAIN
         (x0, x1), (y0, y1) = (_extent([r[c] for r in rec.X]) for c in (0, 1))
@@ -435,8 +444,15 @@ class _Views:
                 for j in range(side) for i in range(side)]  # row by row, top row first
         cells = []
         for ps in rec.params:
-            cells.append("".join(_LEVELS[_level(o)] for o in self.outputs(grid, ps)))
+            outs = self.outputs(grid, ps)
+            cells.append(None if outs is None else "".join(_LEVELS[_level(o)] for o in outs))
         return {"side": side, "extent": [x0, x1, y0, y1], "cells": cells}
+
+
+def _recorded_order(model: Module) -> list[Value]:
+    """A copy's parameters in the order the recorder takes them (``named_parameters()``, which a
+    Module may override in an order of its own): the order its recorded numbers are in."""
+    return [p for _, p in model.named_parameters()]
 
 
 def _decide(outputs: list[float]) -> int:
@@ -449,8 +465,7 @@ def _decide(outputs: list[float]) -> int:
 def _level(outputs: list[float]) -> int:
     """A cell's character: class × 8 + confidence (0-7), or, for one score, 0-63 by tanh of the score (32 up: positive)."""
     if len(outputs) == 1:
-        s = outputs[0]
-        return 63 if s != s else min(63, max(0, int(32 + 32 * math.tanh(s))))  # nan: drawn as positive, like > 0
+        return min(63, max(0, int(32 + 32 * math.tanh(outputs[0]))))
     c = _decide(outputs)
     rest = sorted(outputs)[-2]
     return c * 8 + min(7, int(8 * math.tanh(outputs[c] - rest)))

@@ -182,6 +182,69 @@ def test_by_layer_reads_as_the_notes_equations_with_their_numbers():
     assert [steps[-2].grad_of(p) for p in model.parameters()] != [p.grad for p in model.parameters()]
 
 
+def test_by_layer_on_several_examples_steps_per_call_and_layer_with_true_equations():
+    # The layer steps merged every example: "layer 1: a⁽¹⁾ = … = [1.721, 0.0, 0.0, 0.0, 0.0, 0.0]"
+    # listed both calls' six numbers as one layer's three, and "δ⁽²⁾ = ∇C(a⁽²⁾)" both outputs.
+    m = MLP(2, [3, 1], seed=0)
+    xs = [[Value(1.0, label="x_1"), Value(2.0, label="x_2")], [-1.0, 0.5], [-1.0, 0.5]]  # two equal examples
+    calls = []
+    for x in xs:  # m(x), layer by layer, to hold each call's nodes
+        h = m.layers[0](x)
+        calls.append((h, m.layers[1](h)[0]))
+    loss = hinge_loss([o for _, o in calls], [1, -1, 1]); loss.label = "loss"
+    ex = explore(loss)
+    assert ex.by == "layer" and [g["name"] for g in ex._groups[:2]] == ["neuron 1 · layer 1 · call 1", "neuron 1 · layer 1 · call 2"]
+    loss.backward()
+    num = explorer.svg.number
+    listed = lambda vs, f: "[" + ", ".join(num(getattr(v, f)) for v in vs) + "]"
+    lines = [str(s) for s in ex.timeline(by="layer")]
+    for c, (h, o) in enumerate(calls, 1):
+        z1 = [a.parents[0] for a in h]
+        assert f"call {c} · layer 1: a⁽¹⁾ = σ(W⁽¹⁾ x + b⁽¹⁾) = {listed(h, 'data')} (σ = relu)" in lines
+        assert f"call {c} · layer 2: a⁽²⁾ = W⁽²⁾ a⁽¹⁾ + b⁽²⁾ = {num(o.data)}" in lines
+        assert f"the cost: ∇C(a⁽²⁾) of call {c} = ∂C/∂a⁽²⁾ = {num(o.grad)}; call {c} · layer 2: δ⁽²⁾ = ∂C/∂z⁽²⁾ = " \
+               f"∇C(a⁽²⁾) = {num(o.grad)}" in lines
+        assert f"call {c} · layer 1: δ⁽¹⁾ = ∂C/∂z⁽¹⁾ = σ′(z⁽¹⁾) ⊙ (W⁽²⁾)ᵀ δ⁽²⁾ = {listed(z1, 'grad')} (σ = relu)" in lines
+        # and the equation is true within the call: δᵢ⁽¹⁾ = relu′(zᵢ) wᵢ⁽²⁾ δ⁽²⁾
+        w2 = m.layers[1].neurons[0].w
+        assert [z.grad for z in z1] == [(z.data > 0) * w2[i].data * o.grad for i, z in enumerate(z1)]
+    assert not any(line.startswith("layer ") for line in lines)
+
+
+def reads_own_output():
+    m = MLP(1, [2, 1], seed=0)
+    return m([m([Value(0.3, label="x")])])
+
+
+def recurrence():
+    m, h = MLP(1, [2, 1], seed=0), Value(0.3, label="h0")
+    for _ in range(3):
+        h = m([h])
+    return h
+
+
+def hidden_read_elsewhere():
+    m = MLP(2, [3, 1], seed=0)
+    h = m.layers[0]([0.5, -1.0])
+    return m.layers[1](h)[0] + 0.1 * h[0] * h[0]  # an activation penalty: δ⁽¹⁾ gets a term from outside layer 2
+
+
+@pytest.mark.parametrize("build", [reads_own_output, recurrence, hidden_read_elsewhere])
+def test_by_layer_is_not_offered_where_no_layer_equation_would_be_true(build):
+    # m(m(x)) stepped "layer 1" over ops 1–18 (call 1's layer 2 among them) and wrote call 1's
+    # δ⁽²⁾ = ∇C(a⁽²⁾), a δ that came from call 2's layer 1: false. Such graphs step by depth.
+    ex = explore(build())
+    assert ex.grouped and ex.by == "neuron" and ex._offered == ("op", "neuron", "depth")
+    with pytest.raises(ValueError, match=r"Explorer.timeline: by='layer' is not offered for this graph \(the model's "
+                                         r"calls feed one another.*step it by 'neuron' or 'depth'$"):
+        ex.timeline(by="layer")
+    with pytest.raises(ValueError, match=r"by must be one of 'op', 'neuron', 'depth' for this graph, got 'layer' \(the"):
+        ex.by = "layer"
+    data = json.loads(re.search(r'id="dagrad-explorer-data">(.*?)</script>', ex.html(), re.S)[1])
+    assert data["by"] == "neuron" and list(data["stops"]) == ["neuron", "depth"]
+    assert ex.timeline(by="depth")[-1].covers[-1] == len(ex.steps) - 1
+
+
 def test_by_neuron_is_a_step_per_neuron_and_pass():
     model, x, loss = mlp_loss()
     ex = explore(loss, params=model.parameters())
@@ -215,7 +278,8 @@ def test_the_granularities_a_graph_offers_and_clear_errors_for_the_others():
     plain, network = explore(d), explore(loss)
     assert plain.by == "op" and network.by == "layer"  # the page's first granularity
     assert plain.timeline() == plain.steps and plain.timeline() is not plain.steps
-    with pytest.raises(ValueError, match=r"Explorer.timeline: by='layer' needs a graph built by nn .* step it by 'op' or 'depth'"):
+    with pytest.raises(ValueError, match=r"Explorer.timeline: by='layer' is not offered for this graph \(a graph not "
+                                         r"built by nn .* step it by 'op' or 'depth'"):
         plain.timeline(by="layer")
     with pytest.raises(ValueError, match=r"Explorer.timeline: by must be 'op', 'neuron', 'layer' or 'depth', got 'ops'"):
         network.timeline(by="ops")

@@ -484,6 +484,17 @@ def test_a_network_starts_by_layer_and_a_click_goes_to_the_layer_step_that_cover
     assert status(page) == str(layers[-1])
 
 
+def test_a_model_applied_to_its_own_output_steps_by_neuron_and_offers_depth_not_layer(page, tmp_path):
+    # Its layer steps wrote false equations (call 1's δ⁽²⁾ = ∇C(a⁽²⁾), a δ from call 2's layer 1).
+    m = MLP(1, [2, 1], seed=0)
+    ex = open_explorer(page, tmp_path, explore(m([m([Value(0.3, label="x")])])))
+    assert page.locator(".dx-by button").all_text_contents() == ["op", "neuron", "depth"]
+    assert page.get_attribute(".dx-by-neuron", "aria-pressed") == "true" and status(page) == str(ex.timeline("neuron")[0])
+    page.click(".dx-by-depth")
+    page.keyboard.press("ArrowRight")
+    assert status(page) == str(ex.timeline("depth")[1])
+
+
 def test_links_name_the_granularity_and_old_links_still_open_an_op_step(page, tmp_path):
     model, loss = network()
     ex = explore(loss, params=model.parameters())

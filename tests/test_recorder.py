@@ -1,5 +1,6 @@
 """nn.Recorder in Python: what it copies, what it leaves alone, the page's data, its limits and its errors."""
 import json
+import math
 import os
 import re
 import sys
@@ -243,3 +244,53 @@ def test_the_widget_answers_an_explorer_request_with_that_steps_explorer(monkeyp
     (answer,) = sent
     assert (answer["k"], answer["example"]) == (1, 2) and answer["html"] == rec.explore(1, 2).html()
     assert json.loads(widget.data)["live"] is True  # the widget asks Python; a saved page has its explorers
+
+
+@pytest.mark.parametrize("numpy", [True, False])
+@pytest.mark.parametrize("outputs", [1, 3])
+def test_a_run_that_diverges_to_nan_is_recorded_saved_and_marked(tmp_path, monkeypatch, numpy, outputs):
+    # Regression: rec.save raised "compiled graph.batch: row 0, input 2 must be finite, got nan", and so
+    # did rec.accuracies: exploding gradients, what the page is for, could not be shown.
+    import nn.recorder as recorder
+    if not numpy:
+        monkeypatch.setitem(sys.modules, "numpy", None)  # `import numpy` fails: the point-by-point path
+    model = MLP(2, [4, outputs], seed=0)
+    X, y = [[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]], [0, 1, 1, 0]
+    opt = SGD(model.parameters(), lr=1e300)
+    rec = Recorder(model, X, y, optimizer=opt)
+    for _ in range(10):
+        opt.zero_grad()
+        out = [model(x) for x in X]
+        loss = mse_loss(out, [float(t) for t in y]) if outputs == 1 else mse_loss([o[0] for o in out], [float(t) for t in y])
+        loss.backward()
+        rec.record(loss)
+        opt.step()
+    assert not all(map(math.isfinite, rec.losses)) and math.isfinite(rec.losses[0])
+    views = recorder._Views(rec)
+    assert (views.np is None) == (not numpy)
+    finite = [views.outputs(X, ps) is not None for ps in rec.params]
+    assert finite[0] and not finite[-1]
+    assert [a is not None for a in rec.accuracies] == finite  # None where the outputs are not finite, not an error
+    data = page_data(open(rec.save(tmp_path / "diverged.html"), encoding="utf-8").read())
+    assert [c is not None for c in data["boundary"]["cells"]] == finite
+    assert "nan" in data["loss"] and data["accuracy"] == rec.accuracies
+
+
+def test_a_module_naming_its_parameters_in_an_order_of_its_own_gets_its_own_numbers():
+    # Regression: the recorded values (named_parameters() order) were paired with the copy's
+    # parameters() order, so such a module's outputs, accuracy, boundary and explorer were wrong.
+    class Reversed(MLP):
+        def named_parameters(self):
+            return list(reversed(super().named_parameters()))
+
+    import nn.recorder as recorder
+    model = Reversed(2, [3, 1], seed=0)
+    rec = Recorder(model, X4, Y4, loss_fn=hinge_loss)
+    train(model, X4, Y4, 2, rec)
+    for p, v in zip([p for _, p in model.named_parameters()], rec.params[0]):
+        p.data = v  # the model as it was at step 0
+    eager = [model(x).data for x in X4]
+    assert [o for (o,) in recorder._Views(rec).outputs(rec.X, rec.params[0])] == pytest.approx(eager, rel=1e-12)
+    assert rec.accuracies[0] == sum((o > 0) == (t > 0) for o, t in zip(eager, Y4)) / 4
+    ex = rec.explore(0, 1)
+    assert ex.steps[-1].data_of(next(s for s in ex.steps if s.phase == "backward").node) == hinge_loss(model(X4[1]), Y4[1]).data

@@ -5,11 +5,13 @@ import json
 import math
 import os
 import pathlib
+import shutil
 
 import pytest
 
-from autograd import Value
-from nn import MLP, Module, Neuron
+from autograd import Value, explore
+from autograd.viz import render_graph
+from nn import MLP, Module, Neuron, Recorder
 
 # Values that a careless format loses: non-terminating binaries, a signed zero, the smallest
 # subnormal, the largest float, and many digits.
@@ -459,3 +461,30 @@ def test_a_path_that_is_no_file_name_is_a_sentence(use, bad):
     assert str(e.value) == (f"{use}: the path must be a file name (a str or a path-like such as pathlib.Path), "
                             f"got {type(bad).__name__}: {bad!r}")
 
+
+
+def writers():
+    """Every writer of a file, as (who its errors name, write(path))."""
+    rec = Recorder(MLP(2, [2, 1], seed=0), [[0.0, 1.0]])
+    rec.record(1.0)
+    return [("save", MLP(2, [1], seed=0).save), ("Explorer.save", explore(Value(1.0) * 2).save),
+            ("Recorder.save", lambda path: rec.save(path, explorers=[])),
+            ("render_graph", lambda path: render_graph(Value(1.0), path, format="svg"))]
+
+
+@pytest.mark.parametrize("k", range(4))
+@pytest.mark.parametrize("inside", ["afile", os.devnull, os.path.join("afile", "sub")])
+def test_a_path_under_a_file_is_a_sentence_from_every_writer(tmp_path, monkeypatch, k, inside):
+    # Regression: Explorer.save, Recorder.save and render_graph raised os.makedirs' bare
+    # "[Errno 17] File exists: '…/afile'" where MLP.save said which path could not be written.
+    if k == 3 and shutil.which("dot") is None:
+        pytest.skip("render_graph needs Graphviz's dot")
+    monkeypatch.chdir(tmp_path)
+    open("afile", "w").close()
+    who, write = writers()[k]
+    path = os.path.join(inside, "x.html")
+    with pytest.raises(OSError) as e:
+        write(path)
+    assert str(e.value).endswith(f"{who}: cannot write {path!r}: {inside!r} is not a folder (it, or a folder on its "
+                                 f"path, is a file); write to a folder"), str(e.value)
+    assert sorted(os.listdir(".")) == ["afile"]

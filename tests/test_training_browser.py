@@ -10,7 +10,7 @@ import pytest
 from hostile import HOSTILE
 
 from autograd import svg
-from nn import MLP, SGD, hinge_loss
+from nn import MLP, SGD, hinge_loss, mse_loss
 from nn.recorder import Recorder
 
 X = [[1.0, 0.5], [-1.0, 0.2], [0.3, -0.8], [-0.5, -0.5], [0.8, 0.9], [-0.9, -0.1]]
@@ -152,3 +152,27 @@ def test_the_widget_asks_python_for_an_explorer_and_syncs_the_step(page, tmp_pat
     assert page.evaluate("globalThis.sent") == [{"explore": [1, 2]}]
     title = page.frame_locator(".tr-frame-explorer").locator(".dx-head h1").text_content()
     assert title == f"backprop on example 3 (y = 1) at step {rec.steps[1]}"
+
+
+def test_a_diverged_run_shows_its_nan_steps_marked(page, tmp_path):
+    # Regression: a run that diverged to nan could not be saved (CompiledFunction.batch refused nan).
+    model = MLP(2, [4, 1], seed=0)
+    opt = SGD(model.parameters(), lr=1e300)
+    rec = Recorder(model, X, Y, optimizer=opt)
+    for _ in range(6):
+        opt.zero_grad()
+        loss = mse_loss([model(x) for x in X], [float(t) for t in Y])
+        loss.backward()
+        rec.record(loss)
+        opt.step()
+    k = len(rec.steps) - 1
+    assert rec.losses[k] != rec.losses[k] and rec.accuracies[k] is None and rec.accuracies[0] is not None
+    open_page(page, tmp_path, rec)
+    notes = lambda: page.evaluate("() => [...document.querySelectorAll('.tr-diverged, .tr-nonfinite')].map(e => !e.hidden)")
+    assert not any(notes())  # step 0: every number finite
+    page.evaluate(f"dagradTraining.go({k})")
+    assert field(page, "loss") == "loss nan (not finite at this step)"
+    assert field(page, "accuracy") == "accuracy — (the outputs are not finite at this step)"
+    assert page.text_content(".tr-diverged") == "not finite at this step: the model's outputs are inf or nan, so there is no boundary"
+    assert all(notes()) and len(notes()) == 1 + 2 * 2  # the boundary's note, and W and ∂C/∂W of both layers
+    assert page.text_content(".tr-changed") != "the update after this step is not recorded yet"

@@ -201,7 +201,11 @@ def test_a_graph_with_nothing_to_group_runs_as_the_scalar_replay():
     g = compile(lambda x, y: (x * y + x).tanh(), [0.5, -1.0])
     assert f.source == g.source and f([0.2, 0.3]) == g([0.2, 0.3])
     assert not f.lifted.matrices and not f.lifted.groups and not f.lifted.sums
-    assert str(f.lifted) == "0 matrices, 0 elementwise groups, 0 sums; 0 ops stay scalar"
+    # It says every op stays scalar (it said "0 ops stay scalar" of a program that is all scalar ops).
+    assert str(f.lifted) == "0 matrices, 0 elementwise groups, 0 sums; 3 ops stay scalar\n  scalar: * × 1, + × 1, tanh × 1"
+    a = Value(2.0)
+    assert str(compile_graph(a * a + 1.0, [a], vectorize=True).lifted) == (
+        "0 matrices, 0 elementwise groups, 0 sums; 2 ops stay scalar\n  scalar: * × 1, + × 1")
     assert repr(f) == "<CompiledFunction compiled <lambda>: 2 inputs, 3 ops>"  # the scalar program, as said
     h = compile(lambda *xs: sum((x.tanh() for x in xs), Value(0.0)), [0.1] * 4, vectorize=True)
     assert repr(h) == "<CompiledFunction compiled <lambda>: 4 inputs, 8 ops, vectorized>"

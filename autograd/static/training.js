@@ -92,13 +92,20 @@ class Training {
     const y = (v) => b.b - ((b.b - b.t) * Math.min(v, top)) / top;
     const line = (values, scale, cls) => svg.append(sv("polyline", { class: cls,
       points: values.map((v, k) => `${this.x(k).toFixed(1)},${scale(Number.isFinite(v) ? v : top).toFixed(1)}`).join(" ") }));
+    // The accuracy where a step's outputs are finite: a gap at each diverged step (null), not a 0%.
+    const pieces = (values, scale, cls) => {
+      let run = [];
+      const end = () => run.length && svg.append(sv("polyline", { class: cls, points: run.join(" ") }));
+      values.forEach((v, k) => (v === null ? (end(), (run = [])) : run.push(`${this.x(k).toFixed(1)},${scale(v).toFixed(1)}`)));
+      end();
+    };
     svg.append(sv("rect", { x: b.l, y: b.t, width: b.r - b.l, height: b.b - b.t, class: "tr-frame" }));
     line(this.loss, y, "tr-loss");
     this.axisLabel(svg, b.l - 4, b.t + 8, num(top));
     this.axisLabel(svg, b.l - 4, b.b, "0.0");
     const acc = d.accuracy, ya = (v) => b.b - (b.b - b.t) * v;
     if (acc) {
-      line(acc, ya, "tr-acc");
+      pieces(acc, ya, "tr-acc");
       this.axisLabel(svg, b.r + 4, b.t + 8, "100%", "start", "tr-acc-label");
       this.axisLabel(svg, b.r + 4, b.b, "0%", "start", "tr-acc-label");
     }
@@ -116,9 +123,10 @@ class Training {
       const x = this.x(k);
       mark.setAttribute("x1", x); mark.setAttribute("x2", x);
       dot.setAttribute("cx", x); dot.setAttribute("cy", y(Number.isFinite(this.loss[k]) ? this.loss[k] : top));
-      if (acc) { adot.setAttribute("cx", x); adot.setAttribute("cy", ya(acc[k])); }
-      this.lossText.textContent = `loss ${num(this.loss[k])}`;
-      this.accText.textContent = acc ? `accuracy ${num(acc[k])}` : "";
+      if (acc) { adot.setAttribute("cx", x); adot.setAttribute("cy", ya(acc[k] || 0)); adot.style.display = acc[k] === null ? "none" : ""; }
+      // A diverged step (inf or nan): its loss drawn at the top, and said in words.
+      this.lossText.textContent = `loss ${num(this.loss[k])}` + (Number.isFinite(this.loss[k]) ? "" : " (not finite at this step)");
+      this.accText.textContent = !acc ? "" : acc[k] === null ? "accuracy — (the outputs are not finite at this step)" : `accuracy ${num(acc[k])}`;
     } });
     return el("div", {}, svg, el("p", { class: "tr-readout" }, this.lossText, this.accText));
   }
@@ -149,15 +157,22 @@ class Training {
       if (classes && classes.length <= 2) return y[i] === classes[1] ? rgb(POS) : rgb(NEG);
       return CLASSES[Number(y[i]) % 8];
     };
+    const diverged = el("p", { class: "tr-note tr-diverged", hidden: "" });
     this.marks.push({ e: canvas, move: (k) => {
-      const row = bd.cells[k];
+      const row = bd.cells[k]; // null: the outputs are not finite at this step (a run that diverged)
       for (let i = 0; i < side * side; i++) {
-        const c = colour(row[i]);
+        const c = row === null ? [241, 245, 249] : colour(row[i]);
         image.data.set([c[0], c[1], c[2], 255], 4 * i);
       }
       cells.getContext("2d").putImageData(image, 0, 0);
       ctx.imageSmoothingEnabled = true;
       ctx.drawImage(cells, 0, 0, size, size);
+      diverged.hidden = row !== null;
+      diverged.textContent = row === null ? "not finite at this step: the model's outputs are inf or nan, so there is no boundary" : "";
+      if (row === null) {
+        ctx.fillStyle = "#64748b"; ctx.font = "13px ui-sans-serif, system-ui, sans-serif"; ctx.textAlign = "center";
+        ctx.fillText("not finite at this step", size / 2, size / 2);
+      }
       this.d.X.forEach((p, i) => {
         const [cx, cy] = px(p);
         ctx.beginPath();
@@ -179,7 +194,7 @@ class Training {
       if (best >= 0) this.choose(best);
     });
     const legend = single && classes ? `blue: class ${classes[1]}, red: class ${classes[0]}; paler is closer to the boundary` : "each colour a class; paler is less sure";
-    return el("div", {}, canvas, el("p", { class: "tr-note", text: legend }));
+    return el("div", {}, canvas, diverged, el("p", { class: "tr-note", text: legend }));
   }
 
   norms() {
@@ -187,7 +202,8 @@ class Training {
     const all = d.groups.flatMap((g) => g.norms.map(real)).filter((v) => Number.isFinite(v) && v > 0);
     const lo = Math.floor(Math.log10(Math.min(...all, 1))), hi = Math.ceil(Math.log10(Math.max(...all, 1e-12)));
     const top = Math.max(hi, lo + 1);
-    const y = (v) => (v > 0 && Number.isFinite(v) ? b.b - ((b.b - b.t) * (Math.log10(v) - lo)) / (top - lo) : b.b);
+    // inf or nan (a run that diverged) at the top, as the loss: an exploded gradient must not read as a vanished one
+    const y = (v) => (!Number.isFinite(v) ? b.t : v > 0 ? b.b - ((b.b - b.t) * (Math.log10(v) - lo)) / (top - lo) : b.b);
     svg.append(sv("rect", { x: b.l, y: b.t, width: b.r - b.l, height: b.b - b.t, class: "tr-frame" }));
     for (let p = lo; p <= top; p++) {
       svg.append(sv("line", { x1: b.l, x2: b.r, y1: y(10 ** p), y2: y(10 ** p), class: "tr-grid" }));
@@ -222,10 +238,12 @@ class Training {
       });
       const scale = el("div", { class: "tr-scale" }, el("span", { text: `${beyond ? "≤ " : ""}${num(-max)}` }), el("i", {}),
         el("span", { text: `${beyond ? "≥ " : ""}${num(max)}` }));
-      return [canvas, el("figure", {}, el("figcaption", { text: label }), canvas, scale)];
+      const odd = el("p", { class: "tr-note tr-nonfinite", hidden: "", text: "amber ×: not finite (inf or nan) at this step" });
+      return [canvas, el("figure", {}, el("figcaption", { text: label }), canvas, scale, odd), odd];
     };
-    const [wc, wf] = make(g.w, g.wmax, false), [gc, gf] = make(`∂C/∂${g.w}`, g.gmax, true);
-    const draw = (canvas, values, max, k) => {
+    const [wc, wf, wn] = make(g.w, g.wmax, false), [gc, gf, gn] = make(`∂C/∂${g.w}`, g.gmax, true);
+    const draw = (canvas, values, max, k, note) => {
+      let odd = false;
       const ctx = canvas.getContext("2d");
       ctx.clearRect(0, 0, canvas.width, canvas.height);
       ctx.font = "9px ui-sans-serif, system-ui, sans-serif";
@@ -242,14 +260,23 @@ class Training {
         ctx.fillRect(pad.l + j * cell - 0.5, pad.t + i * cell - 0.5, cell, cell);
         ctx.fillStyle = rgb(diverging(values[k][p], max));
         ctx.fillRect(pad.l + j * cell, pad.t + i * cell, cell - 1, cell - 1);
+        if (!Number.isFinite(values[k][p])) { // inf or nan: amber, and crossed so it reads without colour
+          odd = true;
+          ctx.strokeStyle = "#0f172a"; ctx.lineWidth = 1;
+          ctx.beginPath();
+          ctx.moveTo(pad.l + j * cell + 1, pad.t + i * cell + 1); ctx.lineTo(pad.l + (j + 1) * cell - 2, pad.t + (i + 1) * cell - 2);
+          ctx.moveTo(pad.l + (j + 1) * cell - 2, pad.t + i * cell + 1); ctx.lineTo(pad.l + j * cell + 1, pad.t + (i + 1) * cell - 2);
+          ctx.stroke();
+        }
         if (p === this.shown) {
           ctx.strokeStyle = "#0f172a"; ctx.lineWidth = 2;
           ctx.strokeRect(pad.l + j * cell + 0.5, pad.t + i * cell + 0.5, cell - 2, cell - 2);
         }
       }
+      note.hidden = !odd;
     };
     const card = el("div", { class: "tr-layer", "data-group": String(index) }, el("h3", { text: g.name }), el("div", { class: "tr-pair" }, wf, gf));
-    this.marks.push({ e: card, move: (k) => { draw(wc, this.params, g.wmax, k); draw(gc, this.grads, g.gmax, k); } });
+    this.marks.push({ e: card, move: (k) => { draw(wc, this.params, g.wmax, k, wn); draw(gc, this.grads, g.gmax, k, gn); } });
     return card;
   }
 
@@ -313,7 +340,8 @@ class Training {
       m.e.dataset.step = String(k);
     }
     const names = this.d.names;
-    this.changed.textContent = most >= 0 ? `largest |Δw| this step: ${num(size)}, at ${names[most]}` : "the update after this step is not recorded yet";
+    this.changed.textContent = most >= 0 ? `largest |Δw| this step: ${num(size)}, at ${names[most]}`
+      : after ? "largest |Δw| this step: none is finite (the parameters are inf or nan)" : "the update after this step is not recorded yet";
     this.changed.dataset.step = String(k);
     this.rule(k, this.shown);
     this.exampleLine();
