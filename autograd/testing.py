@@ -22,6 +22,7 @@ import functools
 import gc
 import math
 import random
+import re
 import time
 from collections.abc import Callable, Iterable
 from typing import Any, NamedTuple, Protocol
@@ -790,11 +791,15 @@ def _value_hint(name: str, program: _Program, got: Any) -> str:
 
 def _crash_hint(engine: _Adapter, name: str | None, program: _Program, crash: _Crash) -> str:
     e, method = crash.error, "the engine" if name is None else _method(engine, name)
+    if program.numbers and name is not None and program.expr.steps[0][1] == (1, 0):
+        method = _REFLECTED[name]  # `2 / x` calls x.__rtruediv__(2)
+    operator = _operator_hint(e)
+    if operator:  # Python found no method for an operator, wherever it was: in `2 / x`, or inside __rtruediv__
+        needed = operator.split()[1]
+        return operator if needed == method else f"{operator}; {method} uses it"
     if program.numbers and name is not None:
-        if program.expr.steps[0][1] == (1, 0):
-            return f"define {_REFLECTED[name]} so that `2 {name} x` works (Python calls x.{_REFLECTED[name]}(2))"
         return (f"{method} must accept a number: wrap it, other = other if isinstance(other, Value) else Value(other), "
-                f"so that `x {name} 2` works")
+                f"so that `{'2 ' + name + ' x' if method == _REFLECTED[name] else 'x ' + name + ' 2'}` works")
     missing = next((a for a in ("backward", "grad", "data") if isinstance(e, AttributeError) and f"'{a}'" in str(e)), None)
     if missing is not None:
         return {"backward": "define backward() on your Value class: it fills .grad of every node the output depends on",
@@ -810,6 +815,25 @@ def _crash_hint(engine: _Adapter, name: str | None, program: _Program, crash: _C
         where = "backward()" if name is None else f"{name}'s _backward"
         return f"backward() raised {type(e).__name__} on this program: read the traceback of {where}"
     return f"{method} raised {type(e).__name__}: run the program above and read the traceback"
+
+
+# Python's TypeError when no operand's method handles an operator: (symbol, left type, right type).
+_UNSUPPORTED = re.compile(r"unsupported operand type\(s\) for (\*\*|[-+*/])[^:]*: '(\w+)' and '(\w+)'")
+_SYMBOLS = {"+": "add", "-": "sub", "*": "mul", "/": "truediv", "**": "pow"}
+
+
+def _operator_hint(e: BaseException) -> str:
+    """"define __rmul__ so that `2 * x` works ..." when `e` is Python's TypeError for an operator
+    it found no method for (or for unary minus); "" for any other exception."""
+    found = _UNSUPPORTED.search(str(e)) if isinstance(e, TypeError) else None
+    if found is None:
+        unary = isinstance(e, TypeError) and str(e).startswith("bad operand type for unary -")
+        return "define __neg__ so that `-x` works" if unary else ""
+    symbol, left, right = found.groups()
+    if left in ("int", "float"):
+        method = f"__r{_SYMBOLS[symbol]}__"
+        return f"define {method} so that `2 {symbol} x` works (Python calls x.{method}(2))"
+    return f"define __{_SYMBOLS[symbol]}__ so that `x {symbol} {2 if right in ('int', 'float') else 'y'}` works"
 
 
 def _accumulation_hint(name: str) -> str:

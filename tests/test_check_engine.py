@@ -266,6 +266,27 @@ def test_a_crash_shows_the_exception_s_last_line():
     assert f.hint.startswith("define __rmul__ so that `2 * x` works")
 
 
+@pytest.mark.parametrize(("methods", "op", "hint"), [
+    # Regression: `2.0 / x0` crashed inside a defined __rtruediv__ (float * V: no __rmul__), and the
+    # hint said to define __rtruediv__.
+    ({"__rtruediv__": lambda self, other: other * self**-1, "__rmul__": None}, "/",
+     "define __rmul__ so that `2 * x` works (Python calls x.__rmul__(2)); __rtruediv__ uses it"),
+    ({"__rtruediv__": None}, "/", "define __rtruediv__ so that `2 / x` works (Python calls x.__rtruediv__(2))"),
+    ({"__sub__": lambda self, other: self + (-other), "__neg__": None}, "-", "define __neg__ so that `-x` works; __sub__ uses it"),
+    ({"__truediv__": lambda self, other: self * other**-1, "__pow__": None}, "/",
+     "define __pow__ so that `x ** 2` works; __truediv__ uses it"),
+])
+def test_a_crash_inside_a_defined_method_names_the_method_python_missed(methods, op, hint):
+    cls = planted()
+    for name, method in methods.items():
+        if method is None:
+            delattr(cls, name)
+        else:
+            setattr(cls, name, method)
+    (f,) = check_engine(cls, ops=[op], raise_on_failure=False).failures
+    assert f.kind == "crash" and f.hint == hint, str(f)
+
+
 def test_ops_restricts_the_check_and_a_named_op_the_engine_lacks_fails(shipped):
     report = check_engine(planted("tanh 1 - t"), ops=["+", "*"])
     assert report.ok and report.checked == ["+", "*"] and report.missing == []
