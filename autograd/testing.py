@@ -139,7 +139,8 @@ class Report:
       depth: the longest chain of ops (of those tried: 10, 100, ... 100,000, then bisected) on which
         ``backward()`` gave the right gradient: information, never a failure (0 if none did).
       depth_note: why a longer chain was not confirmed (an exception's last line, a wrong gradient,
-        or the time it would take), ``""`` if every chain tried passed.
+        or the time it would take), ``""`` if every chain tried passed; ``"not measured (...)"``
+        when no op the chain is made of (``+``, ``*``, ``-``) passed its checks.
 
     Example:
       >>> from autograd import Value
@@ -183,7 +184,9 @@ class Report:
                 lines.append("  " + "  ".join(cell.ljust(w) for cell, w in zip(row, widths)) + "  " + row[4])
                 if k:
                     lines.append("  " + " " * (widths[0] + 2) + "hint: " + self.failures[k - 1].hint)
-        if self.depth_note:
+        if self.depth_note.startswith("not measured"):
+            lines.append(f"the longest chain backward() works on: {self.depth_note}")
+        elif self.depth_note:
             lines.append(f"backward() works on a chain of {self.depth} ops; longer: {self.depth_note}")
         elif self.depth:
             lines.append(f"backward() works on a chain of {self.depth} ops (the longest tried)")
@@ -905,6 +908,11 @@ class _Depth:
         return good, f"at {bad} ops, {note}"
 
 
+_CHAIN_OPS = ("+", "*", "-")  # x.grad is 1 on a chain x + y + y ... (y = 1: also * and -)
+
+
 def _depth(engine: _Adapter, ok: list[str]) -> tuple[int, str]:
-    op = next((n for n in ("+", "*", "-") if n in ok), None)
-    return (0, "") if op is None else _Depth(engine, op).longest()
+    op = next((n for n in _CHAIN_OPS if n in ok), None)
+    if op is None:
+        return 0, f"not measured (the chain is made of {', '.join(_CHAIN_OPS[:-1])} or {_CHAIN_OPS[-1]}: none passed its checks)"
+    return _Depth(engine, op).longest()

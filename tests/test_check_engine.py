@@ -233,6 +233,16 @@ def test_the_deepest_chain_probe_skips_a_chain_it_expects_to_be_too_slow(monkeyp
     assert str(report).endswith(f"backward() works on a chain of 10 ops; longer: {report.depth_note}")
 
 
+def test_a_depth_not_measured_says_so():
+    # Regression: with ops=["tanh"] no chain was built, and the report said depth 0 with no note.
+    report = check_engine(Value, ops=["tanh", "exp"])
+    note = "not measured (the chain is made of +, * or -: none passed its checks)"
+    assert report.ok and report.depth == 0 and report.depth_note == note
+    assert str(report).endswith(f"the longest chain backward() works on: {note}")
+    report = check_engine(planted("* swaps its partials"), ops=["*", "tanh"], raise_on_failure=False)
+    assert report.depth == 0 and report.depth_note == note  # * failed: its chain would show it again
+
+
 def test_dagrad_passes_every_op_of_the_table(patient):
     report = check_engine(Value, ops=list(OPS))
     assert report.ok and report.checked == list(OPS) and report.missing == [] and report.depth == 100_000
