@@ -149,8 +149,8 @@ def ops_in(program):
 
 PLANTED = [
     # (mistake, kind, op, a phrase of the hint)
-    ("= not += in *", "accumulation", "*", "+="),
-    ("depth-first, no sort", "order", None, "topological"),
+    ("= not += in *", "accumulation", "*", "in *'s _backward, add to the operands' grads (self.grad += ...)"),
+    ("depth-first, no sort", "order", None, "sort the nodes topologically before calling each _backward"),
     ("depth-first over a set", "order", None, "topological"),
     ("equal by data", "order", None, "by identity"),
     ("recursive per child", "order", None, "topological"),
