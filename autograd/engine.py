@@ -221,6 +221,13 @@ def _dpow(x: Any, n: Any, out: Any, n_at_least_1: bool) -> Any:
     if n == 0:
         return 0.0
     x_ = getattr(x, "data", x)
+    if n is x and isinstance(x, Value) and 0 < x_ < 2.2250738585072014e-308:
+        # x ** x on Values (create_graph) at a subnormal x: its base partial x·x^(x-1) is out
+        # itself. Written n * out / x (or n * x ** (n - 1)), its own slope is x^(x-1) ≈ 1/x from
+        # the exponent and -1/x from the base: they cancel on paper, but 1/x overflows here and
+        # the sum is inf - inf = nan, where d2(x ** x)/dx2 ≈ 1/x is +inf (finite at 1e-308).
+        # Above, x ** (x - 1) is exact to the last bit, as on floats (the float path keeps it).
+        return out
     if x_ != 0:
         # x^(n-1) by a division, which never raises; |x^(n-1)| >= 1e308 asked as one comparison,
         # without abs(), so that `compile` can record the rule (it follows up to 4 decisions).

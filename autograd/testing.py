@@ -22,6 +22,7 @@ import functools
 import gc
 import math
 import random
+import re
 import time
 from collections.abc import Callable, Iterable
 from typing import Any, NamedTuple, Protocol
@@ -68,6 +69,29 @@ _RULES = {
     "sqrt": ("√x", "d√x/dx = 1/(2√x)"),
     "abs": ("|x|", "d|x|/dx = sign(x)"),
     "reciprocal": ("1/x", "d(1/x)/dx = −1/x²"),
+}
+
+# The hints' words for where a node passes its gradient on: micrograd's per-node `_backward`
+# closures when the engine's nodes have a `_backward`, else one backward() reading a table of local
+# derivatives (notebook 08's Value, dagrad's own, a tape behind an adapter).
+_WORDS = {
+    True: {"seed": "then call each node's _backward",
+           "too early": "ran a node's _backward before the node had its gradient: call each node's _backward",
+           "chain": "{name}'s _backward must multiply its local derivative by out.grad (the chain rule), and add the "
+                    "product to each operand's grad",
+           "nothing": "{name} must give its output a _backward that adds to each operand's grad",
+           "raised in": "{name}'s _backward",
+           "add": "in {name}'s _backward, add to the operands' grads (self.grad += ...), do not assign them (self.grad = ...)",
+           "sort": "sort the nodes topologically before calling each _backward"},
+    False: {"seed": "then pass gradients down from it, node by node",
+            "too early": "passed a node's gradient to its parents before the node had all of it: visit the nodes",
+            "chain": "backward() must multiply each local derivative (here {name}'s) by the node's grad (the chain "
+                     "rule), and add the product to the parent's grad",
+            "nothing": "does {name}'s node record its parents and op, and does backward() add local derivative × grad "
+                       "to each parent's grad?",
+            "raised in": "backward(), at a {name} node",
+            "add": "in backward(), add to each parent's grad (parent.grad += ...), do not assign it (parent.grad = ...)",
+            "sort": "sort the nodes topologically and pass gradients on in reverse order"},
 }
 
 # Classic wrong derivatives: (operand, the wrong partial from (operands, out), the hint). A
@@ -138,7 +162,8 @@ class Report:
       depth: the longest chain of ops (of those tried: 10, 100, ... 100,000, then bisected) on which
         ``backward()`` gave the right gradient: information, never a failure (0 if none did).
       depth_note: why a longer chain was not confirmed (an exception's last line, a wrong gradient,
-        or the time it would take), ``""`` if every chain tried passed.
+        or the time it would take), ``""`` if every chain tried passed; ``"not measured (...)"``
+        when no op the chain is made of (``+``, ``*``, ``-``) passed its checks.
 
     Example:
       >>> from autograd import Value
@@ -182,7 +207,9 @@ class Report:
                 lines.append("  " + "  ".join(cell.ljust(w) for cell, w in zip(row, widths)) + "  " + row[4])
                 if k:
                     lines.append("  " + " " * (widths[0] + 2) + "hint: " + self.failures[k - 1].hint)
-        if self.depth_note:
+        if self.depth_note.startswith("not measured"):
+            lines.append(f"the longest chain backward() works on: {self.depth_note}")
+        elif self.depth_note:
             lines.append(f"backward() works on a chain of {self.depth} ops; longer: {self.depth_note}")
         elif self.depth:
             lines.append(f"backward() works on a chain of {self.depth} ops (the longest tried)")
@@ -244,6 +271,9 @@ def check_engine(value_class: type | None = None, *, ops: str | Iterable[str] | 
     - ``"order"``: a node used by two ops passes its gradient on only after both have added to it
       (a walk that is not a topological order gets a wrong number);
     - ``"crash"``: wherever the engine raises, with the exception's last line.
+
+    A hint speaks of micrograd's ``_backward`` when the engine's nodes have one, and otherwise of
+    ``backward()`` and the local derivatives (an engine with a table of rules, as notebook 08's).
 
     Finally, the longest chain whose ``backward()`` works is measured (a recursive walk stops
     near Python's recursion limit, ~1,000): `Report.depth`, information and not a failure.
@@ -527,6 +557,7 @@ class _Checker:
         self.points: dict[str, list[tuple[float, ...]]] = {}
         self.programs = 0
         self.seeded = False
+        self.words = _WORDS[False]
 
     def run(self, names: list[str]) -> None:
         for name in names:
@@ -538,6 +569,8 @@ class _Checker:
                 self.present.append(name)
         if not self.present:
             return
+        name = self.present[0]
+        self.words = _WORDS[_has_backward(self.engine, _one_op(name, self.points[name][0]))]
         self.seeded = seeded = self._seed()
         for name in self.present:
             self._alone(name, grads=seeded)
@@ -588,7 +621,7 @@ class _Checker:
     def fail(self, kind: str, op: str | None, program: _Program, m: _Mismatch, hint: str) -> None:
         kind = "crash" if m.error is not None else "value" if m.leaf is None and kind != "seed" else kind
         if m.error is not None:
-            hint = _crash_hint(self.engine, op, program, m.error)
+            hint = _crash_hint(self.engine, op, program, m.error, self.words)
         elif kind == "value" and op is not None:
             hint = _value_hint(op, program, m.got)
         if not program.numbers:  # an op that fails only with a number operand (no __rmul__) still serves below
@@ -629,7 +662,7 @@ class _Checker:
                 continue
             if not _close(seed, 1.0):
                 self.fail("seed", None, program, _Mismatch(f"{program.out()}.grad", None, 1.0, seed),
-                          "backward() must first set the output's grad to 1 (d out/d out = 1), then call each node's _backward")
+                          f"backward() must first set the output's grad to 1 (d out/d out = 1), {self.words['seed']}")
                 return False
             return True
         if crashed is not None:  # then the ops' forwards are checked without it
@@ -641,7 +674,7 @@ class _Checker:
     def _alone(self, name: str, grads: bool) -> None:
         """The op at each of its points, then with a number on either side (an operator's r-method)."""
         for xs in self.points[name]:
-            if not self.check("gradient", name, _one_op(name, xs), functools.partial(_gradient_hint, name, xs), grads):
+            if not self.check("gradient", name, _one_op(name, xs), functools.partial(_gradient_hint, name, xs, self.words), grads):
                 return
         if name in _REFLECTED and isinstance(self.engine, _ClassAdapter):
             firsts = [xs[0] for xs in self.points[name] if OPS[name].domain(_NUMBER, xs[0]) and OPS[name].domain(xs[0], _NUMBER)]
@@ -661,11 +694,10 @@ class _Checker:
         chained = _Program(Expr(program.expr.inputs + step[1], program.expr.steps + (step[0],)))
         m = self.mismatch(chained)
         if m is not None and m.leaf is not None and _close(m.got, 0.0):  # right alone, nothing when chained
-            self.fail("order", None, chained, m, "backward() ran a node's _backward before the node had its gradient: "
-                      "call each node's _backward in reverse topological order, the output first")
+            self.fail("order", None, chained, m, f"backward() {self.words['too early']} in reverse topological order, "
+                      "the output first")
         elif m is not None:
-            self.fail("gradient", name, chained, m, f"{name}'s _backward must multiply its local derivative by "
-                      f"out.grad (the chain rule), and add the product to each operand's grad")
+            self.fail("gradient", name, chained, m, self.words["chain"].format(name=name))
 
     def _twice(self, name: str) -> None:
         """A binary operator with one node on both sides: x0 * x0. (Not a registered op: x == y may
@@ -674,7 +706,7 @@ class _Checker:
             return
         for xs in self.points[name]:
             if OPS[name].domain(xs[0], xs[0]):
-                self.check("accumulation", name, _Program(Expr([xs[0]], [(name, (0, 0))])), _accumulation_hint(name))
+                self.check("accumulation", name, _Program(Expr([xs[0]], [(name, (0, 0))])), _accumulation_hint(name, self.words))
                 return
 
     def _two_consumers(self, name: str, ok: list[str]) -> None:
@@ -689,7 +721,7 @@ class _Checker:
         inputs, (step,) = program.expr.inputs, program.expr.steps
         for leaf in program.leaves():
             two = _Program(Expr(inputs, [step, (combiner, (len(inputs), leaf))]))
-            if not self.check("accumulation", name, two, _accumulation_hint(name)):
+            if not self.check("accumulation", name, two, _accumulation_hint(name, self.words)):
                 return
 
     def _order(self, ok: list[str]) -> None:
@@ -697,8 +729,8 @@ class _Checker:
         combiner = next((c for c in ("+", "*", "-") if c in ok), None)
         if combiner is None:
             return
-        hint = ("sort the nodes topologically before calling each _backward, so that a node passes its gradient on "
-                "only after every node that uses it has added to it")
+        hint = (f"{self.words['sort']}, so that a node passes its gradient on only after every node that uses it "
+                "has added to it")
         a, b = (x for x in self.points[combiner][0])
         for last in ((3, 2), (2, 3)):
             program = _Program(Expr([a, b], [(combiner, (0, 1)), (combiner, (2, 1)), (combiner, last)]))
@@ -755,7 +787,7 @@ def _operand(name: str, leaf: int | None) -> str:
     return "the first operand" if leaf == 0 else "the second operand"
 
 
-def _gradient_hint(name: str, xs: tuple[float, ...], m: _Mismatch) -> str:
+def _gradient_hint(name: str, xs: tuple[float, ...], words: dict[str, str], m: _Mismatch) -> str:
     """A classic wrong derivative if the gradient is one, else the rule (or the sign, or nothing arrived)."""
     out = OPS[name].forward(*xs)
     position = 0 if m.leaf is None or name in _NUMBER_OPERAND else m.leaf
@@ -767,8 +799,7 @@ def _gradient_hint(name: str, xs: tuple[float, ...], m: _Mismatch) -> str:
             continue
     rule = _RULES[name][1] if name in _RULES else f"dagrad's rule is OPS[{name!r}].partials"
     if _close(m.got, 0.0):
-        return (f"no gradient reached {_operand(name, m.leaf)} of {name}: {name} must give its output a _backward "
-                f"that adds to each operand's grad")
+        return f"no gradient reached {_operand(name, m.leaf)} of {name}: " + words["nothing"].format(name=name)
     if m.expected is not None and _close(m.got, -m.expected):
         return f"the sign of {name}'s derivative with respect to {_operand(name, m.leaf)} is flipped: {rule}"
     return f"{name}'s derivative with respect to {_operand(name, m.leaf)} is wrong: {rule}"
@@ -788,13 +819,17 @@ def _value_hint(name: str, program: _Program, got: Any) -> str:
     return f"{name}'s forward gives the wrong number: out.data must be {formula}"
 
 
-def _crash_hint(engine: _Adapter, name: str | None, program: _Program, crash: _Crash) -> str:
+def _crash_hint(engine: _Adapter, name: str | None, program: _Program, crash: _Crash, words: dict[str, str]) -> str:
     e, method = crash.error, "the engine" if name is None else _method(engine, name)
+    if program.numbers and name is not None and program.expr.steps[0][1] == (1, 0):
+        method = _REFLECTED[name]  # `2 / x` calls x.__rtruediv__(2)
+    operator = _operator_hint(e)
+    if operator:  # Python found no method for an operator, wherever it was: in `2 / x`, or inside __rtruediv__
+        needed = operator.split()[1]
+        return operator if needed == method else f"{operator}; {method} uses it"
     if program.numbers and name is not None:
-        if program.expr.steps[0][1] == (1, 0):
-            return f"define {_REFLECTED[name]} so that `2 {name} x` works (Python calls x.{_REFLECTED[name]}(2))"
         return (f"{method} must accept a number: wrap it, other = other if isinstance(other, Value) else Value(other), "
-                f"so that `x {name} 2` works")
+                f"so that `{'2 ' + name + ' x' if method == _REFLECTED[name] else 'x ' + name + ' 2'}` works")
     missing = next((a for a in ("backward", "grad", "data") if isinstance(e, AttributeError) and f"'{a}'" in str(e)), None)
     if missing is not None:
         return {"backward": "define backward() on your Value class: it fills .grad of every node the output depends on",
@@ -807,14 +842,42 @@ def _crash_hint(engine: _Adapter, name: str | None, program: _Program, crash: _C
     if isinstance(e, AttributeError) and name is not None and f"'{name}'" in str(e) and crash.stage == "forward":
         return f"define the method {method} on your Value class (or leave {name!r} out of ops=)"
     if crash.stage == "backward":
-        where = "backward()" if name is None else f"{name}'s _backward"
+        where = "backward()" if name is None else words["raised in"].format(name=name)
         return f"backward() raised {type(e).__name__} on this program: read the traceback of {where}"
     return f"{method} raised {type(e).__name__}: run the program above and read the traceback"
 
 
-def _accumulation_hint(name: str) -> str:
-    return (f"a node used twice must get the sum of both contributions: in {name}'s _backward, add to the operands' grads "
-            f"(self.grad += ...), do not assign them (self.grad = ...)")
+# Python's TypeError when no operand's method handles an operator: (symbol, left type, right type).
+_UNSUPPORTED = re.compile(r"unsupported operand type\(s\) for (\*\*|[-+*/])[^:]*: '(\w+)' and '(\w+)'")
+_SYMBOLS = {"+": "add", "-": "sub", "*": "mul", "/": "truediv", "**": "pow"}
+
+
+def _operator_hint(e: BaseException) -> str:
+    """"define __rmul__ so that `2 * x` works ..." when `e` is Python's TypeError for an operator
+    it found no method for (or for unary minus); "" for any other exception."""
+    found = _UNSUPPORTED.search(str(e)) if isinstance(e, TypeError) else None
+    if found is None:
+        unary = isinstance(e, TypeError) and str(e).startswith("bad operand type for unary -")
+        return "define __neg__ so that `-x` works" if unary else ""
+    symbol, left, right = found.groups()
+    if left in ("int", "float"):
+        method = f"__r{_SYMBOLS[symbol]}__"
+        return f"define {method} so that `2 {symbol} x` works (Python calls x.{method}(2))"
+    return f"define __{_SYMBOLS[symbol]}__ so that `x {symbol} {2 if right in ('int', 'float') else 'y'}` works"
+
+
+def _accumulation_hint(name: str, words: dict[str, str]) -> str:
+    return "a node used twice must get the sum of both contributions: " + words["add"].format(name=name)
+
+
+def _has_backward(engine: _Adapter, program: _Program) -> bool:
+    """Whether the engine's nodes have a `_backward` (micrograd's closures): a leaf, or the program's output."""
+    try:
+        nodes = [engine.leaf(x) for x in program.expr.inputs]
+        return any(hasattr(v, "_backward") for v in nodes) or hasattr(
+            program.expr.evaluate(functools.partial(_apply, engine), nodes), "_backward")
+    except Exception:  # noqa: BLE001  # the engine's code raised: its checks report it
+        return False
 
 
 # --- the deepest chain -------------------------------------------------------------------------
@@ -881,6 +944,11 @@ class _Depth:
         return good, f"at {bad} ops, {note}"
 
 
+_CHAIN_OPS = ("+", "*", "-")  # x.grad is 1 on a chain x + y + y ... (y = 1: also * and -)
+
+
 def _depth(engine: _Adapter, ok: list[str]) -> tuple[int, str]:
-    op = next((n for n in ("+", "*", "-") if n in ok), None)
-    return (0, "") if op is None else _Depth(engine, op).longest()
+    op = next((n for n in _CHAIN_OPS if n in ok), None)
+    if op is None:
+        return 0, f"not measured (the chain is made of {', '.join(_CHAIN_OPS[:-1])} or {_CHAIN_OPS[-1]}: none passed its checks)"
+    return _Depth(engine, op).longest()

@@ -149,8 +149,8 @@ def ops_in(program):
 
 PLANTED = [
     # (mistake, kind, op, a phrase of the hint)
-    ("= not += in *", "accumulation", "*", "+="),
-    ("depth-first, no sort", "order", None, "topological"),
+    ("= not += in *", "accumulation", "*", "in *'s _backward, add to the operands' grads (self.grad += ...)"),
+    ("depth-first, no sort", "order", None, "sort the nodes topologically before calling each _backward"),
     ("depth-first over a set", "order", None, "topological"),
     ("equal by data", "order", None, "by identity"),
     ("recursive per child", "order", None, "topological"),
@@ -233,6 +233,16 @@ def test_the_deepest_chain_probe_skips_a_chain_it_expects_to_be_too_slow(monkeyp
     assert str(report).endswith(f"backward() works on a chain of 10 ops; longer: {report.depth_note}")
 
 
+def test_a_depth_not_measured_says_so():
+    # Regression: with ops=["tanh"] no chain was built, and the report said depth 0 with no note.
+    report = check_engine(Value, ops=["tanh", "exp"])
+    note = "not measured (the chain is made of +, * or -: none passed its checks)"
+    assert report.ok and report.depth == 0 and report.depth_note == note
+    assert str(report).endswith(f"the longest chain backward() works on: {note}")
+    report = check_engine(planted("* swaps its partials"), ops=["*", "tanh"], raise_on_failure=False)
+    assert report.depth == 0 and report.depth_note == note  # * failed: its chain would show it again
+
+
 def test_dagrad_passes_every_op_of_the_table(patient):
     report = check_engine(Value, ops=list(OPS))
     assert report.ok and report.checked == list(OPS) and report.missing == [] and report.depth == 100_000
@@ -264,6 +274,27 @@ def test_a_crash_shows_the_exception_s_last_line():
     (f,) = report.failures
     assert f.got == "TypeError: unsupported operand type(s) for *: 'float' and 'V'"
     assert f.hint.startswith("define __rmul__ so that `2 * x` works")
+
+
+@pytest.mark.parametrize(("methods", "op", "hint"), [
+    # Regression: `2.0 / x0` crashed inside a defined __rtruediv__ (float * V: no __rmul__), and the
+    # hint said to define __rtruediv__.
+    ({"__rtruediv__": lambda self, other: other * self**-1, "__rmul__": None}, "/",
+     "define __rmul__ so that `2 * x` works (Python calls x.__rmul__(2)); __rtruediv__ uses it"),
+    ({"__rtruediv__": None}, "/", "define __rtruediv__ so that `2 / x` works (Python calls x.__rtruediv__(2))"),
+    ({"__sub__": lambda self, other: self + (-other), "__neg__": None}, "-", "define __neg__ so that `-x` works; __sub__ uses it"),
+    ({"__truediv__": lambda self, other: self * other**-1, "__pow__": None}, "/",
+     "define __pow__ so that `x ** 2` works; __truediv__ uses it"),
+])
+def test_a_crash_inside_a_defined_method_names_the_method_python_missed(methods, op, hint):
+    cls = planted()
+    for name, method in methods.items():
+        if method is None:
+            delattr(cls, name)
+        else:
+            setattr(cls, name, method)
+    (f,) = check_engine(cls, ops=[op], raise_on_failure=False).failures
+    assert f.kind == "crash" and f.hint == hint, str(f)
 
 
 def test_ops_restricts_the_check_and_a_named_op_the_engine_lacks_fails(shipped):

@@ -813,6 +813,17 @@ def test_second_derivative_of_x_to_the_x_is_finite_where_it_is(x):
     assert grad(d, [v])[0] == pytest.approx(exact, rel=1e-12)
 
 
+@pytest.mark.parametrize("x", [2.2250738585072014e-308, 2.225073858507201e-308, 1e-308, 1e-310, 5e-324])
+def test_second_derivative_of_x_to_the_x_at_a_subnormal_is_its_analytic_value_or_inf(x):
+    # Regression: below the smallest normal float the base partial's two slopes, ≈ 1/x from the
+    # exponent and -1/x from the base, overflow: nan at 1e-310 and 5e-324, inf at 1e-308 (1e308).
+    v = Value(x)
+    (d,) = grad(v ** v, [v], create_graph=True)
+    assert d.data == pytest.approx(grad(v ** v, [v])[0], rel=1e-12)
+    exact = x ** x * ((1 + math.log(x)) ** 2 + 1 / x)   # ≈ 1/x, inf below 5.6e-309
+    assert grad(d, [v])[0] == pytest.approx(exact, rel=1e-12)
+
+
 @pytest.mark.parametrize("x, y", [(2.0, math.inf), (math.inf, 2.0), (math.inf, 0.5), (1.0, -math.inf), (1e300, 1.0)])
 def test_create_graph_powers_at_infinity_match_the_float_path(x, y):
     # x ** y's base partial on Values is exp(m ln x) plus a constant (see the test above): where x

@@ -159,9 +159,10 @@ def test_the_docstring_examples_run():
     assert result.attempted >= 3 and result.failed == 0
 
 
-def a_learners_engine(local_grads=None, plus="+", assign=False):
+def a_learners_engine(local_grads=None, plus="+", assign=False, walk=None, chain=True):
     """Notebook 08's Value, solved, with one mistake planted where asked: the name of +'s op, the
-    rules table, or `=` for `+=` in backward()."""
+    rules table, `=` for `+=` in backward(), the walk (a function of the root: the nodes in the order
+    backward() visits them) or the chain rule's factor v.grad left out."""
     rules = local_grads or {"+": lambda x, y, out: (1.0, 1.0), "*": lambda x, y, out: (y, x),
                             "tanh": lambda x, out: (1 - out * out,), "exp": lambda x, out: (out,)}
 
@@ -187,10 +188,22 @@ def a_learners_engine(local_grads=None, plus="+", assign=False):
 
     def backward(self):
         self.grad = 1.0
-        for v in reversed(exercises._order(self)):
+        for v in (walk or (lambda root: reversed(exercises._order(root))))(self):
             for p, d in zip(v.parents, rules[v.op](*(p.data for p in v.parents), v.data) if v.parents else ()):
-                p.grad = d * v.grad if assign else p.grad + d * v.grad
+                step = d * v.grad if chain else d
+                p.grad = step if assign else p.grad + step
     return Value, rules, backward
+
+
+def depth_first(root):
+    """Each node once, when first reached from the root: no topological order."""
+    seen, stack = [], [root]
+    while stack:
+        v = stack.pop()
+        if all(v is not s for s in seen):
+            seen.append(v)
+            stack.extend(v.parents)
+    return seen
 
 
 def recursive_order(root):
@@ -223,6 +236,21 @@ def test_build_your_own_value_checks_catch_a_planted_mistake_each(capsys):
         assert line.startswith(f"✗ Exercise {name}: not yet.") and hint in line, (name, line)
     exercises.check("8.4", backward, value_class=right)
     assert capsys.readouterr().out.startswith("✓ Exercise 8.4: right.")
+    assert "backward" not in right.__dict__            # the check put the class back as it was
+
+
+@pytest.mark.parametrize(("mistake", "hint"), [
+    ({"assign": True}, "in backward(), add to each parent's grad (parent.grad += ...), do not assign it (parent.grad = ...)"),
+    ({"walk": depth_first}, "sort the nodes topologically and pass gradients on in reverse order, so that"),
+    ({"chain": False}, "backward() must multiply each local derivative (here +'s) by the node's grad (the chain rule)"),
+])
+def test_build_your_own_value_hints_speak_of_its_backward_and_table_not_of_a_backward_closure(mistake, hint, capsys):
+    """Regression: notebook 08's Value has no `_backward` (a table and one backward()), and its hints said
+    "in +'s _backward, add ... (self.grad += ...)" and "sort ... before calling each _backward"."""
+    right, _, _ = a_learners_engine()
+    exercises.check("8.4", a_learners_engine(**mistake)[2], value_class=right)
+    line = capsys.readouterr().out
+    assert line.startswith("✗ Exercise 8.4: not yet.") and hint in line and "_backward" not in line, line
     assert "backward" not in right.__dict__            # the check put the class back as it was
 
 
