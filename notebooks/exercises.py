@@ -139,7 +139,7 @@ def _n_parameters(answer):
                    what="a whole number")
 
 
-@exercise("2.2", "∂C/∂w_ij = δ_i a_j: the δ of the neuron the weight feeds, times the value it reads.",
+@exercise("2.2", "the chain rule: ∂C/∂w = ∂C/∂z × ∂z/∂w; δ is ∂C/∂z, and w enters z through one term only.",
           "∂C/∂w[2]_11 = δ of z[2]_1 times the value of a[1]_1, the input w[2]_11 multiplies.")
 def _weight_gradient(answer, delta, a, truth):
     return _judged(answer, truth, [

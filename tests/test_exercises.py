@@ -125,7 +125,7 @@ MISTAKES = [
     ("6.2", math.tanh(0.5) * math.exp(0.5), "one path"),
 ]
 GIVEN = {"2.2": {"delta": 0.3, "a": 0.5, "truth": 0.15}, "4.1": {"truth": -0.04}}
-MISTAKES += [("2.2", 0.3, "δ alone"), ("2.2", 0.5, "∂z/∂w alone"), ("2.2", -0.15, "∂C/∂w_ij = δ_i a_j"),
+MISTAKES += [("2.2", 0.3, "δ alone"), ("2.2", 0.5, "∂z/∂w alone"), ("2.2", -0.15, "∂C/∂w = ∂C/∂z × ∂z/∂w"),
              ("4.1", 0.04, "check the sign"), ("4.1", -1.0, "σ'(z)")]
 
 
