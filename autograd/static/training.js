@@ -457,27 +457,14 @@ function render({ model, el: host }) {
     if (waiting.has(key)) waiting.get(key)(msg.html);
     waiting.delete(key);
   };
-  model.on("msg:custom", answer);
   const explore = (k, example) => new Promise((resolve) => {
     waiting.set(`${k},${example}`, resolve);
     model.send({ explore: [k, example] });
   });
   const view = new Training(root, { ...JSON.parse(model.get("data")), step: model.get("step") }, {
-    keysOn: root, explore,
-    onStep: (k) => {
-      if (model.get("step") !== k) {
-        model.set("step", k);
-        model.save_changes();
-      }
-    },
+    keysOn: root, explore, onStep: saveTo(model, "step"),
   });
-  const follow = () => view.go(model.get("step"));
-  model.on("change:step", follow);
-  return () => {
-    view.stop();
-    model.off("change:step", follow);
-    model.off("msg:custom", answer);
-  };
+  return followModel(model, view, { "msg:custom": answer });
 }
 
 export default { render };
