@@ -549,7 +549,7 @@ class Explorer:
         self._t = t = timeline
         self.steps = [Step(t, k) for k in range(t.total)]
         self._step = 0
-        self._chosen = False  # whether `step` was set: until then the static picture shows `_teaching`
+        self._chosen = False  # whether `step` was set: until then a static picture shows `_shown()`
         found = _neuron_groups(t)
         self.grouped = bool(found) if grouped is None else grouped
         if self.grouped and not found:

@@ -58,3 +58,23 @@ function el(tag, attrs = {}, ...children) {
   for (const c of children) e.append(c);
   return e;
 }
+
+// A widget's trait written from the page: saved (sent to Python) only when it changed, so a change
+// Python made, which the view echoes back, is not sent again.
+const saveTo = (model, name) => (value) => {
+  if (model.get(name) !== value) {
+    model.set(name, value);
+    model.save_changes();
+  }
+};
+
+// The end of a widget's render(): the view follows Python's step (and the `more` listeners, by
+// event name); returns the cleanup anywidget calls, which stops the view and every listener.
+function followModel(model, view, more = {}) {
+  const listeners = { "change:step": () => view.go(model.get("step")), ...more };
+  for (const [name, fn] of Object.entries(listeners)) model.on(name, fn);
+  return () => {
+    view.stop();
+    for (const [name, fn] of Object.entries(listeners)) model.off(name, fn);
+  };
+}

@@ -673,30 +673,12 @@ function render({ model, el: host }) {
   const svg = prepare(parseSvg(model.get("svg")));
   const data = JSON.parse(model.get("data"));
   const view = new View(root, svg, { ...data, step: model.get("step"), by: model.get("by") || data.by }, {
-    keysOn: root,
-    onStep: (k) => {
-      if (model.get("step") !== k) {
-        model.set("step", k);
-        model.save_changes();
-      }
-    },
+    keysOn: root, onStep: saveTo(model, "step"),
   });
   view.inNotebook = true;
-  view.onBy = (by) => {
-    if (model.get("by") !== by) {
-      model.set("by", by);
-      model.save_changes();
-    }
-  };
-  const follow = () => view.go(model.get("step"));
+  view.onBy = saveTo(model, "by");
   const followBy = () => view.t.stops[model.get("by")] || model.get("by") === "op" ? view.setBy(model.get("by")) : null;
-  model.on("change:step", follow);
-  model.on("change:by", followBy);
-  return () => {
-    view.stop();
-    model.off("change:step", follow);
-    model.off("change:by", followBy);
-  };
+  return followModel(model, view, { "change:by": followBy });
 }
 
 export default { render };

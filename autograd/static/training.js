@@ -225,7 +225,7 @@ class Training {
   heatmap(g, index) {
     const rows = g.rows.length, cols = g.cols.length;
     const cell = Math.max(5, Math.min(16, Math.floor(220 / cols), Math.floor(300 / rows)));
-    const pad = { l: 22, t: 14 };
+    const pad = { l: 22, t: 16 };
     const make = (label, max, beyond) => {
       const canvas = el("canvas", { width: String(pad.l + cols * cell + 2), height: String(pad.t + rows * cell + 2),
         class: "tr-heat", title: "click a cell to choose that weight" });
@@ -246,13 +246,15 @@ class Training {
       let odd = false;
       const ctx = canvas.getContext("2d");
       ctx.clearRect(0, 0, canvas.width, canvas.height);
-      ctx.font = "9px ui-sans-serif, system-ui, sans-serif";
+      ctx.font = "11px ui-sans-serif, system-ui, sans-serif"; // 11 px: the smallest text a laptop shows readably
       ctx.fillStyle = "#64748b";
       ctx.textAlign = "center";
-      const every = Math.ceil(14 / cell); // a label where it fits: two digits need ~12 px
-      g.cols.forEach((c, j) => (j % every === 0 || j === cols - 1) && ctx.fillText(c, pad.l + j * cell + cell / 2, pad.t - 4));
+      // A label where it fits (two digits need ~15 px), and always the last one (the bias column, the
+      // last neuron), dropping the label just before it when the two would overlap.
+      const every = Math.ceil(16 / cell), labelled = (j, n) => j === n - 1 || (j % every === 0 && n - 1 - j >= every);
+      g.cols.forEach((c, j) => labelled(j, cols) && ctx.fillText(c, pad.l + j * cell + cell / 2, pad.t - 4));
       ctx.textAlign = "right";
-      g.rows.forEach((r, i) => (i % every === 0 || i === rows - 1) && ctx.fillText(r, pad.l - 3, pad.t + i * cell + cell / 2 + 3));
+      g.rows.forEach((r, i) => labelled(i, rows) && ctx.fillText(r, pad.l - 3, pad.t + i * cell + cell / 2 + 4));
       for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) {
         const p = g.cells[i][j];
         if (p < 0) continue;
@@ -455,27 +457,14 @@ function render({ model, el: host }) {
     if (waiting.has(key)) waiting.get(key)(msg.html);
     waiting.delete(key);
   };
-  model.on("msg:custom", answer);
   const explore = (k, example) => new Promise((resolve) => {
     waiting.set(`${k},${example}`, resolve);
     model.send({ explore: [k, example] });
   });
   const view = new Training(root, { ...JSON.parse(model.get("data")), step: model.get("step") }, {
-    keysOn: root, explore,
-    onStep: (k) => {
-      if (model.get("step") !== k) {
-        model.set("step", k);
-        model.save_changes();
-      }
-    },
+    keysOn: root, explore, onStep: saveTo(model, "step"),
   });
-  const follow = () => view.go(model.get("step"));
-  model.on("change:step", follow);
-  return () => {
-    view.stop();
-    model.off("change:step", follow);
-    model.off("msg:custom", answer);
-  };
+  return followModel(model, view, { "msg:custom": answer });
 }
 
 export default { render };
