@@ -457,7 +457,8 @@ def test_each_coarse_step_reads_and_draws_as_pythons(page, tmp_path, by):
         numbers, now = shown(page, "g.units"), expected(ex, k)  # the nodes and the neuron boxes drawn
         assert numbers and numbers == {i: now[i] for i in numbers}, j
         assert classes(page) == python_classes(ex, k, s.covers), j  # the whole run current, the rest faded
-        assert page.text_content(".dx-counter").startswith(f"{by} {j + 1} / {len(steps)} · op steps {s.covers[0] + 1}–{k + 1}")
+        ops = f"op step {k + 1}" if len(s.covers) == 1 else f"op steps {s.covers[0] + 1}–{k + 1}"  # never "1–1"
+        assert page.text_content(".dx-counter").startswith(f"{by} {j + 1} / {len(steps)} · {ops}")
     page.keyboard.press("ArrowLeft")
     assert status(page) == str(steps[-2])
     page.fill(".dx-slider", "2")

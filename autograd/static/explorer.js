@@ -352,7 +352,7 @@ class View {
     this.phase.className = "dx-phase " + (backward ? "back" : "fwd");
     const within = backward ? `backward ${k - t.firstBackward + 1} of ${t.backward.length}` : `forward ${k + 1} of ${t.firstBackward}`;
     this.counter.textContent = coarse
-      ? `${this.by} ${j + 1} / ${this.ends.length} · op steps ${first + 1}–${k + 1} of ${t.total}`
+      ? `${this.by} ${j + 1} / ${this.ends.length} · ${first === k ? `op step ${k + 1}` : `op steps ${first + 1}–${k + 1}`} of ${t.total}`
       : `step ${k + 1} / ${t.total} · ${within}`;
     this.after = after;
     this.coarseLine = coarse ? t.stops[this.by][j][1] : null;  // a coarse step's own sentence (layer, neuron, depth)
