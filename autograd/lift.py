@@ -49,7 +49,7 @@ from collections.abc import Callable
 from typing import Any
 
 from autograd.engine import OPS, Value
-from autograd.replay import _PART, _array_function, _ArrayForm, _Emitter, _literal
+from autograd.replay import _PART, _array_function, _array_names, _ArrayForm, _Emitter, _literal
 
 __all__ = ["Lifted", "LiftedMatrix"]
 
@@ -894,8 +894,7 @@ def namespace() -> dict[str, Any]:
     # NumPy imports some of its modules on first use, and C code imports with the calling frame's
     # builtins: the program's holds __import__ alone (its source has no import statement).
     return {"__builtins__": {"__import__": __import__}, "array": np.array, "zeros": np.zeros, "take": np.take,
-            "broadcast_to": np.broadcast_to, "where": np.where,
-            "number": lambda a: np.asarray(a, dtype=float), "both": np.logical_and, "negation": np.logical_not,
+            "broadcast_to": np.broadcast_to, **_array_names(np),
             "total": lambda a: float(np.sum(a)), "spread": spread}
 
 

@@ -1188,11 +1188,16 @@ def _array_program(f: CompiledFunction[Any], np: Any, grads: bool) -> Any:
     def check(ok: Any, value: Any, rows: Any = None) -> None:
         finite = np.isfinite(value)
         np.logical_and(ok, finite if rows is None else finite | np.logical_not(rows), out=ok)
-    namespace = {"__builtins__": {}, **_CONSTANTS, "where": np.where, "number": lambda a: np.asarray(a, dtype=float),
-                 "check": check, "both": np.logical_and, "negation": np.logical_not,
+    namespace = {"__builtins__": {}, **_CONSTANTS, **_array_names(np), "check": check,
                  **{name: _array_function(fn, np, name.endswith("_partials")) for name, fn in f._bindings.items()}}
     exec(builtins.compile(tree, f"<{f._who} on arrays>", "exec"), namespace)
     return namespace["replay"]
+
+
+def _array_names(np: Any) -> dict[str, Any]:
+    """The NumPy functions `_ArrayForm`'s rewrite calls (the batch replay's and the vectorized replay's)."""
+    return {"where": np.where, "number": lambda a: np.asarray(a, dtype=float), "both": np.logical_and,
+            "negation": np.logical_not}
 
 
 class _ArrayForm(ast.NodeTransformer):
