@@ -694,7 +694,7 @@ class _Emitter:
         if op_name not in self.names:
             readable = op_name.isascii() and op_name.isidentifier() and not keyword.iskeyword(op_name)
             base = op_name if readable else f"op{list(OPS).index(op_name)}"
-            while any(f"{base}_{r}" in self.bindings for r in ("fn", "partials")):
+            while base in self.names.values():
                 base += "_"  # an op named like another's fallback name (op3): keep both distinct
             self.names[op_name] = base
         name = f"{self.names[op_name]}_{role}"
