@@ -49,7 +49,7 @@ from collections.abc import Callable
 from typing import Any
 
 from autograd.engine import OPS, Value
-from autograd.replay import _PART, _array_function, _array_names, _ArrayForm, _Emitter, _literal
+from autograd.replay import _PART, _array_function, _array_names, _ArrayForm, _Emitter, _literal, _term
 
 __all__ = ["Lifted", "LiftedMatrix"]
 
@@ -767,7 +767,7 @@ class _VectorEmitter(_Emitter):
 
     def _add_to_gradient(self, j: int, d: str, g: str) -> None:
         if j in self.finder.owner and _real(self.packs[self.finder.owner[j][0]]):
-            self._contribute(j, g if d == "1.0" else f"-{g}" if d == "(-1.0)" else d if g == "1.0" else f"{d} * {g}")
+            self._contribute(j, _term(d, g))
         else:
             super()._add_to_gradient(j, d, g)
 

@@ -655,9 +655,7 @@ class _Emitter:
         del self.grad[i]  # used up: nothing to hand over
 
     def _add_to_gradient(self, j: int, d: str, g: str) -> None:
-        # local * g, as the engine computes it; a product with 1.0 or -1.0 is exact, so it is
-        # written as g, -g, or the partial alone when g is the output's 1.0.
-        term = g if d == "1.0" else f"-{g}" if d == "(-1.0)" else d if g == "1.0" else f"{d} * {g}"
+        term = _term(d, g)
         self.seen[j] += 1
         if self.seen[j] > 1:
             self._gradient(j)
@@ -1103,6 +1101,12 @@ def _rules(name: str, points: Sequence[Sequence[float]], who: str) -> tuple[Any,
         recorded = _verified(lambda *xs: (op.forward(*xs),), [p[:n] for p in points])
         forward = recorded and recorded[0]
     return forward, _verified(op.partials, points)
+
+
+def _term(d: str, g: str) -> str:
+    """A gradient contribution as source: local `d` times gradient `g`, as the engine computes it; a product
+    with 1.0 or -1.0 is exact, so it is written as g, -g, or the partial alone when g is the output's 1.0."""
+    return g if d == "1.0" else f"-{g}" if d == "(-1.0)" else d if g == "1.0" else f"{d} * {g}"
 
 
 def _literal(x: float) -> str:
