@@ -153,7 +153,7 @@ class Lifted:
 
     def __str__(self) -> str:
         n_scalar = sum(self.scalar.values())
-        lines = [f"{_plural(len(self.matrices), 'matrix').replace('matrixs', 'matrices')}, "
+        lines = [f"{_plural(len(self.matrices), 'matrix', 'matrices')}, "
                  f"{_plural(len(self.groups), 'elementwise group')}, {_plural(len(self.sums), 'sum')}; "
                  f"{_plural(n_scalar, 'op')} {'stays' if n_scalar == 1 else 'stay'} scalar"]
         for m in self.matrices:
@@ -185,8 +185,8 @@ def _shape(shape: tuple[int, ...]) -> str:
     return " × ".join(map(str, shape))
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}" + ("" if n == 1 else "s")
+def _plural(n: int, word: str, plural: str = "") -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {plural or word + 's'}"
 
 
 # --- finding the groups ----------------------------------------------------------------------------
