@@ -49,7 +49,7 @@ from collections.abc import Callable
 from typing import Any
 
 from autograd.engine import OPS, Value
-from autograd.replay import _PART, _array_function, _ArrayForm, _Emitter, _literal
+from autograd.replay import _PART, _array_function, _array_names, _ArrayForm, _Emitter, _literal, _term
 
 __all__ = ["Lifted", "LiftedMatrix"]
 
@@ -153,7 +153,7 @@ class Lifted:
 
     def __str__(self) -> str:
         n_scalar = sum(self.scalar.values())
-        lines = [f"{_plural(len(self.matrices), 'matrix').replace('matrixs', 'matrices')}, "
+        lines = [f"{_plural(len(self.matrices), 'matrix', 'matrices')}, "
                  f"{_plural(len(self.groups), 'elementwise group')}, {_plural(len(self.sums), 'sum')}; "
                  f"{_plural(n_scalar, 'op')} {'stays' if n_scalar == 1 else 'stay'} scalar"]
         for m in self.matrices:
@@ -185,8 +185,8 @@ def _shape(shape: tuple[int, ...]) -> str:
     return " × ".join(map(str, shape))
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}" + ("" if n == 1 else "s")
+def _plural(n: int, word: str, plural: str = "") -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {plural or word + 's'}"
 
 
 # --- finding the groups ----------------------------------------------------------------------------
@@ -767,7 +767,7 @@ class _VectorEmitter(_Emitter):
 
     def _add_to_gradient(self, j: int, d: str, g: str) -> None:
         if j in self.finder.owner and _real(self.packs[self.finder.owner[j][0]]):
-            self._contribute(j, g if d == "1.0" else f"-{g}" if d == "(-1.0)" else d if g == "1.0" else f"{d} * {g}")
+            self._contribute(j, _term(d, g))
         else:
             super()._add_to_gradient(j, d, g)
 
@@ -894,8 +894,7 @@ def namespace() -> dict[str, Any]:
     # NumPy imports some of its modules on first use, and C code imports with the calling frame's
     # builtins: the program's holds __import__ alone (its source has no import statement).
     return {"__builtins__": {"__import__": __import__}, "array": np.array, "zeros": np.zeros, "take": np.take,
-            "broadcast_to": np.broadcast_to, "where": np.where,
-            "number": lambda a: np.asarray(a, dtype=float), "both": np.logical_and, "negation": np.logical_not,
+            "broadcast_to": np.broadcast_to, **_array_names(np),
             "total": lambda a: float(np.sum(a)), "spread": spread}
 
 

@@ -655,9 +655,7 @@ class _Emitter:
         del self.grad[i]  # used up: nothing to hand over
 
     def _add_to_gradient(self, j: int, d: str, g: str) -> None:
-        # local * g, as the engine computes it; a product with 1.0 or -1.0 is exact, so it is
-        # written as g, -g, or the partial alone when g is the output's 1.0.
-        term = g if d == "1.0" else f"-{g}" if d == "(-1.0)" else d if g == "1.0" else f"{d} * {g}"
+        term = _term(d, g)
         self.seen[j] += 1
         if self.seen[j] > 1:
             self._gradient(j)
@@ -694,7 +692,7 @@ class _Emitter:
         if op_name not in self.names:
             readable = op_name.isascii() and op_name.isidentifier() and not keyword.iskeyword(op_name)
             base = op_name if readable else f"op{list(OPS).index(op_name)}"
-            while any(f"{base}_{r}" in self.bindings for r in ("fn", "partials")):
+            while base in self.names.values():
                 base += "_"  # an op named like another's fallback name (op3): keep both distinct
             self.names[op_name] = base
         name = f"{self.names[op_name]}_{role}"
@@ -1105,6 +1103,12 @@ def _rules(name: str, points: Sequence[Sequence[float]], who: str) -> tuple[Any,
     return forward, _verified(op.partials, points)
 
 
+def _term(d: str, g: str) -> str:
+    """A gradient contribution as source: local `d` times gradient `g`, as the engine computes it; a product
+    with 1.0 or -1.0 is exact, so it is written as g, -g, or the partial alone when g is the output's 1.0."""
+    return g if d == "1.0" else f"-{g}" if d == "(-1.0)" else d if g == "1.0" else f"{d} * {g}"
+
+
 def _literal(x: float) -> str:
     """A number as source: repr round-trips a float exactly; negatives in parentheses (``(-2.0) ** v1``)."""
     text = repr(x)  # 'inf' and 'nan' are names bound to those floats (_CONSTANTS)
@@ -1188,11 +1192,16 @@ def _array_program(f: CompiledFunction[Any], np: Any, grads: bool) -> Any:
     def check(ok: Any, value: Any, rows: Any = None) -> None:
         finite = np.isfinite(value)
         np.logical_and(ok, finite if rows is None else finite | np.logical_not(rows), out=ok)
-    namespace = {"__builtins__": {}, **_CONSTANTS, "where": np.where, "number": lambda a: np.asarray(a, dtype=float),
-                 "check": check, "both": np.logical_and, "negation": np.logical_not,
+    namespace = {"__builtins__": {}, **_CONSTANTS, **_array_names(np), "check": check,
                  **{name: _array_function(fn, np, name.endswith("_partials")) for name, fn in f._bindings.items()}}
     exec(builtins.compile(tree, f"<{f._who} on arrays>", "exec"), namespace)
     return namespace["replay"]
+
+
+def _array_names(np: Any) -> dict[str, Any]:
+    """The NumPy functions `_ArrayForm`'s rewrite calls (the batch replay's and the vectorized replay's)."""
+    return {"where": np.where, "number": lambda a: np.asarray(a, dtype=float), "both": np.logical_and,
+            "negation": np.logical_not}
 
 
 class _ArrayForm(ast.NodeTransformer):

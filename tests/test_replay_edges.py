@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from autograd import Op, Value, compile, compile_graph, grad
+from autograd import OPS, Op, Value, compile, compile_graph, grad
 from autograd.strategies import exprs
 
 
@@ -224,6 +224,21 @@ def test_an_op_named_like_a_generated_name_keeps_both_distinct(user_op):
     fn = lambda x, y: op3(x / y)  # "/" is OPS' fourth row: its generated name is op3
     f = compile(fn, [2.0, 4.0])
     assert f([3.0, 2.0]) == eager(fn, [3.0, 2.0])
+
+
+def test_an_op_named_like_a_generated_name_keeps_both_distinct_when_vectorized(user_op):
+    # Regression: the vectorized program binds only the "_fn_array" roles, which the old check (for
+    # "_fn" and "_partials") did not look at: op18's array function replaced ℌ's, silently.
+    pytest.importorskip("numpy")
+    square = user_op("ℌ", Op(lambda x: math.pow(x, 2), lambda x, out: (2 * math.pow(x, 1),)))  # generated name op<k>
+    cube = user_op(f"op{list(OPS).index('ℌ')}", Op(lambda x: math.pow(x, 3), lambda x, out: (3 * math.pow(x, 2),)))
+    w, rows = Value(0.5), [[Value(float(r + 1))] for r in range(6)]
+    loss = sum((square(w * x) + cube(w * x) for (x,) in rows), Value(0.0))
+    f = compile_graph(loss, [w], data=rows, vectorize=True)
+    assert f.lifted.groups  # both ops run as array functions
+    data = [[float(r + 2)] for r in range(6)]
+    (out, (g,)), (want, (want_g,)) = f([0.7], data), compile_graph(loss, [w], data=rows)([0.7], data)
+    assert (out, g) == pytest.approx((want, want_g), rel=1e-12)
 
 
 # --- 5: a rule's int or bool partial ---------------------------------------------------------------------
