@@ -29,7 +29,7 @@ from typing import Any, NamedTuple, Protocol
 
 from autograd._checks import DOMAIN_ERRORS, is_int, is_number
 from autograd.engine import OPS, Value
-from autograd.expr import _NUMBER_OPERAND, _OPERATORS, Expr, apply_float
+from autograd.expr import _NUMBER_OPERAND, _OPERATORS, Expr, _one_step, apply_float
 
 __all__ = ["EngineError", "Failure", "Report", "check_engine"]
 
@@ -493,10 +493,8 @@ def _last_line(e: BaseException) -> str:
 
 def _one_op(name: str, xs: tuple[float, ...]) -> _Program:
     """`name` applied to fresh leaves holding the operands xs (the exponent of "**" stays a number)."""
-    number = _NUMBER_OPERAND.get(name)
-    inputs = [x for p, x in enumerate(xs) if p != number]
-    leaves = iter(range(len(inputs)))
-    return _Program(Expr(inputs, [(name, tuple(x if p == number else next(leaves) for p, x in enumerate(xs)))]))
+    inputs, args = _one_step(name, xs)
+    return _Program(Expr(inputs, [(name, args)]))
 
 
 def _with_number(name: str, x: float, left: bool) -> _Program:
