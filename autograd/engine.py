@@ -216,8 +216,8 @@ def _dpow(x: Any, n: Any, out: Any, n_at_least_1: bool) -> Any:
     # use operators and literals only, which `compile` can record. x is a Value under
     # create_graph, and so is the exponent of "pow": the caller compares n with 1 (speed: a float
     # compare for "**", no getattr), and `n == 0` is False for a Value (no slope is dropped).
-    if n_at_least_1:
-        return n * _power(x, n - 1)
+    if n_at_least_1:  # Speed: a float base (every node built eagerly) skips `_power`'s call
+        return n * (x ** (n - 1) if x.__class__ is float else _power(x, n - 1))
     if n == 0:
         return 0.0
     x_ = getattr(x, "data", x)
@@ -234,7 +234,7 @@ def _dpow(x: Any, n: Any, out: Any, n_at_least_1: bool) -> Any:
         # At x = ±inf the division is inf / inf = nan, and x ** (n - 1) is the slope, 0 (PyTorch's;
         # n * out / x would be nan): hence ">=", False for nan.
         small = getattr(out, "data", out) / x_ * 1e-308
-        return n * out / x if small * small >= 1.0 else n * _power(x, n - 1)
+        return n * out / x if small * small >= 1.0 else n * (x ** (n - 1) if x.__class__ is float else _power(x, n - 1))
     return n * (x ** (1 - n)).reciprocal() if isinstance(x, Value) else n * math.inf  # (n = nan: nan, as PyTorch)
 
 

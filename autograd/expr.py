@@ -33,6 +33,15 @@ _INFIX = {"+": "+", "-": "-", "*": "*", "/": "/", "**": "**", "pow": "**"}
 _NUMBER_OPERAND = {"**": 1}
 
 
+def _one_step(name: str, xs: Sequence[float]) -> tuple[list[float], tuple[Any, ...]]:
+    """Operands of one op as an expression: (the inputs, the step's args) where every operand
+    but a number operand (the exponent of "**") is an input of its own."""
+    number = _NUMBER_OPERAND.get(name)
+    nodes = iter(range(len(xs)))
+    inputs = [x for p, x in enumerate(xs) if p != number]
+    return inputs, tuple(x if p == number else next(nodes) for p, x in enumerate(xs))
+
+
 def apply_value(name: str, *args: Any) -> Any:
     """Apply the op `name` of `OPS` to Values as a user writes it: an operator or a method.
 

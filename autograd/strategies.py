@@ -35,7 +35,7 @@ except ImportError as e:  # a testing helper: hypothesis is not a dependency of 
 
 from autograd._checks import DOMAIN_ERRORS, nonnegative, positive, positive_int
 from autograd.engine import OPS
-from autograd.expr import _NUMBER_OPERAND, Expr, apply_float, apply_value  # re-exported: Expr needs no hypothesis
+from autograd.expr import _NUMBER_OPERAND, Expr, _one_step, apply_float, apply_value  # re-exported: Expr needs no hypothesis
 
 if TYPE_CHECKING:
     from autograd.expr import Step
@@ -195,15 +195,6 @@ def _smooth_operands(name: str, exponent: float, values: list[float], jacs: list
         if done is not None:
             smooth.append((args, *done))
     return smooth
-
-
-def _one_step(name: str, xs: Sequence[float]) -> tuple[list[float], tuple[Any, ...]]:
-    """Operands of one op as an expression: (the inputs, the step's args) where every operand
-    but a number operand is an input of its own."""
-    number = _NUMBER_OPERAND.get(name)
-    nodes = itertools.count()
-    inputs = [x for p, x in enumerate(xs) if p != number]
-    return inputs, tuple(x if p == number else next(nodes) for p, x in enumerate(xs))
 
 
 def _step_at(name: str, args: tuple[Any, ...], values: Sequence[float], jacs: Sequence[tuple[float, ...]], scales: list[float],

@@ -29,7 +29,7 @@ from typing import Any, NamedTuple, Protocol
 
 from autograd._checks import DOMAIN_ERRORS, is_int, is_number
 from autograd.engine import OPS, Value
-from autograd.expr import _NUMBER_OPERAND, _OPERATORS, Expr, apply_float
+from autograd.expr import _NUMBER_OPERAND, _OPERATORS, Expr, _one_step, apply_float
 
 __all__ = ["EngineError", "Failure", "Report", "check_engine"]
 
@@ -493,10 +493,8 @@ def _last_line(e: BaseException) -> str:
 
 def _one_op(name: str, xs: tuple[float, ...]) -> _Program:
     """`name` applied to fresh leaves holding the operands xs (the exponent of "**" stays a number)."""
-    number = _NUMBER_OPERAND.get(name)
-    inputs = [x for p, x in enumerate(xs) if p != number]
-    leaves = iter(range(len(inputs)))
-    return _Program(Expr(inputs, [(name, tuple(x if p == number else next(leaves) for p, x in enumerate(xs)))]))
+    inputs, args = _one_step(name, xs)
+    return _Program(Expr(inputs, [(name, args)]))
 
 
 def _with_number(name: str, x: float, left: bool) -> _Program:
@@ -711,7 +709,7 @@ class _Checker:
 
     def _two_consumers(self, name: str, ok: list[str]) -> None:
         """Each operand of the op also used by a second op: v2 = x0 * x1; v3 = v2 + x0."""
-        combiner = next((c for c in ("+", "*", "-") if c in ok), None)
+        combiner = _combiner(ok)
         if combiner is None:
             return
         # At a point where the op's value differs from its operands (relu(x) is x for x > 0): an
@@ -726,7 +724,7 @@ class _Checker:
 
     def _order(self, ok: list[str]) -> None:
         """A node used by two ops (v2 by v3 and v4): its gradient is complete only after both ran."""
-        combiner = next((c for c in ("+", "*", "-") if c in ok), None)
+        combiner = _combiner(ok)
         if combiner is None:
             return
         hint = (f"{self.words['sort']}, so that a node passes its gradient on only after every node that uses it "
@@ -947,8 +945,14 @@ class _Depth:
 _CHAIN_OPS = ("+", "*", "-")  # x.grad is 1 on a chain x + y + y ... (y = 1: also * and -)
 
 
+def _combiner(ok: list[str]) -> str | None:
+    """The first of + * - that passed its checks: it joins two nodes (the order and two-consumer
+    programs) and makes the depth chain; None if none did."""
+    return next((n for n in _CHAIN_OPS if n in ok), None)
+
+
 def _depth(engine: _Adapter, ok: list[str]) -> tuple[int, str]:
-    op = next((n for n in _CHAIN_OPS if n in ok), None)
+    op = _combiner(ok)
     if op is None:
         return 0, f"not measured (the chain is made of {', '.join(_CHAIN_OPS[:-1])} or {_CHAIN_OPS[-1]}: none passed its checks)"
     return _Depth(engine, op).longest()
